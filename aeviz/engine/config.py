@@ -1,0 +1,153 @@
+"""One description of a model and how it trains, shared by the app, the CLI and save files.
+
+`ModelConfig` is plain data (validated, JSON-friendly); `build_trainer` turns it and a dataset into
+a ready Trainer. Validation messages are written for people: the setup panel shows them in place.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields, replace
+
+import numpy as np
+
+from .activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
+from .losses import LOSSES, get_loss
+from .network import INITS, Network
+from .optimizers import OPTIMIZERS, make_optimizer
+from .trainer import Trainer
+
+KINDS = ("plain", "sparse", "denoising", "contractive")
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    hidden: tuple = (20, 10, 20)
+    hidden_activation: str = "sigmoid"
+    output_activation: str = "identity"
+    bias: bool = True
+    tied: bool = False
+    init: str = "pytorch"
+    loss: str = "mse"
+    optimizer: str = "adam"
+    lr: float = 0.01
+    momentum: float = 0.0
+    weight_decay: float = 0.0
+    batch_size: int = 1  # 0 = whole training set per update
+    shuffle: bool = True
+    seed: int = 0
+    test_fraction: float = 0.2
+    accumulate_gradients: bool = False
+    # the autoencoder's type and its parameters
+    kind: str = "plain"
+    sparsity_target: float = 0.05
+    sparsity_weight: float = 0.1
+    sparsity_penalty: str = "kl"  # "kl" or "l1"
+    l1_weight: float = 1e-3
+    noise: str = "mask"  # "mask" or "gaussian"
+    noise_level: float = 0.2
+    contractive_weight: float = 0.01
+    pretrain_epochs: int = 0
+    extras: dict = field(default_factory=dict, compare=False)
+
+    def validate(self) -> "ModelConfig":
+        errors = self.problems()
+        if errors:
+            raise ValueError("; ".join(errors))
+        return self
+
+    def problems(self) -> list[str]:
+        p = []
+        if not self.hidden or any((not isinstance(h, (int, np.integer))) or h < 1 for h in self.hidden):
+            p.append("layer sizes must be positive whole numbers, e.g. 20,10,20")
+        if self.hidden_activation not in HIDDEN_ACTIVATIONS:
+            p.append(f"hidden activation must be one of {', '.join(HIDDEN_ACTIVATIONS)}")
+        if self.output_activation not in ACTIVATIONS:
+            p.append(f"output activation must be one of {', '.join(ACTIVATIONS)}")
+        if self.loss not in LOSSES:
+            p.append(f"loss must be one of {', '.join(LOSSES)}")
+        if self.optimizer not in OPTIMIZERS:
+            p.append(f"optimizer must be one of {', '.join(OPTIMIZERS)}")
+        if self.init not in INITS:
+            p.append(f"initialisation must be one of {', '.join(INITS)}")
+        if not (np.isfinite(self.lr) and self.lr > 0):
+            p.append("learning rate must be a positive number")
+        elif self.lr > 10:
+            p.append("learning rate above 10 would only diverge")
+        if not (0 <= self.momentum < 1):
+            p.append("momentum must lie in [0, 1)")
+        if not (np.isfinite(self.weight_decay) and self.weight_decay >= 0):
+            p.append("weight decay must be zero or positive")
+        if self.batch_size < 0:
+            p.append("batch size must be positive, or 0 for the whole set")
+        if not (0 <= self.test_fraction < 1):
+            p.append("test fraction must lie in [0, 1)")
+        if self.tied and tuple(self.hidden) != tuple(self.hidden)[::-1]:
+            p.append("tied weights need mirrored hidden sizes, e.g. 20,10,20")
+        if self.kind not in KINDS:
+            p.append(f"type must be one of {', '.join(KINDS)}")
+        if not (0 < self.sparsity_target < 1):
+            p.append("sparsity target must lie strictly between 0 and 1")
+        if not (0 <= self.noise_level < 1) and self.noise == "mask":
+            p.append("masking noise level is a fraction in [0, 1)")
+        return p
+
+    def sizes(self, n_items: int) -> list[int]:
+        return [int(n_items), *[int(h) for h in self.hidden], int(n_items)]
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["hidden"] = list(self.hidden)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "ModelConfig":
+        known = {f.name for f in fields(cls)}
+        kw = {k: v for k, v in d.items() if k in known}
+        if "hidden" in kw:
+            kw["hidden"] = tuple(int(h) for h in kw["hidden"])
+        return cls(**kw)
+
+    def with_(self, **changes) -> "ModelConfig":
+        return replace(self, **changes)
+
+
+def parse_layers(text: str) -> tuple:
+    """'20,10,20' -> (20, 10, 20), with a message a person can act on."""
+    parts = [p.strip() for p in str(text).replace(";", ",").replace(" ", ",").split(",") if p.strip()]
+    if not parts:
+        raise ValueError("give at least one hidden layer size, e.g. 20,10,20")
+    sizes = []
+    for p in parts:
+        if not p.isdigit() or int(p) < 1:
+            raise ValueError(f"{p!r} is not a positive whole number")
+        if int(p) > 4096:
+            raise ValueError(f"{p} units is more than this app can draw or train interactively (max 4096)")
+        sizes.append(int(p))
+    return tuple(sizes)
+
+
+def build_network(config: ModelConfig, n_items: int, weights=None, biases=None) -> Network:
+    n_hidden = len(config.hidden)
+    acts = [config.hidden_activation] * n_hidden + [config.output_activation]
+    return Network(config.sizes(n_items), acts, bias=config.bias, tied=config.tied,
+                   init=config.init, seed=config.seed, weights=weights, biases=biases)
+
+
+def build_trainer(config: ModelConfig, train, test=None, clip=None, network=None) -> Trainer:
+    """Network + optimizer + loss (+ the type's penalty or corruption) wired into a Trainer."""
+    config.validate()
+    net = network if network is not None else build_network(config, train.n_items)
+    hyper = {"lr": config.lr, "weight_decay": config.weight_decay}
+    if config.optimizer in ("sgd", "rmsprop"):
+        hyper["momentum"] = config.momentum
+    opt = make_optimizer(config.optimizer, net.params.size, dtype=net.dtype, **hyper)
+    penalties, corruption = [], None
+    try:
+        from . import types as ae_types  # the autoencoder types (sparse, denoising, contractive)
+        penalties, corruption = ae_types.for_config(config, net)
+    except ImportError:
+        if config.kind != "plain":
+            raise ValueError(f"the {config.kind} autoencoder is not available") from None
+    return Trainer(net, opt, get_loss(config.loss), train, test, batch_size=config.batch_size,
+                   shuffle=config.shuffle, seed=config.seed, penalties=penalties,
+                   corruption=corruption, clip=clip,
+                   accumulate_gradients=config.accumulate_gradients)

@@ -1,0 +1,146 @@
+"""Losses on rating data: only rated entries count (the mask), each observation weighs the same.
+
+A batch's loss is the mean over its observations of each observation's own loss, so summing
+per-observation gradients divided by the batch size gives exactly the batch gradient: stepping
+one user at a time and running a whole batch at once agree.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+def _rated_counts(mask: np.ndarray) -> np.ndarray:
+    return mask.sum(axis=-1, dtype=np.float64)
+
+
+class Loss:
+    """value(y, t, mask) per observation; gradient(y, t, mask) is d(mean loss)/dy."""
+
+    name = "loss"
+    label = "loss"
+
+    def per_observation(self, y, t, mask) -> np.ndarray:
+        raise NotImplementedError
+
+    def value(self, y, t, mask) -> float:
+        y2, t2, m2 = np.atleast_2d(y), np.atleast_2d(t), np.atleast_2d(mask)
+        return float(np.mean(self.per_observation(y2, t2, m2)))
+
+    def gradient(self, y, t, mask) -> np.ndarray:
+        raise NotImplementedError
+
+    def formula(self) -> str:
+        return self.name
+
+
+class MaskedMSE(Loss):
+    """Mean squared error over the rated entries of each observation (the recommender's loss)."""
+
+    name = "mse"
+    label = "MSE (rated only)"
+
+    def per_observation(self, y, t, mask):
+        diff = np.where(mask, y - t, 0.0)
+        n = _rated_counts(mask)
+        return np.einsum("...i,...i->...", diff, diff, dtype=np.float64) / np.maximum(n, 1.0)
+
+    def gradient(self, y, t, mask):
+        y2 = np.atleast_2d(y)
+        n = np.maximum(_rated_counts(np.atleast_2d(mask)), 1.0).astype(y2.dtype)
+        scale = (2.0 / (n * y2.shape[0]))[:, None]
+        g = np.where(np.atleast_2d(mask), (y2 - np.atleast_2d(t)) * scale, 0.0).astype(y2.dtype)
+        return g.reshape(np.shape(y))
+
+    def formula(self):
+        return "L = (1/|R|) * sum_{i in R} (y_i - x_i)^2, R = rated movies"
+
+
+class ReconstructionError(Loss):
+    """The seed's d(x, y) = ||x - y||, over rated entries."""
+
+    name = "distance"
+    label = "d(x, y) = ||x - y||"
+
+    def per_observation(self, y, t, mask):
+        diff = np.where(mask, y - t, 0.0)
+        return np.sqrt(np.einsum("...i,...i->...", diff, diff, dtype=np.float64))
+
+    def gradient(self, y, t, mask):
+        y2 = np.atleast_2d(y)
+        diff = np.where(np.atleast_2d(mask), y2 - np.atleast_2d(t), 0.0)
+        norm = np.sqrt(np.einsum("ij,ij->i", diff, diff))
+        safe = np.where(norm > 0, norm, 1.0)
+        g = (diff / (safe[:, None] * y2.shape[0])).astype(y2.dtype)
+        return g.reshape(np.shape(y))
+
+    def formula(self):
+        return "d(x, y) = ||x - y|| = sqrt(sum_{i in R} (x_i - y_i)^2)"
+
+
+class BinaryCrossEntropy(Loss):
+    """For 0/1 like/dislike data: outputs are probabilities (pair with a sigmoid output)."""
+
+    name = "bce"
+    label = "binary cross-entropy"
+    eps = 1e-7
+
+    def per_observation(self, y, t, mask):
+        p = np.clip(y, self.eps, 1.0 - self.eps)
+        terms = -(t * np.log(p) + (1.0 - t) * np.log(1.0 - p))
+        terms = np.where(mask, terms, 0.0)
+        return terms.sum(axis=-1, dtype=np.float64) / np.maximum(_rated_counts(mask), 1.0)
+
+    def gradient(self, y, t, mask):
+        y2 = np.atleast_2d(y)
+        t2 = np.atleast_2d(t)
+        m2 = np.atleast_2d(mask)
+        p = np.clip(y2, self.eps, 1.0 - self.eps)
+        n = np.maximum(_rated_counts(m2), 1.0)[:, None] * y2.shape[0]
+        g = np.where(m2, (p - t2) / (p * (1.0 - p)) / n, 0.0)
+        # Outside the clip range the loss is flat in y.
+        g = np.where((y2 > self.eps) & (y2 < 1.0 - self.eps), g, 0.0).astype(y2.dtype)
+        return g.reshape(np.shape(y))
+
+    def formula(self):
+        return "L = -(1/|R|) sum_{i in R} [x_i log y_i + (1 - x_i) log(1 - y_i)]"
+
+
+class CrossEntropy(Loss):
+    """Categorical cross-entropy for a softmax output and a one-hot target (the seed's 4-2-4)."""
+
+    name = "cross_entropy"
+    label = "cross-entropy"
+    eps = 1e-12
+
+    def per_observation(self, y, t, mask):
+        terms = np.where(mask, -t * np.log(np.maximum(y, self.eps)), 0.0)
+        return terms.sum(axis=-1, dtype=np.float64)
+
+    def gradient(self, y, t, mask):
+        y2 = np.atleast_2d(y)
+        g = np.where(np.atleast_2d(mask), -np.atleast_2d(t) / np.maximum(y2, self.eps), 0.0)
+        g = (g / y2.shape[0]).astype(y2.dtype)
+        return g.reshape(np.shape(y))
+
+    def formula(self):
+        return "L = -sum_i x_i log y_i"
+
+
+LOSSES: dict[str, type[Loss]] = {
+    cls.name: cls for cls in (MaskedMSE, ReconstructionError, BinaryCrossEntropy, CrossEntropy)
+}
+
+
+def get_loss(name: str | Loss) -> Loss:
+    if isinstance(name, Loss):
+        return name
+    try:
+        return LOSSES[str(name).lower()]()
+    except KeyError:
+        raise ValueError(f"unknown loss {name!r}; choose one of {', '.join(LOSSES)}") from None
+
+
+def squared_error_sums(y, t, mask) -> tuple[np.ndarray, np.ndarray]:
+    """Per-observation sum of squared errors over rated entries, and the rated counts (for RMSE)."""
+    diff = np.where(mask, y - t, 0.0)
+    return np.einsum("ij,ij->i", diff, diff, dtype=np.float64), _rated_counts(mask)

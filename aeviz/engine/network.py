@@ -1,0 +1,286 @@
+"""A fully connected autoencoder [n, h1, ..., hk, n] whose parameters live in one flat buffer.
+
+Weights follow PyTorch's layout (out x in). Every weight matrix and bias vector is a *view* into
+`params`, and every gradient a view into `grads`, so an optimizer updates the whole network with a
+handful of vectorised NumPy calls instead of one loop per layer: at the recommender's size the
+update, not the forward pass, is what costs.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .activations import Activation, get_activation
+
+INITS = ("pytorch", "xavier", "zeros")
+
+
+@dataclass
+class ForwardTrace:
+    """Everything the forward pass computed: inputs[l] feeds layer l, outputs[l] is what it gives."""
+
+    inputs: list[np.ndarray]  # h_0 (= x), h_1, ..., h_{L-1}  shape (B, fan_in)
+    preacts: list[np.ndarray]  # a_1..a_L  shape (B, fan_out)
+    outputs: list[np.ndarray]  # h_1..h_L  shape (B, fan_out)
+
+    @property
+    def y(self) -> np.ndarray:
+        return self.outputs[-1]
+
+    @property
+    def activations(self) -> list[np.ndarray]:
+        """h_0 .. h_L: every layer's values, input included."""
+        return [self.inputs[0], *self.outputs]
+
+
+@dataclass
+class Gradients:
+    """Error signals (deltas, dL/da per layer) and the gradients of every parameter."""
+
+    deltas: list[np.ndarray]  # per layer, shape (B, fan_out)
+    weights: list[np.ndarray]  # dL/dW per layer (views into the network's grad buffer)
+    biases: list[np.ndarray | None]
+
+
+class Network:
+    """Layers sizes[0] -> sizes[1] -> ... -> sizes[-1], activation per layer, optional tied weights."""
+
+    def __init__(
+        self,
+        sizes,
+        activations,
+        bias: bool = True,
+        tied: bool = False,
+        init: str = "pytorch",
+        seed: int | None = 0,
+        dtype=np.float32,
+        weights=None,
+        biases=None,
+    ):
+        sizes = [int(s) for s in sizes]
+        if len(sizes) < 2 or min(sizes) < 1:
+            raise ValueError(f"layer sizes must be at least two positive integers, got {sizes}")
+        n_layers = len(sizes) - 1
+        if isinstance(activations, (str, Activation)):
+            activations = [activations] * n_layers
+        activations = list(activations)
+        if len(activations) != n_layers:
+            raise ValueError(f"{n_layers} layers need {n_layers} activations, got {len(activations)}")
+        self.activations = [get_activation(a) for a in activations]
+        for act in self.activations[:-1]:
+            if not act.elementwise:
+                raise ValueError("softmax is only allowed on the output layer")
+        if tied and sizes != sizes[::-1]:
+            raise ValueError(f"tied weights need mirrored layer sizes, got {sizes}")
+        if init not in INITS:
+            raise ValueError(f"unknown initialisation {init!r}; choose one of {', '.join(INITS)}")
+        self.sizes = sizes
+        self.bias = bool(bias)
+        self.tied = bool(tied) and n_layers >= 2
+        self.init = init
+        self.seed = seed
+        self.dtype = np.dtype(dtype)
+        self._build_buffers()
+        self.initialise(seed)
+        if weights is not None:
+            self.set_parameters(weights, biases)
+
+    # ----------------------------------------------------------------------------------- layout
+    @property
+    def n_layers(self) -> int:
+        return len(self.sizes) - 1
+
+    @property
+    def n_free_weight_layers(self) -> int:
+        """Layers owning their weight matrix (with tied weights, only the encoder's)."""
+        return (self.n_layers + 1) // 2 if self.tied else self.n_layers
+
+    def _owner(self, layer: int) -> int:
+        """The layer whose stored matrix this layer uses (itself, or its mirror when tied)."""
+        if self.tied and layer >= self.n_free_weight_layers:
+            return self.n_layers - 1 - layer
+        return layer
+
+    def _build_buffers(self):
+        shapes = []
+        for l in range(self.n_free_weight_layers):
+            shapes.append((self.sizes[l + 1], self.sizes[l]))
+        bias_shapes = [(self.sizes[l + 1],) for l in range(self.n_layers)] if self.bias else []
+        total = sum(int(np.prod(s)) for s in shapes + bias_shapes)
+        self.params = np.zeros(total, dtype=self.dtype)
+        self.grads = np.zeros(total, dtype=self.dtype)
+        self._slices = []
+        offset = 0
+        for s in shapes + bias_shapes:
+            n = int(np.prod(s))
+            self._slices.append((offset, offset + n, s))
+            offset += n
+        own_w = [self._view(self.params, i) for i in range(len(shapes))]
+        own_g = [self._view(self.grads, i) for i in range(len(shapes))]
+        self.weights = [
+            own_w[self._owner(l)] if self._owner(l) == l else own_w[self._owner(l)].T
+            for l in range(self.n_layers)
+        ]
+        self._own_weights = own_w
+        self._own_grad_weights = own_g
+        nb = len(shapes)
+        self.biases = [self._view(self.params, nb + l) for l in range(self.n_layers)] if self.bias else [None] * self.n_layers
+        self.grad_biases = [self._view(self.grads, nb + l) for l in range(self.n_layers)] if self.bias else [None] * self.n_layers
+
+    def _view(self, buf, i):
+        a, b, shape = self._slices[i]
+        return buf[a:b].reshape(shape)
+
+    def parameter_names(self) -> list[str]:
+        names = [f"W{l + 1}" for l in range(self.n_free_weight_layers)]
+        if self.bias:
+            names += [f"b{l + 1}" for l in range(self.n_layers)]
+        return names
+
+    def split_flat(self, flat: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray | None]]:
+        """View a flat vector shaped like `params` as (per-layer weights, per-layer biases)."""
+        own = [self._view(flat, i) for i in range(self.n_free_weight_layers)]
+        weights = [own[self._owner(l)] if self._owner(l) == l else own[self._owner(l)].T for l in range(self.n_layers)]
+        nb = self.n_free_weight_layers
+        biases = [self._view(flat, nb + l) for l in range(self.n_layers)] if self.bias else [None] * self.n_layers
+        return weights, biases
+
+    def layer_of_flat_index(self, index: int) -> str:
+        """Name of the parameter a flat index belongs to (for divergence messages)."""
+        for name, (a, b, _) in zip(self.parameter_names(), self._slices):
+            if a <= index < b:
+                return name
+        raise IndexError(index)
+
+    # ------------------------------------------------------------------------------- initialise
+    def initialise(self, seed: int | None = None):
+        """PyTorch's nn.Linear default (U(+-1/sqrt(fan_in)) for weights and biases) or Xavier."""
+        rng = np.random.default_rng(seed)
+        for l in range(self.n_free_weight_layers):
+            fan_out, fan_in = self._own_weights[l].shape
+            if self.init == "pytorch":
+                bound = 1.0 / np.sqrt(fan_in)
+            elif self.init == "xavier":
+                bound = np.sqrt(6.0 / (fan_in + fan_out))
+            else:
+                bound = 0.0
+            self._own_weights[l][...] = rng.uniform(-bound, bound, size=(fan_out, fan_in))
+        if self.bias:
+            for l in range(self.n_layers):
+                fan_in = self.sizes[l]
+                bound = 1.0 / np.sqrt(fan_in) if self.init == "pytorch" else 0.0
+                self.biases[l][...] = rng.uniform(-bound, bound, size=self.sizes[l + 1])
+
+    def set_parameters(self, weights, biases=None):
+        """Explicit weights (presets): one (out x in) matrix per layer; tied decoders must match."""
+        weights = list(weights)
+        if len(weights) != self.n_layers:
+            raise ValueError(f"expected {self.n_layers} weight matrices, got {len(weights)}")
+        for l, w in enumerate(weights):
+            w = np.asarray(w, dtype=self.dtype)
+            if w.shape != self.weights[l].shape:
+                raise ValueError(f"W{l + 1} must have shape {self.weights[l].shape}, got {w.shape}")
+            if self._owner(l) == l:
+                self.weights[l][...] = w
+            elif not np.allclose(w, self.weights[l]):
+                raise ValueError(f"tied weights: W{l + 1} must equal W{self._owner(l) + 1} transposed")
+        if biases is not None:
+            if not self.bias:
+                raise ValueError("this network has no biases")
+            for l, b in enumerate(biases):
+                self.biases[l][...] = np.asarray(b, dtype=self.dtype)
+
+    def set_weight(self, layer: int, row: int, col: int, value: float):
+        """Change one weight W[layer][row, col] (0-based layer), as a user editing an edge does."""
+        self.weights[layer][row, col] = value
+
+    def copy(self) -> "Network":
+        other = Network(self.sizes, self.activations, self.bias, self.tied, self.init, self.seed, self.dtype)
+        other.params[...] = self.params
+        return other
+
+    def n_parameters(self) -> int:
+        return int(self.params.size)
+
+    def describe(self) -> str:
+        acts = "/".join(a.name for a in self.activations)
+        return "-".join(map(str, self.sizes)) + f" ({acts}{', tied' if self.tied else ''}{'' if self.bias else ', no biases'})"
+
+    # ---------------------------------------------------------------------------------- forward
+    def forward(self, x: np.ndarray) -> ForwardTrace:
+        """Run a batch (B, n) or one observation (n,), keeping every pre-activation and output."""
+        h = np.atleast_2d(np.asarray(x, dtype=self.dtype))
+        if h.shape[1] != self.sizes[0]:
+            raise ValueError(f"input has {h.shape[1]} values, the network expects {self.sizes[0]}")
+        inputs, preacts, outputs = [], [], []
+        for l in range(self.n_layers):
+            inputs.append(h)
+            a = h @ self.weights[l].T
+            if self.bias:
+                a += self.biases[l]
+            z = self.activations[l].forward(a)
+            preacts.append(a)
+            outputs.append(z)
+            h = z
+        return ForwardTrace(inputs, preacts, outputs)
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """Outputs only, for evaluation: no trace kept."""
+        h = np.atleast_2d(np.asarray(x, dtype=self.dtype))
+        for l in range(self.n_layers):
+            a = h @ self.weights[l].T
+            if self.bias:
+                a += self.biases[l]
+            h = self.activations[l].forward(a, out=a)
+        return h
+
+    def encode(self, x: np.ndarray, layer: int | None = None) -> np.ndarray:
+        """The code: the values of hidden layer `layer` (1-based; default the narrowest)."""
+        if layer is None:
+            layer = self.bottleneck_layer()
+        h = np.atleast_2d(np.asarray(x, dtype=self.dtype))
+        for l in range(layer):
+            a = h @ self.weights[l].T
+            if self.bias:
+                a += self.biases[l]
+            h = self.activations[l].forward(a, out=a)
+        return h
+
+    def bottleneck_layer(self) -> int:
+        """1-based index of the narrowest hidden layer (the code)."""
+        hidden = self.sizes[1:-1]
+        if not hidden:
+            return 1
+        return 1 + int(np.argmin(hidden))
+
+    # --------------------------------------------------------------------------------- backward
+    def backward(self, trace: ForwardTrace, grad_y: np.ndarray, accumulate: bool = False,
+                 extra_grad_hidden: dict | None = None) -> Gradients:
+        """Back-propagate dL/dy (B, n_out) from right to left.
+
+        Fills `self.grads` (or adds to it when `accumulate`), returns every layer's delta.
+        `extra_grad_hidden` maps a layer index l (1-based, hidden) to an additional dL/dh_l,
+        which is how activation penalties (sparsity) join the error signal.
+        """
+        if not accumulate:
+            self.grads.fill(0.0)
+        g = np.atleast_2d(grad_y).astype(self.dtype, copy=False)
+        deltas: list[np.ndarray] = [None] * self.n_layers  # type: ignore[list-item]
+        for l in range(self.n_layers - 1, -1, -1):
+            if extra_grad_hidden and (l + 1) in extra_grad_hidden and l < self.n_layers - 1:
+                g = g + extra_grad_hidden[l + 1]
+            delta = self.activations[l].backward(trace.preacts[l], trace.outputs[l], g)
+            deltas[l] = delta
+            owner = self._owner(l)
+            if owner == l:
+                self._own_grad_weights[l] += delta.T @ trace.inputs[l]
+            else:
+                self._own_grad_weights[owner] += (delta.T @ trace.inputs[l]).T
+            if self.bias:
+                self.grad_biases[l] += delta.sum(axis=0)
+            if l > 0:
+                g = delta @ self.weights[l]
+        grad_w = [self._own_grad_weights[self._owner(l)] if self._owner(l) == l
+                  else self._own_grad_weights[self._owner(l)].T for l in range(self.n_layers)]
+        return Gradients(deltas, grad_w, list(self.grad_biases))

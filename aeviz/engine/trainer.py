@@ -1,0 +1,440 @@
+"""The seed's STEPs 2-8 as a state machine: forward -> loss -> backward -> update, one call each.
+
+A teacher steps one phase at a time and sees every intermediate value; Play runs whole batches
+through the same mathematics, vectorised. Both paths compute the same numbers: the batch loss is
+the mean of per-observation losses, so k single observations accumulated and divided by k equal
+one batch of k.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from .evaluation import evaluate
+from .optimizers import NonFiniteStep
+from .snapshot import EpochRecord, Snapshot, frozen, frozen_list
+
+PHASES = ("forward", "loss", "backward", "update")
+
+
+class PhaseError(RuntimeError):
+    """A phase was asked for out of order (e.g. update before backward)."""
+
+
+class DivergenceError(ArithmeticError):
+    """A step produced NaN or infinity; the network was left as it was before that step."""
+
+    def __init__(self, message: str, layer: str | None = None):
+        super().__init__(message)
+        self.layer = layer
+
+
+class Trainer:
+    """Trains `network` on the rows of `train`, one phase, observation, batch or epoch at a time."""
+
+    def __init__(self, network, optimizer, loss, train, test=None, batch_size: int = 1,
+                 shuffle: bool = False, seed: int = 0, penalties=(), corruption=None,
+                 clip=None, accumulate_gradients: bool = False):
+        if train.n_items != network.sizes[0] or network.sizes[-1] != network.sizes[0]:
+            raise ValueError(
+                f"the network's {network.sizes[0]} inputs and {network.sizes[-1]} outputs must both "
+                f"match the data's {train.n_items} movies")
+        self.network = network
+        self.optimizer = optimizer
+        self.loss = loss
+        self.train_set = train
+        self.test_set = test
+        self.penalties = list(penalties)
+        self.corruption = corruption
+        self.clip = clip
+        self.shuffle = bool(shuffle)
+        self.seed = seed
+        # The tutorial's script never zeroes its gradients: an explicit, explained option.
+        self.accumulate_gradients = bool(accumulate_gradients)
+        self.set_batch_size(batch_size)
+        counts = self._rated_counts()
+        self.trainable_rows = np.flatnonzero(counts > 0)
+        self.skipped_rows = int((counts == 0).sum())
+        if self.trainable_rows.size == 0:
+            raise ValueError("no user has a training rating")
+        self.keep_undo = True
+        self.reset_counters()
+
+    # ----------------------------------------------------------------------------------- set-up
+    def _rated_counts(self):
+        if hasattr(self.train_set, "rated_counts_per_user"):
+            return np.asarray(self.train_set.rated_counts_per_user())
+        return np.array([self.train_set.dense_rows([r])[1].sum() for r in range(self.train_set.n_users)])
+
+    def set_batch_size(self, batch_size):
+        """0 or None means the whole training set per update (full batch)."""
+        self._batch_setting = 0 if not batch_size else int(batch_size)
+        if self._batch_setting < 0:
+            raise ValueError("batch size must be positive (0 = whole set)")
+
+    @property
+    def batch_size(self) -> int:
+        n = len(self.order) if hasattr(self, "order") else int(self.trainable_rows.size)
+        return n if self._batch_setting == 0 else min(self._batch_setting, n)
+
+    def reset_counters(self):
+        """Back to epoch 0, observation 0 (the network itself is re-initialised by the caller)."""
+        self.rng = np.random.default_rng(self.seed)
+        self.epoch = 0
+        self.steps = 0
+        self.updates = 0
+        self.history: list[EpochRecord] = []
+        self._epoch_losses: list[float] = []
+        self._epoch_penalties: list[float] = []
+        self._epoch_started = time.perf_counter()
+        self._new_order()
+        self._clear_observation()
+        self.last_change = None
+        self.diverged: str | None = None
+        self._undo = None
+        self._seq = 0
+        self.network.grads.fill(0.0)
+        self.optimizer.reset()
+
+    def _new_order(self):
+        self.order = self.trainable_rows.copy()
+        if self.shuffle:
+            self.rng.shuffle(self.order)
+        self.k = 0
+        self.batch_fill = 0
+
+    def _clear_observation(self):
+        self.next_phase = "forward"
+        self.phase = "idle"
+        self._rows = None
+        self._x = self._m = self._x_in = None
+        self._trace = None
+        self._obs_loss = None
+        self._obs_penalty = None
+        self._grad_y = None
+        self._gradients = None
+        self._extra = None
+
+    # ------------------------------------------------------------------------------ positioning
+    @property
+    def n_observations(self) -> int:
+        return int(self.order.size)
+
+    @property
+    def current_row(self) -> int:
+        return int(self.order[min(self.k, self.order.size - 1)])
+
+    def _batch_bounds(self) -> tuple[int, int]:
+        bs = self.batch_size
+        start = (self.k // bs) * bs
+        return start, min(start + bs, self.order.size)
+
+    def select_observation(self, row: int):
+        """Make user `row` the next observation stepped (only between observations)."""
+        if self.next_phase != "forward":
+            raise PhaseError("finish the current observation before choosing the next one")
+        row = int(row)
+        hits = np.flatnonzero(self.order == row)
+        if hits.size == 0:
+            raise ValueError(f"user row {row} has no training ratings")
+        pos = int(hits[0])
+        if pos >= self.k:
+            self.order[[self.k, pos]] = self.order[[pos, self.k]]
+        else:  # already seen this epoch: visit it again now
+            self.order = np.insert(self.order, self.k, row)
+
+    # ---------------------------------------------------------------------------------- phases
+    def forward(self):
+        """STEP 2-4: feed the current user, encode, decode."""
+        self._expect("forward")
+        self._load_rows(np.array([self.current_row]))
+        self._trace = self.network.forward(self._x_in)
+        self._done("forward", "loss")
+
+    def compute_loss(self):
+        """STEP 5: the reconstruction error on rated entries, plus any penalty."""
+        self._expect("loss")
+        self._compute_loss()
+        self._done("loss", "backward")
+
+    def backward(self):
+        """STEP 6: back-propagate the error; gradients accumulate towards the batch's update."""
+        self._expect("backward")
+        start, end = self._batch_bounds()
+        scale = 1.0 / (end - start)
+        self._backward(scale, accumulate=self.batch_fill > 0)
+        self.batch_fill += 1
+        self._record_observation()
+        if self.k + 1 >= end:
+            self._done("backward", "update")
+        else:
+            self.k += 1
+            self._done("backward", "forward")
+
+    def update(self):
+        """STEP 7: apply the optimizer's change; the end of the batch (and maybe of the epoch)."""
+        self._expect("update")
+        self._apply_update()
+        self.k += 1
+        self._done("update", "forward")
+        if self.k >= self.order.size:
+            self._end_epoch()
+
+    def step_phase(self) -> str:
+        """Run whichever phase comes next; return its name."""
+        phase = self.next_phase
+        {"forward": self.forward, "loss": self.compute_loss, "backward": self.backward,
+         "update": self.update}[phase]()
+        return phase
+
+    def run_to(self, phase: str):
+        """Run phases until `phase` has been done (used by the Backward button after Forward)."""
+        if phase not in PHASES:
+            raise ValueError(phase)
+        for _ in range(4):
+            if self.step_phase() == phase:
+                return
+            if self.next_phase == "forward":
+                return
+
+    # ------------------------------------------------------------------------ coarser granules
+    def step_observation(self):
+        """One whole observation: forward, loss, backward (and the update if it closes a batch)."""
+        if self.next_phase == "forward" and self.batch_fill == 0 and self.batch_size == 1:
+            self._fast_batch()
+            return
+        start_k, start_epoch = self.k, self.epoch
+        while True:
+            self.step_phase()
+            if self.next_phase == "forward" and (self.k != start_k or self.epoch != start_epoch):
+                return
+
+    def step_batch(self):
+        """Finish the current batch (phase by phase if one is under way), then one update."""
+        if self.next_phase == "forward" and self.batch_fill == 0:
+            self._fast_batch()
+            return
+        updates = self.updates
+        while self.updates == updates:
+            self.step_phase()
+
+    def step_epoch(self):
+        """Run to the end of the current epoch."""
+        epoch = self.epoch
+        while self.epoch == epoch:
+            if self.next_phase == "forward" and self.batch_fill == 0:
+                self._fast_batch()
+            else:
+                self.step_phase()
+
+    def train(self, epochs: int, callback=None):
+        for _ in range(int(epochs)):
+            self.step_epoch()
+            if callback is not None and callback(self.history[-1]) is False:
+                break
+        return self.history
+
+    # -------------------------------------------------------------------------------- internals
+    def _expect(self, phase):
+        if self.next_phase != phase:
+            raise PhaseError(f"the next phase is {self.next_phase}, not {phase}")
+
+    def _done(self, phase, next_phase):
+        self.phase = phase
+        self.next_phase = next_phase
+
+    def _load_rows(self, rows):
+        self._rows = rows
+        x, m = self.train_set.dense_rows(rows)
+        self._x, self._m = x, m
+        self._x_in = self.corruption.corrupt(x, m, self.rng) if self.corruption is not None else x
+
+    def _compute_loss(self):
+        y = self._trace.y
+        per_obs = self.loss.per_observation(y, self._x, self._m)
+        self._obs_loss = per_obs
+        self._grad_y = self.loss.gradient(y, self._x, self._m)
+        pen = 0.0
+        extra = {}
+        for p in self.penalties:
+            pen += p.value(self.network, self._trace)
+            for layer, g in p.hidden_gradients(self.network, self._trace).items():
+                extra[layer] = extra[layer] + g if layer in extra else g
+        self._obs_penalty = pen
+        self._extra = extra
+        if not np.isfinite(per_obs).all() or not np.isfinite(pen):
+            self._diverge("the loss")
+
+    def _backward(self, scale, accumulate):
+        g = self._grad_y if scale == 1.0 else self._grad_y * np.float32(scale)
+        extra = self._extra
+        if extra and scale != 1.0:
+            extra = {k: v * np.float32(scale) for k, v in extra.items()}
+        accumulate = accumulate or (self.accumulate_gradients and self.updates > 0)
+        self._gradients = self.network.backward(self._trace, g, accumulate=accumulate,
+                                                extra_grad_hidden=extra)
+        for p in self.penalties:
+            p.add_parameter_gradients(self.network, self._trace, scale)
+
+    def _apply_update(self):
+        if not np.isfinite(float(self.network.grads.sum(dtype=np.float64))):
+            self._diverge("the gradients")
+        if self.keep_undo:
+            self._undo = self._state_for_undo()
+        try:
+            self.last_change = self.optimizer.step(self.network.params, self.network.grads)
+        except NonFiniteStep as exc:
+            self._diverge("the update", flat_index=exc.args[0])
+        self.updates += 1
+        self.batch_fill = 0
+
+    def _record_observation(self):
+        self._epoch_losses.extend(np.atleast_1d(self._obs_loss).tolist())
+        n = np.atleast_1d(self._obs_loss).size
+        self._epoch_penalties.extend([self._obs_penalty / max(n, 1)] * n if n > 1 else [self._obs_penalty])
+        self.steps += n
+
+    def _fast_batch(self):
+        """A whole batch at once (vectorised): the same mathematics as the phase-by-phase path."""
+        start, end = self._batch_bounds()
+        self._load_rows(self.order[start:end])
+        self._trace = self.network.forward(self._x_in)
+        self._compute_loss()
+        self._backward(1.0, accumulate=False)
+        self._record_observation()
+        self.batch_fill = end - start
+        self._apply_update()
+        self.k = end
+        self._done("update", "forward")
+        if self.k >= self.order.size:
+            self._end_epoch()
+
+    def _end_epoch(self):
+        ev = evaluate(self.network, self.train_set, self.test_set, clip=self.clip)
+        losses = np.asarray(self._epoch_losses)
+        self.epoch += 1
+        now = time.perf_counter()
+        self.history.append(EpochRecord(
+            epoch=self.epoch, train_rmse=ev.train_rmse, test_rmse=ev.test_rmse,
+            test_rmse_per_user=ev.test_rmse_per_user,
+            mean_loss=float(losses.mean()) if losses.size else float("nan"),
+            penalty=float(np.mean(self._epoch_penalties)) if self._epoch_penalties else 0.0,
+            seconds=now - self._epoch_started))
+        self._epoch_started = now
+        self._epoch_losses = []
+        self._epoch_penalties = []
+        self._new_order()
+
+    # ------------------------------------------------------------------------------ divergence
+    def _first_bad_layer(self, flat_index=None) -> str:
+        if flat_index is not None:
+            return self.network.layer_of_flat_index(flat_index)
+        t = self._trace
+        if t is not None:
+            for l in range(self.network.n_layers):
+                if not np.isfinite(t.preacts[l]).all() or not np.isfinite(t.outputs[l]).all():
+                    return f"layer {l + 1} ({self.network.sizes[l]} -> {self.network.sizes[l + 1]})"
+        for name, (a, b, _) in zip(self.network.parameter_names(), self.network._slices):
+            if not np.isfinite(self.network.grads[a:b]).all():
+                return f"the gradient of {name}"
+        return "the output"
+
+    def _diverge(self, where, flat_index=None):
+        layer = self._first_bad_layer(flat_index)
+        lr = self.optimizer.hyper.get("lr")
+        msg = (f"Training diverged: {where} became NaN or infinite in {layer} at epoch "
+               f"{self.epoch + 1}, observation {self.k + 1}. The network was kept as it was before "
+               f"this step. Try a smaller learning rate" + (f" than {lr:g}." if lr else "."))
+        self.diverged = msg
+        self.network.grads.fill(0.0)
+        self.batch_fill = 0
+        start, _ = self._batch_bounds()
+        self.k = start
+        self._clear_observation()
+        raise DivergenceError(msg, layer)
+
+    # -------------------------------------------------------------------------------- undo
+    def _state_for_undo(self):
+        return (self.network.params.copy(), self.optimizer.state_dict(), self.k, self.epoch,
+                self.steps, self.updates, self.batch_fill, list(self._epoch_losses),
+                list(self._epoch_penalties), self.order.copy(), list(self.history))
+
+    @property
+    def can_undo(self) -> bool:
+        return self._undo is not None
+
+    def undo(self):
+        """Restore the state from just before the last update (parameters and optimizer)."""
+        if self._undo is None:
+            raise PhaseError("there is no step to undo")
+        (params, opt, k, epoch, steps, updates, fill, losses, pens, order, hist) = self._undo
+        self.network.params[...] = params
+        self.optimizer.load_state_dict(opt)
+        self.k, self.epoch, self.steps, self.updates = k, epoch, steps, updates
+        self.order, self.history = order, hist
+        self._epoch_losses, self._epoch_penalties = losses, pens
+        self.network.grads.fill(0.0)
+        self.batch_fill = 0
+        start, _ = self._batch_bounds()
+        self.k = start
+        self._clear_observation()
+        self.last_change = None
+        self.diverged = None
+        self._undo = None
+
+    # ---------------------------------------------------------------------------- inspection
+    def set_weight(self, layer: int, row: int, col: int, value: float):
+        if not np.isfinite(value):
+            raise ValueError("a weight must be a finite number")
+        self.network.set_weight(layer, row, col, value)
+
+    def snapshot(self, full_history: bool = True) -> Snapshot:
+        """An immutable copy of everything a viewer may draw (last observation of a batch)."""
+        net = self.network
+        self._seq += 1
+        i = -1  # the last observation of the batch in flight
+        t = self._trace
+        has_fwd = t is not None and self.phase != "idle"
+        x_in = self._x_in[i] if has_fwd else None
+        x_t = self._x[i] if has_fwd else None
+        m = self._m[i] if has_fwd else None
+        row = int(self._rows[i]) if has_fwd else self.current_row
+        ho_mask = ho_vals = None
+        if self.test_set is not None:
+            tv, tm = self.test_set.dense_rows([row])
+            ho_mask, ho_vals = tm[0], tv[0]
+        preacts = acts = err = None
+        if has_fwd:
+            preacts = [a[i] for a in t.preacts]
+            acts = [x_in] + [o[i] for o in t.outputs]
+        loss = pen = None
+        deltas = gw = gb = None
+        if self._obs_loss is not None and has_fwd:
+            loss = float(np.atleast_1d(self._obs_loss)[i])
+            pen = float(self._obs_penalty)
+            err = np.where(m, t.y[i] - x_t, 0.0)
+        if self._gradients is not None and self.phase in ("backward", "update"):
+            deltas = [d[i] for d in self._gradients.deltas]
+            gw, gb = net.split_flat(net.grads)
+        cw = cb = None
+        if self.last_change is not None and self.phase == "update":
+            cw, cb = net.split_flat(self.last_change)
+        return Snapshot(
+            seq=self._seq, sizes=tuple(net.sizes),
+            activation_names=tuple(a.name for a in net.activations), bias=net.bias,
+            weights=frozen_list(net.weights), biases=frozen_list(net.biases) if net.bias else (None,) * net.n_layers,
+            user_row=row, x_input=frozen(x_in), x_target=frozen(x_t), mask=frozen(m),
+            heldout_mask=frozen(ho_mask), heldout_values=frozen(ho_vals),
+            preacts=frozen_list(preacts), activations=frozen_list(acts), output_error=frozen(err),
+            loss=loss, penalty=pen, deltas=frozen_list(deltas),
+            grad_weights=frozen_list(gw), grad_biases=frozen_list(gb) if (gb and net.bias) else None,
+            change_weights=frozen_list(cw), change_biases=frozen_list(cb) if (cb and net.bias) else None,
+            phase=self.phase, next_phase=self.next_phase, epoch=self.epoch, position=self.k,
+            n_observations=self.n_observations, batch_size=self.batch_size,
+            batch_fill=self.batch_fill, steps=self.steps, updates=self.updates,
+            history=tuple(self.history),
+            epoch_losses=frozen(np.asarray(self._epoch_losses, dtype=np.float64)) if full_history else None,
+            epoch_penalties=frozen(np.asarray(self._epoch_penalties, dtype=np.float64)) if full_history else None,
+            diverged=self.diverged, can_undo=self.can_undo,
+        )
