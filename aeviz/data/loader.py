@@ -1,0 +1,775 @@
+"""Read ratings files: formats are detected, not configured.
+
+* long ``user, item, rating[, timestamp]`` with or without a header, separated by
+  comma, tab, semicolon, ``|`` or ``::`` (MovieLens ml-100k ``u.data``/``u1.base``,
+  ml-1m ``ratings.dat``, ml-latest ``ratings.csv``);
+* wide matrices: rows users, columns items, 0 or empty = not rated, optional
+  header row of titles, optional first column of user ids.
+
+Numeric long files take a vectorised fast path (bytes -> NumPy, 16 MB chunks,
+progress and cancel between chunks); anything unusual in a chunk sends that
+chunk through the careful Python parser, which also produces the precise error
+messages. Loading is a pure function: nothing global changes.
+"""
+from __future__ import annotations
+
+import csv
+import math
+import os
+import pathlib
+
+import numpy as np
+
+from .errors import LoadCancelled, RatingsFileError
+from .ratings import MAX_RATING, MIN_RATING, Ratings, build_ratings, canonical_ids, detect_scale, _factorize, build_csr
+
+__all__ = ["load_ratings", "load_titles", "CHUNK_BYTES"]
+
+CHUNK_BYTES = 16 << 20
+SNIFF_BYTES = 256 << 10
+SNIFF_LINES = 400
+SEPARATORS = ("::", "\t", ",", ";", "|")
+
+USER_WORDS = {"user", "userid", "users", "uid", "customer", "customerid", "reviewer", "reviewerid",
+              "person", "rater", "raterid", "id", "name", "u"}
+ITEM_WORDS = {"item", "itemid", "items", "movie", "movieid", "movies", "iid", "mid", "film", "filmid",
+              "product", "productid", "asin", "book", "bookid", "isbn", "song", "track", "i", "m"}
+RATING_WORDS = {"rating", "ratings", "score", "stars", "star", "value", "rate", "preference", "like",
+                "liked", "r", "grade"}
+TIME_WORDS = {"timestamp", "time", "date", "ts", "datetime", "unixtime", "t", "when"}
+LONG_WORDS = USER_WORDS | ITEM_WORDS | RATING_WORDS | TIME_WORDS
+
+U_ITEM_GENRES = ("unknown", "Action", "Adventure", "Animation", "Children's", "Comedy", "Crime",
+                 "Documentary", "Drama", "Fantasy", "Film-Noir", "Horror", "Musical", "Mystery",
+                 "Romance", "Sci-Fi", "Thriller", "War", "Western")
+
+
+def _norm(word: str) -> str:
+    return "".join(ch for ch in word.lower() if ch.isalnum())
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def _lines(text: str) -> list[str]:
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+def _split(line: str, sep: str) -> list[str]:
+    if sep == "::":
+        return [f.strip() for f in line.split("::")]
+    if '"' in line:
+        try:
+            return [f.strip() for f in next(csv.reader([line], delimiter=sep))]
+        except (csv.Error, StopIteration):
+            pass
+    return [f.strip() for f in line.split(sep)]
+
+
+def _number(s: str):
+    """float, or None when not a number at all (nan/inf are numbers here)."""
+    try:
+        return float(s)
+    except ValueError:
+        return None
+
+
+def _sep_name(sep: str) -> str:
+    return {"::": "'::'", "\t": "tab", ",": "comma", ";": "semicolon", "|": "'|'"}[sep]
+
+
+# =====================================================================================
+# reading bytes in chunks
+# =====================================================================================
+class _Reader:
+    """Yields newline-terminated chunks, strips a UTF-8 BOM, refuses NUL bytes,
+    reports progress and honours cancel."""
+
+    def __init__(self, path: pathlib.Path, chunk_bytes: int, progress, cancel, share=(0.0, 0.9)):
+        self.path = path
+        self.chunk_bytes = max(int(chunk_bytes), 1024)
+        self.progress = progress
+        self.cancel = cancel
+        self.share = share
+        self.size = os.path.getsize(path)
+        self.lines_before = 0  # lines completely consumed before the current chunk
+
+    def _report(self, done: int):
+        if self.progress is not None:
+            lo, hi = self.share
+            frac = done / self.size if self.size else 1.0
+            self.progress(lo + (hi - lo) * min(frac, 1.0))
+
+    def chunks(self):
+        done = 0
+        carry = b""
+        first = True
+        with open(self.path, "rb") as f:
+            while True:
+                if self.cancel is not None and self.cancel():
+                    raise LoadCancelled()
+                block = f.read(self.chunk_bytes)
+                if not block:
+                    if carry:
+                        yield self._checked(carry)
+                    break
+                done += len(block)
+                if first:
+                    first = False
+                    if block.startswith(b"\xef\xbb\xbf"):
+                        block = block[3:]
+                data = carry + block if carry else block
+                cut = data.rfind(b"\n")
+                if cut < 0:
+                    carry = data
+                    continue
+                carry = data[cut + 1:]
+                chunk = data[:cut + 1]
+                del data
+                yield self._checked(chunk)
+                self._report(done)
+        self._report(self.size)
+
+    def _checked(self, chunk: bytes) -> bytes:
+        nul = chunk.find(b"\x00")
+        if nul >= 0:
+            line = self.lines_before + chunk.count(b"\n", 0, nul) + 1
+            raise RatingsFileError(self.path, "this is a binary file, not a text table of ratings (NUL byte)",
+                                   line=line)
+        return chunk
+
+
+def _check_not_binary(path, text: str, line0: int = 0):
+    bad = [c for c in text[:SNIFF_BYTES] if (ord(c) < 32 and c not in "\t\n\r\f\v")]
+    if len(bad) > max(2, len(text[:SNIFF_BYTES]) // 200):
+        first = next(i for i, c in enumerate(text) if ord(c) < 32 and c not in "\t\n\r\f\v")
+        line = line0 + text.count("\n", 0, first) + 1
+        raise RatingsFileError(path, "this is a binary file, not a text table of ratings (control characters)",
+                               line=line)
+
+
+# =====================================================================================
+# layout detection
+# =====================================================================================
+class _Layout:
+    def __init__(self, sep, ncols, wide, header_line, header):
+        self.sep = sep
+        self.ncols = ncols
+        self.wide = wide
+        self.header_line = header_line  # 1-based line number of the header, or None
+        self.header = header  # list of header cells, or None
+
+
+def _detect_separator(sample: list[tuple[int, str]]) -> tuple[str, int]:
+    best = None
+    for prio, sep in enumerate(SEPARATORS):
+        counts = [len(_split(line, sep)) if sep in line else 1 for _, line in sample]
+        mode = max(set(counts), key=lambda c: (counts.count(c), c))
+        if mode < 2:
+            continue
+        consistency = counts.count(mode) / len(counts)
+        score = (consistency == 1.0, consistency, mode, -prio)
+        if best is None or score > best[0]:
+            best = (score, sep, mode)
+    if best is None:
+        return "", 1
+    return best[1], best[2]
+
+
+def _half_grid(x: float) -> bool:
+    return x * 2 == math.floor(x * 2)
+
+
+def _in_scale(x) -> bool:
+    return x is not None and MIN_RATING <= x <= MAX_RATING and _half_grid(x)
+
+
+def _detect_layout(path, sample: list[tuple[int, str]]) -> _Layout:
+    sep, ncols = _detect_separator(sample)
+    first_line = sample[0][0]
+    if ncols < 3:
+        found = len(_split(sample[0][1], sep)) if sep else 1
+        raise RatingsFileError(path, f"too few columns: found {found}, need at least 3 "
+                                     "(user, item, rating) or a wide matrix of ratings", line=first_line)
+    rows = [(n, _split(line, sep)) for n, line in sample]
+    head_cells = rows[0][1]
+    words = [_norm(c) for c in head_cells]
+    rest = [r for _, r in rows[1:] if len(r) == ncols]
+    # does the first row look like a header? a non-number where the data below has numbers
+    head_nonnum = [c != "" and _number(c) is None for c in head_cells]
+    data_num_cols = set()
+    for j in range(ncols):
+        vals = [r[j] for r in rest if r[j] != ""]
+        if vals and all(_number(v) is not None for v in vals):
+            data_num_cols.add(j)
+    long_vocab = len(head_cells) == ncols and all(w in LONG_WORDS for w in words) and \
+        any(w in RATING_WORDS for w in words)
+    header = long_vocab or any(head_nonnum[j] for j in data_num_cols if j < len(head_nonnum)) or \
+        (not rest and any(head_nonnum))
+    if ncols >= 5:
+        wide = True
+    elif long_vocab:
+        wide = False
+    elif header and sum(w in LONG_WORDS for w in words[1:]) == 0:
+        wide = True  # a header of titles: "user,Toy Story,Heat,Alien"
+    else:
+        data = rest if header else [r for _, r in rows if len(r) == ncols]
+        wide = _looks_wide(data, ncols)
+    return _Layout(sep, ncols, wide, first_line if header else None, head_cells if header else None)
+
+
+def _looks_wide(data: list[list[str]], ncols: int) -> bool:
+    """3-4 columns, no telling header: long unless the values say otherwise."""
+    if not data:
+        return False
+    if any(c == "" for r in data for c in r):
+        return True  # long files never have empty fields; wide ones use them for "not rated"
+    nums = [[_number(c) for c in r] for r in data]
+    # in a wide file every column after the first is a rating
+    for j in range(1, ncols):
+        if not all(_in_scale(r[j]) for r in nums):
+            return False  # item ids > 5, timestamps, string ids: long
+    col0 = [r[0] for r in data]
+    rating_col = [r[2] for r in nums]
+    if 0.0 in rating_col and any(v >= 2 for v in rating_col):
+        return True  # 0 next to 2-5 stars means "not rated": only wide files do that
+    if any(0.0 == r[j] for r in nums for j in range(1, ncols)) and any(
+            v is not None and v >= 2 for r in nums for v in r[1:]):
+        return True
+    if len(data) >= 2 and len(set(col0)) == len(col0):
+        return True  # every "user" would have exactly one rating: it is a row per user
+    return False
+
+
+# =====================================================================================
+# parsing: the careful Python path (also the source of error messages)
+# =====================================================================================
+def _rating_value(path, s: str, line: int, col: int, colname: str) -> float:
+    if s == "":
+        raise RatingsFileError(path, "the rating is missing", line, col, colname)
+    x = _number(s)
+    if x is None:
+        raise RatingsFileError(path, f"{s!r} is not a number", line, col, colname)
+    if math.isnan(x):
+        raise RatingsFileError(path, f"{s!r} is not a number (NaN)", line, col, colname)
+    if math.isinf(x):
+        raise RatingsFileError(path, f"{s!r} is not a finite number", line, col, colname)
+    if x < MIN_RATING:
+        raise RatingsFileError(path, f"{s} is negative: ratings must be between "
+                                     f"{MIN_RATING:g} and {MAX_RATING:g}", line, col, colname)
+    if x > MAX_RATING:
+        raise RatingsFileError(path, f"{s} is outside the rating scale: ratings must be between "
+                                     f"{MIN_RATING:g} and {MAX_RATING:g}", line, col, colname)
+    return x
+
+
+def _parse_long_text(path, text: str, layout: _Layout, line0: int):
+    """Python parse of a chunk of a long file. Returns (users, items, ratings, n_blank)."""
+    users, items, ratings = [], [], []
+    blank = 0
+    lines = _lines(text)
+    if lines and lines[-1] == "":
+        lines.pop()
+    sep, ncols = layout.sep, layout.ncols
+    for k, line in enumerate(lines):
+        n = line0 + k + 1
+        if n == layout.header_line:
+            continue
+        if not line.strip():
+            blank += 1
+            continue
+        f = _split(line, sep)
+        if len(f) != ncols:
+            raise RatingsFileError(path, f"expected {ncols} columns separated by {_sep_name(sep)}, "
+                                         f"found {len(f)}", line=n)
+        if f[0] == "":
+            raise RatingsFileError(path, "the user id is missing", n, 1, "user")
+        if f[1] == "":
+            raise RatingsFileError(path, "the item id is missing", n, 2, "item")
+        users.append(f[0])
+        items.append(f[1])
+        ratings.append(_rating_value(path, f[2], n, 3, "rating"))
+    return canonical_ids(users), canonical_ids(items), np.array(ratings, dtype=np.float32), blank
+
+
+# =====================================================================================
+# parsing: the vectorised fast path for numeric long chunks
+# =====================================================================================
+_POW10 = 10 ** np.arange(19, dtype=np.int64)
+
+
+def _gather(buf, s, e, w):
+    idx = e[:, None] - w + np.arange(w)
+    np.maximum(idx, 0, out=idx)
+    mat = buf[idx]
+    valid = np.arange(w) >= (w - (e - s))[:, None]
+    return mat, valid
+
+
+def _fast_uint(buf, s, e):
+    L = e - s
+    if L.size == 0:
+        return np.zeros(0, np.int64)
+    lmin, w = int(L.min()), int(L.max())
+    if lmin < 1 or w > 18:
+        return None
+    mat, valid = _gather(buf, s, e, w)
+    d = mat - np.uint8(48)
+    if not bool(np.all((d <= 9) | ~valid)):
+        return None
+    d[~valid] = 0
+    # canonical: no leading zero unless the number is 0
+    lead = mat[np.arange(len(L)), w - L]
+    if bool(np.any((lead == 48) & (L > 1))):
+        return None
+    return d.astype(np.int64) @ _POW10[w - 1::-1] if w > 1 else d[:, 0].astype(np.int64)
+
+
+def _fast_decimal(buf, s, e):
+    L = e - s
+    if L.size == 0:
+        return np.zeros(0, np.float64)
+    lmin, w = int(L.min()), int(L.max())
+    if lmin < 1 or w > 15:
+        return None
+    mat, valid = _gather(buf, s, e, w)
+    isdot = (mat == 46) & valid
+    d = mat - np.uint8(48)
+    isdig = (d <= 9) & valid
+    if not bool(np.all(isdig | isdot | ~valid)):
+        return None
+    ndots = isdot.sum(axis=1)
+    if bool(np.any(ndots > 1)) or bool(np.any(L - ndots < 1)):
+        return None
+    if not bool(ndots.any()):
+        d[~valid] = 0
+        return (d.astype(np.int64) @ _POW10[w - 1::-1]).astype(np.float64)
+    acc = np.zeros(len(L), np.int64)
+    for j in range(w):
+        dj = isdig[:, j]
+        acc = np.where(dj, acc * 10 + d[:, j], acc)
+    frac = np.where(ndots > 0, w - 1 - np.argmax(isdot, axis=1), 0)
+    return acc / _POW10[frac]
+
+
+def _fast_long_chunk(chunk: bytes, layout: _Layout):
+    """(users int64, items int64, ratings float32, n_blank) or None when the chunk
+    needs the careful path (odd characters, string ids, bad values...)."""
+    if b"\r" in chunk:
+        chunk = chunk.replace(b"\r\n", b"\n")
+        if b"\r" in chunk:
+            return None
+    if layout.sep == "::":
+        chunk = chunk.replace(b"::", b"\t")
+        if b":" in chunk:
+            return None
+        sepb = 9
+    else:
+        sepb = ord(layout.sep)
+    if b'"' in chunk or b" " in chunk:
+        return None
+    if not chunk.endswith(b"\n"):
+        chunk += b"\n"
+    buf = np.frombuffer(chunk, dtype=np.uint8)
+    ends = np.flatnonzero(buf == 10)
+    starts = np.empty_like(ends)
+    starts[0] = 0
+    starts[1:] = ends[:-1] + 1
+    nonblank = ends > starts
+    n_blank = int(len(ends) - np.count_nonzero(nonblank))
+    if n_blank:
+        starts = starts[nonblank]
+        ends = ends[nonblank]
+    del nonblank
+    seps = np.flatnonzero(buf == sepb)
+    k = layout.ncols - 1
+    n = len(starts)
+    if len(seps) != k * n:
+        return None
+    S = seps.reshape(n, k)
+    if n and (bool(np.any(S[:, 0] < starts)) or bool(np.any(S[:, -1] >= ends))):
+        return None
+    u = _fast_uint(buf, starts, S[:, 0])
+    if u is None:
+        return None
+    i = _fast_uint(buf, S[:, 0] + 1, S[:, 1])
+    if i is None:
+        return None
+    r = _fast_decimal(buf, S[:, 1] + 1, S[:, 2] if k > 2 else ends)
+    if r is None or (len(r) and (r.max() > MAX_RATING)):
+        return None
+    return u, i, r.astype(np.float32), n_blank
+
+
+# =====================================================================================
+# the long and wide loaders
+# =====================================================================================
+def _sample_lines(first_chunk: bytes) -> tuple[str, list[tuple[int, str]], int]:
+    head = first_chunk[:SNIFF_BYTES]
+    cut = head.rfind(b"\n")
+    if cut >= 0 and len(first_chunk) > SNIFF_BYTES:
+        head = head[:cut + 1]
+    text = _decode(head)
+    sample = []
+    for k, line in enumerate(_lines(text)):
+        if line.strip():
+            sample.append((k + 1, line))
+            if len(sample) >= SNIFF_LINES:
+                break
+    return text, sample, 0
+
+
+def _load_long(path, reader: _Reader, chunks, layout: _Layout, cancel):
+    users, items, ratings = [], [], []
+    blank = 0
+    int_ids = True
+    for chunk in chunks:
+        line0 = reader.lines_before
+        nlines = chunk.count(b"\n")
+        res = None
+        if layout.header_line is None or layout.header_line > line0 + nlines:
+            res = _fast_long_chunk(chunk, layout)
+        elif layout.header_line is not None:
+            # cut the header (and any blank lines before it) off the first chunk
+            pos = 0
+            for _ in range(layout.header_line - line0):
+                pos = chunk.index(b"\n", pos) + 1
+            rest = chunk[pos:]
+            res = _fast_long_chunk(rest, layout) if rest else (np.zeros(0, np.int64), np.zeros(0, np.int64),
+                                                                np.zeros(0, np.float32), 0)
+            if res is not None:
+                res = res[:3] + (res[3] + layout.header_line - line0 - 1,)
+        if res is None:
+            res = _parse_long_text(path, _decode(chunk), layout, line0)
+        u, i, r, b = res
+        blank += b
+        if u.dtype == object or i.dtype == object:
+            int_ids = False
+        users.append(u)
+        items.append(i)
+        ratings.append(r)
+        reader.lines_before = line0 + nlines
+        del chunk, res
+    if cancel is not None and cancel():
+        raise LoadCancelled()
+    if not any(len(r) for r in ratings):
+        if layout.header_line is not None:
+            raise RatingsFileError(path, "there is a header row but no ratings below it",
+                                   line=layout.header_line)
+        raise RatingsFileError(path, "the file is empty")
+    if int_ids:
+        u_all = np.concatenate(users)
+        i_all = np.concatenate(items)
+    else:
+        u_all = _concat_ids(users)
+        i_all = _concat_ids(items)
+    del users, items
+    r_all = np.concatenate(ratings)
+    del ratings
+    warnings = []
+    if blank:
+        warnings.append(f"{blank} blank line{'s' if blank != 1 else ''} skipped")
+    return u_all, i_all, r_all, warnings
+
+
+def _concat_ids(parts):
+    out = []
+    for p in parts:
+        out.extend(p.tolist() if p.dtype != object else p.tolist())
+    return canonical_ids([str(x) for x in out])
+
+
+def _load_wide(path, text: str, layout: _Layout):
+    sep, ncols = layout.sep, layout.ncols
+    lines = _lines(text)
+    rows = []
+    blank = 0
+    header_line = layout.header_line
+    for k, line in enumerate(lines):
+        n = k + 1
+        if n == header_line:
+            continue
+        if not line.strip():
+            if k != len(lines) - 1:
+                blank += 1
+            continue
+        f = _split(line, sep)
+        if len(f) != ncols:
+            raise RatingsFileError(path, f"expected {ncols} columns separated by {_sep_name(sep)}, "
+                                         f"found {len(f)}", line=n)
+        rows.append((n, f))
+    if not rows:
+        if header_line is not None:
+            raise RatingsFileError(path, "there is a header row but no ratings below it", line=header_line)
+        raise RatingsFileError(path, "the file is empty")
+    header = layout.header
+    col0 = [f[0] for _, f in rows]
+    h0 = _norm(header[0]) if header else None
+    if header is not None and (h0 == "" or h0 in USER_WORDS):
+        has_id = True
+    else:
+        nums = [_number(c) for c in col0]
+        has_id = (any(not _in_scale(x) for x in nums)
+                  or (len(col0) >= 3 and all(x is not None and x == int(x) for x in nums)
+                      and [int(x) for x in nums] == list(range(int(nums[0]), int(nums[0]) + len(nums)))
+                      and int(nums[0]) in (0, 1)))
+    first = 1 if has_id else 0
+    n_items = ncols - first
+    if header is not None:
+        titles = [h if h else str(j + 1) for j, h in enumerate(header[first:])]
+        colnames = titles
+    else:
+        titles = [str(j + 1) for j in range(n_items)]
+        colnames = ["rating"] * n_items
+    users, items, vals = [], [], []
+    user_of_row = []
+    for r, (n, f) in enumerate(rows):
+        if has_id:
+            if f[0] == "":
+                raise RatingsFileError(path, "the user id is missing", n, 1, "user")
+            user_of_row.append(f[0])
+        else:
+            user_of_row.append(str(r + 1))
+        for j in range(n_items):
+            s = f[first + j]
+            if s == "":
+                continue
+            x = _rating_value(path, s, n, first + j + 1, colnames[j])
+            if x == 0:
+                continue
+            users.append(r)
+            items.append(j)
+            vals.append(x)
+    uid_arr = canonical_ids(user_of_row)
+    # rows keep the file's order; a repeated user id merges into its first row
+    seen = {}
+    row_of = np.array([seen.setdefault(u, len(seen)) for u in uid_arr.tolist()], dtype=np.int64)
+    user_ids = uid_arr[np.array(sorted(set(row_of.tolist())), dtype=np.int64)] if len(seen) != len(uid_arr) else uid_arr
+    if len(seen) != len(uid_arr):
+        first_pos = {}
+        for pos, u in enumerate(uid_arr.tolist()):
+            first_pos.setdefault(u, pos)
+        user_ids = uid_arr[np.array(sorted(first_pos.values()), dtype=np.int64)]
+    rows_arr = row_of[np.array(users, dtype=np.int64)] if users else np.zeros(0, np.int64)
+    indptr, indices, values, dups = build_csr(rows_arr, np.array(items, dtype=np.int64),
+                                              np.array(vals, dtype=np.float32), len(user_ids), n_items)
+    warnings = []
+    if blank:
+        warnings.append(f"{blank} blank line{'s' if blank != 1 else ''} skipped")
+    if dups:
+        warnings.append(f"{dups} duplicated user/item pair{'s' if dups != 1 else ''}: kept the last")
+    empty_users = int(np.count_nonzero(np.diff(indptr) == 0))
+    if empty_users:
+        warnings.append(f"{empty_users} user{'s have' if empty_users != 1 else ' has'} no ratings")
+    item_ids = np.arange(1, n_items + 1, dtype=np.int64)
+    return Ratings(indptr, indices, values, user_ids, item_ids, tuple(titles), detect_scale(values),
+                   source=str(path), warnings=tuple(warnings))
+
+
+# =====================================================================================
+# public API
+# =====================================================================================
+def _read_ratings(path, progress=None, cancel=None, chunk_bytes=CHUNK_BYTES, allow_single=False) -> Ratings:
+    path = pathlib.Path(path)
+    if not path.exists():
+        raise RatingsFileError(path, "no such file")
+    if path.is_dir():
+        raise RatingsFileError(path, "this is a folder, not a file")
+    if progress is not None:
+        progress(0.0)
+    reader = _Reader(path, chunk_bytes, progress, cancel)
+    chunks = reader.chunks()
+    first = b""
+    for first in chunks:
+        if first.strip():
+            break
+        reader.lines_before += first.count(b"\n")  # a chunk of only blank lines
+    if not first.strip():
+        raise RatingsFileError(path, "the file is empty")
+    line0 = reader.lines_before
+    text, sample, _ = _sample_lines(first)
+    _check_not_binary(path, text, line0)
+    sample = [(n + line0, s) for n, s in sample]
+    layout = _detect_layout(path, sample)
+    if layout.wide:
+        parts = [first] + list(chunks)
+        if cancel is not None and cancel():
+            raise LoadCancelled()
+        blob = b"".join(parts)
+        text = "\n" * line0 + _decode(blob)
+        ratings = _load_wide(path, text, layout)
+    else:
+        def all_chunks():
+            yield first
+            yield from chunks
+        u, i, r, warnings = _load_long(path, reader, all_chunks(), layout, cancel)
+        ratings = build_ratings(u, i, r, source=str(path), warnings=warnings)
+        del u, i, r
+    if not allow_single:
+        _check_enough(path, ratings)
+    return ratings
+
+
+def _check_enough(path, ratings: Ratings):
+    if ratings.nnz == 0:
+        raise RatingsFileError(path, "there are no ratings in this file (every cell is 0 or empty)")
+    if ratings.n_users < 2:
+        raise RatingsFileError(path, f"only one user (id {ratings.user_ids[0]}): "
+                                     "need at least two users to learn anything")
+    if ratings.n_items < 2:
+        raise RatingsFileError(path, f"only one item (id {ratings.item_ids[0]}): "
+                                     "need at least two items to learn anything")
+
+
+def _titles_beside(path: pathlib.Path):
+    folder = path.parent
+    name = path.name.lower()
+    order = ["u.item", "movies.dat", "movies.csv"]
+    if name.endswith(".dat"):
+        order = ["movies.dat", "u.item", "movies.csv"]
+    elif name.endswith(".csv"):
+        order = ["movies.csv", "movies.dat", "u.item"]
+    for cand in order:
+        p = folder / cand
+        if p.is_file() and p.resolve() != path.resolve():
+            return p
+    return None
+
+
+def load_ratings(path, titles=None, progress=None, cancel=None, *, chunk_bytes: int = CHUNK_BYTES) -> Ratings:
+    """Load a ratings file, detecting its format.
+
+    ``titles``: explicit titles file (u.item, movies.dat, movies.csv); otherwise one
+    found beside a long-format ratings file is used. ``progress(fraction)`` is
+    called now and then; ``cancel()`` returning True raises LoadCancelled.
+    Any refused file raises RatingsFileError.
+    """
+    path = pathlib.Path(path)
+    ratings = _read_ratings(path, progress, cancel, chunk_bytes)
+    ratings = _attach_titles(path, ratings, titles)
+    if progress is not None:
+        progress(1.0)
+    return ratings
+
+
+def _attach_titles(path, ratings: Ratings, titles):
+    warnings = list(ratings.warnings)
+    if titles is not None:
+        tpath = pathlib.Path(titles)
+        tmap, gmap = load_titles(tpath)
+    else:
+        tpath = None
+        wide_with_titles = any(t != str(i) for t, i in zip(ratings.titles, ratings.item_ids.tolist()))
+        if wide_with_titles:
+            return ratings
+        tpath = _titles_beside(path)
+        if tpath is None:
+            return ratings
+        try:
+            tmap, gmap = load_titles(tpath)
+        except RatingsFileError as exc:
+            warnings.append(f"titles not used: {exc}")
+            return _replace(ratings, warnings=tuple(warnings))
+    out = ratings.with_titles(tmap, gmap or None)
+    known = {_tkey(k) for k in tmap}
+    missing = sum(1 for i in ratings.item_ids.tolist() if _tkey(i) not in known)
+    if missing:
+        warnings.append(f"{missing} item{'s have' if missing != 1 else ' has'} no title in {tpath.name}")
+    return _replace(out, warnings=tuple(warnings))
+
+
+def _replace(r: Ratings, **kw) -> Ratings:
+    from dataclasses import replace
+    return replace(r, **kw)
+
+
+def _tkey(k):
+    from .ratings import _key
+    return _key(k)
+
+
+def load_titles(path) -> tuple[dict, dict]:
+    """``(item_id -> title, item_id -> primary genre)`` from u.item (``|``, latin-1,
+    19 genre flags), movies.dat (``::``, ``A|B`` genres) or movies.csv
+    (``movieId,title,genres``, quoted titles). Ids are ints when they look like ints."""
+    path = pathlib.Path(path)
+    if not path.is_file():
+        raise RatingsFileError(path, "no such file")
+    data = path.read_bytes()
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    if b"\x00" in data:
+        raise RatingsFileError(path, "this is a binary file, not a titles table (NUL byte)",
+                               line=data.count(b"\n", 0, data.index(b"\x00")) + 1)
+    text = _decode(data)
+    lines = [(k + 1, line) for k, line in enumerate(_lines(text)) if line.strip()]
+    if not lines:
+        raise RatingsFileError(path, "the file is empty")
+    first = lines[0][1]
+    titles, genres = {}, {}
+
+    def key(s):
+        return _tkey(s)
+
+    if "::" in first:
+        for n, line in lines:
+            f = line.split("::")
+            if len(f) < 2:
+                raise RatingsFileError(path, f"expected id::title::genres, found {len(f)} column", line=n)
+            if n == lines[0][0] and _norm(f[0]) in ITEM_WORDS | {"id"}:
+                continue
+            k = key(f[0].strip())
+            titles[k] = f[1].strip()
+            g = _primary_genre(f[2]) if len(f) > 2 else ""
+            if g:
+                genres[k] = g
+        return titles, genres
+    if first.count("|") >= 5 and first.count(",") < first.count("|"):
+        for n, line in lines:
+            f = line.split("|")
+            if len(f) < 2:
+                raise RatingsFileError(path, f"expected id|title|..., found {len(f)} column", line=n)
+            k = key(f[0].strip())
+            titles[k] = f[1].strip()
+            flags = f[-19:] if len(f) >= 21 else []
+            on = [U_ITEM_GENRES[j] for j, v in enumerate(flags) if v.strip() == "1"]
+            named = [g for g in on if g != "unknown"]
+            if named or on:
+                genres[k] = (named or on)[0]
+        return titles, genres
+    sep = "\t" if ("\t" in first and "," not in first) else (";" if first.count(";") > first.count(",") else ",")
+    reader = csv.reader([line for _, line in lines], delimiter=sep)
+    rows = list(reader)
+    head = [_norm(c) for c in rows[0]]
+    id_col, title_col, genre_col = 0, 1, 2
+    start = 0
+    if rows[0] and _number(rows[0][0]) is None and any(h in ("title", "name", "movietitle") for h in head):
+        start = 1
+        id_col = next((j for j, h in enumerate(head) if h in ITEM_WORDS | {"id"}), 0)
+        title_col = next((j for j, h in enumerate(head) if h in ("title", "name", "movietitle")), 1)
+        genre_col = next((j for j, h in enumerate(head) if h in ("genres", "genre", "category")), None)
+    for idx in range(start, len(rows)):
+        f = rows[idx]
+        n = lines[idx][0]
+        if len(f) <= max(id_col, title_col):
+            raise RatingsFileError(path, f"expected at least {max(id_col, title_col) + 1} columns "
+                                         f"(id, title), found {len(f)}", line=n)
+        k = key(f[id_col].strip())
+        titles[k] = f[title_col].strip()
+        if genre_col is not None and genre_col < len(f):
+            g = _primary_genre(f[genre_col])
+            if g:
+                genres[k] = g
+    return titles, genres
+
+
+def _primary_genre(field: str) -> str:
+    for g in field.split("|"):
+        g = g.strip()
+        if g and not g.startswith("("):
+            return g
+    return ""
