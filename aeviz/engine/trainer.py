@@ -7,6 +7,7 @@ one batch of k.
 """
 from __future__ import annotations
 
+import functools
 import time
 
 import numpy as np
@@ -16,6 +17,15 @@ from .optimizers import NonFiniteStep
 from .snapshot import EpochRecord, Snapshot, frozen, frozen_list
 
 PHASES = ("forward", "loss", "backward", "update")
+
+
+def _quiet(method):
+    """Overflow is detected and reported as divergence, so NumPy's own warnings are noise."""
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        with np.errstate(all="ignore"):
+            return method(self, *args, **kwargs)
+    return wrapper
 
 
 class PhaseError(RuntimeError):
@@ -145,6 +155,7 @@ class Trainer:
             self.order = np.insert(self.order, self.k, row)
 
     # ---------------------------------------------------------------------------------- phases
+    @_quiet
     def forward(self):
         """STEP 2-4: feed the current user, encode, decode."""
         self._expect("forward")
@@ -152,12 +163,14 @@ class Trainer:
         self._trace = self.network.forward(self._x_in)
         self._done("forward", "loss")
 
+    @_quiet
     def compute_loss(self):
         """STEP 5: the reconstruction error on rated entries, plus any penalty."""
         self._expect("loss")
         self._compute_loss()
         self._done("loss", "backward")
 
+    @_quiet
     def backward(self):
         """STEP 6: back-propagate the error; gradients accumulate towards the batch's update."""
         self._expect("backward")
@@ -172,6 +185,7 @@ class Trainer:
             self.k += 1
             self._done("backward", "forward")
 
+    @_quiet
     def update(self):
         """STEP 7: apply the optimizer's change; the end of the batch (and maybe of the epoch)."""
         self._expect("update")
@@ -199,6 +213,7 @@ class Trainer:
                 return
 
     # ------------------------------------------------------------------------ coarser granules
+    @_quiet
     def step_observation(self):
         """One whole observation: forward, loss, backward (and the update if it closes a batch)."""
         if self.next_phase == "forward" and self.batch_fill == 0 and self.batch_size == 1:
@@ -210,6 +225,7 @@ class Trainer:
             if self.next_phase == "forward" and (self.k != start_k or self.epoch != start_epoch):
                 return
 
+    @_quiet
     def step_batch(self):
         """Finish the current batch (phase by phase if one is under way), then one update."""
         if self.next_phase == "forward" and self.batch_fill == 0:
@@ -219,6 +235,7 @@ class Trainer:
         while self.updates == updates:
             self.step_phase()
 
+    @_quiet
     def step_epoch(self):
         """Run to the end of the current epoch."""
         epoch = self.epoch
@@ -292,7 +309,8 @@ class Trainer:
     def _record_observation(self):
         self._epoch_losses.extend(np.atleast_1d(self._obs_loss).tolist())
         n = np.atleast_1d(self._obs_loss).size
-        self._epoch_penalties.extend([self._obs_penalty / max(n, 1)] * n if n > 1 else [self._obs_penalty])
+        # a penalty's value is already a per-observation (batch-mean) figure, like the loss's mean
+        self._epoch_penalties.extend([self._obs_penalty] * n)
         self.steps += n
 
     def _fast_batch(self):
@@ -356,9 +374,14 @@ class Trainer:
 
     # -------------------------------------------------------------------------------- undo
     def _state_for_undo(self):
+        # Taken just before the update, when the batch's observations are already counted:
+        # undoing goes back to the start of that batch.
+        n = self.batch_fill
+        losses = self._epoch_losses[:len(self._epoch_losses) - n]
+        pens = self._epoch_penalties[:len(self._epoch_penalties) - n]
         return (self.network.params.copy(), self.optimizer.state_dict(), self.k, self.epoch,
-                self.steps, self.updates, self.batch_fill, list(self._epoch_losses),
-                list(self._epoch_penalties), self.order.copy(), list(self.history))
+                self.steps - n, self.updates, 0, losses, pens, self.order.copy(),
+                list(self.history))
 
     @property
     def can_undo(self) -> bool:

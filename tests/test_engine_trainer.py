@@ -1,0 +1,181 @@
+"""The trainer's phases, granularities, history, divergence and undo."""
+import numpy as np
+import pytest
+
+from aeviz.engine import (DenseRows, DivergenceError, ModelConfig, PhaseError, build_trainer,
+                          item_mean_baseline, recommend)
+
+
+def low_rank_ratings(n_users=120, n_items=30, rank=3, density=0.4, seed=0, test=0.2):
+    rng = np.random.default_rng(seed)
+    u = rng.normal(size=(n_users, rank))
+    v = rng.normal(size=(n_items, rank))
+    r = np.clip(np.round(3 + 0.9 * u @ v.T + 0.3 * rng.normal(size=(n_users, n_items))), 1, 5)
+    rated = rng.random(r.shape) < density
+    held = rated & (rng.random(r.shape) < test)
+    tr = rated & ~held
+    return DenseRows(np.where(tr, r, 0), tr), DenseRows(np.where(held, r, 0), held)
+
+
+def small_trainer(**kw):
+    train, test = low_rank_ratings(n_users=12, n_items=6, seed=1)
+    cfg = ModelConfig(hidden=(3,), shuffle=False, **kw)
+    return build_trainer(cfg, train, test, clip=(1, 5))
+
+
+def test_forward_fills_activations_and_leaves_weights():
+    t = small_trainer()
+    before = t.network.params.copy()
+    t.forward()
+    snap = t.snapshot()
+    assert snap.phase == "forward" and snap.next_phase == "loss"
+    np.testing.assert_array_equal(t.network.params, before)
+    x, _ = t.train_set.dense_rows([snap.user_row])
+    expected = t.network.forward(x)
+    for got, want in zip(snap.activations[1:], expected.outputs):
+        np.testing.assert_allclose(got, want[0])
+    assert snap.deltas is None and snap.change_weights is None
+
+
+def test_phases_in_order_and_update_changes_weights():
+    t = small_trainer()
+    with pytest.raises(PhaseError):
+        t.update()
+    before = t.network.params.copy()
+    for phase in ("forward", "loss", "backward"):
+        assert t.step_phase() == phase
+    np.testing.assert_array_equal(t.network.params, before)
+    assert t.next_phase == "update"
+    t.update()
+    change = t.network.params - before
+    assert np.abs(change).max() > 0
+    np.testing.assert_allclose(change, t.last_change, rtol=1e-5, atol=1e-7)
+    snap = t.snapshot()
+    assert snap.position == 1 and snap.steps == 1 and snap.updates == 1
+    assert snap.change_weights is not None
+
+
+def test_single_observations_accumulate_to_the_batch_update():
+    """k observations stepped phase by phase equal one vectorised batch of k."""
+    a = small_trainer(batch_size=4, optimizer="sgd", lr=0.1)
+    b = small_trainer(batch_size=4, optimizer="sgd", lr=0.1)
+    for _ in range(3):
+        a.step_observation()
+    assert a.updates == 0 and a.batch_fill == 3 and a.next_phase == "forward"
+    a.step_observation()  # the fourth closes the batch
+    assert a.updates == 1
+    b.step_batch()
+    np.testing.assert_allclose(a.network.params, b.network.params, rtol=1e-5, atol=1e-7)
+    assert a.k == b.k == 4
+
+
+def test_epoch_history_and_full_batch():
+    t = small_trainer(batch_size=0)
+    assert t.batch_size == t.n_observations
+    t.step_epoch()
+    assert t.epoch == 1 and t.updates == 1 and len(t.history) == 1
+    rec = t.history[0]
+    assert np.isfinite(rec.train_rmse) and np.isfinite(rec.test_rmse)
+    assert t.k == 0 and t.next_phase == "forward"
+
+
+def test_training_beats_the_item_mean_baseline():
+    train, test = low_rank_ratings(n_users=300, n_items=40, seed=3)
+    t = build_trainer(ModelConfig(), train, test, clip=(1, 5))
+    t.train(25)
+    baseline = item_mean_baseline(train, test)
+    final = t.history[-1].test_rmse
+    assert final < 0.85 * baseline, (final, baseline)
+    assert t.history[-1].train_rmse < t.history[0].train_rmse
+
+
+def test_held_out_ratings_never_reach_training():
+    train, test = low_rank_ratings(seed=4)
+    t = build_trainer(ModelConfig(hidden=(4,)), train, test, clip=(1, 5))
+    t.forward()
+    snap = t.snapshot()
+    assert not np.any(snap.mask & snap.heldout_mask)
+    assert np.all(snap.x_input[snap.heldout_mask] == 0)
+
+
+def test_select_observation_makes_that_user_next():
+    t = small_trainer()
+    t.select_observation(7)
+    t.forward()
+    assert t.snapshot().user_row == 7
+    t.run_to("backward")
+    with pytest.raises(PhaseError):
+        t.select_observation(3)
+
+
+def test_divergence_is_caught_and_the_network_kept():
+    train, test = low_rank_ratings(n_users=20, n_items=8, seed=5)
+    cfg = ModelConfig(hidden=(4,), hidden_activation="relu", output_activation="identity",
+                      optimizer="sgd", lr=9.0, shuffle=False)
+    t = build_trainer(cfg, train, test)
+    with pytest.raises(DivergenceError) as err:
+        for _ in range(200):
+            t.step_observation()
+    assert "smaller learning rate" in str(err.value)
+    assert err.value.layer
+    assert np.isfinite(t.network.params).all()
+    assert t.diverged and t.next_phase == "forward"
+
+
+def test_undo_restores_the_state_before_the_update():
+    t = small_trainer()
+    t.step_observation()
+    before = t.network.params.copy()
+    k, steps = t.k, t.steps
+    t.run_to("update")
+    assert t.steps == steps + 1
+    assert not np.array_equal(before, t.network.params)
+    t.undo()
+    np.testing.assert_array_equal(t.network.params, before)
+    assert (t.k, t.steps) == (k, steps)
+    assert not t.can_undo
+
+
+def test_snapshot_is_immutable_and_independent():
+    t = small_trainer()
+    t.run_to("update")
+    snap = t.snapshot()
+    with pytest.raises(ValueError):
+        snap.weights[0][0, 0] = 1.0
+    w = snap.weights[0].copy()
+    t.step_epoch()
+    np.testing.assert_array_equal(snap.weights[0], w)
+
+
+def test_edited_weight_reaches_the_next_step():
+    t = small_trainer()
+    t.set_weight(0, 1, 2, 3.5)
+    t.forward()
+    assert t.snapshot().weights[0][1, 2] == pytest.approx(3.5)
+    with pytest.raises(ValueError):
+        t.set_weight(0, 0, 0, float("nan"))
+
+
+def test_same_seed_same_run():
+    a, b = small_trainer(), small_trainer()
+    a.train(2)
+    b.train(2)
+    np.testing.assert_array_equal(a.network.params, b.network.params)
+
+
+def test_recommend_ranks_unrated_items():
+    t = small_trainer()
+    t.train(3)
+    recs = recommend(t.network, t.train_set, 0, n=3, clip=(1, 5))
+    _, mask = t.train_set.dense_rows([0])
+    assert all(not mask[0, i] for i, _ in recs)
+    values = [v for _, v in recs]
+    assert values == sorted(values, reverse=True) and all(1 <= v <= 5 for v in values)
+
+
+def test_layer_sizes_must_match_the_data():
+    train, _ = low_rank_ratings(n_items=6)
+    from aeviz.engine import Network, Trainer, get_loss, make_optimizer
+    net = Network([5, 2, 5], "sigmoid")
+    with pytest.raises(ValueError, match="6 movies"):
+        Trainer(net, make_optimizer("sgd", net.params.size), get_loss("mse"), train)
