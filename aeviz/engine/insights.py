@@ -1,0 +1,484 @@
+"""What the network has learned, and the arithmetic of one step, as plain data for the panels.
+
+`compute_extras(trainer, selection)` runs in the worker thread (a few times a second and after every
+manual step) and returns read-only NumPy arrays, floats and lists: the UI only draws them, so every
+number a panel shows was computed here, from the same objects the trainer uses. Each call stays
+cheap on a MovieLens-100k-sized problem: the dense training rows are densified once and cached, and
+on huge data a fixed subsample of users stands for everyone in the code scatter.
+"""
+from __future__ import annotations
+
+import math
+import weakref
+
+import numpy as np
+
+from .snapshot import frozen
+
+PERCENTILES = (0, 7, 16, 31, 50, 69, 84, 93, 100)  # TensorBoard's distribution bands
+RING = 512  # distribution samples kept per trainer
+MAX_CODE_CELLS = 4_000_000  # dense cells densified for the code scatter (users x items)
+MAX_QUANTILE_SAMPLE = 200_000  # parameters looked at per layer for the quantiles
+N_TERMS = 6  # largest w_i x_i terms spelled out in the math inspector
+
+__all__ = ["PERCENTILES", "compute_extras", "matrix_image", "pca_2d", "InsightState"]
+
+
+# ----------------------------------------------------------------------------------- state
+class InsightState:
+    """Per-trainer memory between calls: the cached user sample and the distribution ring."""
+
+    def __init__(self):
+        self.sample_key = None
+        self.rows = self.x = self.m = None
+        self.user_mean = self.user_genre = None
+        self.genre_names: list[str] = []
+        self.item_genre = None
+        self.ring_key = None
+        self.ring_steps: list[int] = []
+        self.ring_w: list[np.ndarray] = []  # each (L, 9)
+        self.ring_g: list[np.ndarray] = []
+        self.last_updates = -1
+        self.pca_axes = None
+
+
+_STATES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _state_for(trainer) -> InsightState:
+    st = _STATES.get(trainer)
+    if st is None:
+        st = InsightState()
+        _STATES[trainer] = st
+    return st
+
+
+def _ro(a):
+    return frozen(a) if a is not None else None
+
+
+# ----------------------------------------------------------------------------- data helpers
+def item_genres(data) -> tuple[list[str], np.ndarray | None]:
+    """(sorted genre names, genre index per item, -1 where unknown), or ([], None)."""
+    genres = getattr(data, "genres", None)
+    if not genres:
+        return [], None
+    names = sorted({g for g in genres if g})
+    if not names:
+        return [], None
+    lookup = {g: k for k, g in enumerate(names)}
+    return names, np.array([lookup.get(g, -1) if g else -1 for g in genres], dtype=np.int64)
+
+
+def _refresh_sample(st: InsightState, trainer):
+    """Densify (a fixed subsample of) the training rows once per training set."""
+    train = trainer.train_set
+    key = (id(train), train.n_users, train.n_items)
+    if st.sample_key == key:
+        return
+    n_users, n_items = train.n_users, train.n_items
+    cap = max(200, MAX_CODE_CELLS // max(n_items, 1))
+    if n_users > cap:
+        rows = np.sort(np.random.default_rng(0).choice(n_users, cap, replace=False))
+    else:
+        rows = np.arange(n_users)
+    x, m = train.dense_rows(rows)
+    counts = m.sum(axis=1)
+    sums = np.where(m, x, 0.0).sum(axis=1, dtype=np.float64)
+    st.user_mean = np.divide(sums, counts, out=np.full(rows.size, np.nan), where=counts > 0)
+    st.genre_names, st.item_genre = item_genres(train)
+    if st.item_genre is not None:
+        g = len(st.genre_names)
+        onehot = np.zeros((n_items, g), dtype=np.float32)
+        known = st.item_genre >= 0
+        onehot[np.flatnonzero(known), st.item_genre[known]] = 1.0
+        per_user = m.astype(np.float32) @ onehot
+        st.user_genre = np.where(per_user.sum(axis=1) > 0, per_user.argmax(axis=1), -1)
+    else:
+        st.user_genre = None
+    st.rows, st.x, st.m = rows, x, m
+    st.sample_key = key
+    st.pca_axes = None
+
+
+def current_row(trainer) -> int:
+    """The user the snapshot shows: the last observation forwarded, else the next one."""
+    if trainer._trace is not None and trainer.phase != "idle" and trainer._rows is not None:
+        return int(trainer._rows[-1])
+    return int(trainer.current_row)
+
+
+def _observation(trainer, row):
+    """(h_0..h_L, a_1..a_L) of `row` as the trainer computed them, or a fresh forward pass."""
+    t = trainer._trace
+    if t is not None and trainer.phase != "idle" and trainer._rows is not None and int(trainer._rows[-1]) == row:
+        return [a[-1] for a in t.activations], [a[-1] for a in t.preacts], True
+    x, _ = trainer.train_set.dense_rows([row])
+    t = trainer.network.forward(x)
+    return [a[0] for a in t.activations], [a[0] for a in t.preacts], False
+
+
+# ------------------------------------------------------------------------------------ codes
+def pca_2d(codes: np.ndarray, previous_axes=None):
+    """Project codes (N, k) on their two main directions; axes keep their sign between calls."""
+    c = codes.astype(np.float64)
+    mean = c.mean(axis=0)
+    c = c - mean
+    k = c.shape[1]
+    if k <= 256:
+        cov = c.T @ c / max(c.shape[0] - 1, 1)
+        vals, vecs = np.linalg.eigh(cov)
+        axes = vecs[:, ::-1][:, :2]
+        var = vals[::-1]
+        total = float(max(vals.sum(), 1e-300))
+        explained = [float(max(v, 0.0) / total) for v in var[:2]]
+    else:  # subspace iteration: two directions without a k x k matrix
+        rng = np.random.default_rng(0)
+        q = np.linalg.qr(rng.standard_normal((k, 2)))[0]
+        for _ in range(12):
+            q = np.linalg.qr(c.T @ (c @ q))[0]
+        axes = q
+        total = float(max((c * c).sum(), 1e-300))
+        explained = [float(((c @ axes[:, j]) ** 2).sum() / total) for j in range(2)]
+    if axes.shape[1] < 2:
+        axes = np.concatenate([axes, np.zeros((k, 2 - axes.shape[1]))], axis=1)
+        explained = explained + [0.0] * (2 - len(explained))
+    for j in range(2):  # keep the picture from flipping between refreshes
+        ref = previous_axes[:, j] if previous_axes is not None and previous_axes.shape == axes.shape else None
+        if ref is not None:
+            if float(ref @ axes[:, j]) < 0:
+                axes[:, j] = -axes[:, j]
+        elif axes[np.argmax(np.abs(axes[:, j])), j] < 0:
+            axes[:, j] = -axes[:, j]
+    return c @ axes, axes, mean, explained
+
+
+def _codes(st, trainer, row, acts):
+    net = trainer.network
+    layer = net.bottleneck_layer()
+    codes = net.encode(st.x, layer)
+    k = codes.shape[1]
+    z = np.asarray(acts[layer], dtype=np.float64)
+    if k == 2:
+        xy = codes.astype(np.float64)
+        current = z.copy()
+        axis_names, explained, method = ["unit 1", "unit 2"], None, "units"
+    elif k == 1:
+        xy = np.column_stack([codes[:, 0], np.nan_to_num(st.user_mean)])
+        current = np.array([z[0], _mean_of(st, trainer, row)])
+        axis_names, explained, method = ["unit 1", "mean rating"], None, "unit vs mean rating"
+    else:
+        xy, axes, mean, explained = pca_2d(codes, st.pca_axes)
+        st.pca_axes = axes
+        current = (z - mean) @ axes
+        axis_names, method = [f"PC1 ({explained[0]:.0%})", f"PC2 ({explained[1]:.0%})"], "PCA"
+    where = np.flatnonzero(st.rows == row)
+    return {
+        "layer": layer, "units": k, "rows": _ro(st.rows), "xy": _ro(xy), "current_xy": _ro(current),
+        "current_code": _ro(z), "current_index": int(where[0]) if where.size else -1,
+        "axis_names": axis_names, "method": method, "explained": explained,
+        "activation": net.activations[layer - 1].name,
+    }
+
+
+def _mean_of(st, trainer, row) -> float:
+    hit = np.flatnonzero(st.rows == row)
+    if hit.size:
+        return float(np.nan_to_num(st.user_mean[hit[0]]))
+    x, m = trainer.train_set.dense_rows([row])
+    return float(x[m].mean()) if m.any() else 0.0
+
+
+# ---------------------------------------------------------------------- what was learned
+def _reconstruction(trainer, row, y_raw):
+    x, m = trainer.train_set.dense_rows([row])
+    x, m = x[0].astype(np.float64), m[0]
+    y = np.asarray(y_raw, dtype=np.float64)
+    yc = np.clip(y, *trainer.clip) if trainer.clip is not None else y
+    ho_m = np.zeros_like(m)
+    ho_v = np.zeros_like(x)
+    if trainer.test_set is not None:
+        tv, tm = trainer.test_set.dense_rows([row])
+        ho_m, ho_v = tm[0], tv[0].astype(np.float64)
+    diff = np.where(m, y - x, 0.0)
+    d = float(np.sqrt((diff * diff).sum()))
+    n = int(m.sum())
+    ho_diff = np.where(ho_m, yc - ho_v, 0.0)
+    nh = int(ho_m.sum())
+    # rated (by input, high first), then held-out (by truth), then the rest (by prediction)
+    kind = np.where(m, 0, np.where(ho_m, 1, 2))
+    key2 = np.where(m, -x, np.where(ho_m, -ho_v, -yc))
+    order = np.lexsort((np.arange(x.size), key2, kind))
+    return {
+        "row": row, "input": _ro(x), "output": _ro(y), "output_clipped": _ro(yc), "mask": _ro(m),
+        "heldout_mask": _ro(ho_m), "heldout_values": _ro(ho_v), "order": _ro(order),
+        "distance": d, "rmse_rated": float(np.sqrt((diff * diff).sum() / n)) if n else None,
+        "rmse_heldout": float(np.sqrt((ho_diff * ho_diff).sum() / nh)) if nh else None,
+        "n_rated": n, "n_heldout": nh, "clip": tuple(trainer.clip) if trainer.clip is not None else None,
+    }
+
+
+def _recommendations(rec, n=10):
+    """Top-n unrated (and not held-out-only? no: held-out counts as unrated to the network)."""
+    y = rec["output_clipped"]
+    cand = np.flatnonzero(~rec["mask"])
+    top = cand[np.argsort(-y[cand], kind="stable")][:n] if cand.size else np.zeros(0, dtype=np.int64)
+    ho = np.flatnonzero(rec["heldout_mask"])
+    ho = ho[np.argsort(-rec["heldout_values"][ho], kind="stable")]
+    return {
+        "row": rec["row"], "items": _ro(top), "predicted": _ro(y[top]),
+        "is_heldout": _ro(rec["heldout_mask"][top]), "heldout_values_of_items": _ro(rec["heldout_values"][top]),
+        "heldout_items": _ro(ho), "heldout_values": _ro(rec["heldout_values"][ho]),
+        "heldout_predicted": _ro(y[ho]),
+    }
+
+
+def _feature_detectors(st, trainer, k=5):
+    """Per first-hidden unit: the movies pulling it up and down, and the genre it leans to."""
+    w = np.asarray(trainer.network.weights[0], dtype=np.float64)  # (h1, n_items)
+    units, n = w.shape
+    k = min(k, n)
+    pos = np.argpartition(-w, k - 1, axis=1)[:, :k]
+    pos = np.take_along_axis(pos, np.argsort(-np.take_along_axis(w, pos, 1), axis=1), 1)
+    neg = np.argpartition(w, k - 1, axis=1)[:, :k]
+    neg = np.take_along_axis(neg, np.argsort(np.take_along_axis(w, neg, 1), axis=1), 1)
+    out = {
+        "layer": 1, "k": k, "pos_items": _ro(pos), "pos_weights": _ro(np.take_along_axis(w, pos, 1)),
+        "neg_items": _ro(neg), "neg_weights": _ro(np.take_along_axis(w, neg, 1)),
+        "genre_names": list(st.genre_names), "genre_mean": None, "dominant_genre": None,
+        "dominance": None,
+    }
+    if st.item_genre is not None and len(st.genre_names):
+        g = len(st.genre_names)
+        known = st.item_genre >= 0
+        onehot = np.zeros((n, g))
+        onehot[np.flatnonzero(known), st.item_genre[known]] = 1.0
+        counts = np.maximum(onehot.sum(axis=0), 1.0)
+        gm = (w @ onehot) / counts  # mean weight from each genre's movies
+        spread = w.std(axis=1) + 1e-12
+        dom = gm.argmax(axis=1)
+        # how far the favourite genre stands out, in standard deviations of the unit's weights
+        z = (gm[np.arange(units), dom] - w.mean(axis=1)) / spread
+        out.update(genre_mean=_ro(gm), dominant_genre=_ro(dom), dominance=_ro(z))
+    return out
+
+
+# ------------------------------------------------------------------------------- the math
+def _flat_index(net, layer, row, col) -> int:
+    owner = net._owner(layer)
+    start, _, shape = net._slices[owner]
+    if owner == layer:
+        return int(start + row * shape[1] + col)
+    return int(start + col * shape[1] + row)
+
+
+def _fnum(v):
+    v = float(v)
+    return v if math.isfinite(v) else None
+
+
+def _optimizer_view(trainer, flat, w_now, g_batch, applied):
+    """The optimizer's rule for one weight, with its state; `applied` = the update just done."""
+    opt = trainer.optimizer
+    h = dict(opt.hyper)
+    info = {"name": opt.name, "formula": opt.formula(), "hyper": {k: v for k, v in h.items()},
+            "t": int(opt.t), "state": {}, "applied": applied, "change": None, "w_before": None,
+            "w_after": None, "gradient_used": None}
+    state = {k: float(v[flat]) for k, v in getattr(opt, "_state", {}).items()}
+    info["state"] = state
+    wd = float(h.get("weight_decay", 0.0) or 0.0)
+    if applied:
+        change = float(trainer.last_change[flat])
+        info.update(change=change, w_before=w_now - change, w_after=w_now)
+        g_eff = None
+        if opt.name == "adam":
+            b1, b2 = h["betas"]
+            t = max(opt.t, 1)
+            m_hat = state.get("exp_avg", 0.0) / (1 - b1 ** t)
+            v_hat = state.get("exp_avg_sq", 0.0) / (1 - b2 ** t)
+            info.update(m_hat=m_hat, v_hat=v_hat)
+        return info
+    if g_batch is None:
+        return info
+    g = g_batch + wd * w_now
+    info["gradient_used"] = g
+    lr = float(h["lr"])
+    if opt.name == "sgd":
+        mom = float(h.get("momentum", 0.0) or 0.0)
+        if mom:
+            buf = g if opt.t == 0 else mom * state.get("momentum_buffer", 0.0) + (1 - h["dampening"]) * g
+            d = g + mom * buf if h["nesterov"] else buf
+        else:
+            d = g
+        change = -lr * d
+    elif opt.name == "rmsprop":
+        s = h["alpha"] * state.get("square_avg", 0.0) + (1 - h["alpha"]) * g * g
+        step = g / (math.sqrt(s) + h["eps"])
+        if h.get("momentum"):
+            step = h["momentum"] * state.get("momentum_buffer", 0.0) + step
+        change = -lr * step
+    elif opt.name == "adam":
+        b1, b2 = h["betas"]
+        t = opt.t + 1
+        m = b1 * state.get("exp_avg", 0.0) + (1 - b1) * g
+        v = b2 * state.get("exp_avg_sq", 0.0) + (1 - b2) * g * g
+        m_hat, v_hat = m / (1 - b1 ** t), v / (1 - b2 ** t)
+        change = -lr * m_hat / (math.sqrt(v_hat) + h["eps"])
+        info.update(m_hat=m_hat, v_hat=v_hat)
+    else:
+        return info
+    info.update(change=change, w_before=w_now, w_after=w_now + change)
+    return info
+
+
+def _math(trainer, selection, row, acts, preacts, from_trainer, titles):
+    net = trainer.network
+    layer = int(selection.get("layer", net.n_layers) if selection else net.n_layers)
+    layer = min(max(layer, 0), net.n_layers)
+    index = int(selection.get("index", 0) if selection else 0)
+    index = min(max(index, 0), net.sizes[layer] - 1)
+    out = {"layer": layer, "index": index, "row": row, "phase": trainer.phase,
+           "next_phase": trainer.next_phase, "from_step": from_trainer, "n_layers": net.n_layers}
+    x_row, m_row = trainer.train_set.dense_rows([row])
+    if layer == 0:
+        out.update(kind="input", value=_fnum(acts[0][index]), rated=bool(m_row[0, index]),
+                   title=titles[index] if titles and index < len(titles) else None)
+        return out
+    l = layer - 1  # weight matrix index
+    applied = trainer.phase == "update" and trainer.last_change is not None
+    w_row = np.asarray(net.weights[l][index], dtype=np.float64)
+    if applied:  # the forward pass used the weights from before this update
+        cw, cb = net.split_flat(trainer.last_change)
+        w_row = w_row - cw[l][index]
+    h_in = np.asarray(acts[l], dtype=np.float64)
+    terms = w_row * h_in
+    order = np.argsort(-np.abs(terms), kind="stable")
+    shown = order[:N_TERMS]
+    rest = order[N_TERMS:]
+    bias = None
+    if net.bias:
+        bias = float(net.biases[l][index]) - (float(cb[l][index]) if applied else 0.0)
+    act = net.activations[l]
+    a = float(preacts[l][index])
+    z = float(acts[layer][index])
+    out.update(
+        kind="output" if layer == net.n_layers else "hidden", activation=act.name,
+        activation_formula=act.formula(),
+        terms=[{"i": int(i), "w": float(w_row[i]), "x": float(h_in[i]), "wx": float(terms[i]),
+                "label": (titles[i] if (l == 0 and titles and i < len(titles)) else f"h{l}[{i + 1}]")}
+               for i in shown],
+        rest_sum=float(terms[rest].sum()), rest_count=int(rest.size),
+        nonzero_inputs=int(np.count_nonzero(h_in)),
+        bias=bias, preact=a, sum_check=float(terms.sum() + (bias or 0.0)), activation_value=z,
+    )
+    if layer == net.n_layers:
+        out["target"] = float(x_row[0, index])
+        out["rated"] = bool(m_row[0, index])
+        out["title"] = titles[index] if titles and index < len(titles) else None
+        has_loss = from_trainer and trainer._obs_loss is not None and trainer._grad_y is not None
+        out["error"] = float(z - x_row[0, index]) if m_row[0, index] else None
+        out["dL_dy"] = float(np.atleast_2d(trainer._grad_y)[-1, index]) if has_loss else None
+        out["loss_name"] = trainer.loss.label
+        out["loss_formula"] = trainer.loss.formula()
+        out["observation_loss"] = float(np.atleast_1d(trainer._obs_loss)[-1]) if has_loss else None
+    grads_ready = from_trainer and trainer._gradients is not None and trainer.phase in ("backward", "update")
+    out["delta"] = float(trainer._gradients.deltas[l][-1][index]) if grads_ready else None
+    # the weight looked at: the selected edge into this node, else the largest term's
+    edge = selection.get("edge") if selection else None
+    if edge is not None and int(edge[0]) == l and int(edge[1]) == index:
+        col = int(edge[2])
+    else:
+        col = int(shown[0]) if shown.size else 0
+    flat = _flat_index(net, l, index, col)
+    w_now = float(net.params[flat])
+    g_batch = float(net.grads[flat]) if grads_ready else None
+    out["weight"] = {
+        "layer": l, "row": index, "col": col, "value": w_now,
+        "from_label": (titles[col] if (l == 0 and titles and col < len(titles)) else f"h{l}[{col + 1}]"),
+        "input": float(h_in[col]),
+        "contribution": (out["delta"] * float(h_in[col])) if out["delta"] is not None else None,
+        "gradient": g_batch, "batch_fill": int(trainer.batch_fill), "batch_size": int(trainer.batch_size),
+        "update": _optimizer_view(trainer, flat, w_now, g_batch, applied),
+    }
+    return out
+
+
+# -------------------------------------------------------------------------- distributions
+def _quantiles(a: np.ndarray) -> np.ndarray:
+    flat = np.asarray(a).ravel()
+    if flat.size > MAX_QUANTILE_SAMPLE:
+        flat = flat[:: int(math.ceil(flat.size / MAX_QUANTILE_SAMPLE))]
+    if flat.size == 0:
+        return np.zeros(len(PERCENTILES))
+    q = np.percentile(flat.astype(np.float64), PERCENTILES)
+    return np.where(np.isfinite(q), q, 0.0)
+
+
+def _distributions(st: InsightState, trainer):
+    net = trainer.network
+    key = (id(net), tuple(net.sizes))
+    if st.ring_key != key or trainer.updates < st.last_updates:
+        st.ring_key = key
+        st.ring_steps, st.ring_w, st.ring_g = [], [], []
+        st.last_updates = -1
+    if trainer.updates != st.last_updates or not st.ring_steps:
+        gw, _ = net.split_flat(net.grads)
+        st.ring_w.append(np.stack([_quantiles(w) for w in net.weights]))
+        st.ring_g.append(np.stack([_quantiles(g) for g in gw]))
+        st.ring_steps.append(int(trainer.updates))
+        st.last_updates = trainer.updates
+        if len(st.ring_steps) > RING:
+            del st.ring_steps[0], st.ring_w[0], st.ring_g[0]
+    return {
+        "percentiles": list(PERCENTILES), "updates": _ro(np.array(st.ring_steps, dtype=np.int64)),
+        "weights": _ro(np.stack(st.ring_w, axis=1)),  # (L, T, 9)
+        "gradients": _ro(np.stack(st.ring_g, axis=1)),
+        "layer_names": [f"W{l + 1} ({net.sizes[l]}\u2192{net.sizes[l + 1]})" for l in range(net.n_layers)],
+    }
+
+
+# ---------------------------------------------------------------------------------- entry
+def compute_extras(trainer, selection: dict | None = None) -> dict:
+    """Everything the insight panels draw, for the trainer's current observation and node."""
+    selection = dict(selection or {})
+    st = _state_for(trainer)
+    _refresh_sample(st, trainer)
+    row = int(selection["row"]) if selection.get("row") is not None else current_row(trainer)
+    acts, preacts, from_trainer = _observation(trainer, row)
+    titles = getattr(trainer.train_set, "titles", None)
+    y_now = trainer.network.predict(trainer.train_set.dense_rows([row])[0])[0]
+    rec = _reconstruction(trainer, row, y_now)
+    extras = {
+        "row": row,
+        "codes": _codes(st, trainer, row, acts),
+        "user_property": {
+            "rows": _ro(st.rows), "mean_rating": _ro(st.user_mean),
+            "genre": _ro(st.user_genre), "genre_names": list(st.genre_names),
+        },
+        "reconstruction": rec,
+        "recommendations": _recommendations(rec),
+        "feature_detectors": _feature_detectors(st, trainer),
+        "math": _math(trainer, selection, row, acts, preacts, from_trainer, titles),
+        "distributions": _distributions(st, trainer),
+    }
+    return extras
+
+
+def matrix_image(ratings, max_rows: int = 1200, max_cols: int = 1600) -> tuple[np.ndarray, float, float]:
+    """A users x items picture of a sparse ratings matrix, block-averaged when too big.
+
+    Returns (image (rows, cols) float32 with NaN where no rating, users per pixel, items per pixel).
+    """
+    n_u, n_i = ratings.n_users, ratings.n_items
+    fu = max(1, int(math.ceil(n_u / max_rows)))
+    fi = max(1, int(math.ceil(n_i / max_cols)))
+    ru, ri = int(math.ceil(n_u / fu)), int(math.ceil(n_i / fi))
+    rows = ratings.row_of_entries() // fu
+    cols = np.asarray(ratings.indices, dtype=np.int64) // fi
+    cell = rows * ri + cols
+    sums = np.bincount(cell, weights=ratings.values.astype(np.float64), minlength=ru * ri)
+    counts = np.bincount(cell, minlength=ru * ri)
+    img = np.full(ru * ri, np.nan, dtype=np.float32)
+    has = counts > 0
+    img[has] = sums[has] / counts[has]
+    return img.reshape(ru, ri), float(fu), float(fi)
