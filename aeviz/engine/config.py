@@ -136,6 +136,9 @@ def build_trainer(config: ModelConfig, train, test=None, clip=None, network=None
     """Network + optimizer + loss (+ the type's penalty or corruption) wired into a Trainer."""
     config.validate()
     net = network if network is not None else build_network(config, train.n_items)
+    if network is None and config.pretrain_epochs > 0:  # stacked: greedy layer-wise start
+        from .pretrain import pretrain
+        pretrain(net, config, train)
     hyper = {"lr": config.lr, "weight_decay": config.weight_decay}
     if config.optimizer in ("sgd", "rmsprop"):
         hyper["momentum"] = config.momentum
