@@ -1,0 +1,47 @@
+"""Start-up: QApplication, the first dataset (a file given, else the bundled sample) and the window.
+
+The window is shown before anything slow happens; a file given on the command line is loaded in
+the background on top of the sample, so a bad or huge file never delays the first picture.
+"""
+from __future__ import annotations
+
+import logging
+import sys
+
+from PySide6.QtWidgets import QApplication
+
+from . import settings
+
+
+def first_dataset():
+    """The bundled 'genres' sample, else 'tiny', else None (the window then asks for a file)."""
+    try:
+        from aeviz.data import load_sample
+    except ImportError:  # pragma: no cover
+        return None
+    for name in ("genres", "tiny"):
+        try:
+            return load_sample(name)
+        except Exception:
+            continue
+    return None
+
+
+def make_window(path: str | None = None, dataset=None):
+    from .main_window import MainWindow
+    win = MainWindow(dataset if dataset is not None else first_dataset())
+    if path:
+        win.open_path(path)
+    return win
+
+
+def main(argv=None) -> int:
+    argv = list(sys.argv if argv is None else argv)
+    logging.basicConfig(level=logging.WARNING)
+    app = QApplication.instance() or QApplication(argv)
+    app.setOrganizationName(settings.ORG)
+    app.setApplicationName(settings.APP)
+    args = [a for a in argv[1:] if not a.startswith("-")]
+    win = make_window(args[0] if args else None)
+    win.show()
+    return app.exec()

@@ -1,0 +1,385 @@
+"""The one worker thread that owns the engine, and the GUI-side object that talks to it.
+
+Commands travel GUI -> worker through a `queue.Queue` (no Qt event loop is needed in the worker,
+so a long epoch never starves it of commands it could not read anyway). Snapshots travel
+worker -> GUI by a queued signal, *coalesced*: the worker keeps only the newest snapshot and
+signals again only once the GUI has taken the previous one, so a slow painter never builds a
+backlog of stale pictures, and its painting time is the only GIL time the worker gives up.
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+import queue
+import threading
+import time
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from aeviz.engine import DivergenceError, PhaseError, build_trainer
+
+try:  # the insight panels' worker-side computations (may not exist yet)
+    from aeviz.engine.insights import compute_extras
+except ImportError:  # pragma: no cover - depends on what has landed
+    compute_extras = None
+
+try:
+    from aeviz.data import holdout_split
+except ImportError:  # pragma: no cover
+    holdout_split = None
+
+log = logging.getLogger(__name__)
+
+FULL_SPEED = float("inf")
+_STOP = ("stop", ())
+EXTRAS_INTERVAL = 0.25  # insights are computed at most ~4 times a second
+MANUAL = {"step_phase", "forward", "backward", "update", "step_observation", "step_batch",
+          "step_epoch", "undo", "set_weight", "select_observation"}
+
+
+class _Worker(QObject):
+    """Lives in the worker thread; runs commands and, while playing, steps at the asked rate."""
+
+    snapshotReady = Signal()
+    diverged = Signal(str)
+    message = Signal(str)
+    rebuilt = Signal(object, object)
+    rebuildFailed = Signal(str)
+    playingChanged = Signal(bool)
+
+    def __init__(self, commands: queue.Queue):
+        super().__init__()
+        self.q = commands
+        self.trainer = None
+        self.dataset = None
+        self.config = None
+        self.playing = False
+        self.speed = FULL_SPEED
+        self.selection: dict = {}
+        self.frame_interval = 1 / 30
+        self.rate = 0.0  # observations per second, measured
+        self.done = 0  # commands handled (the GUI compares with the number sent)
+        self._lock = threading.Lock()
+        self._latest = None
+        self._pending = False
+        self._last_pub = 0.0
+        self._extras: dict = {}
+        self._extras_at = 0.0
+        self._rate_t = time.perf_counter()
+        self._rate_steps = 0
+
+    # ------------------------------------------------------------------------------ the loop
+    @Slot()
+    def run(self):
+        next_due = time.perf_counter()
+        while True:
+            if self.playing and self.trainer is not None:
+                wait = next_due - time.perf_counter()
+                try:
+                    cmd = self.q.get(timeout=wait) if wait > 0 else self.q.get_nowait()
+                except queue.Empty:
+                    cmd = None
+                if cmd is None:
+                    next_due = self._play_step(next_due)
+                    continue
+            else:
+                cmd = self.q.get()
+                next_due = time.perf_counter()
+            if cmd[0] == "stop":
+                self.done += 1
+                break
+            self._handle(cmd)
+            self.done += 1
+
+    def _handle(self, cmd):
+        name, args = cmd
+        try:
+            if name in MANUAL and self.playing:
+                self._set_playing(False)
+            getattr(self, "_cmd_" + name)(*args)
+        except DivergenceError as exc:
+            self._on_diverged(exc)
+        except (PhaseError, ValueError, IndexError, KeyError) as exc:
+            self.message.emit(str(exc))
+            self._publish(force=True)
+        except Exception as exc:  # never let the worker die: report and carry on
+            log.exception("engine command %s failed", name)
+            self.message.emit(f"{name.replace('_', ' ')} failed: {exc}")
+
+    # --------------------------------------------------------------------------- commands
+    def _manual(self, fn, *args):
+        if self.trainer is None:
+            return
+        self.trainer.keep_undo = True
+        fn(*args)
+        self._publish(force=True)
+
+    def _cmd_step_phase(self):
+        self._manual(lambda: self.trainer.step_phase())
+
+    def _cmd_forward(self):
+        self._manual(lambda: self.trainer.forward())
+
+    def _cmd_backward(self):
+        def run():
+            if self.trainer.next_phase == "loss":
+                self.trainer.compute_loss()
+            self.trainer.backward()
+        self._manual(run)
+
+    def _cmd_update(self):
+        self._manual(lambda: self.trainer.update())
+
+    def _cmd_step_observation(self):
+        self._manual(lambda: self.trainer.step_observation())
+
+    def _cmd_step_batch(self):
+        self._manual(lambda: self.trainer.step_batch())
+
+    def _cmd_step_epoch(self):
+        self._manual(lambda: self.trainer.step_epoch())
+
+    def _cmd_undo(self):
+        self._manual(lambda: self.trainer.undo())
+
+    def _cmd_set_weight(self, layer, row, col, value):
+        self._manual(lambda: self.trainer.set_weight(layer, row, col, value))
+
+    def _cmd_select_observation(self, row):
+        self._manual(lambda: self.trainer.select_observation(row))
+
+    def _cmd_set_selection(self, layer, index):
+        self.selection = {"layer": int(layer), "index": int(index)}
+        self._extras_at = 0.0
+        self._publish(force=True)
+
+    def _cmd_play(self, speed):
+        self.speed = FULL_SPEED if speed is None else float(speed)
+        if self.trainer is not None:
+            self.trainer.keep_undo = self.speed != FULL_SPEED
+            self._set_playing(True)
+
+    def _cmd_pause(self):
+        self._set_playing(False)
+        self._publish(force=True)
+
+    def _cmd_frame_interval(self, seconds):
+        self.frame_interval = float(seconds)
+
+    def _cmd_reset(self):
+        if self.config is not None:
+            self._cmd_rebuild(self.config, self.dataset)
+
+    def _cmd_rebuild(self, config, dataset):
+        dataset = self.dataset if dataset is None else dataset
+        try:
+            split = holdout_split(dataset, config.test_fraction, config.seed)
+            clip = (float(dataset.scale.minimum), float(dataset.scale.maximum))
+            trainer = build_trainer(config, split.train, split.test, clip=clip)
+        except Exception as exc:
+            self.rebuildFailed.emit(f"Could not build the network: {exc}")
+            return
+        self._set_playing(False)
+        self.trainer, self.config, self.dataset = trainer, config, dataset
+        self._extras, self._extras_at = {}, 0.0
+        self.rebuilt.emit(dataset, config)
+        self._publish(force=True)
+
+    # ---------------------------------------------------------------------------- playing
+    def _set_playing(self, on: bool):
+        if on != self.playing:
+            self.playing = on
+            if self.trainer is not None and not on:
+                self.trainer.keep_undo = True
+            self._rate_t, self._rate_steps = time.perf_counter(), self._steps()
+            self.playingChanged.emit(on)
+        if not on:
+            self.rate = 0.0
+
+    def _steps(self):
+        return self.trainer.steps if self.trainer is not None else 0
+
+    def _play_step(self, next_due: float) -> float:
+        """One unit of work at the current speed; returns when the next one is due."""
+        t = self.trainer
+        s = self.speed
+        before = t.steps
+        try:
+            if s <= 4:  # slow enough to watch each phase: forward, loss, backward, update
+                t.step_phase()
+            elif s == FULL_SPEED or s > 200:
+                t.step_batch()
+            else:
+                t.step_observation()
+        except DivergenceError as exc:
+            self._on_diverged(exc)
+            return time.perf_counter()
+        now = time.perf_counter()
+        if s != FULL_SPEED:
+            done = t.steps - before
+            cost = (1.0 / (4 * s)) if s <= 4 else done / s
+            next_due = max(next_due, now - 0.25) + cost
+        else:
+            next_due = now
+        if now - self._rate_t >= 0.5:
+            self.rate = (t.steps - self._rate_steps) / (now - self._rate_t)
+            self._rate_t, self._rate_steps = now, t.steps
+        self._publish(force=s <= 4)
+        return next_due
+
+    def _on_diverged(self, exc):
+        self._set_playing(False)
+        self.diverged.emit(str(exc))
+        self._publish(force=True)
+
+    # ---------------------------------------------------------------------------- publish
+    def _publish(self, force: bool = False):
+        now = time.perf_counter()
+        if self.trainer is None or (not force and now - self._last_pub < self.frame_interval):
+            return
+        self._last_pub = now
+        snap = self.trainer.snapshot()
+        if compute_extras is not None and (force or now - self._extras_at >= EXTRAS_INTERVAL):
+            try:
+                self._extras = dict(compute_extras(self.trainer, dict(self.selection)) or {})
+            except Exception:
+                log.exception("compute_extras failed")
+                self._extras = {}
+            self._extras_at = now
+        if self._extras:
+            snap = dataclasses.replace(snap, extras=dict(self._extras))
+        with self._lock:
+            self._latest = snap
+            if self._pending:
+                return
+            self._pending = True
+        self.snapshotReady.emit()
+
+    def take(self):
+        """Called from the GUI thread: the newest snapshot, re-arming the signal."""
+        with self._lock:
+            snap, self._latest, self._pending = self._latest, None, False
+        return snap
+
+
+class EngineBridge(QObject):
+    """GUI-side handle: methods enqueue commands; signals arrive in the GUI thread."""
+
+    snapshotReady = Signal(object)
+    diverged = Signal(str)
+    message = Signal(str)
+    rebuilt = Signal(object, object)  # dataset, config
+    rebuildFailed = Signal(str)
+    playingChanged = Signal(bool)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._queue: queue.Queue = queue.Queue()
+        self._sent = 0
+        self.latest = None
+        self.playing = False
+        self._thread = QThread()
+        self._thread.setObjectName("aeviz-engine")
+        self._worker = _Worker(self._queue)
+        self._worker.moveToThread(self._thread)
+        self._thread.started.connect(self._worker.run)
+        # cross-thread: only slots of this GUI-thread object, never lambdas
+        self._worker.snapshotReady.connect(self._on_snapshot)
+        self._worker.diverged.connect(self._on_diverged)
+        self._worker.message.connect(self._on_message)
+        self._worker.rebuilt.connect(self._on_rebuilt)
+        self._worker.rebuildFailed.connect(self._on_rebuild_failed)
+        self._worker.playingChanged.connect(self._on_playing)
+        self._thread.start()
+
+    # ----------------------------------------------------------------------------- commands
+    def send(self, name: str, *args):
+        self._sent += 1
+        self._queue.put((name, args))
+
+    def step_phase(self): self.send("step_phase")
+    def forward(self): self.send("forward")
+    def backward(self): self.send("backward")
+    def update(self): self.send("update")
+    def step_observation(self): self.send("step_observation")
+    def step_batch(self): self.send("step_batch")
+    def step_epoch(self): self.send("step_epoch")
+    def pause(self): self.send("pause")
+    def reset(self): self.send("reset")
+    def undo(self): self.send("undo")
+
+    def play(self, speed: float = FULL_SPEED):
+        """`speed` in observations per second; `FULL_SPEED` (inf) = as fast as possible."""
+        self.send("play", speed)
+
+    def rebuild(self, config, dataset=None):
+        self.send("rebuild", config, dataset)
+
+    def set_weight(self, layer: int, row: int, col: int, value: float):
+        self.send("set_weight", int(layer), int(row), int(col), float(value))
+
+    def select_observation(self, row: int):
+        self.send("select_observation", int(row))
+
+    def set_selection(self, layer: int, index: int):
+        self.send("set_selection", int(layer), int(index))
+
+    def set_frame_interval(self, seconds: float):
+        """How often the worker may publish while playing (the GUI's painting budget)."""
+        self.send("frame_interval", max(1 / 60, float(seconds)))
+
+    # ------------------------------------------------------------------------------- state
+    @property
+    def rate(self) -> float:
+        return self._worker.rate
+
+    @property
+    def trainer(self):
+        """The live Trainer, for tests and benchmarks: read it only when `is_idle()`."""
+        return self._worker.trainer
+
+    def is_idle(self) -> bool:
+        """Every command sent has been handled and its snapshot delivered."""
+        return self._worker.done == self._sent and not self._worker._pending
+
+    def is_running(self) -> bool:
+        return self._thread.isRunning()
+
+    def shutdown(self, timeout_ms: int = 10000) -> bool:
+        """Stop the worker cleanly (called on window close); True if the thread has ended."""
+        if not self._thread.isRunning():
+            return True
+        self._queue.put(_STOP)
+        self._sent += 1
+        self._thread.quit()
+        ok = self._thread.wait(timeout_ms)
+        return bool(ok)
+
+    # ------------------------------------------------------------------ GUI-thread slots
+    @Slot()
+    def _on_snapshot(self):
+        snap = self._worker.take()
+        if snap is not None:
+            self.latest = snap
+            self.snapshotReady.emit(snap)
+
+    @Slot(str)
+    def _on_diverged(self, msg):
+        self.diverged.emit(msg)
+
+    @Slot(str)
+    def _on_message(self, msg):
+        self.message.emit(msg)
+
+    @Slot(object, object)
+    def _on_rebuilt(self, dataset, config):
+        self.rebuilt.emit(dataset, config)
+
+    @Slot(str)
+    def _on_rebuild_failed(self, msg):
+        self.rebuildFailed.emit(msg)
+
+    @Slot(bool)
+    def _on_playing(self, on):
+        self.playing = on
+        self.playingChanged.emit(on)

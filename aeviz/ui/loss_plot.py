@@ -1,0 +1,223 @@
+"""Loss curves: RMSE per epoch (train, test, penalty) above, this epoch's per-observation loss below.
+
+The curves are how a learner sees training *work*: both RMSEs falling, then test flattening or
+rising while train keeps falling (overfitting). Optional smoothing is TensorBoard's debiased
+exponential moving average, so the first points are not dragged towards zero.
+"""
+from __future__ import annotations
+
+import csv
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
+
+MAX_POINTS = 2000  # within-epoch losses drawn (longer epochs are decimated for display)
+TRAIN_PEN = pg.mkPen("#1f77b4", width=2)
+TEST_PEN = pg.mkPen("#ff7f0e", width=2)
+PENALTY_PEN = pg.mkPen("#2ca02c", width=2, style=Qt.PenStyle.DashLine)
+OBS_PEN = pg.mkPen("#7f7f7f", width=1)
+
+
+def debiased_ema(values, weight: float) -> np.ndarray:
+    """TensorBoard's smoothing: EMA divided by (1 - weight^n) so early points are not biased low."""
+    v = np.asarray(values, dtype=float)
+    if weight <= 0 or v.size == 0:
+        return v
+    out = np.empty_like(v)
+    last, n = 0.0, 0
+    for i, x in enumerate(v):
+        if not math.isfinite(x):
+            out[i] = out[i - 1] if i else np.nan
+            continue
+        n += 1
+        last = last * weight + (1 - weight) * x
+        out[i] = last / (1 - weight ** n)
+    return out
+
+
+def decimate(values, max_points: int = MAX_POINTS):
+    """(x, y) with at most ~max_points points: the mean of each block keeps the curve's level."""
+    v = np.asarray(values, dtype=float)
+    n = v.size
+    if n <= max_points:
+        return np.arange(1, n + 1, dtype=float), v
+    block = int(math.ceil(n / max_points))
+    m = (n // block) * block
+    y = v[:m].reshape(-1, block).mean(axis=1)
+    x = np.arange(m // block) * block + (block + 1) / 2
+    return x, y
+
+
+def _finite(a):
+    a = np.asarray(a, dtype=float)
+    return np.where(np.isfinite(a), a, np.nan)
+
+
+class LossPlot(QWidget):
+    """`show_snapshot(snapshot)` redraws from `snapshot.history` and `snapshot.epoch_losses`.
+    Signals: exportPngRequested(), exportCsvRequested() (the window asks for a file name)."""
+
+    exportPngRequested = Signal()
+    exportCsvRequested = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        pg.setConfigOptions(antialias=True)
+        self._history = ()
+        self._epoch_losses = np.zeros(0)
+        self._key = None
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(2, 2, 2, 2)
+        self.glw = pg.GraphicsLayoutWidget()
+        self.glw.setBackground("w")
+        lay.addWidget(self.glw, 1)
+        self.epochs = self.glw.addPlot(row=0, col=0)
+        self.epochs.setTitle("RMSE per epoch (stars)", color="#333")
+        self.epochs.setLabel("bottom", "epoch")
+        self.epochs.showGrid(x=True, y=True, alpha=0.2)
+        self.epochs.addLegend(offset=(-10, 10))
+        self.train_curve = self.epochs.plot([], [], pen=TRAIN_PEN, name="train RMSE", symbol="o",
+                                            symbolSize=4, symbolBrush="#1f77b4", symbolPen=None)
+        self.test_curve = self.epochs.plot([], [], pen=TEST_PEN, name="test RMSE", symbol="o",
+                                           symbolSize=4, symbolBrush="#ff7f0e", symbolPen=None)
+        self.penalty_curve = self.epochs.plot([], [], pen=PENALTY_PEN, name="penalty")
+        self.within = self.glw.addPlot(row=1, col=0)
+        self.within.setTitle("loss of each observation, this epoch", color="#333")
+        self.within.setLabel("bottom", "observation")
+        self.within.showGrid(x=True, y=True, alpha=0.2)
+        self.obs_curve = self.within.plot([], [], pen=OBS_PEN)
+        self.glw.ci.layout.setRowStretchFactor(0, 3)
+        self.glw.ci.layout.setRowStretchFactor(1, 2)
+
+        bar = QHBoxLayout()
+        self.readout = QLabel("hover a curve to read it")
+        self.readout.setStyleSheet("color: #444;")
+        self.log_box = QCheckBox("log scale")
+        self.log_box.setToolTip("Logarithmic loss axis: shows slow late progress")
+        self.smooth = QSlider(Qt.Orientation.Horizontal)
+        self.smooth.setRange(0, 99)
+        self.smooth.setMaximumWidth(110)
+        self.smooth.setToolTip("Smoothing (TensorBoard's debiased moving average); 0 = raw")
+        self.smooth_label = QLabel("smoothing 0.00")
+        bar.addWidget(self.readout, 1)
+        bar.addWidget(self.smooth_label)
+        bar.addWidget(self.smooth)
+        bar.addWidget(self.log_box)
+        lay.addLayout(bar)
+        self.log_box.toggled.connect(self.set_log)
+        self.smooth.valueChanged.connect(self._on_smooth)
+
+        for plot in (self.epochs, self.within):
+            menu = plot.vb.menu
+            a = QAction("Export plot as PNG…", menu)
+            a.triggered.connect(self.exportPngRequested)
+            menu.addAction(a)
+            b = QAction("Export history as CSV…", menu)
+            b.triggered.connect(self.exportCsvRequested)
+            menu.addAction(b)
+        self._proxy = pg.SignalProxy(self.glw.scene().sigMouseMoved, rateLimit=30, slot=self._on_mouse)
+
+    # ------------------------------------------------------------------------------ drawing
+    @property
+    def smoothing(self) -> float:
+        return self.smooth.value() / 100.0
+
+    def set_smoothing(self, w: float):
+        self.smooth.setValue(int(round(max(0.0, min(0.99, w)) * 100)))
+
+    @Slot(bool)
+    def set_log(self, on: bool):
+        if self.log_box.isChecked() != on:
+            self.log_box.setChecked(on)
+        self.epochs.setLogMode(y=on)
+        self.within.setLogMode(y=on)
+
+    @Slot(int)
+    def _on_smooth(self, _):
+        self.smooth_label.setText(f"smoothing {self.smoothing:.2f}")
+        self._redraw()
+
+    def show_snapshot(self, snap):
+        hist = snap.history or ()
+        losses = snap.epoch_losses if snap.epoch_losses is not None else np.zeros(0)
+        key = (snap.steps, snap.updates, snap.epoch, len(hist), losses.size)
+        if key == self._key:
+            return  # nothing new to draw (a forward or a weight edit)
+        self._key = key
+        self._history, self._epoch_losses = hist, losses
+        self._redraw()
+
+    def _positive(self, y):
+        """Log axes cannot show 0 or negatives: those points are left out, never drawn as numbers."""
+        return np.where(y > 0, y, np.nan) if self.log_box.isChecked() else y
+
+    def _redraw(self):
+        w = self.smoothing
+        hist = self._history
+        x = np.array([h.epoch for h in hist], dtype=float)
+        train = _finite([h.train_rmse for h in hist])
+        test = _finite([np.nan if h.test_rmse is None else h.test_rmse for h in hist])
+        pen = _finite([h.penalty for h in hist])
+        self.train_curve.setData(x, self._positive(debiased_ema(train, w)), connect="finite")
+        if np.isfinite(test).any():
+            self.test_curve.setData(x, self._positive(debiased_ema(test, w)), connect="finite")
+        else:
+            self.test_curve.setData([], [])
+        if np.nan_to_num(pen).any():
+            self.penalty_curve.setData(x, self._positive(debiased_ema(pen, w)), connect="finite")
+        else:
+            self.penalty_curve.setData([], [])
+        ox, oy = decimate(_finite(self._epoch_losses))
+        self.obs_curve.setData(ox, self._positive(debiased_ema(oy, w)), connect="finite")
+
+    # ------------------------------------------------------------------------------ hover
+    def _on_mouse(self, event):
+        pos = event[0]
+        for plot in (self.epochs, self.within):
+            if plot.sceneBoundingRect().contains(pos):
+                p = plot.vb.mapSceneToView(pos)
+                self.readout.setText(self._describe(plot, p.x()))
+                return
+
+    def _describe(self, plot, xv: float) -> str:
+        if plot is self.epochs:
+            if not self._history:
+                return "no epoch finished yet"
+            i = int(np.clip(round(xv) - 1, 0, len(self._history) - 1))
+            h = self._history[i]
+            parts = [f"epoch {h.epoch}", f"train RMSE {fmt(h.train_rmse)}", f"test RMSE {fmt(h.test_rmse)}"]
+            if h.penalty:
+                parts.append(f"penalty {fmt(h.penalty)}")
+            return ",  ".join(parts)
+        n = self._epoch_losses.size
+        if not n:
+            return "no observation this epoch yet"
+        i = int(np.clip(round(xv) - 1, 0, n - 1))
+        return f"observation {i + 1} of this epoch: loss {fmt(self._epoch_losses[i])}"
+
+    # ------------------------------------------------------------------------------ export
+    def export_png(self, path: str) -> bool:
+        return self.glw.grab().save(str(path), "PNG")
+
+    def export_csv(self, path: str):
+        with open(path, "w", newline="", encoding="utf-8") as f:
+            wr = csv.writer(f)
+            wr.writerow(["epoch", "train_rmse", "test_rmse", "test_rmse_per_user", "mean_loss",
+                         "penalty", "seconds"])
+            for h in self._history:
+                wr.writerow([h.epoch, h.train_rmse, "" if h.test_rmse is None else h.test_rmse,
+                             "" if h.test_rmse_per_user is None else h.test_rmse_per_user,
+                             h.mean_loss, h.penalty, h.seconds])
+
+
+def fmt(v, digits: int = 4) -> str:
+    """A number for people: '—' for missing or non-finite values (never 'nan')."""
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return "—"
+    return f"{f:.{digits}g}" if math.isfinite(f) else "—"

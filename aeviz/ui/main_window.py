@@ -1,0 +1,549 @@
+"""The main window: network in the centre, dockable panels around it, step controls on top.
+
+It wires widgets to the EngineBridge and back; it holds no engine objects and does no maths.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import time
+
+from PySide6.QtCore import QByteArray, Qt, QTimer, Slot
+from PySide6.QtWidgets import (QDockWidget, QFileDialog, QHBoxLayout, QLabel, QMainWindow,
+                               QMessageBox, QPushButton, QScrollArea, QToolBar, QVBoxLayout,
+                               QWidget)
+
+from aeviz.engine import ModelConfig
+
+from . import help as help_dialogs
+from . import settings
+from .bridge import EngineBridge
+from .controls import StepControls
+from .loading import LoadProgress, RatingsLoader
+from .loss_plot import LossPlot, fmt
+from .setup_panel import SetupPanel
+
+log = logging.getLogger(__name__)
+
+try:
+    from aeviz.ui.graph_view import NetworkView
+except ImportError:  # pragma: no cover - depends on what has landed
+    NetworkView = None
+try:
+    from aeviz.ui.panels import PANELS
+except ImportError:  # pragma: no cover
+    PANELS = []
+try:
+    from aeviz.presets import PRESETS
+except ImportError:  # pragma: no cover
+    PRESETS = []
+
+DRAW_BUDGET = 0.12  # share of wall time the GUI may spend drawing while the worker trains
+
+
+class _Placeholder(QLabel):
+    """Stands in for the network view until it exists."""
+
+    def __init__(self):
+        super().__init__("no network yet")
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+
+    def show_snapshot(self, s):
+        self.setText(f"network {' - '.join(map(str, s.sizes))}\nphase: {s.phase}")
+
+    def set_titles(self, titles):
+        pass
+
+
+class Banner(QWidget):
+    """A dismissible, non-blocking message strip above the network (divergence, tips)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(8, 4, 4, 4)
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        close = QPushButton("×")
+        close.setFlat(True)
+        close.setFixedWidth(24)
+        close.setToolTip("Dismiss")
+        close.clicked.connect(self.hide)
+        lay.addWidget(self.label, 1)
+        lay.addWidget(close)
+        self.setAutoFillBackground(True)
+        self.hide()
+
+    def show_message(self, text: str, kind: str = "error"):
+        colour = {"error": "#fde2e1", "info": "#e4effb"}.get(kind, "#fff4d6")
+        self.setStyleSheet(f"background:{colour}; border-radius:4px;")
+        self.label.setText(text)
+        self.show()
+
+
+class MainWindow(QMainWindow):
+    """`MainWindow(dataset, path)`; the engine starts at once in its worker thread."""
+
+    def __init__(self, dataset=None, path: str | None = None, config: ModelConfig | None = None,
+                 restore: bool = True):
+        super().__init__()
+        self.setObjectName("aeviz_main")
+        self.dataset = None
+        self.path = None
+        self._paths: dict[int, str] = {}
+        self._closing = False
+        self.error_box = None
+        self.confirm = self._ask_discard  # tests replace this with lambda *_: True
+        self._draw_time = 0.0
+        self._draw_n = 0
+        self._budget_at = time.perf_counter()
+        self._last_snapshot = None
+
+        self.bridge = EngineBridge(self)
+        self.loader = RatingsLoader(self)
+        self.controls = StepControls(self.bridge, self)
+        self.config = config or settings.read_config(ModelConfig())
+
+        self._build_central()
+        self._build_docks()
+        self._build_toolbar()
+        self._build_status()
+        self._build_menus()
+        self.setAcceptDrops(True)
+        self.resize(1400, 880)
+
+        b = self.bridge
+        b.snapshotReady.connect(self._on_snapshot)
+        b.diverged.connect(self._on_diverged)
+        b.message.connect(self._on_message)
+        b.rebuilt.connect(self._on_rebuilt)
+        b.rebuildFailed.connect(self._on_rebuild_failed)
+        b.playingChanged.connect(self._on_playing)
+        self.loader.loaded.connect(self._on_loaded)
+        self.loader.failed.connect(self._on_load_failed)
+        self.loader.cancelled.connect(self._on_load_cancelled)
+        self.setup.applyRequested.connect(self._on_apply)
+        self.loss_plot.exportPngRequested.connect(self.export_png)
+        self.loss_plot.exportCsvRequested.connect(self.export_csv)
+
+        if restore:
+            self._restore_settings()
+        self._update_title()
+        if dataset is not None:
+            self.set_dataset(dataset, path)
+
+    # ------------------------------------------------------------------------------ building
+    def _build_central(self):
+        central = QWidget()
+        lay = QVBoxLayout(central)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(2)
+        self.banner = Banner()
+        lay.addWidget(self.banner)
+        self.network_view = None
+        if NetworkView is not None:
+            try:
+                self.network_view = NetworkView()
+            except Exception:
+                log.exception("the network view could not be created")
+        if self.network_view is None:
+            self.network_view = _Placeholder()
+        lay.addWidget(self.network_view, 1)
+        self.setCentralWidget(central)
+        if hasattr(self.network_view, "nodeSelected"):
+            self.network_view.nodeSelected.connect(self._on_node_selected)
+        if hasattr(self.network_view, "weightEdited"):
+            self.network_view.weightEdited.connect(self._on_weight_edited)
+
+    def _dock(self, title, widget, area, scroll=False):
+        dock = QDockWidget(title, self)
+        dock.setObjectName("dock_" + "".join(c for c in title.lower() if c.isalnum()))
+        if scroll:
+            sa = QScrollArea()
+            sa.setWidgetResizable(True)
+            sa.setWidget(widget)
+            widget = sa
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        self.docks.append(dock)
+        return dock
+
+    def _build_docks(self):
+        self.docks: list[QDockWidget] = []
+        self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks
+                            | QMainWindow.DockOption.AllowNestedDocks)
+        self.setup = SetupPanel(self.config)
+        self.setup_dock = self._dock("Model setup", self.setup, Qt.DockWidgetArea.LeftDockWidgetArea, scroll=True)
+        self.loss_plot = LossPlot()
+        self.loss_dock = self._dock("Loss curves", self.loss_plot, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.panels = []
+        right = []
+        for title, factory in PANELS:
+            try:
+                panel = factory()
+            except Exception:
+                log.exception("panel %s could not be created", title)
+                continue
+            self.panels.append(panel)
+            right.append(self._dock(title, panel, Qt.DockWidgetArea.RightDockWidgetArea))
+            if hasattr(panel, "userSelected"):
+                panel.userSelected.connect(self._on_user_selected)
+            if hasattr(panel, "nodeSelected"):
+                panel.nodeSelected.connect(self._on_node_selected)
+        for d in right[1:]:
+            self.tabifyDockWidget(right[0], d)
+        if right:
+            right[0].raise_()
+
+    def _build_toolbar(self):
+        tb = QToolBar("Training")
+        tb.setObjectName("toolbar_training")
+        tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.controls.populate_toolbar(tb)
+        self.observation_label = QLabel()
+        self.observation_label.setToolTip("The observation (user) going through the network now")
+        self.observation_label.setStyleSheet("padding-left: 8px; font-weight: bold;")
+        tb.addWidget(self.observation_label)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, tb)
+        self.toolbar = tb
+
+    def _build_status(self):
+        sb = self.statusBar()
+        self.load_progress = LoadProgress(self.loader)
+        sb.addWidget(self.load_progress)
+        self.status_labels = {}
+        for key, tip in (("epoch", "Completed epochs"), ("obs", "Position in the current epoch"),
+                         ("phase", "The phase just completed"), ("loss", "Loss of the last observation"),
+                         ("speed", "Training speed, observations per second")):
+            lab = QLabel()
+            lab.setToolTip(tip)
+            lab.setMinimumWidth(60)
+            sb.addPermanentWidget(lab)
+            self.status_labels[key] = lab
+
+    def _build_menus(self):
+        mb = self.menuBar()
+        f = mb.addMenu("&File")
+        a = f.addAction("&Open ratings…", self.open_dialog)
+        a.setShortcut("Ctrl+O")
+        a.setToolTip("Open a ratings file (MovieLens, CSV, wide table)  [Ctrl+O]")
+        f.addAction("Open &titles…", self.open_titles_dialog).setToolTip("Attach movie titles to the current ratings")
+        self.recent_menu = f.addMenu("Recent files")
+        self._fill_recent(settings.recent_files())
+        f.addSeparator()
+        f.addAction("Export loss plot as PNG…", self.export_png)
+        f.addAction("Export history as CSV…", self.export_csv)
+        f.addSeparator()
+        q = f.addAction("&Quit", self.close)
+        q.setShortcut("Ctrl+Q")
+        t = mb.addMenu("&Train")
+        self.controls.populate_menu(t)
+        v = mb.addMenu("&View")
+        for d in self.docks:
+            v.addAction(d.toggleViewAction())
+        v.addAction(self.toolbar.toggleViewAction())
+        p = mb.addMenu("&Presets")
+        self.preset_actions = []
+        for preset in PRESETS:
+            act = p.addAction(preset.title)
+            act.setToolTip(preset.explanation)
+            act.setStatusTip(preset.explanation)
+            act.setData(preset.key)
+            act.triggered.connect(self._on_preset)
+            self.preset_actions.append(act)
+        if not PRESETS:
+            p.addAction("(no presets available)").setEnabled(False)
+        p.setToolTipsVisible(True)
+        h = mb.addMenu("&Help")
+        h.addAction("How to read this screen", self.show_help).setShortcut("F1")
+        h.addAction("About aeviz", self.show_about)
+        for menu in (f, t, v, h):
+            menu.setToolTipsVisible(True)
+
+    # ------------------------------------------------------------------------------ datasets
+    def set_dataset(self, dataset, path=None):
+        """Build the current config on `dataset` (the worker replies with `rebuilt`)."""
+        self._paths[id(dataset)] = path or getattr(dataset, "source", "") or ""
+        self.bridge.rebuild(self.config, dataset)
+
+    def open_path(self, path: str, titles: str | None = None):
+        if not self.loader.load(path, titles):
+            self.statusBar().showMessage("A file is already loading; cancel it first", 4000)
+
+    @Slot()
+    def open_dialog(self):
+        path, _ = QFileDialog.getOpenFileName(self, "Open ratings", os.path.dirname(self.path or ""),
+                                              "Ratings (*.csv *.dat *.data *.tsv *.txt *.base);;All files (*)")
+        if path:
+            self.open_path(path)
+
+    @Slot()
+    def open_titles_dialog(self):
+        if not self.path:
+            self.show_error("No ratings file", "Open a ratings file first, then its titles.")
+            return
+        path, _ = QFileDialog.getOpenFileName(self, "Open titles", os.path.dirname(self.path),
+                                              "Titles (u.item movies.dat movies.csv *.csv *.dat *.item);;All files (*)")
+        if path:
+            self.open_path(self.path, titles=path)
+
+    def _fill_recent(self, items):
+        self.recent_menu.clear()
+        for p in items:
+            a = self.recent_menu.addAction(p)
+            a.setData(p)
+            a.triggered.connect(self._on_recent)
+        self.recent_menu.setEnabled(bool(items))
+
+    @Slot()
+    def _on_recent(self):
+        self.open_path(self.sender().data())
+
+    @Slot(str, object)
+    def _on_loaded(self, path, ratings):
+        self._paths[id(ratings)] = path
+        self.bridge.rebuild(self.config, ratings)
+        for w in getattr(ratings, "warnings", ()) or ():
+            self.statusBar().showMessage(str(w), 8000)
+
+    @Slot(str, str)
+    def _on_load_failed(self, path, message):
+        self.show_error("Could not open this file", message)
+
+    @Slot()
+    def _on_load_cancelled(self):
+        self.statusBar().showMessage("Loading cancelled; the current data stays", 4000)
+
+    def dragEnterEvent(self, event):
+        if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event):
+        self.handle_drop(event.mimeData())
+        event.acceptProposedAction()
+
+    def handle_drop(self, mime) -> bool:
+        files = [u.toLocalFile() for u in mime.urls() if u.isLocalFile()]
+        if not files:
+            return False
+        self.open_path(files[0])
+        return True
+
+    # ------------------------------------------------------------------------------ model
+    @Slot(object)
+    def _on_apply(self, config):
+        if self._has_progress() and not self.confirm("Apply the new settings?"):
+            return
+        self.config = config
+        self.bridge.rebuild(config)
+
+    def _has_progress(self) -> bool:
+        s = self._last_snapshot
+        return s is not None and (s.steps > 0 or s.updates > 0)
+
+    def _ask_discard(self, question: str) -> bool:
+        r = QMessageBox.question(self, "Discard training?",
+                                 f"{question}\nThis builds a fresh network and discards the training so far.")
+        return r == QMessageBox.StandardButton.Yes
+
+    @Slot()
+    def _on_preset(self):
+        key = self.sender().data()
+        preset = next((p for p in PRESETS if p.key == key), None)
+        if preset is None or (self._has_progress() and not self.confirm(f"Load the preset '{preset.title}'?")):
+            return
+        try:
+            ds = preset.load_dataset()
+        except Exception as exc:
+            self.show_error("Preset unavailable", f"{preset.title}: {exc}")
+            return
+        self.config = preset.config
+        self.setup.set_config(preset.config)
+        self.set_dataset(ds, getattr(ds, "source", None))
+        self.banner.show_message(f"<b>{preset.title}</b>: {preset.explanation}", "info")
+
+    @Slot(object, object)
+    def _on_rebuilt(self, dataset, config):
+        new_data = dataset is not self.dataset
+        self.dataset, self.config = dataset, config
+        if new_data:
+            self.path = self._paths.get(id(dataset)) or None
+            if self.path and os.path.isfile(self.path) and "resources" not in self.path:
+                self._fill_recent(settings.add_recent(self.path))
+            titles = getattr(dataset, "titles", None)
+            self.network_view.set_titles(list(titles) if titles is not None else None)
+            for p in self.panels:
+                self._safe(p, "set_dataset", dataset)
+        self.setup.set_config(config)
+        settings.write_config(config)
+        self.banner.hide()
+        self._update_title()
+
+    @Slot(str)
+    def _on_rebuild_failed(self, msg):
+        self.show_error("Could not build the network", msg)
+
+    # ------------------------------------------------------------------------------ snapshots
+    @Slot(object)
+    def _on_snapshot(self, snap):
+        t0 = time.perf_counter()
+        self._last_snapshot = snap
+        self._safe(self.network_view, "show_snapshot", snap)
+        if self.loss_dock.isVisible():
+            self.loss_plot.show_snapshot(snap)
+        for p, d in zip(self.panels, self.docks[2:]):
+            if d.isVisible():
+                self._safe(p, "show_snapshot", snap)
+        self.controls.update_state(snap)
+        self._update_status(snap)
+        self._account_draw(time.perf_counter() - t0)
+
+    def _account_draw(self, dt):
+        """Keep painting within DRAW_BUDGET of wall time: the worker needs the GIL more than we do."""
+        self._draw_time += dt
+        self._draw_n += 1
+        now = time.perf_counter()
+        if now - self._budget_at >= 1.0 and self._draw_n:
+            per_frame = self._draw_time / self._draw_n
+            self.bridge.set_frame_interval(min(0.5, max(1 / 30, per_frame / DRAW_BUDGET)))
+            self._draw_time, self._draw_n, self._budget_at = 0.0, 0, now
+
+    def _safe(self, widget, method, *args):
+        """A panel's bug must not take the window down: log it, keep going."""
+        try:
+            getattr(widget, method)(*args)
+        except Exception:
+            log.exception("%s.%s failed", type(widget).__name__, method)
+
+    def _update_status(self, s):
+        L = self.status_labels
+        L["epoch"].setText(f"Epoch {s.epoch + 1}")
+        L["obs"].setText(f"Observation {min(s.position + 1, s.n_observations)} of {s.n_observations}")
+        L["phase"].setText(f"Phase: {s.phase if s.phase != 'idle' else '—'}  (next: {s.next_phase})")
+        L["loss"].setText(f"Loss {fmt(s.loss)}")
+        rate = self.bridge.rate if self.bridge.playing else 0.0
+        L["speed"].setText(f"{rate:,.0f} obs/s" if rate > 0 else "paused" if not self.bridge.playing else "…")
+        self.observation_label.setText(f"User {self._user_id(s.user_row)} · {self._dataset_name()}")
+
+    def _user_id(self, row):
+        try:
+            return str(self.dataset.user_ids[row])
+        except Exception:
+            return "—" if row is None else f"#{row}"
+
+    def _dataset_name(self) -> str:
+        if self.dataset is None:
+            return "no data"
+        src = self.path or getattr(self.dataset, "source", "") or "data"
+        p = os.path.normpath(src)
+        parent = os.path.basename(os.path.dirname(p))
+        name = os.path.basename(p)
+        return f"{parent}/{name}" if parent and parent not in ("resources", "") else name
+
+    def _update_title(self):
+        if self.dataset is None:
+            self.setWindowTitle("aeviz — no data")
+            return
+        d = self.dataset
+        self.setWindowTitle(f"aeviz — {self._dataset_name()} ({d.n_users} users × {d.n_items} movies, "
+                            f"{d.nnz:,} ratings)")
+
+    # ------------------------------------------------------------------------------ events
+    @Slot(str)
+    def _on_diverged(self, msg):
+        self.statusBar().showMessage(msg, 15000)
+        self.banner.show_message(msg, "error")
+
+    @Slot(str)
+    def _on_message(self, msg):
+        self.statusBar().showMessage(msg, 6000)
+
+    @Slot(bool)
+    def _on_playing(self, on):
+        self.controls.set_playing(on)
+        if self._last_snapshot is not None:
+            self._update_status(self._last_snapshot)
+
+    @Slot(int)
+    def _on_user_selected(self, row):
+        self.bridge.select_observation(row)
+
+    @Slot(int, int)
+    def _on_node_selected(self, layer, index):
+        self.bridge.set_selection(layer, index)
+        for p in self.panels:
+            if hasattr(p, "set_selected_node"):
+                self._safe(p, "set_selected_node", layer, index)
+
+    @Slot(int, int, int, float)
+    def _on_weight_edited(self, layer, row, col, value):
+        self.bridge.set_weight(layer, row, col, value)
+
+    def show_error(self, title: str, message: str) -> QMessageBox:
+        """Non-modal, so neither the training nor a test waits on it."""
+        box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok, self)
+        box.setModal(False)
+        box.show()
+        self.error_box = box
+        return box
+
+    def show_help(self):
+        self._help = help_dialogs.show_how_to_read(self)
+
+    def show_about(self):
+        self._about = help_dialogs.show_about(self)
+
+    # ------------------------------------------------------------------------------ export
+    @Slot()
+    def export_png(self, path: str | None = None):
+        if not path:
+            path, _ = QFileDialog.getSaveFileName(self, "Export loss plot", "loss.png", "PNG image (*.png)")
+        if path and not self.loss_plot.export_png(path):
+            self.show_error("Export failed", f"Could not write {path}")
+
+    @Slot()
+    def export_csv(self, path: str | None = None):
+        if not path:
+            path, _ = QFileDialog.getSaveFileName(self, "Export history", "history.csv", "CSV (*.csv)")
+        if path:
+            try:
+                self.loss_plot.export_csv(path)
+            except OSError as exc:
+                self.show_error("Export failed", f"Could not write {path}: {exc.strerror or exc}")
+
+    # ------------------------------------------------------------------------------ settings
+    def _restore_settings(self):
+        geo = settings.read_bytes("window/geometry")
+        if geo is not None:
+            try:
+                self.restoreGeometry(geo)
+            except Exception:
+                pass
+        state = settings.read_bytes("window/state")
+        if state is not None:
+            try:
+                if not self.restoreState(state):
+                    log.info("stored window layout ignored")
+            except Exception:
+                pass
+        self.controls.speed.set_speed(settings.read_number("train/speed", float("inf"), 1.0, float("inf")))
+        self.loss_plot.set_smoothing(settings.read_number("plot/smoothing", 0.0, 0.0, 0.99))
+        self.loss_plot.set_log(settings.read_bool("plot/log", False))
+
+    def _save_settings(self):
+        settings.write("window/geometry", self.saveGeometry())
+        settings.write("window/state", self.saveState())
+        settings.write("train/speed", self.controls.speed.speed)
+        settings.write("plot/smoothing", self.loss_plot.smoothing)
+        settings.write("plot/log", self.loss_plot.log_box.isChecked())
+
+    def closeEvent(self, event):
+        if not self._closing:
+            self._closing = True
+            try:
+                self._save_settings()
+            except Exception:
+                log.exception("settings not saved")
+            self.loader.shutdown()
+            self.bridge.shutdown()
+        super().closeEvent(event)
