@@ -17,6 +17,9 @@ import csv
 import math
 import os
 import pathlib
+import re
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -25,7 +28,7 @@ from .ratings import MAX_RATING, MIN_RATING, Ratings, build_ratings, canonical_i
 
 __all__ = ["load_ratings", "load_titles", "CHUNK_BYTES"]
 
-CHUNK_BYTES = 16 << 20
+CHUNK_BYTES = 1 << 20  # small chunks stay in cache and reuse freed memory: faster than big ones
 SNIFF_BYTES = 256 << 10
 SNIFF_LINES = 400
 SEPARATORS = ("::", "\t", ",", ";", "|")
@@ -97,6 +100,7 @@ class _Reader:
         self.share = share
         self.size = os.path.getsize(path)
         self.lines_before = 0  # lines completely consumed before the current chunk
+        self.offset = 0  # byte offset in the file of the current chunk
 
     def _report(self, done: int):
         if self.progress is not None:
@@ -122,6 +126,7 @@ class _Reader:
                     first = False
                     if block.startswith(b"\xef\xbb\xbf"):
                         block = block[3:]
+                        self.offset = 3
                 data = carry + block if carry else block
                 cut = data.rfind(b"\n")
                 if cut < 0:
@@ -131,22 +136,33 @@ class _Reader:
                 chunk = data[:cut + 1]
                 del data
                 yield self._checked(chunk)
+                self.offset += len(chunk)
                 self._report(done)
         self._report(self.size)
 
     def _checked(self, chunk: bytes) -> bytes:
         nul = chunk.find(b"\x00")
         if nul >= 0:
-            line = self.lines_before + chunk.count(b"\n", 0, nul) + 1
+            line = _line_at(self.path, self.offset + nul)
             raise RatingsFileError(self.path, "this is a binary file, not a text table of ratings (NUL byte)",
                                    line=line)
         return chunk
 
 
+def _line_at(path, offset: int) -> int:
+    """1-based line number of a byte offset (slow second pass, for error messages)."""
+    with open(path, "rb") as f:
+        return f.read(offset).count(b"\n") + 1
+
+
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1f]")
+
+
 def _check_not_binary(path, text: str, line0: int = 0):
-    bad = [c for c in text[:SNIFF_BYTES] if (ord(c) < 32 and c not in "\t\n\r\f\v")]
-    if len(bad) > max(2, len(text[:SNIFF_BYTES]) // 200):
-        first = next(i for i, c in enumerate(text) if ord(c) < 32 and c not in "\t\n\r\f\v")
+    head = text[:SNIFF_BYTES]
+    found = _CONTROL.findall(head)
+    if len(found) > max(2, len(head) // 200):
+        first = _CONTROL.search(head).start()
         line = line0 + text.count("\n", 0, first) + 1
         raise RatingsFileError(path, "this is a binary file, not a text table of ratings (control characters)",
                                line=line)
@@ -356,6 +372,78 @@ def _fast_decimal(buf, s, e):
     return acc / _POW10[frac]
 
 
+_U = np.uint64
+_ZEROS = _U(0x3030303030303030)
+_PAD = b"00000000"  # 8 bytes before the data so that every field ends >= 8 bytes in
+
+
+_LEN_HIGH = np.array([0] + [(~((1 << ((8 - k) * 8)) - 1)) & 0xFFFFFFFFFFFFFFFF for k in range(1, 9)],
+                     dtype=np.uint64)
+_LEN_ZLOW = np.array([0] + [0x3030303030303030 & ((1 << ((8 - k) * 8)) - 1) for k in range(1, 9)],
+                     dtype=np.uint64)
+
+
+def _swar_uint(buf, s, e):
+    """Fields of 1-8 ASCII digits parsed eight bytes at a time (SWAR). None if any field
+    is not a canonical unsigned integer. ``buf`` must have 8 bytes of padding in front."""
+    L = e - s
+    if L.size == 0:
+        return np.zeros(0, np.int64)
+    if int(L.min()) < 1 or int(L.max()) > 8:
+        return None
+    view = np.ndarray((len(buf) - 7,), dtype="<u8", buffer=buf, strides=(1,))
+    x = view[e - 8]  # the 8 bytes ending with the field; the field is in the high bytes
+    x &= _LEN_HIGH[L]  # bytes before the field become '0'
+    x |= _LEN_ZLOW[L]
+    t = x + _U(0x4646464646464646)  # high bit set where a byte > '9'
+    t |= x
+    y = x - _ZEROS  # high bit set where a byte < '0'
+    t |= y
+    t &= _U(0x8080808080808080)
+    if bool(t.any()):
+        return None
+    if bool(np.any((buf[s] == 48) & (L > 1))):  # "007" is a string id, not 7
+        return None
+    x = y * _U(10)
+    y >>= _U(8)
+    x += y
+    a = x & _U(0x000000FF000000FF)
+    a *= _U(100 + (1000000 << 32))
+    x >>= _U(16)
+    x &= _U(0x000000FF000000FF)
+    x *= _U(1 + (10000 << 32))
+    x += a
+    x >>= _U(32)
+    return x.view(np.int64)
+
+
+def _fast_ids(buf, s, e):
+    v = _swar_uint(buf, s, e)
+    if v is None:
+        v = _fast_uint(buf, s, e)
+    return v
+
+
+def _fast_rating(buf, s, e):
+    L = e - s
+    if L.size == 0:
+        return np.zeros(0, np.float64)
+    lmin, lmax = int(L.min()), int(L.max())
+    if lmax == 1 and lmin == 1:  # "4"
+        d = buf[s] - np.uint8(48)
+        if bool(np.any(d > 9)):
+            return None
+        return d.astype(np.float64)
+    if lmin == 3 and lmax == 3:  # "3.5"
+        a = buf[s] - np.uint8(48)
+        dot = buf[s + 1]
+        b = buf[s + 2] - np.uint8(48)
+        if bool(np.any(a > 9)) or bool(np.any(b > 9)) or bool(np.any(dot != 46)):
+            return None
+        return a + b / 10.0
+    return _fast_decimal(buf, s, e)
+
+
 def _fast_long_chunk(chunk: bytes, layout: _Layout):
     """(users int64, items int64, ratings float32, n_blank) or None when the chunk
     needs the careful path (odd characters, string ids, bad values...)."""
@@ -374,35 +462,67 @@ def _fast_long_chunk(chunk: bytes, layout: _Layout):
         return None
     if not chunk.endswith(b"\n"):
         chunk += b"\n"
-    buf = np.frombuffer(chunk, dtype=np.uint8)
-    ends = np.flatnonzero(buf == 10)
-    starts = np.empty_like(ends)
-    starts[0] = 0
-    starts[1:] = ends[:-1] + 1
-    nonblank = ends > starts
-    n_blank = int(len(ends) - np.count_nonzero(nonblank))
-    if n_blank:
-        starts = starts[nonblank]
-        ends = ends[nonblank]
-    del nonblank
-    seps = np.flatnonzero(buf == sepb)
-    k = layout.ncols - 1
-    n = len(starts)
-    if len(seps) != k * n:
-        return None
-    S = seps.reshape(n, k)
-    if n and (bool(np.any(S[:, 0] < starts)) or bool(np.any(S[:, -1] >= ends))):
-        return None
-    u = _fast_uint(buf, starts, S[:, 0])
+    data = _PAD + chunk
+    del chunk
+    buf = np.frombuffer(data, dtype=np.uint8)
+    ncols = layout.ncols
+    if sepb < 46:
+        # tab and comma sort below '.' and the digits: one comparison finds every
+        # delimiter (and any stray character, caught by the checks below)
+        m = buf < 46
+    else:
+        m = buf == sepb
+        m |= buf == 10
+    D = np.flatnonzero(m)
+    del m
+    n_blank = 0
+    n = len(D) // ncols
+    if len(D) % ncols == 0 and n:
+        D = D.reshape(n, ncols)
+        ends = D[:, -1]
+        ok = bool(np.all(buf[ends] == 10)) and bool(np.all(buf[D[:, :-1]] == sepb))
+    else:
+        ok = False
+    if ok:
+        starts = np.empty(n, np.int64)
+        starts[0] = len(_PAD)
+        starts[1:] = ends[:-1] + 1
+        S = D[:, :-1]
+    else:  # blank lines, or a line with the wrong number of columns
+        del D
+        ends = np.flatnonzero(buf == 10)
+        starts = np.empty_like(ends)
+        starts[0] = len(_PAD)
+        starts[1:] = ends[:-1] + 1
+        nonblank = ends > starts
+        n_blank = int(len(ends) - np.count_nonzero(nonblank))
+        if n_blank:
+            starts = starts[nonblank]
+            ends = ends[nonblank]
+        del nonblank
+        seps = np.flatnonzero(buf == sepb)
+        k = ncols - 1
+        n = len(starts)
+        if len(seps) != k * n:
+            return None
+        S = seps.reshape(n, k)
+        if n and (bool(np.any(S[:, 0] < starts)) or bool(np.any(S[:, -1] >= ends))):
+            return None
+    u = _fast_ids(buf, starts, S[:, 0])
     if u is None:
         return None
-    i = _fast_uint(buf, S[:, 0] + 1, S[:, 1])
+    i = _fast_ids(buf, S[:, 0] + 1, S[:, 1])
     if i is None:
         return None
-    r = _fast_decimal(buf, S[:, 1] + 1, S[:, 2] if k > 2 else ends)
+    r = _fast_rating(buf, S[:, 1] + 1, S[:, 2] if ncols > 3 else ends)
     if r is None or (len(r) and (r.max() > MAX_RATING)):
         return None
-    return u, i, r.astype(np.float32), n_blank
+    # int32 ids when they fit: 12 bytes per rating while the chunks pile up
+    if len(u) and int(u.max()) < 2**31:
+        u = u.astype(np.int32)
+    if len(i) and int(i.max()) < 2**31:
+        i = i.astype(np.int32)
+    return u, i, r.astype(np.float32), n_blank, n + n_blank
 
 
 # =====================================================================================
@@ -423,37 +543,72 @@ def _sample_lines(first_chunk: bytes) -> tuple[str, list[tuple[int, str]], int]:
     return text, sample, 0
 
 
-def _load_long(path, reader: _Reader, chunks, layout: _Layout, cancel):
+class _Done:
+    def __init__(self, value):
+        self.value = value
+
+    def result(self):
+        return self.value
+
+
+def _load_long(path, reader: _Reader, first: bytes, rest, layout: _Layout, cancel):
+    """Parse the chunks of a long file; numeric chunks are parsed in worker threads
+    (NumPy releases the GIL), the others (and all error reporting) in this thread,
+    in file order."""
     users, items, ratings = [], [], []
     blank = 0
     int_ids = True
-    for chunk in chunks:
-        line0 = reader.lines_before
-        nlines = chunk.count(b"\n")
-        res = None
-        if layout.header_line is None or layout.header_line > line0 + nlines:
-            res = _fast_long_chunk(chunk, layout)
-        elif layout.header_line is not None:
-            # cut the header (and any blank lines before it) off the first chunk
-            pos = 0
-            for _ in range(layout.header_line - line0):
-                pos = chunk.index(b"\n", pos) + 1
-            rest = chunk[pos:]
-            res = _fast_long_chunk(rest, layout) if rest else (np.zeros(0, np.int64), np.zeros(0, np.int64),
-                                                                np.zeros(0, np.float32), 0)
-            if res is not None:
-                res = res[:3] + (res[3] + layout.header_line - line0 - 1,)
+    line_base = reader.lines_before
+    workers = min(4, os.cpu_count() or 1)
+    pool = ThreadPoolExecutor(workers) if workers > 1 and reader.size > (4 << 20) else None
+    pending = deque()
+
+    def submit(chunk):
+        if pool is not None:
+            pending.append((chunk, pool.submit(_fast_long_chunk, chunk, layout)))
+        else:
+            pending.append((chunk, _Done(_fast_long_chunk(chunk, layout))))
+
+    def drain():
+        nonlocal line_base, blank, int_ids
+        chunk, fut = pending.popleft()
+        res = fut.result()
         if res is None:
-            res = _parse_long_text(path, _decode(chunk), layout, line0)
-        u, i, r, b = res
+            nlines = chunk.count(b"\n") + (0 if chunk.endswith(b"\n") else 1)
+            res = _parse_long_text(path, _decode(chunk), layout, line_base) + (nlines,)
+        u, i, r, b, nlines = res
         blank += b
         if u.dtype == object or i.dtype == object:
             int_ids = False
         users.append(u)
         items.append(i)
         ratings.append(r)
-        reader.lines_before = line0 + nlines
-        del chunk, res
+        line_base += nlines
+
+    try:
+        if layout.header_line is not None:
+            # cut the header (and any blank lines before it) off the first chunk
+            pos = 0
+            skip = layout.header_line - line_base
+            for _ in range(skip):
+                nl = first.find(b"\n", pos)
+                pos = len(first) if nl < 0 else nl + 1
+            blank += skip - 1
+            line_base += skip
+            first = first[pos:]
+        if first:
+            submit(first)
+        del first
+        for chunk in rest:
+            while len(pending) > 2 * workers + 2:
+                drain()
+            submit(chunk)
+            del chunk
+        while pending:
+            drain()
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
     if cancel is not None and cancel():
         raise LoadCancelled()
     if not any(len(r) for r in ratings):
@@ -585,10 +740,10 @@ def _read_ratings(path, progress=None, cancel=None, chunk_bytes=CHUNK_BYTES, all
     chunks = reader.chunks()
     first = b""
     for first in chunks:
-        if first.strip():
+        if first and not first.isspace():
             break
         reader.lines_before += first.count(b"\n")  # a chunk of only blank lines
-    if not first.strip():
+    if not first or first.isspace():
         raise RatingsFileError(path, "the file is empty")
     line0 = reader.lines_before
     text, sample, _ = _sample_lines(first)
@@ -602,11 +757,9 @@ def _read_ratings(path, progress=None, cancel=None, chunk_bytes=CHUNK_BYTES, all
         blob = b"".join(parts)
         text = "\n" * line0 + _decode(blob)
         ratings = _load_wide(path, text, layout)
+        object.__setattr__(ratings, "_wide", True)
     else:
-        def all_chunks():
-            yield first
-            yield from chunks
-        u, i, r, warnings = _load_long(path, reader, all_chunks(), layout, cancel)
+        u, i, r, warnings = _load_long(path, reader, first, chunks, layout, cancel)
         ratings = build_ratings(u, i, r, source=str(path), warnings=warnings)
         del u, i, r
     if not allow_single:
@@ -650,21 +803,20 @@ def load_ratings(path, titles=None, progress=None, cancel=None, *, chunk_bytes: 
     """
     path = pathlib.Path(path)
     ratings = _read_ratings(path, progress, cancel, chunk_bytes)
-    ratings = _attach_titles(path, ratings, titles)
+    ratings = _attach_titles(path, ratings, titles, wide=getattr(ratings, "_wide", False))
     if progress is not None:
         progress(1.0)
     return ratings
 
 
-def _attach_titles(path, ratings: Ratings, titles):
+def _attach_titles(path, ratings: Ratings, titles, wide=False):
     warnings = list(ratings.warnings)
     if titles is not None:
         tpath = pathlib.Path(titles)
         tmap, gmap = load_titles(tpath)
     else:
         tpath = None
-        wide_with_titles = any(t != str(i) for t, i in zip(ratings.titles, ratings.item_ids.tolist()))
-        if wide_with_titles:
+        if wide:
             return ratings
         tpath = _titles_beside(path)
         if tpath is None:

@@ -349,6 +349,6 @@ def build_ratings(users, items, values, *, scale=None, source="", warnings=(), t
     if scale is None:
         scale = detect_scale(vals)
     if titles is None:
-        titles = tuple(str(i) for i in item_ids.tolist())
+        titles = tuple(map(str, item_ids.tolist()))
     return Ratings(indptr, indices, vals, user_ids, item_ids, tuple(titles), scale,
                    source=source, warnings=tuple(warnings), genres=genres)

@@ -1,0 +1,160 @@
+"""Loading benchmark for the data layer (not a test).
+
+Generates ml-latest-like ``userId,movieId,rating,timestamp`` files of 100k, 1M and
+20M ratings into a temporary folder (with NumPy, quickly), then measures
+``aeviz.data.load_ratings`` against ``pandas.read_csv`` on the same file, and the
+peak memory of loading the 20M file in a fresh subprocess (ru_maxrss).
+
+Prints a table, then as the LAST line one JSON object with the figures.
+Run: ``python benchmarks/load.py`` (about a minute or two).
+"""
+from __future__ import annotations
+
+import gc
+import json
+import os
+import pathlib
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def _digits(values: np.ndarray, width: int):
+    """Left-aligned ASCII digits of non-negative ints: (n, width) uint8 and a keep-mask."""
+    values = values.astype(np.int64)
+    ndig = np.maximum(1, np.floor(np.log10(np.maximum(values, 1))).astype(np.int64) + 1)
+    pos = np.arange(width)
+    power = ndig[:, None] - 1 - pos  # digit j has weight 10**(ndig-1-j)
+    keep = power >= 0
+    p = np.where(keep, power, 0)
+    d = (values[:, None] // (10 ** p)) % 10
+    return (d + 48).astype(np.uint8), keep
+
+
+def write_ratings(path: pathlib.Path, n: int, seed: int = 0, block: int = 2_000_000):
+    """An ml-latest-like file: users in order, sorted movie ids per user, half stars."""
+    rng = np.random.default_rng(seed)
+    # MovieLens-like shape: ~140 ratings per user; ml-1m has 3.7k movies, ml-20m 27k:
+    # here n/100 movies (1,000..60,000) with ids scattered (gaps) over 1..200,000,
+    # popularity skewed (Zipf-like)
+    n_users = max(2, n // 140)
+    n_items = int(min(60_000, max(1_000, n // 100)))
+    m = int(n * 1.15)
+    users = rng.integers(1, n_users + 1, size=m)
+    movie_ids = np.sort(rng.choice(np.arange(1, 200_000), size=n_items, replace=False))
+    pop = 1.0 / np.arange(1, n_items + 1) ** 0.8
+    items = movie_ids[np.searchsorted(np.cumsum(pop / pop.sum()), rng.random(m) * 0.999999)]
+    # like ml-latest: sorted by user then movie, no repeated pair: draw a few extra
+    # then drop the repeats and the surplus
+    key = users.astype(np.int64) * 1_000_000 + items
+    key = np.unique(key)
+    if len(key) > n:
+        key = key[np.sort(rng.choice(len(key), size=n, replace=False))]
+    users, items = key // 1_000_000, key % 1_000_000
+    del key
+    n = len(users)
+    ratings2 = rng.integers(1, 11, size=n)  # half stars * 2
+    stamps = rng.integers(800_000_000, 1_700_000_000, size=n)
+    with open(path, "wb") as f:
+        f.write(b"userId,movieId,rating,timestamp\n")
+        for s in range(0, n, block):
+            e = min(n, s + block)
+            parts = []
+            ud, uk = _digits(users[s:e], 7)
+            idg, ik = _digits(items[s:e], 6)
+            whole = ratings2[s:e] // 2
+            half = ratings2[s:e] % 2
+            rd = np.stack([whole + 48, np.full(e - s, 46), np.where(half, 53, 48)], axis=1).astype(np.uint8)
+            rk = np.ones_like(rd, dtype=bool)
+            td, tk = _digits(stamps[s:e], 10)
+            comma = np.full((e - s, 1), 44, np.uint8)
+            nl = np.full((e - s, 1), 10, np.uint8)
+            one = np.ones((e - s, 1), bool)
+            mat = np.concatenate([ud, comma, idg, comma, rd, comma, td, nl], axis=1)
+            keep = np.concatenate([uk, one, ik, one, rk, one, tk, one], axis=1)
+            parts.append(mat[keep].tobytes())
+            f.write(b"".join(parts))
+
+
+def time_ours(path) -> tuple[float, int]:
+    from aeviz.data import load_ratings
+    gc.collect()
+    t = time.perf_counter()
+    r = load_ratings(path)
+    return time.perf_counter() - t, r.nnz
+
+
+def time_pandas(path) -> float:
+    import pandas as pd
+    gc.collect()
+    t = time.perf_counter()
+    pd.read_csv(path)
+    return time.perf_counter() - t
+
+
+def peak_in_subprocess(path) -> tuple[float, float, int]:
+    code = (
+        "import sys, time, resource\n"
+        f"sys.path.insert(0, {str(ROOT)!r})\n"
+        "from aeviz.data import load_ratings\n"
+        "base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "t = time.perf_counter()\n"
+        f"r = load_ratings({str(path)!r})\n"
+        "dt = time.perf_counter() - t\n"
+        "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "print(peak, base, dt, r.nnz)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    peak_kb, base_kb, dt, nnz = out.stdout.split()
+    return int(peak_kb) / 1024, float(dt), int(nnz)
+
+
+def main(sizes=(100_000, 1_000_000, 20_000_000), repeats=3):
+    results = {}
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="aeviz-bench-") as tmp:
+        for n in sizes:
+            path = pathlib.Path(tmp) / f"ratings_{n}.csv"
+            t = time.perf_counter()
+            write_ratings(path, n)
+            gen = time.perf_counter() - t
+            mb = path.stat().st_size / 1e6
+            if n <= 2_000_000:
+                ours = min(time_ours(path)[0] for _ in range(repeats))
+                pandas_s = min(time_pandas(path) for _ in range(repeats))
+                peak, _, nnz = peak_in_subprocess(path)
+            else:
+                peak, ours, nnz = peak_in_subprocess(path)
+                pandas_s = float("nan")  # pandas on 20M would dominate the run time
+            path.unlink()
+            ratio = ours / pandas_s if pandas_s == pandas_s else float("nan")
+            rows.append((n, mb, ours, n / ours, peak, pandas_s, ratio, gen))
+            key = {100_000: "100k", 1_000_000: "1m", 20_000_000: "20m"}.get(n, str(n))
+            results[f"seconds_{key}"] = round(ours, 4)
+            results[f"ratings_per_s_{key}"] = round(n / ours)
+            results[f"peak_mb_{key}"] = round(peak, 1)
+            results[f"file_mb_{key}"] = round(mb, 1)
+            if pandas_s == pandas_s:
+                results[f"pandas_seconds_{key}"] = round(pandas_s, 4)
+                results[f"pandas_ratio_{key}"] = round(ratio, 3)
+    print(f"{'ratings':>11} {'file MB':>8} {'seconds':>8} {'ratings/s':>11} {'peak MB':>8} "
+          f"{'pandas s':>9} {'ratio':>6}")
+    for n, mb, s, rps, peak, ps, ratio, gen in rows:
+        ps_txt = f"{ps:9.3f}" if ps == ps else f"{'-':>9}"
+        ratio_txt = f"{ratio:6.2f}" if ratio == ratio else f"{'-':>6}"
+        print(f"{n:>11,} {mb:8.1f} {s:8.3f} {rps:11,.0f} {peak:8.0f} {ps_txt} {ratio_txt}")
+    print("(best of 3 for 100k and 1M; 20M loaded once in a fresh process; peak = ru_maxrss of that process)")
+    results["targets_met"] = bool(results.get("seconds_1m", 9) < 1.5 and results.get("pandas_ratio_1m", 9) <= 1
+                                  and results.get("peak_mb_20m", 1e9) < 2048)
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()
