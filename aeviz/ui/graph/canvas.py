@@ -1,0 +1,674 @@
+"""The painted network: nodes, biases, edges, labels and legend, with zoom, pan and hit tests.
+
+One QWidget paints everything with QPainter. Node positions and edge segments are NumPy arrays
+in pixel coordinates; edges go out in one drawLines call per (sign, strength) bucket. Geometry is
+recomputed only when the scene, the size or the view changes, so a frame stays cheap.
+"""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt, QVariantAnimation, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QLinearGradient, QPainter, QPen
+from PySide6.QtWidgets import QToolTip, QWidget
+
+from . import colors as C
+from .lines import LineBatch
+from .text import PHASE_CAPTIONS, node_tooltip, edge_tooltip, num, signed, status_line
+
+GREY = QColor(150, 150, 150)
+LIGHT = QColor(238, 238, 238)
+INK = QColor(40, 40, 40)
+FAINT = QColor(120, 120, 120)
+ANTIALIAS_EDGES = 10_000
+
+
+def qc(rgb, alpha=255) -> QColor:
+    return QColor(int(rgb[0]), int(rgb[1]), int(rgb[2]), alpha)
+
+
+class GraphCanvas(QWidget):
+    """Paints a Scene; reports clicks on nodes and edges."""
+
+    nodeClicked = Signal(int, int)
+    edgeClicked = Signal(int, int, int)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setMouseTracking(True)
+        self.setMinimumSize(480, 320)
+        self.setAttribute(Qt.WA_OpaquePaintEvent)
+        self.scene = None
+        self.snapshot = None
+        self.titles = None
+        self.selected = None
+        self.rating_range = None  # (lo, hi) or None = inferred
+        self.overlays = True  # show the phase's error / delta / gradient / change overlays
+        self._zoom = 1.0
+        self._pan = QPointF(0, 0)
+        self._geo = None
+        self._press = None
+        self._dragged = False
+        self._batch = LineBatch()
+        self._progress = 1.0  # 0..1 of the running step animation
+        self._anim_kind = None
+        self._anim = QVariantAnimation(self)
+        self._anim.setStartValue(0.0)
+        self._anim.setEndValue(1.0)
+        self._anim.valueChanged.connect(self._on_anim)
+        self._anim.finished.connect(self._on_anim_done)
+        self._font = QFont(self.font())
+        self._font.setPointSizeF(8.5)
+        self._small = QFont(self._font)
+        self._small.setPointSizeF(7.5)
+        self._bold = QFont(self._font)
+        self._bold.setBold(True)
+
+    # ------------------------------------------------------------------------------ state in
+    def set_scene(self, scene, snapshot, titles=None):
+        self.scene, self.snapshot, self.titles = scene, snapshot, titles
+        self._geo = None
+        self.update()
+
+    def animate(self, kind: str, ms: int):
+        """Play `kind` ('forward', 'backward', 'update') once; a new snapshot may cut it short."""
+        self._anim.stop()
+        self._anim_kind = kind
+        self._progress = 0.0
+        self._anim.setDuration(ms)
+        self._anim.start()
+
+    def stop_animation(self):
+        self._anim.stop()
+        self._anim_kind = None
+        self._progress = 1.0
+
+    @property
+    def animating(self) -> bool:
+        return self._anim_kind is not None
+
+    def _on_anim(self, v):
+        self._progress = float(v)
+        self.update()
+
+    def _on_anim_done(self):
+        self._anim_kind = None
+        self._progress = 1.0
+        self.update()
+
+    def reset_view(self):
+        self._zoom, self._pan = 1.0, QPointF(0, 0)
+        self._geo = None
+        self.update()
+
+    def zoom_by(self, factor: float, at: QPointF | None = None):
+        at = at if at is not None else QPointF(self.width() / 2, self.height() / 2)
+        z = float(np.clip(self._zoom * factor, 0.5, 60.0))
+        f = z / self._zoom
+        self._pan = at - (at - self._pan) * f
+        self._zoom = z
+        self._geo = None
+        self.update()
+
+    # ------------------------------------------------------------------------------ geometry
+    def _margins(self):
+        movies_named = self.scene is not None and self.scene.sizes[0] > 0
+        left = 190 if movies_named else 60
+        right = 250
+        return left, right, 58, 74  # left, right, top (caption), bottom (legend)
+
+    def geometry_arrays(self):
+        """Per layer (x array, y array) of node centres in pixels, the node radius, spacing."""
+        if self._geo is not None:
+            return self._geo
+        sc = self.scene
+        left, right, top, bottom = self._margins()
+        w, h = max(self.width(), 200), max(self.height(), 200)
+        L = len(sc.sizes) - 1
+        xs = np.linspace(left, w - right, L + 1)
+        avail = max(h - top - bottom - 18, 40)
+        counts = [len(s) + (1 if sc.hidden_count[l] else 0) for l, s in enumerate(sc.shown)]
+        spacing = min(avail / max(max(counts), 1), 64.0)
+        radius = float(np.clip(spacing * 0.36, 1.2, 17.0))
+        z = self._zoom
+        X, Y = [], []
+        for l, s in enumerate(sc.shown):
+            n = counts[l]
+            ys = top + 10 + avail / 2 + (np.arange(len(s)) - (n - 1) / 2) * spacing
+            X.append(np.full(len(s), xs[l]) * z + self._pan.x())
+            Y.append(ys * z + self._pan.y())
+        r = float(np.clip(radius * z ** 0.75, 1.2, 40.0))
+        self._geo = (X, Y, r, spacing * z, xs * z + self._pan.x())
+        return self._geo
+
+    def edge_segments(self, pair):
+        X, Y, *_ = self.geometry_arrays()
+        l = pair.layer
+        return np.column_stack([X[l][pair.ci], Y[l][pair.ci], X[l + 1][pair.ri], Y[l + 1][pair.ri]])
+
+    # ------------------------------------------------------------------------------ colours
+    def movie_range(self):
+        if self.rating_range is not None:
+            return self.rating_range
+        s = self.snapshot
+        vals = [a for a in (s.x_target, s.x_input) if a is not None]
+        hi = max([float(np.nanmax(np.where(np.isfinite(a), a, np.nan))) if np.isfinite(a).any() else 0.0
+                  for a in vals], default=1.0)
+        return (0.0, 1.0) if hi <= 1.0 else (1.0, float(max(5.0, np.ceil(hi))))
+
+    def hidden_limit(self):
+        sc = self.scene
+        vals = [v for v in sc.values[1:-1] if v is not None and v.size]
+        m = max((float(np.max(np.abs(v[np.isfinite(v)]))) for v in vals if np.isfinite(v).any()), default=0.0)
+        return C.nice_limit(m) if m > 0 else 1.0
+
+    def edge_buckets(self):
+        """{(sign, level): (segments, rgb, width)}; sign +1/-1, level 0..N-1; (0, -1) = not finite."""
+        sc = self.scene
+        out = {}
+        scale = min(self._zoom, 4.0) ** 0.5
+        for pair in sc.edges:
+            if not len(pair.w):
+                continue
+            seg = self.edge_segments(pair)
+            finite = np.isfinite(pair.w)
+            lev = C.strength_levels(np.abs(pair.w), sc.wmax)
+            sign = np.where(pair.w >= 0, 1, -1)
+            key = np.where(finite, (sign + 1) // 2 * C.N_LEVELS + lev, -1)
+            for k in np.unique(key):
+                m = key == k
+                if k < 0:
+                    bucket = (0, -1)
+                    rgb, width = C.NOT_FINITE, 1.5
+                else:
+                    s, lv = (1 if k >= C.N_LEVELS else -1), int(k % C.N_LEVELS)
+                    bucket = (s, lv)
+                    rgb, width = C.level_rgb(s, lv), C.level_width(lv, scale)
+                prev = out.get(bucket)
+                segs = seg[m] if prev is None else np.vstack([prev[0], seg[m]])
+                out[bucket] = (segs, rgb, width)
+        return out
+
+    def node_fill(self, layer: int):
+        """uint8 RGB per shown node of `layer` (grey before forward), and finite mask."""
+        sc = self.scene
+        v = sc.values[layer]
+        n = len(sc.shown[layer])
+        if v is None or not self._revealed(layer):
+            return np.tile(np.array([236, 236, 236], np.uint8), (n, 1)), np.ones(n, bool)
+        L = len(sc.sizes) - 1
+        if layer in (0, L):
+            lo, hi = self.movie_range()
+            rgb = C.sequential(v, lo, hi)
+            if layer == 0 and sc.rated_in is not None:
+                rgb[~sc.rated_in] = 255
+        else:
+            rgb = C.diverging(v, self.hidden_limit())
+        return rgb, np.isfinite(v)
+
+    def _revealed(self, layer):
+        """During the forward animation layers light up left to right."""
+        if self._anim_kind != "forward":
+            return True
+        L = len(self.scene.sizes) - 1
+        return self._progress >= layer / (L + 0.5)
+
+    def _delta_revealed(self, layer):
+        if self._anim_kind != "backward":
+            return True
+        L = len(self.scene.sizes) - 1
+        return self._progress >= (L - layer) / (L + 0.5)
+
+    # ------------------------------------------------------------------------------ painting
+    def paintEvent(self, ev):
+        p = QPainter(self)
+        p.fillRect(self.rect(), Qt.white)
+        if self.scene is None:
+            p.setPen(FAINT)
+            p.drawText(self.rect(), Qt.AlignCenter, "No network yet: load ratings and build a model")
+            p.end()
+            return
+        p.setFont(self._font)
+        self._paint_edges(p)
+        self._paint_overlays(p)
+        self._paint_nodes(p)
+        self._paint_labels(p)
+        self._paint_caption(p)
+        self._paint_legend(p)
+        p.end()
+
+    def _paint_edges(self, p):
+        sc = self.scene
+        n = sum(len(e.w) for e in sc.edges)
+        p.setRenderHint(QPainter.Antialiasing, n <= ANTIALIAS_EDGES)
+        dim = self.overlays and self.snapshot.phase in ("backward",) and sc.gmax > 0
+        buckets = self.edge_buckets()
+        for key in sorted(buckets, key=lambda k: k[1]):
+            segs, rgb, width = buckets[key]
+            if dim:  # let the gradient overlay stand out
+                rgb = tuple(int(255 - (255 - c) * 0.35) for c in rgb)
+            pen = QPen(qc(rgb), width)
+            pen.setCapStyle(Qt.FlatCap)
+            if key[1] < 0:
+                pen.setStyle(Qt.DashLine)
+            p.setPen(pen)
+            self._batch.draw(p, segs)
+
+    def _overlay_lines(self, p, attr, vmax, rgb, alpha_scale):
+        sc = self.scene
+        if not vmax > 0:
+            return
+        scale = min(self._zoom, 4.0) ** 0.5
+        for pair in sc.edges:
+            vals = getattr(pair, attr)
+            if vals is None or not len(vals):
+                continue
+            lev = C.strength_levels(np.abs(vals), vmax)
+            seg = self.edge_segments(pair)
+            for lv in range(1, C.N_LEVELS):
+                m = lev == lv
+                if not m.any():
+                    continue
+                a = int(255 * alpha_scale * (0.25 + 0.75 * C.level_fraction(lv)))
+                pen = QPen(qc(rgb, a), C.level_width(lv, scale) + 0.5)
+                pen.setCapStyle(Qt.RoundCap)
+                p.setPen(pen)
+                self._batch.draw(p, seg[m])
+
+    def _paint_overlays(self, p):
+        s, sc = self.snapshot, self.scene
+        if not self.overlays:
+            return
+        if s.phase == "backward" and s.grad_weights is not None:
+            if self._anim_kind == "backward":  # gradients appear right to left
+                L = len(sc.sizes) - 1
+                keep = [e for e in sc.edges if self._progress >= (L - 1 - e.layer) / (L + 0.5)]
+                saved, sc.edges = sc.edges, keep
+                self._overlay_lines(p, "grad", sc.gmax, C.GRADIENT, 0.9)
+                sc.edges = saved
+            else:
+                self._overlay_lines(p, "grad", sc.gmax, C.GRADIENT, 0.9)
+        if s.phase == "update" and s.change_weights is not None:
+            flash = 1.0 - 0.6 * self._progress if self._anim_kind == "update" else 0.4
+            self._overlay_lines(p, "change", sc.cmax, C.CHANGE, flash)
+
+    def _paint_nodes(self, p):
+        sc, s = self.scene, self.snapshot
+        X, Y, r, spacing, _ = self.geometry_arrays()
+        L = len(sc.sizes) - 1
+        p.setRenderHint(QPainter.Antialiasing, True)
+        show_delta = self.overlays and s.phase == "backward"
+        for l in range(L + 1):
+            rgb, finite = self.node_fill(l)
+            rated = sc.rated_in if l == 0 else (sc.rated_out if l == L else None)
+            dmax = 0.0
+            if show_delta and sc.deltas[l] is not None and self._delta_revealed(l):
+                d = np.abs(sc.deltas[l][np.isfinite(sc.deltas[l])])
+                dmax = float(d.max()) if d.size else 0.0
+            biases = sc.biases[l]
+            bmax = sc.wmax if sc.wmax > 0 else 1.0
+            brgb = C.diverging(biases, bmax) if biases is not None else None
+            xs, ys = X[l], Y[l]
+            for i in range(len(xs)):
+                c = QPointF(xs[i], ys[i])
+                if biases is not None and r >= 3:
+                    b = r * 0.55
+                    rect = QRectF(c.x() - r - b - 3, c.y() - b / 2, b, b)
+                    p.setPen(QPen(GREY, 0.6))
+                    p.setBrush(qc(brgb[i]) if np.isfinite(biases[i]) else qc(C.NOT_FINITE))
+                    p.drawRect(rect)
+                if dmax > 0:
+                    dv = sc.deltas[l][i]
+                    if np.isfinite(dv) and abs(dv) > 0:
+                        wring = 1.0 + 5.0 * min(abs(dv) / dmax, 1.0)
+                        p.setPen(QPen(qc(C.GRADIENT, 200), wring))
+                        p.setBrush(Qt.NoBrush)
+                        p.drawEllipse(c, r + 2 + wring / 2, r + 2 + wring / 2)
+                if l == L and rated is not None and rated[i] and sc.target is not None and sc.values[l] is not None \
+                        and self._revealed(l):
+                    lo, hi = self.movie_range()
+                    trgb = C.sequential(np.array([sc.target[i]]), lo, hi)[0]
+                    p.setPen(QPen(qc(trgb), max(2.0, r * 0.35)))
+                    p.setBrush(Qt.NoBrush)
+                    rr = r + max(2.0, r * 0.35) / 2 + 1
+                    p.drawEllipse(c, rr, rr)
+                unrated = rated is not None and not rated[i]
+                if not finite[i]:
+                    p.setPen(QPen(qc(C.NOT_FINITE), 1.5))
+                    p.setBrush(QColor(255, 225, 225))
+                    p.drawEllipse(c, r, r)
+                    k = r * 0.55
+                    p.drawLine(QPointF(c.x() - k, c.y() - k), QPointF(c.x() + k, c.y() + k))
+                    p.drawLine(QPointF(c.x() - k, c.y() + k), QPointF(c.x() + k, c.y() - k))
+                    continue
+                pen = QPen(GREY if unrated else INK, 1.0)
+                if unrated:
+                    pen.setStyle(Qt.DashLine)
+                p.setPen(pen)
+                p.setBrush(qc(rgb[i]))
+                p.drawEllipse(c, r, r)
+        if self.selected is not None:
+            pos = sc.position(*self.selected)
+            if pos is not None:
+                l = self.selected[0]
+                c = QPointF(X[l][pos], Y[l][pos])
+                p.setPen(QPen(QColor(0, 0, 0), 2.5))
+                p.setBrush(Qt.NoBrush)
+                p.drawEllipse(c, r + 6, r + 6)
+
+    def _paint_labels(self, p):
+        sc, s = self.scene, self.snapshot
+        X, Y, r, spacing, xs = self.geometry_arrays()
+        L = len(sc.sizes) - 1
+        fm = QFontMetrics(self._font)
+        lh = fm.height()
+        readable = spacing >= lh * 0.95
+        # column headers
+        p.setFont(self._bold)
+        p.setPen(INK)
+        top_y = (min(float(y.min()) for y in Y if len(y)) if any(len(y) for y in Y) else 60) - r - 14
+        for l in range(L + 1):
+            if l == 0:
+                head = f"inputs · {sc.sizes[0]}"
+            elif l == L:
+                head = f"outputs · {s.activation_names[l - 1]}"
+            else:
+                head = f"hidden {l} · {sc.sizes[l]} · {s.activation_names[l - 1]}"
+            wdt = fm.horizontalAdvance(head) + 12
+            p.drawText(QRectF(xs[l] - wdt / 2, top_y - lh, wdt, lh), Qt.AlignCenter, head)
+        p.setFont(self._font)
+        vals = sc.values
+        # values inside nodes (hidden) when they fit
+        for l in range(1, L):
+            if vals[l] is None or not self._revealed(l):
+                continue
+            rgb, _ = self.node_fill(l)
+            for i in range(len(X[l])):
+                if r >= 11:
+                    txt = num(vals[l][i])
+                    txt = "NaN" if txt == "not finite" else txt
+                    p.setPen(qc(C.text_on(rgb[i])) if np.isfinite(vals[l][i]) else qc(C.NOT_FINITE))
+                    p.setFont(self._small)
+                    p.drawText(QRectF(X[l][i] - r, Y[l][i] - r, 2 * r, 2 * r), Qt.AlignCenter, txt)
+                if readable and spacing >= 2 * r + lh * 0.8:
+                    p.setFont(self._small)
+                    p.setPen(FAINT)
+                    p.drawText(QRectF(X[l][i] - 30, Y[l][i] + r + 1, 60, lh), Qt.AlignHCenter | Qt.AlignTop,
+                               f"h{l}.{sc.shown[l][i] + 1}")
+        p.setFont(self._font)
+        if readable:
+            self._paint_movie_labels(p, fm)
+        # collapsed nodes
+        for l in range(L + 1):
+            if sc.hidden_count[l] and len(Y[l]):
+                y = float(Y[l][-1]) + spacing
+                what = "movies" if l in (0, L) else "nodes"
+                p.setPen(FAINT)
+                p.setFont(self._small)
+                p.drawText(QRectF(xs[l] - 70, y - lh / 2, 140, lh), Qt.AlignCenter,
+                           f"⋮ +{sc.hidden_count[l]:,} more {what}")
+        p.setFont(self._font)
+
+    def _title(self, i):
+        if self.titles is not None and i < len(self.titles):
+            return str(self.titles[i])
+        return f"movie {i + 1}"
+
+    def _paint_movie_labels(self, p, fm):
+        sc, s = self.scene, self.snapshot
+        X, Y, r, spacing, xs = self.geometry_arrays()
+        L = len(sc.sizes) - 1
+        lh = fm.height()
+        # inputs: title (elided) | rating | node
+        x0 = xs[0] - r - (r * 0.55 + 6)
+        xin = s.x_input if s.x_input is not None else None
+        p.setFont(self._small)
+        p.setPen(FAINT)
+        p.drawText(QRectF(x0 - 180, Y[0][0] - r - 2 * lh - 2, 140, lh), Qt.AlignRight | Qt.AlignBottom, "movie")
+        p.drawText(QRectF(x0 - 38, Y[0][0] - r - 2 * lh - 2, 36, lh), Qt.AlignRight | Qt.AlignBottom, "rating")
+        p.setFont(self._font)
+        for i, idx in enumerate(sc.shown[0]):
+            y = Y[0][i]
+            title = fm.elidedText(self._title(idx), Qt.ElideRight, 138)
+            p.setPen(INK)
+            p.drawText(QRectF(x0 - 180, y - lh / 2, 140, lh), Qt.AlignRight | Qt.AlignVCenter, title)
+            if xin is not None:
+                rated = sc.rated_in is None or sc.rated_in[i]
+                txt = num(xin[idx]) if rated else "–"
+                p.setPen(INK if rated else GREY)
+                if txt == "not finite":
+                    p.setPen(qc(C.NOT_FINITE))
+                p.drawText(QRectF(x0 - 38, y - lh / 2, 36, lh), Qt.AlignRight | Qt.AlignVCenter, txt)
+        # outputs: node | prediction | target | error | title
+        xo = xs[L] + r + 8
+        cols = [("ŷ", 44), ("target", 44)]
+        show_err = s.output_error is not None and self.overlays
+        if show_err:
+            cols.append(("error", 48))
+        p.setFont(self._small)
+        p.setPen(FAINT)
+        cx = xo
+        for name, wdt in cols:
+            p.drawText(QRectF(cx, Y[L][0] - r - 2 * lh - 2, wdt, lh), Qt.AlignLeft | Qt.AlignBottom, name)
+            cx += wdt
+        p.drawText(QRectF(cx, Y[L][0] - r - 2 * lh - 2, 80, lh), Qt.AlignLeft | Qt.AlignBottom, "movie")
+        p.setFont(self._font)
+        vals = sc.values[L] if self._revealed(L) else None
+        softmax = s.activation_names[-1] == "softmax" and vals is not None
+        top = int(np.nanargmax(np.where(np.isfinite(vals), vals, -np.inf))) if softmax and np.isfinite(vals).any() else -1
+        emax = float(np.max(np.abs(sc.error[np.isfinite(sc.error)]))) if show_err and sc.error is not None \
+            and np.isfinite(sc.error).any() else 0.0
+        for i, idx in enumerate(sc.shown[L]):
+            y = Y[L][i]
+            cx = xo
+            rated = sc.rated_out is None or sc.rated_out[i]
+            pv = num(vals[i]) if vals is not None else "–"
+            p.setPen(qc(C.NOT_FINITE) if pv == "not finite" else INK)
+            p.drawText(QRectF(cx, y - lh / 2, 44, lh), Qt.AlignLeft | Qt.AlignVCenter,
+                       "NaN ✕" if pv == "not finite" else pv)
+            cx += 44
+            tv = num(sc.target[i]) if (sc.target is not None and rated) else ("not rated" if sc.target is not None else "–")
+            p.setPen(INK if rated else GREY)
+            p.drawText(QRectF(cx, y - lh / 2, 44, lh), Qt.AlignLeft | Qt.AlignVCenter, tv)
+            cx += 44
+            if show_err:
+                if rated and sc.error is not None:
+                    e = sc.error[i]
+                    if emax > 0 and np.isfinite(e):
+                        bw = 40 * min(abs(e) / emax, 1.0)
+                        p.fillRect(QRectF(cx, y + lh / 2 - 3, bw, 2.5), QColor(200, 40, 40))
+                    p.setPen(QColor(170, 30, 30))
+                    p.drawText(QRectF(cx, y - lh / 2 - 1, 48, lh), Qt.AlignLeft | Qt.AlignVCenter, signed(e))
+                cx += 48
+            p.setPen(INK)
+            title = self._title(idx) + ("   ◀ arg-max" if i == top else "")
+            p.drawText(QRectF(cx, y - lh / 2, 400, lh), Qt.AlignLeft | Qt.AlignVCenter,
+                       fm.elidedText(title, Qt.ElideRight, max(40, int(self.width() - cx - 8))))
+
+    def _paint_caption(self, p):
+        s, sc = self.snapshot, self.scene
+        p.setFont(self._bold)
+        p.setPen(INK)
+        cap = PHASE_CAPTIONS.get(s.phase, s.phase)
+        p.drawText(QRectF(10, 6, self.width() - 20, 18), Qt.AlignLeft | Qt.AlignVCenter, cap)
+        p.setFont(self._small)
+        p.setPen(FAINT)
+        info = status_line(s)
+        if sc.lod:
+            k = max((len(e.w) for e in sc.edges), default=0)
+            info += f"  ·  big network: strongest {k:,} edges per layer pair of {sc.total_edges:,}"
+        if any(sc.hidden_count):
+            info += f"  ·  {len(sc.shown[0])} of {sc.sizes[0]:,} movies shown"
+        if s.diverged:
+            info = "⚠ " + str(s.diverged) + "  ·  " + info
+        p.drawText(QRectF(10, 24, self.width() - 20, 16), Qt.AlignLeft | Qt.AlignVCenter, info)
+
+    def _gradient_bar(self, p, rect, stops, lo_txt, hi_txt, title):
+        g = QLinearGradient(rect.topLeft(), rect.topRight())
+        for t, rgb in stops:
+            g.setColorAt(t, qc(rgb))
+        p.setPen(QPen(GREY, 0.6))
+        p.setBrush(QBrush(g))
+        p.drawRect(rect)
+        p.setPen(FAINT)
+        p.setFont(self._small)
+        p.drawText(QRectF(rect.left(), rect.top() - 15, 200, 14), Qt.AlignLeft | Qt.AlignVCenter, title)
+        p.drawText(QRectF(rect.left() - 30, rect.bottom() + 1, 60, 13), Qt.AlignCenter, lo_txt)
+        p.drawText(QRectF(rect.right() - 30, rect.bottom() + 1, 60, 13), Qt.AlignCenter, hi_txt)
+
+    def _paint_legend(self, p):
+        sc = self.scene
+        y = self.height() - 40
+        x = 14
+        p.setRenderHint(QPainter.Antialiasing, True)
+        # weights: sample lines
+        p.setFont(self._small)
+        p.setPen(FAINT)
+        wl = C.nice_limit(sc.wmax) if sc.wmax > 0 else 1.0
+        p.drawText(QRectF(x, y - 15, 240, 14), Qt.AlignLeft | Qt.AlignVCenter,
+                   f"weights (width, colour ∝ |w|, max |w| {num(sc.wmax)})")
+        for j, lv in enumerate(range(C.N_LEVELS - 1, -1, -1)):
+            p.setPen(QPen(qc(C.level_rgb(-1, lv)), C.level_width(lv)))
+            p.drawLine(QPointF(x + j * 10, y + 2), QPointF(x + j * 10, y + 16))
+        for j, lv in enumerate(range(C.N_LEVELS)):
+            p.setPen(QPen(qc(C.level_rgb(1, lv)), C.level_width(lv)))
+            p.drawLine(QPointF(x + 70 + j * 10, y + 2), QPointF(x + 70 + j * 10, y + 16))
+        p.setPen(FAINT)
+        p.drawText(QRectF(x - 10, y + 18, 60, 13), Qt.AlignCenter, f"−{num(wl)}")
+        p.drawText(QRectF(x + 35, y + 18, 60, 13), Qt.AlignCenter, "0")
+        p.drawText(QRectF(x + 95, y + 18, 60, 13), Qt.AlignCenter, f"+{num(wl)}")
+        x += 200
+        lim = self.hidden_limit()
+        self._gradient_bar(p, QRectF(x, y + 2, 120, 12),
+                           [(0, C.NEGATIVE), (0.5, C.WHITE), (1, C.POSITIVE)],
+                           f"−{num(lim)}", f"+{num(lim)}", "hidden activation h")
+        x += 170
+        lo, hi = self.movie_range()
+        lut = [(t, C.sequential(np.array([lo + t * (hi - lo)]), lo, hi)[0]) for t in np.linspace(0, 1, 6)]
+        self._gradient_bar(p, QRectF(x, y + 2, 120, 12), lut, num(lo), num(hi), "movie rating / prediction")
+        x += 160
+        # markers
+        p.setFont(self._small)
+        r = 6
+        p.setPen(QPen(GREY, 1, Qt.DashLine))
+        p.setBrush(Qt.white)
+        p.drawEllipse(QPointF(x + r, y + 8), r, r)
+        p.setPen(FAINT)
+        p.drawText(QRectF(x + 2 * r + 4, y, 70, 16), Qt.AlignLeft | Qt.AlignVCenter, "not rated")
+        x += 76
+        p.setPen(QPen(qc(C.sequential(np.array([hi]), lo, hi)[0]), 3))
+        p.setBrush(qc(C.sequential(np.array([lo + 0.4 * (hi - lo)]), lo, hi)[0]))
+        p.drawEllipse(QPointF(x + r, y + 8), r, r)
+        p.setPen(FAINT)
+        p.drawText(QRectF(x + 2 * r + 5, y, 110, 16), Qt.AlignLeft | Qt.AlignVCenter, "ring = target rating")
+        x += 130
+        p.setPen(QPen(GREY, 0.6))
+        p.setBrush(qc(C.diverging(np.array([0.6]), 1.0)[0]))
+        p.drawRect(QRectF(x, y + 4, 8, 8))
+        p.setPen(FAINT)
+        p.drawText(QRectF(x + 12, y, 40, 16), Qt.AlignLeft | Qt.AlignVCenter, "bias")
+        x += 50
+        p.setPen(QPen(qc(C.GRADIENT, 200), 3))
+        p.setBrush(Qt.NoBrush)
+        p.drawEllipse(QPointF(x + r, y + 8), r, r)
+        p.setPen(FAINT)
+        p.drawText(QRectF(x + 2 * r + 5, y, 150, 16), Qt.AlignLeft | Qt.AlignVCenter, "δ error signal / |gradient|")
+        p.setPen(QPen(qc(C.NOT_FINITE), 1.5))
+        x2 = x + 150
+        p.drawLine(QPointF(x2, y + 3), QPointF(x2 + 10, y + 13))
+        p.drawLine(QPointF(x2, y + 13), QPointF(x2 + 10, y + 3))
+        p.setPen(FAINT)
+        p.drawText(QRectF(x2 + 14, y, 70, 16), Qt.AlignLeft | Qt.AlignVCenter, "not finite")
+
+    # ------------------------------------------------------------------------------ hit tests
+    def node_at(self, pos: QPointF):
+        """(layer, global index) of the node under `pos`, or None."""
+        if self.scene is None:
+            return None
+        X, Y, r, *_ = self.geometry_arrays()
+        best, bd = None, (r + 4) ** 2
+        for l in range(len(X)):
+            if not len(X[l]):
+                continue
+            d = (X[l] - pos.x()) ** 2 + (Y[l] - pos.y()) ** 2
+            i = int(np.argmin(d))
+            if d[i] <= bd:
+                best, bd = (l, int(self.scene.shown[l][i])), d[i]
+        return best
+
+    def edge_at(self, pos: QPointF, tol: float = 4.0):
+        """(layer, row, col) of the drawn edge nearest `pos` within `tol` pixels, or None."""
+        if self.scene is None:
+            return None
+        best, bd = None, tol ** 2
+        px, py = pos.x(), pos.y()
+        for pair in self.scene.edges:
+            if not len(pair.w):
+                continue
+            s = self.edge_segments(pair)
+            dx, dy = s[:, 2] - s[:, 0], s[:, 3] - s[:, 1]
+            ll = dx * dx + dy * dy
+            t = np.clip(((px - s[:, 0]) * dx + (py - s[:, 1]) * dy) / np.where(ll > 0, ll, 1), 0, 1)
+            d = (s[:, 0] + t * dx - px) ** 2 + (s[:, 1] + t * dy - py) ** 2
+            # prefer strong edges when several pass the cursor
+            d = d - 0.5 * np.abs(np.nan_to_num(pair.w)) / (self.scene.wmax or 1)
+            i = int(np.argmin(d))
+            if d[i] <= bd:
+                best, bd = (pair.layer, int(pair.rows[i]), int(pair.cols[i])), d[i]
+        return best
+
+    def tooltip_at(self, pos: QPointF) -> str | None:
+        node = self.node_at(pos)
+        if node is not None:
+            return node_tooltip(self.snapshot, *node, titles=self.titles)
+        edge = self.edge_at(pos)
+        if edge is not None:
+            return edge_tooltip(self.snapshot, *edge, titles=self.titles)
+        return None
+
+    # ------------------------------------------------------------------------------ mouse
+    def wheelEvent(self, ev):
+        steps = ev.angleDelta().y() / 120.0
+        if steps:
+            self.zoom_by(1.15 ** steps, ev.position())
+        ev.accept()
+
+    def mousePressEvent(self, ev):
+        if ev.button() == Qt.LeftButton:
+            self._press = (ev.position(), QPointF(self._pan))
+            self._dragged = False
+
+    def mouseMoveEvent(self, ev):
+        pos = ev.position()
+        if self._press is not None and ev.buttons() & Qt.LeftButton:
+            d = pos - self._press[0]
+            if self._dragged or abs(d.x()) + abs(d.y()) > 4:
+                self._dragged = True
+                self._pan = self._press[1] + d
+                self._geo = None
+                self.update()
+            return
+        if self.scene is not None:
+            txt = self.tooltip_at(pos)
+            if txt:
+                QToolTip.showText(ev.globalPosition().toPoint(), txt, self)
+            else:
+                QToolTip.hideText()
+
+    def mouseReleaseEvent(self, ev):
+        if ev.button() != Qt.LeftButton or self._press is None:
+            return
+        dragged = self._dragged
+        self._press, self._dragged = None, False
+        if dragged or self.scene is None:
+            return
+        node = self.node_at(ev.position())
+        if node is not None:
+            self.nodeClicked.emit(*node)
+            return
+        edge = self.edge_at(ev.position())
+        if edge is not None:
+            self.edgeClicked.emit(*edge)
+
+    def mouseDoubleClickEvent(self, ev):
+        if self.scene is not None and self.node_at(ev.position()) is None and self.edge_at(ev.position()) is None:
+            self.reset_view()
