@@ -1,0 +1,134 @@
+"""Ready-made models for the app's Presets menu and the CLI's defaults (no Qt here).
+
+Each preset is a dataset plus a ModelConfig chosen so that the thing it demonstrates really happens
+on that dataset within a minute or two of training; the explanation says what to watch for.
+The settings were measured with `benchmarks/types_rmse.py` and by hand on the bundled samples.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .engine.config import ModelConfig, build_network, build_trainer
+
+TOY_TITLES = ("Movie A", "Movie B", "Movie C", "Movie D")
+
+
+def toy_ratings():
+    """The seed's 4 users x 4 movies one-hot table; every cell is a rating, zeros included."""
+    from .data.ratings import BINARY, Ratings
+    n = 4
+    return Ratings(indptr=np.arange(0, n * n + 1, n, dtype=np.int64),
+                   indices=np.tile(np.arange(n, dtype=np.int32), n),
+                   values=np.eye(n, dtype=np.float32).ravel(),
+                   user_ids=np.arange(1, n + 1, dtype=np.int64), item_ids=np.arange(1, n + 1, dtype=np.int64),
+                   titles=TOY_TITLES, scale=BINARY, source="the seed's 4-2-4 example")
+
+
+@dataclass(frozen=True)
+class Preset:
+    key: str
+    title: str
+    explanation: str
+    config: ModelConfig
+    dataset: str  # "toy", or a bundled sample name ("genres", "tiny")
+    epochs: int = 20  # a sensible number of epochs to run (the CLI's default)
+    initial_weights: tuple | None = None  # (weights per layer, biases or None) to start from
+
+    def load_dataset(self):
+        """The preset's ratings (aeviz.data.Ratings)."""
+        if self.dataset == "toy":
+            return toy_ratings()
+        from .data import load_sample
+        return load_sample(self.dataset)
+
+    def build_network(self, n_items: int):
+        weights, biases = self.initial_weights if self.initial_weights else (None, None)
+        return build_network(self.config, n_items, weights=weights, biases=biases)
+
+    def make_trainer(self, ratings=None):
+        """(trainer, split or None): the preset's data split as configured, network ready to train."""
+        from .data import holdout_split
+        ratings = self.load_dataset() if ratings is None else ratings
+        clip = (ratings.scale.minimum, ratings.scale.maximum)
+        split = None
+        train, test = ratings, None
+        if self.config.test_fraction > 0:
+            split = holdout_split(ratings, self.config.test_fraction, self.config.seed)
+            train, test = split.train, split.test
+        net = self.build_network(ratings.n_items) if self.initial_weights else None
+        if self.dataset == "toy":
+            clip = None  # softmax probabilities: nothing to clip
+        return build_trainer(self.config, train, test, clip=clip, network=net), split
+
+
+def _toy() -> Preset:
+    from .engine.toy import DECODER, ENCODER
+    cfg = ModelConfig(hidden=(2,), hidden_activation="identity", output_activation="softmax", bias=False,
+                      tied=True, init="zeros", loss="cross_entropy", optimizer="sgd", lr=0.1,
+                      batch_size=1, shuffle=False, test_fraction=0.0)
+    return Preset(
+        "toy", "The seed's example (4-2-4)",
+        "Four users, each rating exactly one movie: every 1 and every 0 is a rating. Step the first "
+        "user forward: the hidden layer shows [1 1], the output [2 0 0 -2], and the softmax "
+        "[0.78 0.10 0.10 0.01], whose arg-max is the input's one-hot [1 0 0 0]. Then step backward and "
+        "watch the cross-entropy pull the other three outputs down.",
+        cfg, "toy", epochs=50,
+        initial_weights=([ENCODER.copy(), DECODER.copy()], None))
+
+
+RECOMMENDER = ModelConfig(hidden=(20, 10, 20), hidden_activation="sigmoid", output_activation="identity",
+                          optimizer="adam", lr=0.01, batch_size=1, shuffle=True, seed=0, test_fraction=0.2)
+OVERCOMPLETE = RECOMMENDER.with_(hidden=(120,), hidden_activation="identity", lr=0.005)
+
+
+def _build() -> list[Preset]:
+    return [
+        _toy(),
+        Preset("recommender", "Movie recommender (n-20-10-20-n, the well-known tutorial)",
+               "Sixty movies go in, squeezed through 20, 10 and 20 sigmoid units, and come out as "
+               "predicted ratings. Watch the test RMSE fall below the dashed item-mean baseline: the "
+               "network has found taste groups (look at the codes), not just popular movies. "
+               "Then open a user's recommendations.",
+               RECOMMENDER, "genres", epochs=20),
+        Preset("overcomplete", "Overcomplete: the copying trap",
+               "120 hidden units for 60 movies and nothing to stop them: the network learns to copy "
+               "its input. Watch the training RMSE dive towards zero while the test RMSE stays high: "
+               "a copy has nothing to say about the movies a user has not rated.",
+               OVERCOMPLETE, "genres", epochs=20),
+        Preset("sparse", "Sparse",
+               "The same 120 hidden units, but a KL penalty pulls each unit's mean activation towards "
+               "rho = 0.05. Watch the hidden layer go dark apart from a few units per user, and the "
+               "penalty curve fall next to the loss; the test RMSE beats the copying trap.",
+               OVERCOMPLETE.with_(hidden_activation="sigmoid", lr=0.005, batch_size=16, kind="sparse",
+                                  sparsity_target=0.05, sparsity_weight=0.1), "genres", epochs=30),
+        Preset("denoising", "Denoising",
+               "Each user enters with 30% of their ratings hidden and must reproduce all of them, the "
+               "hidden ones included. Compare the input and target columns of the observation view: "
+               "copying no longer works, so even 120 units have to learn how movies go together.",
+               OVERCOMPLETE.with_(hidden_activation="sigmoid", kind="denoising", noise="mask",
+                                  noise_level=0.3), "genres", epochs=20),
+        Preset("contractive", "Contractive",
+               "A penalty on how strongly the code reacts to small changes of the input "
+               "(the encoder's Jacobian). Watch the penalty curve: the weights into the hidden layer "
+               "stay small unless the data insists, and the codes become smooth summaries of taste.",
+               OVERCOMPLETE.with_(hidden_activation="sigmoid", kind="contractive",
+                                  contractive_weight=0.01), "genres", epochs=20),
+        Preset("stacked", "Stacked with pre-training",
+               "A deep 60-40-20-10-20-40-60 stack. Before fine-tuning, each layer is trained alone as a "
+               "small autoencoder on the codes of the one before (greedy layer-wise pre-training), so "
+               "the very first epoch already starts from weights with structure: compare the first "
+               "points of the loss curve with the recommender's.",
+               RECOMMENDER.with_(hidden=(40, 20, 10, 20, 40), pretrain_epochs=5), "genres", epochs=20),
+    ]
+
+
+PRESETS: list[Preset] = _build()
+
+
+def get_preset(key: str) -> Preset:
+    for p in PRESETS:
+        if p.key == key:
+            return p
+    raise KeyError(f"no preset {key!r}; choose one of {', '.join(p.key for p in PRESETS)}")
