@@ -219,7 +219,8 @@ def _reconstruction(trainer, row, y_raw):
 
 
 def _recommendations(rec, n=10):
-    """Top-n unrated (and not held-out-only? no: held-out counts as unrated to the network)."""
+    """Top-n movies the user has not rated in training (held-out ones count as unrated: the
+    network never saw them), and every held-out rating beside its prediction."""
     y = rec["output_clipped"]
     cand = np.flatnonzero(~rec["mask"])
     top = cand[np.argsort(-y[cand], kind="stable")][:n] if cand.size else np.zeros(0, dtype=np.int64)
@@ -229,7 +230,8 @@ def _recommendations(rec, n=10):
         "row": rec["row"], "items": _ro(top), "predicted": _ro(y[top]),
         "is_heldout": _ro(rec["heldout_mask"][top]), "heldout_values_of_items": _ro(rec["heldout_values"][top]),
         "heldout_items": _ro(ho), "heldout_values": _ro(rec["heldout_values"][ho]),
-        "heldout_predicted": _ro(y[ho]),
+        "heldout_predicted": _ro(y[ho]), "heldout_error": _ro(y[ho] - rec["heldout_values"][ho]),
+        "heldout_rmse": rec["rmse_heldout"],
     }
 
 

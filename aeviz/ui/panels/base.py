@@ -1,0 +1,102 @@
+"""What every insight panel shares: the three calls the main window makes, and safe number text.
+
+Panels only draw: they read `snapshot.extras` (computed in the worker by
+`aeviz.engine.insights.compute_extras`) and the dataset's names; they never hold engine objects.
+"""
+from __future__ import annotations
+
+import html
+import math
+
+from PySide6 import QtCore, QtWidgets
+
+DASH = "\u2014"
+
+
+def fmt(value, digits: int = 4) -> str:
+    """4 significant digits; a dash for missing, NaN or infinite values (never 'nan' on screen)."""
+    if value is None:
+        return DASH
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return DASH
+    if not math.isfinite(v):
+        return DASH
+    if v == 0:
+        return "0"
+    return f"{v:.{digits}g}"
+
+
+def esc(text) -> str:
+    return html.escape(str(text))
+
+
+class Panel(QtWidgets.QWidget):
+    """Base: remembers the dataset and the selected node; subclasses draw in `show_snapshot`."""
+
+    userSelected = QtCore.Signal(int)
+    nodeSelected = QtCore.Signal(int, int)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.ratings = None
+        self.split = None
+        self.selected = (None, None)
+        self.snapshot = None
+
+    # the main window's three calls ------------------------------------------------------------
+    def set_dataset(self, ratings, split=None):
+        self.ratings = ratings
+        self.split = split
+        self.snapshot = None
+        self.dataset_changed()
+
+    def set_selected_node(self, layer: int, index: int):
+        self.selected = (int(layer), int(index))
+        self.selection_changed()
+
+    def show_snapshot(self, snapshot):
+        self.snapshot = snapshot
+        extras = getattr(snapshot, "extras", None) or {}
+        self.draw(snapshot, extras)
+
+    # for subclasses ------------------------------------------------------------------------------
+    def dataset_changed(self):
+        pass
+
+    def selection_changed(self):
+        pass
+
+    def draw(self, snapshot, extras: dict):
+        raise NotImplementedError
+
+    def title_of(self, item: int) -> str:
+        titles = getattr(self.ratings, "titles", None)
+        if titles is not None and 0 <= item < len(titles):
+            return str(titles[item])
+        return f"movie {item + 1}"
+
+    def genre_of(self, item: int) -> str:
+        genres = getattr(self.ratings, "genres", None)
+        if genres and 0 <= item < len(genres):
+            return str(genres[item] or "")
+        return ""
+
+    def user_label(self, row) -> str:
+        if row is None:
+            return DASH
+        ids = getattr(self.ratings, "user_ids", None)
+        if ids is not None and 0 <= int(row) < len(ids):
+            return f"user {ids[int(row)]}"
+        return f"user row {int(row) + 1}"
+
+
+class Placeholder(QtWidgets.QLabel):
+    """A grey sentence shown where a plot has nothing to draw yet."""
+
+    def __init__(self, text: str, parent=None):
+        super().__init__(text, parent)
+        self.setAlignment(QtCore.Qt.AlignCenter)
+        self.setWordWrap(True)
+        self.setStyleSheet("color: #888; padding: 12px;")

@@ -1,0 +1,190 @@
+"""The code (STEP 3's z): this user's bottleneck values, and where every user lands in code space.
+
+Users who like the same kind of movie should gather as training proceeds: colouring each user by
+their most-rated genre (or mean rating) makes that visible. One scatter item per genre keeps the
+legend for free and costs a handful of items however many users there are.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
+
+from .base import Panel, Placeholder, esc, fmt
+
+PALETTE = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
+           (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207)]
+N_BINS = 32  # mean-rating colours
+
+
+class CodePanel(Panel):
+    """Left: z of the current user (bars). Right: every user's code, coloured by a property."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.header = QtWidgets.QLabel()
+        self.header.setWordWrap(True)
+        self.colour_by = QtWidgets.QComboBox()
+        self.colour_by.addItems(["most-rated genre", "mean rating"])
+        self.colour_by.currentIndexChanged.connect(self._recolour)
+        top = QtWidgets.QHBoxLayout()
+        top.addWidget(self.header, 1)
+        top.addWidget(QtWidgets.QLabel("colour by"))
+        top.addWidget(self.colour_by)
+
+        self.bars_plot = pg.PlotWidget(background="w")
+        self.bars_plot.setMenuEnabled(False)
+        bp = self.bars_plot.getPlotItem()
+        bp.hideButtons()
+        bp.setLabel("bottom", "code unit")
+        bp.setLabel("left", "z")
+        bp.setMouseEnabled(x=False, y=False)
+        bp.getAxis("left").enableAutoSIPrefix(False)
+        self.bars = pg.BarGraphItem(x=[], height=[], width=0.7, brush=pg.mkBrush(80, 130, 200))
+        bp.addItem(self.bars)
+
+        self.scatter_plot = pg.PlotWidget(background="w")
+        self.scatter_plot.setMenuEnabled(False)
+        sp = self.scatter_plot.getPlotItem()
+        sp.hideButtons()
+        for ax in ("left", "bottom"):
+            sp.getAxis(ax).enableAutoSIPrefix(False)
+        self.legend = sp.addLegend(offset=(5, 5), labelTextSize="8pt", brush=pg.mkBrush(255, 255, 255, 200))
+        self.groups: list[pg.ScatterPlotItem] = []
+        self.mean_item = pg.ScatterPlotItem(size=6, pen=None)
+        self.mean_item.sigClicked.connect(self._point_clicked)
+        sp.addItem(self.mean_item)
+        self.cmap = pg.colormap.get("viridis")
+        self.cbar = pg.ColorBarItem(values=(1, 5), colorMap=self.cmap, interactive=False, width=10,
+                                    label="mean rating")
+        sp.layout.addItem(self.cbar, 2, 5)
+        self.mean_brushes = [pg.mkBrush(*[int(255 * c) for c in self.cmap.map(k / (N_BINS - 1), mode="float")[:3]], 220)
+                             for k in range(N_BINS)]
+        self.me = pg.ScatterPlotItem(size=18, brush=None, pen=pg.mkPen(220, 20, 20, width=3))
+        self.me.setZValue(20)
+        sp.addItem(self.me)
+        self.me_label = pg.TextItem(color=(200, 20, 20), anchor=(0, 1))
+        self.me_label.setZValue(21)
+        sp.addItem(self.me_label)
+
+        split = QtWidgets.QSplitter(QtCore.Qt.Horizontal)
+        split.addWidget(self.bars_plot)
+        split.addWidget(self.scatter_plot)
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 3)
+        self.empty = Placeholder("Train or step to see the codes.")
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.setContentsMargins(2, 2, 2, 2)
+        lay.addLayout(top)
+        lay.addWidget(self.empty)
+        lay.addWidget(split, 1)
+        self.body = split
+        split.hide()
+        self.codes = self.prop = None
+        self.scale = (1.0, 5.0)
+
+    def dataset_changed(self):
+        self.codes = self.prop = None
+        self.body.hide()
+        self.empty.show()
+        r = self.ratings
+        if r is not None:
+            self.scale = (float(r.scale.minimum), float(r.scale.maximum))
+
+    def draw(self, snapshot, extras):
+        codes, prop = extras.get("codes"), extras.get("user_property")
+        if not codes or not prop:
+            return
+        self.codes, self.prop = codes, prop
+        z = np.asarray(codes["current_code"], dtype=np.float64)
+        ok = np.isfinite(z)
+        units = np.arange(1, z.size + 1)
+        sel_layer, sel_index = self.selected
+        brushes = [pg.mkBrush(230, 120, 20) if (sel_layer == codes["layer"] and sel_index == k)
+                   else pg.mkBrush(80, 130, 200) for k in range(z.size)]
+        self.bars.setOpts(x=units[ok], height=z[ok], width=0.7, brushes=[b for b, o in zip(brushes, ok) if o])
+        bp = self.bars_plot.getPlotItem()
+        bp.setXRange(0.4, z.size + 0.6, padding=0)
+        bp.setTitle(f"z of {esc(self.user_label(extras.get('row')))}", size="9pt")
+        bp.setLabel("bottom", f"code unit (layer {codes['layer']}, {codes['activation']})")
+        sp = self.scatter_plot.getPlotItem()
+        sp.setLabel("bottom", codes["axis_names"][0])
+        sp.setLabel("left", codes["axis_names"][1])
+        has_genre = prop.get("genre") is not None and len(prop.get("genre_names") or [])
+        self.colour_by.setEnabled(bool(has_genre))
+        if not has_genre and self.colour_by.currentIndex() == 0:
+            self.colour_by.blockSignals(True)
+            self.colour_by.setCurrentIndex(1)
+            self.colour_by.blockSignals(False)
+        self._recolour()
+        cur = np.asarray(codes["current_xy"], dtype=np.float64)
+        if np.isfinite(cur).all():
+            self.me.setData(x=[cur[0]], y=[cur[1]])
+            self.me_label.setText(self.user_label(extras.get("row")))
+            self.me_label.setPos(cur[0], cur[1])
+        method = {"PCA": "a PCA projection to 2-D", "units": "its two code units",
+                  "unit vs mean rating": "its one code unit against the mean rating"}[codes["method"]]
+        self.header.setText(f"{codes['units']}-unit code; each of {len(codes['rows'])} users at {method}. "
+                            f"Click a point to step that user.")
+        self.empty.hide()
+        self.body.show()
+
+    def _recolour(self):
+        codes, prop = self.codes, self.prop
+        if codes is None:
+            return
+        xy = np.asarray(codes["xy"], dtype=np.float64)
+        rows = np.asarray(codes["rows"])
+        finite = np.isfinite(xy).all(axis=1)
+        by_genre = self.colour_by.currentIndex() == 0 and prop.get("genre") is not None
+        self.legend.clear()
+        if by_genre:
+            self.mean_item.clear()
+            self.cbar.hide()
+            genre = np.asarray(prop["genre"])
+            names = list(prop["genre_names"]) + ["no genre"]
+            self._ensure_groups(len(names))
+            for g, item in enumerate(self.groups):
+                if g >= len(names):
+                    item.clear()
+                    continue
+                code = g if g < len(names) - 1 else -1
+                sel = finite & (genre == code)
+                item.setData(x=xy[sel, 0], y=xy[sel, 1], data=rows[sel])
+                if sel.any():
+                    self.legend.addItem(item, names[g])
+        else:
+            for item in self.groups:
+                item.clear()
+            mean = np.asarray(prop["mean_rating"], dtype=np.float64)
+            lo, hi = self.scale
+            t = np.clip((np.nan_to_num(mean, nan=lo) - lo) / max(hi - lo, 1e-9), 0, 1)
+            bins = np.round(t * (N_BINS - 1)).astype(int)
+            self.mean_item.setData(x=xy[finite, 0], y=xy[finite, 1], data=rows[finite],
+                                   brush=[self.mean_brushes[b] for b in bins[finite]])
+            self.cbar.setLevels((lo, hi))
+            self.cbar.show()
+
+    def _ensure_groups(self, n):
+        sp = self.scatter_plot.getPlotItem()
+        while len(self.groups) < n:
+            k = len(self.groups)
+            colour = PALETTE[k % len(PALETTE)]
+            item = pg.ScatterPlotItem(size=6, pen=None, brush=pg.mkBrush(*colour, 200))
+            item.sigClicked.connect(self._point_clicked)
+            sp.addItem(item)
+            self.groups.append(item)
+        # "no genre" (the last group in use) is grey
+        self.groups[n - 1].setBrush(pg.mkBrush(170, 170, 170, 160))
+        for k in range(n - 1):
+            self.groups[k].setBrush(pg.mkBrush(*PALETTE[k % len(PALETTE)], 200))
+
+    def _point_clicked(self, item, points, event=None):
+        if len(points):
+            row = points[0].data()
+            if row is not None:
+                self.userSelected.emit(int(row))
+
+    def selection_changed(self):
+        if self.snapshot is not None:
+            self.draw(self.snapshot, self.snapshot.extras or {})

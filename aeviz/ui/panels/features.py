@@ -1,0 +1,105 @@
+"""Feature detectors: which movies switch each first-layer unit on, and which switch it off.
+
+A trained recommender's first hidden units often become genre detectors; naming the movies behind
+each unit's largest weights (and the genre they share) is the seed's "feature detection" made
+concrete. Clicking a unit selects that node in the network.
+"""
+from __future__ import annotations
+
+import numpy as np
+from PySide6 import QtCore, QtWidgets
+
+from .base import Panel, esc, fmt
+
+CLEAR = 1.0  # a unit "leans" towards a genre when its mean weight stands out by 1 std
+
+
+class FeatureDetectorsPanel(Panel):
+    """One block per hidden unit: strongest positive and negative incoming weights, by title."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.view = QtWidgets.QTextBrowser()
+        self.view.setOpenLinks(False)
+        self.view.anchorClicked.connect(self._anchor)
+        self.view.setHtml("<p style='color:#888'>Train a little to see what each unit detects.</p>")
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.setContentsMargins(2, 2, 2, 2)
+        lay.addWidget(self.view)
+        self.fd = None
+        self.html = ""
+
+    def dataset_changed(self):
+        self.fd = None
+        self.view.setHtml("<p style='color:#888'>Train a little to see what each unit detects.</p>")
+
+    def draw(self, snapshot, extras):
+        fd = extras.get("feature_detectors")
+        if not fd:
+            return
+        self.fd = fd
+        self._render()
+
+    def selection_changed(self):
+        if self.fd is not None:
+            self._render()
+            layer, index = self.selected
+            if layer == 1:
+                self.view.scrollToAnchor(f"u{index}")
+
+    def dominant_genres(self) -> list[str]:
+        """The genre each unit leans to ('' when none is known)."""
+        fd = self.fd
+        if fd is None or fd.get("dominant_genre") is None:
+            return []
+        names = fd["genre_names"]
+        return [names[int(g)] for g in fd["dominant_genre"]]
+
+    def _item(self, i, w):
+        g = self.genre_of(int(i))
+        genre = f" <span style='color:#888'>({esc(g)})</span>" if g else ""
+        return f"{esc(self.title_of(int(i)))}{genre} <span style='color:#666'>{fmt(w, 3)}</span>"
+
+    def _render(self):
+        fd = self.fd
+        units = fd["pos_items"].shape[0]
+        doms = self.dominant_genres()
+        dominance = fd.get("dominance")
+        sel_layer, sel_index = self.selected
+        parts = []
+        if doms:
+            clear = [d for d, s in zip(doms, dominance) if np.isfinite(s) and s >= CLEAR]
+            counts = {g: clear.count(g) for g in sorted(set(clear))}
+            summary = ", ".join(f"{esc(g)} \u00d7{n}" for g, n in sorted(counts.items(), key=lambda t: -t[1]))
+            parts.append(f"<p><b>{len(clear)} of {units}</b> units lean clearly towards one genre"
+                         f"{': ' + summary if summary else ''}.</p>")
+        parts.append("<table cellspacing='0' cellpadding='3' width='100%'>")
+        parts.append("<tr style='background:#eee'><th align='left'>unit</th><th align='left'>"
+                     "switched on by (largest + weights)</th><th align='left'>switched off by "
+                     "(largest \u2212 weights)</th></tr>")
+        for u in range(units):
+            bg = "#fff3d6" if (sel_layer == 1 and sel_index == u) else ("#fafafa" if u % 2 else "#ffffff")
+            head = f"<a name='u{u}' href='unit:{u}'><b>h1[{u + 1}]</b></a>"
+            if doms:
+                s = dominance[u]
+                strong = np.isfinite(s) and s >= CLEAR
+                colour = "#1a7f37" if strong else "#888"
+                head += (f"<br><span style='color:{colour}'>{'' if strong else 'weakly '}"
+                         f"{esc(doms[u])}</span><br><span style='color:#888'>{fmt(s, 2)}\u03c3</span>")
+            pos = "<br>".join(self._item(i, w) for i, w in zip(fd["pos_items"][u], fd["pos_weights"][u]))
+            neg = "<br>".join(self._item(i, w) for i, w in zip(fd["neg_items"][u], fd["neg_weights"][u]))
+            parts.append(f"<tr style='background:{bg}'><td valign='top'>{head}</td><td valign='top'>{pos}"
+                         f"</td><td valign='top'>{neg}</td></tr>")
+        parts.append("</table>")
+        html = "".join(parts)
+        if html != self.html:
+            bar = self.view.verticalScrollBar()
+            keep = bar.value()
+            self.view.setHtml(html)
+            bar.setValue(keep)
+            self.html = html
+
+    def _anchor(self, url: QtCore.QUrl):
+        text = url.toString()
+        if text.startswith("unit:"):
+            self.nodeSelected.emit(1, int(text.split(":", 1)[1]))

@@ -1,0 +1,134 @@
+"""The seed's formula z = f(sum_i w_i x_i + b) for the selected node, with this step's numbers.
+
+Every figure comes from `extras['math']` (the worker's copy of the trainer's own arrays): the
+largest terms are spelled out, the rest summed, and the total is shown beside the pre-activation
+the forward pass actually computed, so a reader can check the arithmetic themselves.
+"""
+from __future__ import annotations
+
+from PySide6 import QtWidgets
+
+from .base import Panel, esc, fmt
+
+PHASE_TEXT = {"idle": "not stepped yet", "forward": "after the forward pass", "loss": "after the loss",
+              "backward": "after back-propagation", "update": "after the weight update"}
+
+
+def _row(*cells, head=False, style=""):
+    tag = "th" if head else "td"
+    inner = "".join(f"<{tag} align='{'left' if k == 0 else 'right'}'>{c}</{tag}>" for k, c in enumerate(cells))
+    return f"<tr style='{style}'>{inner}</tr>"
+
+
+class MathInspectorPanel(Panel):
+    """Rich text: forward sum term by term, error, delta, one weight's gradient and update."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.view = QtWidgets.QTextBrowser()
+        self.view.setOpenExternalLinks(False)
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.setContentsMargins(2, 2, 2, 2)
+        lay.addWidget(self.view)
+        self.view.setHtml("<p style='color:#888'>Select a node and step to see its arithmetic.</p>")
+        self.html = ""
+
+    def dataset_changed(self):
+        self.view.setHtml("<p style='color:#888'>Select a node and step to see its arithmetic.</p>")
+        self.html = ""
+
+    def draw(self, snapshot, extras):
+        m = extras.get("math")
+        if not m:
+            return
+        html = self.render(m)
+        if html != self.html:
+            bar = self.view.verticalScrollBar()
+            keep = bar.value()
+            self.view.setHtml(html)
+            bar.setValue(keep)
+            self.html = html
+
+    def render(self, m: dict) -> str:
+        layer, index = m["layer"], m["index"]
+        name = f"x[{index + 1}]" if layer == 0 else ("y" if m.get("kind") == "output" else f"h{layer}") + f"[{index + 1}]"
+        where = esc(self.user_label(m.get("row")))
+        phase = PHASE_TEXT.get(m.get("phase"), m.get("phase"))
+        p = [f"<h3 style='margin:2px'>{esc(name)} <span style='font-weight:normal;color:#666'>"
+             f"(layer {layer}, {esc(m.get('kind', 'input'))}{', ' + esc(m['activation']) if m.get('activation') else ''})"
+             f"</span></h3><p style='margin:2px;color:#555'>{where}, {esc(phase)}; next: {esc(m.get('next_phase'))}</p>"]
+        if not m.get("from_step"):
+            p.append("<p style='color:#a60'>This user has not been stepped forward yet: the numbers below "
+                     "come from a preview pass with the current weights.</p>")
+        if m.get("kind") == "input":
+            title = f" ({esc(m['title'])})" if m.get("title") else ""
+            p.append(f"<p>Input{title}: x = <b>{fmt(m.get('value'))}</b> "
+                     f"{'(rated)' if m.get('rated') else '(not rated: enters as 0)'}.</p>")
+            return "".join(p)
+        # ---- forward: the sum term by term
+        prev = "x" if layer == 1 else f"h{layer - 1}"
+        p.append(f"<p><b>Forward</b>: {esc(name)} = f(a), a = \u03a3<sub>i</sub> w<sub>i</sub> "
+                 f"{prev}<sub>i</sub> + b &nbsp; ({m['nonzero_inputs']} non-zero inputs)</p>")
+        p.append("<table cellspacing='0' cellpadding='2'>")
+        p.append(_row("input i", "w<sub>i</sub>", f"{prev}<sub>i</sub>", f"w<sub>i</sub>\u00b7{prev}<sub>i</sub>",
+                      head=True, style="background:#eee"))
+        for t in m["terms"]:
+            p.append(_row(esc(t["label"]), fmt(t["w"]), fmt(t["x"]), fmt(t["wx"])))
+        if m["rest_count"]:
+            p.append(_row(f"<i>{m['rest_count']} other terms</i>", "", "", fmt(m["rest_sum"]), style="color:#555"))
+        if m.get("bias") is not None:
+            p.append(_row("bias b", "", "", fmt(m["bias"])))
+        p.append(_row("<b>sum</b>", "", "", f"<b>{fmt(m['sum_check'])}</b>", style="border-top:1px solid #999"))
+        p.append("</table>")
+        p.append(f"<p>Pre-activation from the forward pass: a = <b>{fmt(m['preact'])}</b>; "
+                 f"{esc(m['activation_formula'])} \u21d2 {esc(name)} = f({fmt(m['preact'])}) = "
+                 f"<b>{fmt(m['activation_value'])}</b></p>")
+        # ---- loss / error
+        if m.get("kind") == "output":
+            title = f" ({esc(m['title'])})" if m.get("title") else ""
+            if m.get("rated"):
+                p.append(f"<p><b>Error</b>{title}: y \u2212 x = {fmt(m['activation_value'])} \u2212 "
+                         f"{fmt(m['target'])} = <b>{fmt(m['error'])}</b></p>")
+            else:
+                p.append(f"<p><b>Error</b>{title}: not rated, so it adds nothing to the loss "
+                         f"(\u2202L/\u2202y = 0).</p>")
+            if m.get("dL_dy") is not None:
+                p.append(f"<p>Loss {esc(m['loss_formula'])}: this observation's L = "
+                         f"{fmt(m.get('observation_loss'))}; \u2202L/\u2202y = <b>{fmt(m['dL_dy'])}</b></p>")
+        # ---- backward
+        if m.get("delta") is not None:
+            how = ("\u2202L/\u2202y \u00b7 f\u2032(a)" if m.get("kind") == "output"
+                   else f"(\u03a3<sub>k</sub> W<sub>k,{index + 1}</sub> \u03b4<sub>k</sub>) \u00b7 f\u2032(a)")
+            p.append(f"<p><b>Backward</b>: \u03b4 = \u2202L/\u2202a = {how} = <b>{fmt(m['delta'])}</b></p>")
+        else:
+            p.append("<p style='color:#888'><b>Backward</b>: \u03b4 appears after the backward phase.</p>")
+        w = m.get("weight")
+        if w:
+            p.append(self._weight(w, name, m))
+        return "".join(p)
+
+    def _weight(self, w, name, m) -> str:
+        wn = f"w[{esc(name)} \u2190 {esc(w['from_label'])}]"
+        p = [f"<p><b>Weight</b> {wn} (W{w['layer'] + 1}[{w['row'] + 1}, {w['col'] + 1}]) = "
+             f"{fmt(w['value'])}, its input is {fmt(w['input'])}</p>"]
+        if w.get("gradient") is not None:
+            p.append(f"<p>Gradient: this observation adds \u03b4 \u00b7 input = {fmt(m['delta'])} \u00d7 "
+                     f"{fmt(w['input'])} = {fmt(w['contribution'])}; the batch's \u2202L/\u2202w so far "
+                     f"({w['batch_fill']} of {w['batch_size']} observations) = <b>{fmt(w['gradient'])}</b></p>")
+        u = w.get("update") or {}
+        hyper = ", ".join(f"{esc(k)}={esc(v)}" for k, v in (u.get("hyper") or {}).items())
+        p.append(f"<p><b>Update</b> by {esc(u.get('name', ''))} ({hyper}):<br><code>{esc(u.get('formula', ''))}"
+                 "</code></p>")
+        state = u.get("state") or {}
+        extra = [f"{esc(k)} = {fmt(v)}" for k, v in state.items()]
+        for k, label in (("m_hat", "m\u0302"), ("v_hat", "v\u0302")):
+            if u.get(k) is not None:
+                extra.append(f"{label} = {fmt(u[k])}")
+        if u.get("change") is not None:
+            verb = "applied" if u.get("applied") else "will apply"
+            p.append(f"<p>The optimizer {verb} \u0394w = <b>{fmt(u['change'])}</b>: "
+                     f"{fmt(u['w_before'])} \u2192 <b>{fmt(u['w_after'])}</b>"
+                     f"{' (state after the step: ' + ', '.join(extra) + ')' if extra and u.get('applied') else ''}</p>")
+        elif w.get("gradient") is None:
+            p.append("<p style='color:#888'>The gradient and the update appear after back-propagation.</p>")
+        return "".join(p)

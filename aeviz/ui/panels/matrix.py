@@ -1,0 +1,133 @@
+"""The ratings matrix (the seed's STEP 1): users x movies, the current observation's row marked.
+
+One ImageItem holds the whole matrix (block-averaged by `insights.matrix_image` when it is larger
+than the screen), so a MovieLens-sized table costs one texture, not a million items. Unrated cells
+are NaN, which pyqtgraph leaves transparent: the background shows through.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
+
+from ...engine.insights import matrix_image
+from .base import Panel, Placeholder, fmt
+
+
+class RatingsMatrixPanel(Panel):
+    """Heatmap of every rating; hover names the cell, a click picks that user as the observation."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.plot = pg.PlotWidget(background="w")
+        self.plot.setMenuEnabled(False)
+        pi = self.plot.getPlotItem()
+        pi.setLabel("bottom", "movies")
+        pi.setLabel("left", "users")
+        pi.hideButtons()
+        self.vb = pi.getViewBox()
+        self.vb.invertY(True)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.plot.addItem(self.image)
+        self.cmap = pg.colormap.get("viridis")
+        self.bar = pg.ColorBarItem(values=(1, 5), colorMap=self.cmap, interactive=False, width=14,
+                                   label="rating")
+        self.bar.setImageItem(self.image, insert_in=pi)
+        self.row_mark = pg.LinearRegionItem(values=(0, 1), orientation="horizontal", movable=False,
+                                            brush=pg.mkBrush(255, 40, 40, 90),
+                                            pen=pg.mkPen(230, 20, 20, width=2))
+        self.row_mark.setZValue(10)
+        self.row_mark.hide()
+        self.plot.addItem(self.row_mark)
+        self.info = QtWidgets.QLabel(" ")
+        self.info.setTextInteractionFlags(QtCore.Qt.TextSelectableByMouse)
+        self.empty = Placeholder("Load a ratings file to see the matrix.")
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.setContentsMargins(2, 2, 2, 2)
+        lay.addWidget(self.empty)
+        lay.addWidget(self.plot, 1)
+        lay.addWidget(self.info)
+        self.plot.hide()
+        self.current_row = None
+        self.plot.scene().sigMouseMoved.connect(self._hover)
+        self.plot.scene().sigMouseClicked.connect(self._clicked)
+
+    # ----------------------------------------------------------------------------------- data
+    def dataset_changed(self):
+        r = self.ratings
+        if r is None or r.n_users == 0 or r.n_items == 0:
+            self.plot.hide()
+            self.empty.show()
+            return
+        img, _, _ = matrix_image(r)
+        lo, hi = float(r.scale.minimum), float(r.scale.maximum)
+        if hi <= lo:
+            hi = lo + 1.0
+        self.image.setImage(img, levels=(lo, hi), autoLevels=False)
+        self.image.setRect(QtCore.QRectF(0, 0, r.n_items, r.n_users))
+        self.bar.setLevels((lo, hi))
+        self.vb.setLimits(xMin=0, xMax=r.n_items, yMin=0, yMax=r.n_users)
+        self.vb.setRange(xRange=(0, r.n_items), yRange=(0, r.n_users), padding=0)
+        self.empty.hide()
+        self.plot.show()
+        self.info.setText(f"{r.n_users} users \u00d7 {r.n_items} movies, {r.nnz} ratings "
+                          f"({r.density:.1%} filled, {r.scale.describe()}). Click a row to step that user.")
+        self._mark(self.current_row)
+
+    def draw(self, snapshot, extras):
+        self._mark(getattr(snapshot, "user_row", None))
+
+    def _mark(self, row):
+        self.current_row = row
+        if row is None or self.ratings is None or not (0 <= row < self.ratings.n_users):
+            self.row_mark.hide()
+            return
+        # at least a few pixels tall, even with 100k users on screen
+        h = max(1.0, self.ratings.n_users / 80.0)
+        self.row_mark.setRegion((row + 0.5 - h / 2, row + 0.5 + h / 2))
+        self.row_mark.show()
+
+    # ------------------------------------------------------------------------------ pointer
+    def cell_at(self, scene_pos):
+        """(row, col) under a scene position, or None outside the matrix."""
+        if self.ratings is None or not self.plot.isVisible():
+            return None
+        if not self.vb.sceneBoundingRect().contains(scene_pos):
+            return None
+        p = self.vb.mapSceneToView(scene_pos)
+        row, col = int(np.floor(p.y())), int(np.floor(p.x()))
+        if 0 <= row < self.ratings.n_users and 0 <= col < self.ratings.n_items:
+            return row, col
+        return None
+
+    def describe_cell(self, row: int, col: int) -> str:
+        r = self.ratings
+        text = f"{self.user_label(row)} \u00b7 {self.title_of(col)}"
+        g = self.genre_of(col)
+        if g:
+            text += f" ({g})"
+        items, values = r.row(row)
+        k = int(np.searchsorted(items, col))
+        if k < items.size and items[k] == col:
+            text += f" \u00b7 rated {fmt(values[k])}"
+            test = getattr(self.split, "test", None)
+            if test is not None and test.n_users == r.n_users:
+                ti, _ = test.row(row)
+                j = int(np.searchsorted(ti, col))
+                if j < ti.size and ti[j] == col:
+                    text += " (held out for testing)"
+        else:
+            text += " \u00b7 not rated"
+        return text
+
+    def _hover(self, pos):
+        cell = self.cell_at(pos)
+        if cell is not None:
+            self.info.setText(self.describe_cell(*cell))
+
+    def _clicked(self, event):
+        if event.button() != QtCore.Qt.LeftButton:
+            return
+        cell = self.cell_at(event.scenePos())
+        if cell is not None:
+            self.userSelected.emit(cell[0])

@@ -1,0 +1,85 @@
+"""Recommendations: the movies this user has not rated that the network scores highest, and a
+check against the ratings the user really gave but the network never saw (held out)."""
+from __future__ import annotations
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from .base import Panel, esc, fmt
+
+
+def _table(headers):
+    t = QtWidgets.QTableWidget(0, len(headers))
+    t.setHorizontalHeaderLabels(headers)
+    t.verticalHeader().setVisible(False)
+    t.setEditTriggers(QtWidgets.QAbstractItemView.NoEditTriggers)
+    t.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectRows)
+    t.setAlternatingRowColors(True)
+    h = t.horizontalHeader()
+    h.setSectionResizeMode(QtWidgets.QHeaderView.ResizeToContents)
+    h.setSectionResizeMode(1, QtWidgets.QHeaderView.Stretch)
+    return t
+
+
+def _cell(text, align_right=False):
+    it = QtWidgets.QTableWidgetItem(text)
+    if align_right:
+        it.setTextAlignment(QtCore.Qt.AlignRight | QtCore.Qt.AlignVCenter)
+    return it
+
+
+class RecommendationsPanel(Panel):
+    """Two tables: top-N unrated movies by prediction; held-out ratings beside their predictions."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.header = QtWidgets.QLabel("No user yet.")
+        self.header.setWordWrap(True)
+        self.top = _table(["#", "movie", "genre", "predicted"])
+        self.held_label = QtWidgets.QLabel()
+        self.held = _table(["", "movie", "genre", "rated", "predicted", "error"])
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.setContentsMargins(2, 2, 2, 2)
+        lay.addWidget(self.header)
+        lay.addWidget(self.top, 3)
+        lay.addWidget(self.held_label)
+        lay.addWidget(self.held, 2)
+
+    def dataset_changed(self):
+        self.top.setRowCount(0)
+        self.held.setRowCount(0)
+        self.header.setText("No user yet.")
+        self.held_label.setText("")
+
+    def draw(self, snapshot, extras):
+        rec = extras.get("recommendations")
+        if not rec:
+            return
+        self.header.setText(f"<b>Top {len(rec['items'])} for {esc(self.user_label(rec['row']))}</b> "
+                            "among the movies they have not rated (\u2605 = a held-out rating exists)")
+        self.top.setRowCount(len(rec["items"]))
+        gold = QtGui.QBrush(QtGui.QColor(255, 243, 214))
+        for k, (i, p, ho, hv) in enumerate(zip(rec["items"], rec["predicted"], rec["is_heldout"],
+                                               rec["heldout_values_of_items"])):
+            mark = f"\u2605 rated {fmt(hv)}" if ho else ""
+            cells = [_cell(str(k + 1), True), _cell(self.title_of(int(i))), _cell(self.genre_of(int(i))),
+                     _cell(f"{fmt(p)} {mark}".strip(), True)]
+            for c, it in enumerate(cells):
+                if ho:
+                    it.setBackground(gold)
+                self.top.setItem(k, c, it)
+        items, vals, preds = rec["heldout_items"], rec["heldout_values"], rec["heldout_predicted"]
+        self.held.setRowCount(len(items))
+        for k, (i, v, p, err) in enumerate(zip(items, vals, preds, rec["heldout_error"])):
+            cells = [_cell(str(k + 1), True), _cell(self.title_of(int(i))), _cell(self.genre_of(int(i))),
+                     _cell(fmt(v), True), _cell(fmt(p), True), _cell(("+" if err > 0 else "") + fmt(err), True)]
+            for c, it in enumerate(cells):
+                self.held.setItem(k, c, it)
+        if len(items):
+            self.held_label.setText(f"<b>{len(items)} held-out ratings</b> (never shown to the network): "
+                                    f"RMSE {fmt(rec['heldout_rmse'])}")
+        else:
+            self.held_label.setText("This user has no held-out ratings.")
+
+    def top_items(self) -> list[tuple[str, str]]:
+        """(title, predicted text) of the top table, as shown."""
+        return [(self.top.item(k, 1).text(), self.top.item(k, 3).text()) for k in range(self.top.rowCount())]
