@@ -15,7 +15,8 @@ MAX_RECENT = 8
 
 
 def store() -> QSettings:
-    return QSettings(ORG, APP)
+    """INI everywhere, so tests (and users) can point `QSettings.setPath(IniFormat, ...)` elsewhere."""
+    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORG, APP)
 
 
 def read_bytes(key: str) -> QByteArray | None:

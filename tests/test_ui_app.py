@@ -1,0 +1,233 @@
+"""The main window, driven by clicking its real buttons; assertions on the engine's state."""
+import numpy as np
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, QSettings, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QApplication
+
+from aeviz.engine import ModelConfig
+from aeviz.ui import settings
+from aeviz.ui.main_window import MainWindow
+
+from test_ui_bridge import make_ratings
+
+
+@pytest.fixture(autouse=True)
+def temp_settings(tmp_path):
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
+    yield
+
+
+@pytest.fixture
+def ratings_path(tmp_path):
+    p = tmp_path / "ratings.csv"
+    make_ratings(p)
+    return p
+
+
+@pytest.fixture
+def win(qtbot, ratings_path):
+    from aeviz.data import load_ratings
+    w = MainWindow(load_ratings(ratings_path), str(ratings_path), config=ModelConfig(hidden=(6, 3, 6)))
+    qtbot.addWidget(w)
+    w.confirm = lambda *_: True
+    w.show()
+    qtbot.waitUntil(lambda: w._last_snapshot is not None and w.bridge.is_idle(), timeout=5000)
+    yield w
+    w.close()
+    assert not w.bridge.is_running()
+
+
+def click(qtbot, w, name):
+    action = w.controls.actions[name]
+    assert action.isEnabled(), f"{name} is disabled"
+    qtbot.mouseClick(w.toolbar.widgetForAction(action), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(w.bridge.is_idle, timeout=5000)
+
+
+def test_opens_ready_with_title_and_status(win):
+    assert "ratings.csv" in win.windowTitle() and "40 users" in win.windowTitle()
+    assert win.status_labels["obs"].text() == "Observation 1 of 40"
+    assert win.status_labels["epoch"].text() == "Epoch 1"
+    assert win.status_labels["loss"].text() == "Loss —"  # no NaN, no None
+    assert win.observation_label.text().startswith("User ")
+    assert not win.controls.actions["update"].isEnabled()
+    assert not win.controls.actions["backward"].isEnabled()
+    assert win.controls.actions["forward"].isEnabled()
+
+
+def test_forward_keeps_weights_and_fills_activations(win, qtbot):
+    w0 = [w.copy() for w in win.bridge.trainer.network.weights]
+    click(qtbot, win, "forward")
+    s = win._last_snapshot
+    assert s.phase == "forward" and len(s.activations) == 5
+    for a, b in zip(w0, win.bridge.trainer.network.weights):
+        np.testing.assert_array_equal(a, b)
+    assert win.controls.phase_strip.current == "forward"
+    assert not win.controls.actions["update"].isEnabled()
+    assert win.controls.actions["backward"].isEnabled()
+
+
+def test_backward_then_update_changes_weights_and_undo_restores(win, qtbot):
+    w0 = win.bridge.trainer.network.weights[0].copy()
+    click(qtbot, win, "forward")
+    click(qtbot, win, "backward")
+    assert win._last_snapshot.phase == "backward" and win._last_snapshot.grad_weights is not None
+    np.testing.assert_array_equal(win.bridge.trainer.network.weights[0], w0)
+    click(qtbot, win, "update")
+    assert win.bridge.trainer.updates == 1
+    assert not np.array_equal(win.bridge.trainer.network.weights[0], w0)
+    assert win.status_labels["obs"].text() == "Observation 2 of 40"
+    click(qtbot, win, "undo")
+    np.testing.assert_array_equal(win.bridge.trainer.network.weights[0], w0)
+
+
+def test_step_epoch_advances_and_adds_a_curve_point(win, qtbot):
+    x, _ = win.loss_plot.train_curve.getData()
+    assert x is None or len(x) == 0
+    click(qtbot, win, "step_epoch")
+    assert win.bridge.trainer.epoch == 1
+    click(qtbot, win, "step_epoch")
+    x, y = win.loss_plot.train_curve.getData()
+    assert list(x) == [1.0, 2.0]
+    assert y[1] == pytest.approx(win.bridge.trainer.history[1].train_rmse)
+    assert win.status_labels["epoch"].text() == "Epoch 3"
+
+
+def test_keyboard_shortcuts(win, qtbot):
+    win.activateWindow()
+    qtbot.keyClick(win, Qt.Key.Key_F)
+    qtbot.waitUntil(lambda: win.bridge.is_idle() and win._last_snapshot.phase == "forward", timeout=5000)
+    qtbot.keyClick(win, Qt.Key.Key_Period)
+    qtbot.waitUntil(lambda: win.bridge.is_idle() and win._last_snapshot.steps == 1, timeout=5000)
+    for name, key in (("play", "Space"), ("reset", "Ctrl+R"), ("forward", "F"), ("step_epoch", "Ctrl+E")):
+        assert key in win.controls.actions[name].toolTip()
+
+
+def test_play_then_pause_stops_the_counters(win, qtbot):
+    click(qtbot, win, "play")  # not idle-waited on: playing never is idle
+    qtbot.waitUntil(lambda: win._last_snapshot.steps > 200, timeout=10000)
+    assert win.controls.play_action.text() == "Pause"
+    assert not win.controls.actions["forward"].isEnabled()
+    qtbot.mouseClick(win.toolbar.widgetForAction(win.controls.play_action), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not win.bridge.playing and win.bridge.is_idle(), timeout=5000)
+    steps = win.bridge.trainer.steps
+    qtbot.wait(200)
+    assert win.bridge.trainer.steps == steps == win._last_snapshot.steps
+    assert win.controls.play_action.text() == "Play"
+
+
+def test_invalid_lr_refused_in_place_and_apply_rebuilds(win, qtbot):
+    win.setup.lr.clear()
+    qtbot.keyClicks(win.setup.lr, "0,,1")
+    assert not win.setup.apply_button.isEnabled()
+    assert "not a number" in win.setup.field_error("lr")
+    win.setup.lr.clear()
+    qtbot.keyClicks(win.setup.lr, "0.05")
+    win.setup.layers.clear()
+    qtbot.keyClicks(win.setup.layers, "4")
+    click(qtbot, win, "step_observation")
+    asked = []
+    win.confirm = lambda q: asked.append(q) or True
+    qtbot.mouseClick(win.setup.apply_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: win.bridge.is_idle() and win._last_snapshot.sizes == (12, 4, 12), timeout=5000)
+    assert asked and win.bridge.trainer.optimizer.hyper["lr"] == pytest.approx(0.05)
+    assert win.bridge.trainer.steps == 0
+    assert settings.read_config(ModelConfig()).hidden == (4,)
+
+
+def test_apply_declined_keeps_training(win, qtbot):
+    click(qtbot, win, "step_observation")
+    win.confirm = lambda q: False
+    win.setup.layers.setText("5")
+    qtbot.mouseClick(win.setup.apply_button, Qt.MouseButton.LeftButton)
+    qtbot.wait(50)
+    assert win.bridge.is_idle() and win.bridge.trainer.steps == 1
+
+
+def test_malformed_file_dropped_shows_error_and_keeps_data(win, qtbot, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("userId,movieId,rating\n1,2,abc\n1,3,4\n")
+    old = win.dataset
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(bad))])
+    ev = QDropEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                    Qt.KeyboardModifier.NoModifier)
+    win.dropEvent(ev)
+    qtbot.waitUntil(lambda: win.error_box is not None and win.error_box.isVisible(), timeout=5000)
+    assert "bad.csv" in win.error_box.text() and "line" in win.error_box.text()
+    assert win.dataset is old and "ratings.csv" in win.windowTitle()
+    assert not win.loader.busy and not win.load_progress.isVisible()
+
+
+def test_good_file_opened_replaces_data(win, qtbot, tmp_path):
+    p = tmp_path / "other.csv"
+    make_ratings(p, users=25, items=9, per_user=5, seed=3)
+    win.open_path(str(p))
+    qtbot.waitUntil(lambda: win.dataset is not None and win.dataset.n_users == 25, timeout=5000)
+    assert "other.csv" in win.windowTitle()
+    qtbot.waitUntil(lambda: win.bridge.is_idle() and win._last_snapshot.sizes[0] == 9, timeout=5000)
+    assert settings.recent_files()[0] == str(p)
+
+
+def test_divergence_shows_banner_not_nan(win, qtbot):
+    cfg = ModelConfig(hidden=(6,), optimizer="sgd", lr=9.9, hidden_activation="relu")
+    win.bridge.rebuild(cfg)
+    qtbot.waitUntil(lambda: win.bridge.is_idle() and win._last_snapshot.sizes == (12, 6, 12), timeout=5000)
+    click(qtbot, win, "play")
+    qtbot.waitUntil(lambda: win.banner.isVisible(), timeout=10000)
+    assert "smaller learning rate" in win.banner.label.text()
+    qtbot.waitUntil(lambda: not win.bridge.playing and win.bridge.is_idle(), timeout=5000)
+    assert "nan" not in win.status_labels["loss"].text().lower()
+
+
+def test_panels_are_docks_in_the_view_menu(win):
+    view = next(a.menu() for a in win.menuBar().actions() if a.text() == "&View")
+    titles = [a.text() for a in view.actions()]
+    assert "Model setup" in titles and "Loss curves" in titles
+    win.loss_dock.toggleViewAction().trigger()
+    assert not win.loss_dock.isVisible()
+
+
+def test_layout_persists_and_corrupt_state_is_ignored(win, qtbot, ratings_path):
+    from aeviz.data import load_ratings
+    win.loss_dock.hide()
+    win.controls.speed.set_speed(50)
+    win.close()
+    w2 = MainWindow(load_ratings(ratings_path), str(ratings_path))
+    qtbot.addWidget(w2)
+    w2.show()
+    assert not w2.loss_dock.isVisible() and w2.controls.speed.speed == pytest.approx(50, rel=0.1)
+    w2.close()
+    settings.write("window/state", "garbage")
+    settings.write("window/geometry", 12)
+    settings.write("train/speed", "oops")
+    w3 = MainWindow(load_ratings(ratings_path), str(ratings_path))
+    qtbot.addWidget(w3)
+    w3.show()
+    qtbot.waitUntil(lambda: w3._last_snapshot is not None, timeout=5000)
+    assert w3.controls.speed.speed == float("inf")
+    w3.close()
+
+
+def test_export_png_and_csv(win, qtbot, tmp_path):
+    click(qtbot, win, "step_epoch")
+    win.export_png(str(tmp_path / "loss.png"))
+    win.export_csv(str(tmp_path / "h.csv"))
+    assert (tmp_path / "loss.png").stat().st_size > 1000
+    rows = (tmp_path / "h.csv").read_text().splitlines()
+    assert rows[0].startswith("epoch,train_rmse,test_rmse") and rows[1].startswith("1,")
+
+
+def test_close_during_play_exits_cleanly(qtbot, ratings_path):
+    from aeviz.data import load_ratings
+    w = MainWindow(load_ratings(ratings_path), str(ratings_path))
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w._last_snapshot is not None, timeout=5000)
+    w.controls.play_action.trigger()
+    qtbot.waitUntil(lambda: w._last_snapshot.steps > 100, timeout=10000)
+    w.close()
+    qtbot.waitUntil(lambda: not w.bridge.is_running(), timeout=5000)
+    assert not w.loader.busy
+    QApplication.processEvents()

@@ -1,0 +1,141 @@
+"""The engine worker thread: commands in by queue, coalesced snapshots out, clean shutdown."""
+import time
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QSettings
+
+from aeviz.data import load_ratings
+from aeviz.engine import ModelConfig
+from aeviz.ui.bridge import FULL_SPEED, EngineBridge
+
+
+@pytest.fixture(autouse=True)
+def temp_settings(tmp_path):
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
+    yield
+
+
+def make_ratings(path, users=40, items=12, per_user=6, seed=0):
+    rng = np.random.default_rng(seed)
+    lines = ["userId,movieId,rating"]
+    for u in range(users):
+        for m in rng.choice(items, per_user, replace=False):
+            lines.append(f"{u + 1},{m + 1},{rng.integers(1, 6)}")
+    path.write_text("\n".join(lines) + "\n")
+    return load_ratings(path)
+
+
+@pytest.fixture
+def ratings(tmp_path):
+    return make_ratings(tmp_path / "r.csv")
+
+
+@pytest.fixture
+def bridge(qtbot, ratings):
+    b = EngineBridge()
+    b.rebuild(ModelConfig(hidden=(6, 3, 6)), ratings)
+    qtbot.waitUntil(lambda: b.is_idle() and b.latest is not None, timeout=5000)
+    yield b
+    b.shutdown()
+    assert not b.is_running()
+
+
+def idle(qtbot, b):
+    qtbot.waitUntil(b.is_idle, timeout=5000)
+
+
+def test_manual_commands_emit_snapshots(bridge, qtbot):
+    w0 = bridge.latest.weights[0].copy()
+    with qtbot.waitSignal(bridge.snapshotReady, timeout=5000):
+        bridge.forward()
+    idle(qtbot, bridge)
+    s = bridge.latest
+    assert s.phase == "forward" and s.activations is not None
+    np.testing.assert_array_equal(s.weights[0], w0)
+    bridge.backward()
+    idle(qtbot, bridge)
+    assert bridge.latest.phase == "backward" and bridge.latest.next_phase == "update"
+    bridge.update()
+    idle(qtbot, bridge)
+    assert bridge.latest.updates == 1 and not np.array_equal(bridge.latest.weights[0], w0)
+    bridge.undo()
+    idle(qtbot, bridge)
+    np.testing.assert_array_equal(bridge.latest.weights[0], w0)
+
+
+def test_phase_error_becomes_a_message_not_a_crash(bridge, qtbot):
+    with qtbot.waitSignal(bridge.message, timeout=5000) as sig:
+        bridge.update()
+    assert "next phase is forward" in sig.args[0]
+    bridge.step_observation()
+    idle(qtbot, bridge)
+    assert bridge.latest.steps == 1
+
+
+def test_play_full_speed_then_pause_stops_counters(bridge, qtbot):
+    bridge.play(FULL_SPEED)
+    qtbot.waitUntil(lambda: bridge.latest.epoch >= 3, timeout=10000)
+    assert bridge.trainer.keep_undo is False  # no copy per update at full speed
+    bridge.pause()
+    idle(qtbot, bridge)
+    assert not bridge.playing
+    steps = bridge.trainer.steps
+    qtbot.wait(150)
+    assert bridge.trainer.steps == steps == bridge.latest.steps
+    assert bridge.trainer.keep_undo is True
+
+
+def test_slow_play_respects_speed(bridge, qtbot):
+    bridge.play(20.0)
+    qtbot.waitUntil(lambda: bridge.playing, timeout=5000)
+    t0 = time.perf_counter()
+    qtbot.waitUntil(lambda: bridge.latest.steps >= 5, timeout=5000)
+    assert time.perf_counter() - t0 >= 0.15  # 5 observations at 20/s take ~0.25 s
+    bridge.pause()
+    idle(qtbot, bridge)
+
+
+def test_snapshots_are_coalesced(bridge, qtbot):
+    got = []
+    bridge.snapshotReady.connect(got.append)
+    for _ in range(30):
+        bridge.step_observation()
+    idle(qtbot, bridge)
+    assert got[-1].steps == 30
+    assert len(got) <= 30 and all(a.seq < b.seq for a, b in zip(got, got[1:]))
+
+
+def test_divergence_pauses_and_reports(qtbot, ratings):
+    b = EngineBridge()
+    try:
+        b.rebuild(ModelConfig(hidden=(6,), optimizer="sgd", lr=9.9, hidden_activation="relu",
+                              init="pytorch"), ratings)
+        qtbot.waitUntil(lambda: b.is_idle() and b.latest is not None, timeout=5000)
+        with qtbot.waitSignal(b.diverged, timeout=10000) as sig:
+            b.play(FULL_SPEED)
+        assert "smaller learning rate" in sig.args[0]
+        idle(qtbot, b)
+        assert not b.playing
+        assert all(np.isfinite(w).all() for w in b.latest.weights)
+    finally:
+        b.shutdown()
+
+
+def test_rebuild_failure_keeps_the_old_trainer(bridge, qtbot, ratings):
+    old = bridge.trainer
+    with qtbot.waitSignal(bridge.rebuildFailed, timeout=5000) as sig:
+        bridge.rebuild(ModelConfig(test_fraction=5.0), ratings)
+    assert "Could not build" in sig.args[0]
+    assert bridge.trainer is old
+
+
+def test_shutdown_while_playing_is_clean(qtbot, ratings):
+    b = EngineBridge()
+    b.rebuild(ModelConfig(), ratings)
+    b.play(FULL_SPEED)
+    qtbot.waitUntil(lambda: b.latest is not None and b.latest.steps > 100, timeout=10000)
+    t0 = time.perf_counter()
+    assert b.shutdown()
+    assert time.perf_counter() - t0 < 2.0
+    assert not b.is_running()
