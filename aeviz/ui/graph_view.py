@@ -192,6 +192,10 @@ class NetworkView(QWidget):
         """{(sign, level): (segments N x 4, rgb, width)} exactly as painted."""
         return self.canvas.edge_buckets()
 
+    def edge_styles(self):
+        """Per drawn layer pair: (EdgePair, rgb N x 3, width N), exactly as painted."""
+        return self.canvas.edge_styles()
+
     def node_values(self, layer: int):
         """(shown global indices, values drawn) of a layer; values None before forward."""
         return self._scene.shown[layer], self._scene.values[layer]

@@ -161,31 +161,46 @@ class GraphCanvas(QWidget):
         m = max((float(np.max(np.abs(v[np.isfinite(v)]))) for v in vals if np.isfinite(v).any()), default=0.0)
         return C.nice_limit(m) if m > 0 else 1.0
 
+    def _edge_keys(self, pair):
+        """Bucket of each edge: sign * N + level (positive) / level (negative), -1 = not finite."""
+        finite = np.isfinite(pair.w)
+        lev = C.strength_levels(np.abs(pair.w), self.scene.wmax)
+        sign = np.where(pair.w >= 0, 1, 0)
+        return np.where(finite, sign * C.N_LEVELS + lev, -1)
+
+    @staticmethod
+    def _key_style(k, scale):
+        if k < 0:
+            return (0, -1), C.NOT_FINITE, 1.5
+        s, lv = (1 if k >= C.N_LEVELS else -1), int(k % C.N_LEVELS)
+        return (s, lv), C.level_rgb(s, lv), C.level_width(lv, scale)
+
+    def edge_styles(self):
+        """Per drawn layer pair: (pair, rgb N x 3, width N), exactly as painted."""
+        scale = min(self._zoom, 4.0) ** 0.5
+        out = []
+        for pair in self.scene.edges:
+            keys = self._edge_keys(pair)
+            styles = {int(k): self._key_style(int(k), scale) for k in np.unique(keys)}
+            rgb = np.array([styles[int(k)][1] for k in keys], dtype=np.int64).reshape(-1, 3)
+            width = np.array([styles[int(k)][2] for k in keys], dtype=np.float64)
+            out.append((pair, rgb, width))
+        return out
+
     def edge_buckets(self):
         """{(sign, level): (segments, rgb, width)}; sign +1/-1, level 0..N-1; (0, -1) = not finite."""
-        sc = self.scene
         out = {}
         scale = min(self._zoom, 4.0) ** 0.5
-        for pair in sc.edges:
+        for pair in self.scene.edges:
             if not len(pair.w):
                 continue
             seg = self.edge_segments(pair)
-            finite = np.isfinite(pair.w)
-            lev = C.strength_levels(np.abs(pair.w), sc.wmax)
-            sign = np.where(pair.w >= 0, 1, -1)
-            key = np.where(finite, (sign + 1) // 2 * C.N_LEVELS + lev, -1)
-            for k in np.unique(key):
-                m = key == k
-                if k < 0:
-                    bucket = (0, -1)
-                    rgb, width = C.NOT_FINITE, 1.5
-                else:
-                    s, lv = (1 if k >= C.N_LEVELS else -1), int(k % C.N_LEVELS)
-                    bucket = (s, lv)
-                    rgb, width = C.level_rgb(s, lv), C.level_width(lv, scale)
+            keys = self._edge_keys(pair)
+            for k in np.unique(keys):
+                bucket, rgb, width = self._key_style(int(k), scale)
+                m = keys == k
                 prev = out.get(bucket)
-                segs = seg[m] if prev is None else np.vstack([prev[0], seg[m]])
-                out[bucket] = (segs, rgb, width)
+                out[bucket] = (seg[m] if prev is None else np.vstack([prev[0], seg[m]]), rgb, width)
         return out
 
     def node_fill(self, layer: int):
