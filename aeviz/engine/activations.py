@@ -35,16 +35,21 @@ class Sigmoid(Activation):
     name = "sigmoid"
 
     def forward(self, a, out=None):
-        # 1/(1+exp(-a)) written to avoid overflow warnings for large negative a.
-        out = np.negative(a, out=out)
-        np.clip(out, -80.0, 80.0, out=out)
-        np.exp(out, out=out)
-        out += 1.0
-        np.reciprocal(out, out=out)
+        # sigmoid(a) = (1 + tanh(a/2)) / 2: four in-place ufunc calls, no overflow for any a.
+        out = np.multiply(a, 0.5, out=out)
+        np.tanh(out, out=out)
+        out *= 0.5
+        out += 0.5
         return out
 
     def derivative(self, a, z):
         return z * (1.0 - z)
+
+    def backward(self, a, z, grad_z):
+        d = 1.0 - z
+        d *= z
+        d *= grad_z
+        return d
 
     def formula(self):
         return "sigmoid(a) = 1 / (1 + e^-a)"
@@ -80,8 +85,9 @@ class Identity(Activation):
     name = "identity"
 
     def forward(self, a, out=None):
-        if out is None:
-            return a.copy()
+        # The pre-activation is a fresh array nobody else writes to: share it, don't copy it.
+        if out is None or out is a:
+            return a
         out[...] = a
         return out
 
@@ -89,7 +95,7 @@ class Identity(Activation):
         return np.ones_like(a)
 
     def backward(self, a, z, grad_z):
-        return grad_z.copy()
+        return grad_z
 
     def formula(self):
         return "identity(a) = a"

@@ -29,6 +29,10 @@ class Loss:
     def gradient(self, y, t, mask) -> np.ndarray:
         raise NotImplementedError
 
+    def value_and_gradient(self, y, t, mask) -> tuple[np.ndarray, np.ndarray]:
+        """Per-observation values (B,) and d(mean)/dy, for 2-D y (B, n): one call per step."""
+        return self.per_observation(y, t, mask), self.gradient(y, t, mask)
+
     def formula(self) -> str:
         return self.name
 
@@ -50,6 +54,14 @@ class MaskedMSE(Loss):
         scale = (2.0 / (n * y2.shape[0]))[:, None]
         g = np.where(np.atleast_2d(mask), (y2 - np.atleast_2d(t)) * scale, 0.0).astype(y2.dtype)
         return g.reshape(np.shape(y))
+
+    def value_and_gradient(self, y, t, mask):
+        diff = y - t
+        diff *= mask
+        n = np.maximum(mask.sum(axis=-1), 1)
+        per_obs = np.einsum("ij,ij->i", diff, diff) / n
+        diff *= (2.0 / (n * y.shape[0])).astype(y.dtype)[:, None]
+        return per_obs.astype(np.float64), diff
 
     def formula(self):
         return "L = (1/|R|) * sum_{i in R} (y_i - x_i)^2, R = rated movies"

@@ -263,9 +263,13 @@ class Network:
         `extra_grad_hidden` maps a layer index l (1-based, hidden) to an additional dL/dh_l,
         which is how activation penalties (sparsity) join the error signal.
         """
-        if not accumulate:
+        # Write gradients straight into the flat buffer (no zero-fill, no temporaries) unless
+        # accumulating or the weights are tied (a shared matrix receives two contributions).
+        direct = not accumulate and not self.tied
+        if not direct and not accumulate:
             self.grads.fill(0.0)
         g = np.atleast_2d(grad_y).astype(self.dtype, copy=False)
+        single = g.shape[0] == 1
         deltas: list[np.ndarray] = [None] * self.n_layers  # type: ignore[list-item]
         for l in range(self.n_layers - 1, -1, -1):
             if extra_grad_hidden and (l + 1) in extra_grad_hidden and l < self.n_layers - 1:
@@ -273,12 +277,21 @@ class Network:
             delta = self.activations[l].backward(trace.preacts[l], trace.outputs[l], g)
             deltas[l] = delta
             owner = self._owner(l)
-            if owner == l:
-                self._own_grad_weights[l] += delta.T @ trace.inputs[l]
+            inp = trace.inputs[l]
+            if direct:
+                if single:  # an outer product: broadcasting beats a K=1 matrix product
+                    np.multiply(delta[0][:, None], inp[0][None, :], out=self._own_grad_weights[l])
+                else:
+                    np.matmul(delta.T, inp, out=self._own_grad_weights[l])
+                if self.bias:
+                    np.sum(delta, axis=0, out=self.grad_biases[l])
             else:
-                self._own_grad_weights[owner] += (delta.T @ trace.inputs[l]).T
-            if self.bias:
-                self.grad_biases[l] += delta.sum(axis=0)
+                if owner == l:
+                    self._own_grad_weights[l] += delta.T @ inp
+                else:
+                    self._own_grad_weights[owner] += (delta.T @ inp).T
+                if self.bias:
+                    self.grad_biases[l] += delta.sum(axis=0)
             if l > 0:
                 g = delta @ self.weights[l]
         grad_w = [self._own_grad_weights[self._owner(l)] if self._owner(l) == l

@@ -59,8 +59,9 @@ class Optimizer:
     def step(self, params: np.ndarray, grads: np.ndarray) -> np.ndarray:
         """Apply one update in place; return the change applied to every parameter."""
         new_keys = self._propose(params, grads)  # writes self.change and spare buffers
-        total = float(self.change.sum(dtype=np.float64))
-        if not np.isfinite(total):
+        # NaN and inf propagate through a dot product (BLAS: a fraction of a sum's cost); it also
+        # overflows when some change exceeds ~1e19, which is divergence by any standard.
+        if not np.isfinite(np.dot(self.change, self.change)):
             raise NonFiniteStep(int(np.argmax(~np.isfinite(self.change))))
         for key in new_keys:
             self._state[key], self._spare[key] = self._spare[key], self._state[key]

@@ -269,9 +269,8 @@ class Trainer:
 
     def _compute_loss(self):
         y = self._trace.y
-        per_obs = self.loss.per_observation(y, self._x, self._m)
+        per_obs, self._grad_y = self.loss.value_and_gradient(y, self._x, self._m)
         self._obs_loss = per_obs
-        self._grad_y = self.loss.gradient(y, self._x, self._m)
         pen = 0.0
         extra = {}
         for p in self.penalties:
@@ -295,20 +294,21 @@ class Trainer:
             p.add_parameter_gradients(self.network, self._trace, scale)
 
     def _apply_update(self):
-        if not np.isfinite(float(self.network.grads.sum(dtype=np.float64))):
-            self._diverge("the gradients")
         if self.keep_undo:
             self._undo = self._state_for_undo()
         try:
             self.last_change = self.optimizer.step(self.network.params, self.network.grads)
         except NonFiniteStep as exc:
+            if not np.isfinite(self.network.grads).all():
+                self._diverge("the gradients")
             self._diverge("the update", flat_index=exc.args[0])
         self.updates += 1
         self.batch_fill = 0
 
     def _record_observation(self):
-        self._epoch_losses.extend(np.atleast_1d(self._obs_loss).tolist())
-        n = np.atleast_1d(self._obs_loss).size
+        losses = self._obs_loss.tolist()
+        n = len(losses)
+        self._epoch_losses.extend(losses)
         # a penalty's value is already a per-observation (batch-mean) figure, like the loss's mean
         self._epoch_penalties.extend([self._obs_penalty] * n)
         self.steps += n

@@ -1,0 +1,114 @@
+"""Seconds per epoch of the tutorial recommender (n-20-10-20-n, sigmoid, RMSprop lr 0.01,
+weight_decay 0.5, users in order) on a generated 943 x 1682 matrix with MovieLens-100k's density,
+aeviz against the same model in PyTorch (when installed), alternating in one process.
+
+    python benchmarks/engine.py [--epochs 3]
+
+Last line: one JSON object (aeviz_s_per_epoch, torch_s_per_epoch, speedup, batch32_speedup, ...).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+
+import numpy as np
+
+from aeviz.engine import DenseRows, ModelConfig, build_trainer
+from aeviz.engine.threads import single_threaded_blas
+
+N_USERS, N_ITEMS, DENSITY = 943, 1682, 0.063
+
+
+def movielens_like(seed=0):
+    rng = np.random.default_rng(seed)
+    u = rng.normal(size=(N_USERS, 5))
+    v = rng.normal(size=(N_ITEMS, 5))
+    r = np.clip(np.round(3.5 + 0.6 * u @ v.T + 0.5 * rng.normal(size=(N_USERS, N_ITEMS))), 1, 5)
+    pop = rng.pareto(1.2, N_ITEMS) + 0.05  # a few blockbusters, a long tail, as in MovieLens
+
+    p = pop / pop.mean() * DENSITY
+    for _ in range(20):  # fix the clipped mean to the target density
+        p = np.clip(p * DENSITY / p.mean(), 0, 0.9)
+    rated = rng.random((N_USERS, N_ITEMS)) < p[None, :]
+    rated[:, 0] |= ~rated.any(axis=1)
+    return np.where(rated, r, 0).astype(np.float32), rated
+
+
+def aeviz_epoch(values, mask, batch_size):
+    cfg = ModelConfig(hidden=(20, 10, 20), hidden_activation="sigmoid", optimizer="rmsprop",
+                      lr=0.01, weight_decay=0.5, batch_size=batch_size, shuffle=False)
+    trainer = build_trainer(cfg, DenseRows(values, mask))
+    trainer.keep_undo = False
+    t0 = time.perf_counter()
+    trainer.step_epoch()
+    return time.perf_counter() - t0
+
+
+def torch_epoch(torch, values, mask, batch_size):
+    nn = torch.nn
+    torch.manual_seed(0)
+    torch.set_num_threads(1)  # as NumPy's elementwise work: one core each, a fair fight
+    model = nn.Sequential(nn.Linear(N_ITEMS, 20), nn.Sigmoid(), nn.Linear(20, 10), nn.Sigmoid(),
+                          nn.Linear(10, 20), nn.Sigmoid(), nn.Linear(20, N_ITEMS))
+    opt = torch.optim.RMSprop(model.parameters(), lr=0.01, weight_decay=0.5)
+    x_all = torch.from_numpy(values)
+    m_all = torch.from_numpy(mask.astype(np.float32))
+    t0 = time.perf_counter()
+    for start in range(0, N_USERS, batch_size):
+        x = x_all[start:start + batch_size]
+        m = m_all[start:start + batch_size]
+        y = model(x)
+        per_user = (((y - x) ** 2) * m).sum(dim=1) / m.sum(dim=1).clamp(min=1)
+        loss = per_user.mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    # the same end-of-epoch evaluation aeviz does (a full forward pass)
+    with torch.no_grad():
+        model(x_all)
+    return time.perf_counter() - t0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--epochs", type=int, default=3, help="timed epochs per engine (median reported)")
+    args = ap.parse_args()
+    single_threaded_blas()
+    values, mask = movielens_like()
+    try:
+        import torch
+    except ImportError:
+        torch = None
+    rows = []
+    result = {"users": N_USERS, "items": N_ITEMS, "density": round(float(mask.mean()), 4),
+              "torch_version": getattr(torch, "__version__", None)}
+    for label, bs in (("one user per update", 1), ("batches of 32", 32)):
+        ours, theirs = [], []
+        aeviz_epoch(values, mask, bs)  # warm-up
+        if torch is not None:
+            torch_epoch(torch, values, mask, bs)
+        for _ in range(args.epochs):
+            ours.append(aeviz_epoch(values, mask, bs))
+            if torch is not None:
+                theirs.append(torch_epoch(torch, values, mask, bs))
+        a = statistics.median(ours)
+        t = statistics.median(theirs) if theirs else None
+        rows.append((label, a, t))
+        key = "" if bs == 1 else "batch32_"
+        result[f"{key}aeviz_s_per_epoch"] = round(a, 4)
+        result[f"{key}torch_s_per_epoch"] = round(t, 4) if t else None
+        result[f"{key}speedup"] = round(t / a, 2) if t else None
+    print(f"{'mode':<22}{'aeviz s/epoch':>15}{'torch s/epoch':>15}{'torch/aeviz':>13}")
+    for label, a, t in rows:
+        ts = f"{t:15.3f}" if t else f"{'n/a':>15}"
+        sp = f"{t / a:12.2f}x" if t else f"{'n/a':>13}"
+        print(f"{label:<22}{a:15.3f}{ts}{sp}")
+    print(f"({N_USERS} users x {N_ITEMS} movies, {mask.mean():.1%} rated; "
+          f"us per user: {rows[0][1] / N_USERS * 1e6:.0f})")
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
