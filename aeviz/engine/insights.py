@@ -39,6 +39,7 @@ class InsightState:
         self.ring_w: list[np.ndarray] = []  # each (L, 9)
         self.ring_g: list[np.ndarray] = []
         self.last_updates = -1
+        self.zero_fraction: list[float] = []
         self.pca_axes = None
 
 
@@ -248,7 +249,7 @@ def _feature_detectors(st, trainer, k=5):
         "layer": 1, "k": k, "pos_items": _ro(pos), "pos_weights": _ro(np.take_along_axis(w, pos, 1)),
         "neg_items": _ro(neg), "neg_weights": _ro(np.take_along_axis(w, neg, 1)),
         "genre_names": list(st.genre_names), "genre_mean": None, "dominant_genre": None,
-        "dominance": None,
+        "dominance": None,  # signed score of the dominant genre; |score| >= 3 is a clear lean
     }
     if st.item_genre is not None and len(st.genre_names):
         g = len(st.genre_names)
@@ -257,10 +258,12 @@ def _feature_detectors(st, trainer, k=5):
         onehot[np.flatnonzero(known), st.item_genre[known]] = 1.0
         counts = np.maximum(onehot.sum(axis=0), 1.0)
         gm = (w @ onehot) / counts  # mean weight from each genre's movies
-        spread = w.std(axis=1) + 1e-12
-        dom = gm.argmax(axis=1)
-        # how far the favourite genre stands out, in standard deviations of the unit's weights
-        z = (gm[np.arange(units), dom] - w.mean(axis=1)) / spread
+        spread = w.std(axis=1, keepdims=True) + 1e-12
+        # how far each genre's mean weight stands from the unit's mean, in standard errors: a
+        # t-like score, so 12 movies per genre and 500 are judged on the same footing
+        t = (gm - w.mean(axis=1, keepdims=True)) / spread * np.sqrt(counts)
+        dom = np.abs(t).argmax(axis=1)
+        z = t[np.arange(units), dom]
         out.update(genre_mean=_ro(gm), dominant_genre=_ro(dom), dominance=_ro(z))
     return out
 
@@ -406,10 +409,14 @@ def _math(trainer, selection, row, acts, preacts, from_trainer, titles):
 
 
 # -------------------------------------------------------------------------- distributions
-def _quantiles(a: np.ndarray) -> np.ndarray:
+def _quantiles(a: np.ndarray, nonzero: bool = False) -> np.ndarray:
+    """The 9 percentiles; `nonzero` looks only at entries that moved (a rating matrix is sparse:
+    most input weights get an exactly-zero gradient from any one batch, which would hide the rest)."""
     flat = np.asarray(a).ravel()
     if flat.size > MAX_QUANTILE_SAMPLE:
         flat = flat[:: int(math.ceil(flat.size / MAX_QUANTILE_SAMPLE))]
+    if nonzero:
+        flat = flat[flat != 0]
     if flat.size == 0:
         return np.zeros(len(PERCENTILES))
     q = np.percentile(flat.astype(np.float64), PERCENTILES)
@@ -426,7 +433,8 @@ def _distributions(st: InsightState, trainer):
     if trainer.updates != st.last_updates or not st.ring_steps:
         gw, _ = net.split_flat(net.grads)
         st.ring_w.append(np.stack([_quantiles(w) for w in net.weights]))
-        st.ring_g.append(np.stack([_quantiles(g) for g in gw]))
+        st.ring_g.append(np.stack([_quantiles(g, nonzero=True) for g in gw]))
+        st.zero_fraction = [float(np.count_nonzero(g == 0) / max(g.size, 1)) for g in gw]
         st.ring_steps.append(int(trainer.updates))
         st.last_updates = trainer.updates
         if len(st.ring_steps) > RING:
@@ -434,7 +442,8 @@ def _distributions(st: InsightState, trainer):
     return {
         "percentiles": list(PERCENTILES), "updates": _ro(np.array(st.ring_steps, dtype=np.int64)),
         "weights": _ro(np.stack(st.ring_w, axis=1)),  # (L, T, 9)
-        "gradients": _ro(np.stack(st.ring_g, axis=1)),
+        "gradients": _ro(np.stack(st.ring_g, axis=1)),  # over non-zero gradient entries
+        "gradient_zero_fraction": list(st.zero_fraction),  # latest sample, per layer
         "layer_names": [f"W{l + 1} ({net.sizes[l]}\u2192{net.sizes[l + 1]})" for l in range(net.n_layers)],
     }
 

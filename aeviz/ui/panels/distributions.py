@@ -23,7 +23,7 @@ class _BandPlot:
 
     def __init__(self, plot: pg.PlotItem, colour):
         self.plot = plot
-        self.edges = [pg.PlotDataItem(pen=None) for _ in range(9)]
+        self.edges = [pg.PlotDataItem(pen=pg.mkPen(*colour, 60, width=1)) for _ in range(9)]
         for e in self.edges:
             plot.addItem(e)
         for (lo, hi), alpha in zip(BANDS, ALPHAS):
@@ -46,7 +46,8 @@ class DistributionsPanel(Panel):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.header = QtWidgets.QLabel(
-            "Percentile bands (0-100, 7-93, 16-84, 31-69) and median of each layer over updates.")
+            "Percentile bands (0-100, 7-93, 16-84, 31-69) and median of each layer over updates. "
+            "Gradients count only entries that moved: a sparse ratings row leaves most at exactly 0.")
         self.header.setWordWrap(True)
         self.canvas = pg.GraphicsLayoutWidget()
         self.canvas.setBackground("w")
@@ -95,7 +96,9 @@ class DistributionsPanel(Panel):
             bw.set(steps, d["weights"][l])
             bg.set(steps, d["gradients"][l])
             spread = d["gradients"][l][-1]
-            bg.plot.setTitle(f"{self.layer_names[l]} gradients \u00b7 16-84% now "
-                             f"[{fmt(spread[2], 2)}, {fmt(spread[6], 2)}]", size="8pt")
+            zero = d.get("gradient_zero_fraction") or []
+            zero_text = f" \u00b7 {zero[l]:.0%} exactly 0" if l < len(zero) else ""
+            bg.plot.setTitle(f"{self.layer_names[l]} non-zero gradients \u00b7 16-84% now "
+                             f"[{fmt(spread[2], 2)}, {fmt(spread[6], 2)}]{zero_text}", size="8pt")
         self.empty.hide()
         self.canvas.show()

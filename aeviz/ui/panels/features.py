@@ -11,7 +11,7 @@ from PySide6 import QtCore, QtWidgets
 
 from .base import Panel, esc, fmt
 
-CLEAR = 1.0  # a unit "leans" towards a genre when its mean weight stands out by 1 std
+CLEAR = 3.0  # a unit leans clearly towards a genre when its genre score (a t-like score) passes 3
 
 
 class FeatureDetectorsPanel(Panel):
@@ -48,7 +48,7 @@ class FeatureDetectorsPanel(Panel):
                 self.view.scrollToAnchor(f"u{index}")
 
     def dominant_genres(self) -> list[str]:
-        """The genre each unit leans to ('' when none is known)."""
+        """The genre each unit leans to or away from (empty when genres are unknown)."""
         fd = self.fd
         if fd is None or fd.get("dominant_genre") is None:
             return []
@@ -68,11 +68,14 @@ class FeatureDetectorsPanel(Panel):
         sel_layer, sel_index = self.selected
         parts = []
         if doms:
-            clear = [d for d, s in zip(doms, dominance) if np.isfinite(s) and s >= CLEAR]
+            clear = [("+ " if s > 0 else "\u2212 ") + d for d, s in zip(doms, dominance)
+                     if np.isfinite(s) and abs(s) >= CLEAR]
             counts = {g: clear.count(g) for g in sorted(set(clear))}
             summary = ", ".join(f"{esc(g)} \u00d7{n}" for g, n in sorted(counts.items(), key=lambda t: -t[1]))
             parts.append(f"<p><b>{len(clear)} of {units}</b> units lean clearly towards one genre"
-                         f"{': ' + summary if summary else ''}.</p>")
+                         f"{': ' + summary if summary else ''}. <span style='color:#777'>(+ the genre's movies "
+                         f"switch the unit on, \u2212 off; the score is the genre's mean weight against "
+                         f"the unit's, in standard errors; |score| \u2265 {CLEAR:g} is clear)</span></p>")
         parts.append("<table cellspacing='0' cellpadding='3' width='100%'>")
         parts.append("<tr style='background:#eee'><th align='left'>unit</th><th align='left'>"
                      "switched on by (largest + weights)</th><th align='left'>switched off by "
@@ -82,10 +85,12 @@ class FeatureDetectorsPanel(Panel):
             head = f"<a name='u{u}' href='unit:{u}'><b>h1[{u + 1}]</b></a>"
             if doms:
                 s = dominance[u]
-                strong = np.isfinite(s) and s >= CLEAR
-                colour = "#1a7f37" if strong else "#888"
-                head += (f"<br><span style='color:{colour}'>{'' if strong else 'weakly '}"
-                         f"{esc(doms[u])}</span><br><span style='color:#888'>{fmt(s, 2)}\u03c3</span>")
+                strong = bool(np.isfinite(s) and abs(s) >= CLEAR)
+                colour = ("#1a7f37" if s > 0 else "#b42318") if strong else "#888"
+                sign = "+" if s > 0 else "\u2212"
+                head += (f"<br><span style='color:{colour}'>{'<b>' if strong else 'weakly '}{sign} "
+                         f"{esc(doms[u])}{'</b>' if strong else ''}</span><br><span style='color:#888'>"
+                         f"score {fmt(s, 2)}</span>")
             pos = "<br>".join(self._item(i, w) for i, w in zip(fd["pos_items"][u], fd["pos_weights"][u]))
             neg = "<br>".join(self._item(i, w) for i, w in zip(fd["neg_items"][u], fd["neg_weights"][u]))
             parts.append(f"<tr style='background:{bg}'><td valign='top'>{head}</td><td valign='top'>{pos}"
