@@ -12,7 +12,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QLinearGradient, 
 from PySide6.QtWidgets import QToolTip, QWidget
 
 from . import colors as C
-from .lines import LineBatch
+from .lines import LineBatch, RectBatch
 from .text import PHASE_CAPTIONS, node_tooltip, edge_tooltip, num, signed, status_line
 
 GREY = QColor(150, 150, 150)
@@ -49,6 +49,7 @@ class GraphCanvas(QWidget):
         self._press = None
         self._dragged = False
         self._batch = LineBatch()
+        self._rects = RectBatch()
         self._progress = 1.0  # 0..1 of the running step animation
         self._anim_kind = None
         self._anim = QVariantAnimation(self)
@@ -257,8 +258,10 @@ class GraphCanvas(QWidget):
         p.setRenderHint(QPainter.Antialiasing, n <= ANTIALIAS_EDGES)
         dim = self.overlays and self.snapshot.phase in ("backward",) and sc.gmax > 0
         buckets = self.edge_buckets()
+        thin = n > ANTIALIAS_EDGES  # tens of thousands: 1-pixel lines, colour carries strength
         for key in sorted(buckets, key=lambda k: k[1]):
             segs, rgb, width = buckets[key]
+            width = 0 if thin else width
             if dim:  # let the gradient overlay stand out
                 rgb = tuple(int(255 - (255 - c) * 0.35) for c in rgb)
             pen = QPen(qc(rgb), width)
@@ -312,6 +315,9 @@ class GraphCanvas(QWidget):
         L = len(sc.sizes) - 1
         p.setRenderHint(QPainter.Antialiasing, True)
         show_delta = self.overlays and s.phase == "backward"
+        if r < 3:  # thousands of tiny nodes: squares batched by colour, no per-node Python
+            self._paint_dense_nodes(p)
+            return
         for l in range(L + 1):
             rgb, finite = self.node_fill(l)
             rated = sc.rated_in if l == 0 else (sc.rated_out if l == L else None)
@@ -369,6 +375,22 @@ class GraphCanvas(QWidget):
                 p.setPen(QPen(QColor(0, 0, 0), 2.5))
                 p.setBrush(Qt.NoBrush)
                 p.drawEllipse(c, r + 6, r + 6)
+
+    def _paint_dense_nodes(self, p):
+        X, Y, r, *_ = self.geometry_arrays()
+        p.setRenderHint(QPainter.Antialiasing, False)
+        p.setPen(Qt.NoPen)
+        h = max(r, 1.0)
+        for l in range(len(X)):
+            rgb, finite = self.node_fill(l)
+            rgb = rgb.astype(np.int64)
+            rgb[~finite] = C.NOT_FINITE
+            q = (rgb // 16) * 16 + 8  # 16 levels per channel: a few dozen brushes, not thousands
+            keys = (q[:, 0] << 16) | (q[:, 1] << 8) | q[:, 2]
+            rects = np.column_stack([X[l] - h, Y[l] - h, np.full(len(X[l]), 2 * h), np.full(len(X[l]), 2 * h)])
+            for k in np.unique(keys):
+                p.setBrush(QColor(int(k >> 16), int((k >> 8) & 255), int(k & 255)))
+                self._rects.draw(p, rects[keys == k])
 
     def _paint_labels(self, p):
         sc, s = self.scene, self.snapshot

@@ -6,7 +6,7 @@ which is what makes tens of thousands of edges per frame affordable.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QLineF
+from PySide6.QtCore import QLineF, QRectF
 
 try:  # pyqtgraph's (internal but stable) helper; fall back to a plain list of QLineF
     from pyqtgraph.Qt.internals import PrimitiveArray
@@ -30,3 +30,21 @@ class LineBatch:
         self._arr.resize(n)
         self._arr.ndarray()[:] = segments
         painter.drawLines(*self._arr.drawargs())
+
+
+class RectBatch:
+    """The same for rectangles (x, y, w, h): thousands of tiny nodes in one drawRects call."""
+
+    def __init__(self):
+        self._arr = PrimitiveArray(QRectF, 4) if PrimitiveArray is not None else None
+
+    def draw(self, painter, rects: np.ndarray) -> None:
+        n = len(rects)
+        if n == 0:
+            return
+        if self._arr is None:
+            painter.drawRects([QRectF(*r) for r in rects.tolist()])
+            return
+        self._arr.resize(n)
+        self._arr.ndarray()[:] = rects
+        painter.drawRects(*self._arr.drawargs())
