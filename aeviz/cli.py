@@ -61,7 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     from .engine.config import KINDS
     from .engine.losses import LOSSES
     from .engine.optimizers import OPTIMIZERS
-    from .presets import RECOMMENDER as D
+    from .presets import RECOMMENDER as D, get_preset
+    DEFAULT_EPOCHS = get_preset("recommender").epochs
 
     p = _Parser(
         prog="python -m aeviz",
@@ -95,7 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="L2 weight decay added to the gradients")
     o.add_argument("--batch-size", type=_number(int, 0, what="batch size"), default=D.batch_size,
                    help="users per update (1 = online, 0 = the whole training set)")
-    o.add_argument("--epochs", type=_number(int, 1, what="epochs"), default=20, help="passes over the training set")
+    o.add_argument("--epochs", type=_number(int, 1, what="epochs"), default=DEFAULT_EPOCHS,
+                   help="passes over the training set")
     o.add_argument("--seed", type=_number(int, 0, what="seed"), default=D.seed,
                    help="random seed (weights, split, order)")
     s = o.add_mutually_exclusive_group()

@@ -80,7 +80,7 @@ def _toy() -> Preset:
 
 RECOMMENDER = ModelConfig(hidden=(20, 10, 20), hidden_activation="sigmoid", output_activation="identity",
                           optimizer="adam", lr=0.01, batch_size=1, shuffle=True, seed=0, test_fraction=0.2)
-OVERCOMPLETE = RECOMMENDER.with_(hidden=(120,), hidden_activation="identity", lr=0.005)
+OVERCOMPLETE = RECOMMENDER.with_(hidden=(120,), lr=0.005)
 
 
 def _build() -> list[Preset]:
@@ -88,38 +88,41 @@ def _build() -> list[Preset]:
         _toy(),
         Preset("recommender", "Movie recommender (n-20-10-20-n, the well-known tutorial)",
                "Sixty movies go in, squeezed through 20, 10 and 20 sigmoid units, and come out as "
-               "predicted ratings. Watch the test RMSE fall below the dashed item-mean baseline: the "
-               "network has found taste groups (look at the codes), not just popular movies. "
-               "Then open a user's recommendations.",
-               RECOMMENDER, "genres", epochs=20),
+               "predicted ratings. Watch the test RMSE fall below the dashed item-mean baseline (0.96 "
+               "down to about 0.78 after 30 epochs): the network has found taste groups (look at the "
+               "codes), not just popular movies. Then open a user's recommendations.",
+               RECOMMENDER, "genres", epochs=30),
         Preset("overcomplete", "Overcomplete: the copying trap",
                "120 hidden units for 60 movies and nothing to stop them: the network learns to copy "
-               "its input. Watch the training RMSE dive towards zero while the test RMSE stays high: "
-               "a copy has nothing to say about the movies a user has not rated.",
-               OVERCOMPLETE, "genres", epochs=20),
+               "its input. Watch the training RMSE keep falling (0.27 after 40 epochs) while the test "
+               "RMSE turns round after two epochs and climbs above the item-mean baseline: a copy has "
+               "nothing to say about the movies a user has not rated.",
+               OVERCOMPLETE, "genres", epochs=40),
         Preset("sparse", "Sparse",
                "The same 120 hidden units, but a KL penalty pulls each unit's mean activation towards "
                "rho = 0.05. Watch the hidden layer go dark apart from a few units per user, and the "
-               "penalty curve fall next to the loss; the test RMSE beats the copying trap.",
-               OVERCOMPLETE.with_(hidden_activation="sigmoid", lr=0.005, batch_size=16, kind="sparse",
-                                  sparsity_target=0.05, sparsity_weight=0.1), "genres", epochs=30),
+               "penalty curve fall next to the loss; the test RMSE (about 0.87 after 30 epochs) stays far "
+               "below the copying trap's.",
+               OVERCOMPLETE.with_(batch_size=16, kind="sparse", sparsity_target=0.05, sparsity_weight=0.1),
+               "genres", epochs=30),
         Preset("denoising", "Denoising",
                "Each user enters with 30% of their ratings hidden and must reproduce all of them, the "
                "hidden ones included. Compare the input and target columns of the observation view: "
-               "copying no longer works, so even 120 units have to learn how movies go together.",
-               OVERCOMPLETE.with_(hidden_activation="sigmoid", kind="denoising", noise="mask",
-                                  noise_level=0.3), "genres", epochs=20),
+               "copying no longer works, so even 120 units have to learn how movies go together (test "
+               "RMSE about 0.87 against the trap's 1.06).",
+               OVERCOMPLETE.with_(kind="denoising", noise="mask", noise_level=0.3), "genres", epochs=20),
         Preset("contractive", "Contractive",
                "A penalty on how strongly the code reacts to small changes of the input "
                "(the encoder's Jacobian). Watch the penalty curve: the weights into the hidden layer "
-               "stay small unless the data insists, and the codes become smooth summaries of taste.",
-               OVERCOMPLETE.with_(hidden_activation="sigmoid", kind="contractive",
-                                  contractive_weight=0.01), "genres", epochs=20),
+               "stay small unless the data insists, and the codes become smooth summaries of taste. "
+               "It slows the copying trap down (test RMSE about 0.89 after 20 epochs, not 1.06).",
+               OVERCOMPLETE.with_(kind="contractive", contractive_weight=1.0), "genres", epochs=20),
         Preset("stacked", "Stacked with pre-training",
                "A deep 60-40-20-10-20-40-60 stack. Before fine-tuning, each layer is trained alone as a "
                "small autoencoder on the codes of the one before (greedy layer-wise pre-training), so "
                "the very first epoch already starts from weights with structure: compare the first "
-               "points of the loss curve with the recommender's.",
+               "points of the loss curve with the recommender's (test RMSE about 0.79 after 20 epochs; "
+               "0.89 without pre-training).",
                RECOMMENDER.with_(hidden=(40, 20, 10, 20, 40), pretrain_epochs=5), "genres", epochs=20),
     ]
 

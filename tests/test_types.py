@@ -148,3 +148,69 @@ def test_pretraining_gives_every_layer_a_useful_start():
     # build_trainer pre-trains when asked
     tr = build_trainer(cfg, data)
     np.testing.assert_allclose(tr.network.params, net.params)
+
+
+# ------------------------------------------------------------------------------------ presets
+from aeviz.presets import PRESETS, get_preset  # noqa: E402
+
+
+def test_every_preset_is_valid_and_loads():
+    keys = [p.key for p in PRESETS]
+    assert keys == ["toy", "recommender", "overcomplete", "sparse", "denoising", "contractive", "stacked"]
+    for p in PRESETS:
+        assert p.config.problems() == [], p.key
+        assert 2 <= p.explanation.count(". ") + 1 <= 5, p.key
+        if p.dataset != "toy":
+            from aeviz.data import sample_path
+            if not sample_path(p.dataset).is_file():
+                continue
+        r = p.load_dataset()
+        assert r.n_items > 0
+    kinds = {p.key: p.config.kind for p in PRESETS}
+    assert kinds["sparse"] == "sparse" and kinds["denoising"] == "denoising" and kinds["contractive"] == "contractive"
+    assert get_preset("stacked").config.pretrain_epochs > 0
+    assert get_preset("overcomplete").config.hidden[0] > 60
+
+
+def test_toy_preset_reproduces_the_seed_example():
+    p = get_preset("toy")
+    r = p.load_dataset()
+    x, m = r.to_dense()
+    assert m.all() and np.array_equal(x, np.eye(4)) and r.scale.kind == "binary"
+    tr, split = p.make_trainer()
+    assert split is None and tr.test_set is None
+    tr.forward()
+    tr.compute_loss()
+    s = tr.snapshot()
+    np.testing.assert_allclose(s.activations[1], [1, 1])
+    np.testing.assert_allclose(s.preacts[1], [2, 0, 0, -2])
+    np.testing.assert_allclose(s.activations[2], [0.7758, 0.1050, 0.1050, 0.0142], atol=1e-4)
+    assert s.loss == pytest.approx(-np.log(0.7758), abs=1e-3)
+    tr.train(p.epochs)
+    y = tr.network.predict(np.eye(4))
+    assert (y.argmax(axis=1) == np.arange(4)).all()  # every user's own movie comes out on top
+
+
+def _genres_or_skip():
+    from aeviz.data import sample_path
+    if not sample_path("genres").is_file():
+        pytest.skip("the genres sample is not bundled yet")
+
+
+def test_recommender_preset_beats_the_item_mean_baseline():
+    _genres_or_skip()
+    from aeviz.engine import item_mean_baseline
+    tr, split = get_preset("recommender").make_trainer()
+    tr.train(30)
+    base = item_mean_baseline(split.train, split.test)
+    assert tr.history[-1].test_rmse < base - 0.1
+
+
+def test_overcomplete_preset_falls_into_the_copying_trap():
+    _genres_or_skip()
+    tr, _ = get_preset("overcomplete").make_trainer()
+    tr.train(25)
+    h = tr.history
+    best = min(r.test_rmse for r in h)
+    assert h[-1].train_rmse < 0.5 * h[0].train_rmse  # keeps learning its training ratings ...
+    assert h[-1].test_rmse > best + 0.1  # ... while held-out error turns round and climbs
