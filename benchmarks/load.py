@@ -27,15 +27,18 @@ sys.path.insert(0, str(ROOT))
 
 
 def _digits(values: np.ndarray, width: int):
-    """Left-aligned ASCII digits of non-negative ints: (n, width) uint8 and a keep-mask."""
-    values = values.astype(np.int64)
-    ndig = np.maximum(1, np.floor(np.log10(np.maximum(values, 1))).astype(np.int64) + 1)
-    pos = np.arange(width)
-    power = ndig[:, None] - 1 - pos  # digit j has weight 10**(ndig-1-j)
-    keep = power >= 0
-    p = np.where(keep, power, 0)
-    d = (values[:, None] // (10 ** p)) % 10
-    return (d + 48).astype(np.uint8), keep
+    """ASCII digits of non-negative ints (< 2**32), right-aligned in (n, width) uint8,
+    and the mask of the digits to keep (no leading zeros)."""
+    v = values.astype(np.uint32)
+    out = np.empty((len(v), width), np.uint8)
+    ndig = np.ones(len(v), np.int8)
+    for j in range(width - 1, -1, -1):
+        q = v // 10
+        out[:, j] = (v - q * 10).astype(np.uint8) + 48
+        v = q
+        ndig += (v > 0) & (j > 0)
+    keep = np.arange(width) >= (width - ndig.astype(np.int64))[:, None]
+    return out, keep
 
 
 def write_ratings(path: pathlib.Path, n: int, seed: int = 0, block: int = 2_000_000):
@@ -54,7 +57,8 @@ def write_ratings(path: pathlib.Path, n: int, seed: int = 0, block: int = 2_000_
     # like ml-latest: sorted by user then movie, no repeated pair: draw a few extra
     # then drop the repeats and the surplus
     key = users.astype(np.int64) * 1_000_000 + items
-    key = np.unique(key)
+    key.sort()
+    key = key[np.concatenate([[True], key[1:] != key[:-1]])]
     if len(key) > n:
         key = key[np.sort(rng.choice(len(key), size=n, replace=False))]
     users, items = key // 1_000_000, key % 1_000_000

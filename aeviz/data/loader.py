@@ -24,7 +24,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from .errors import LoadCancelled, RatingsFileError
-from .ratings import MAX_RATING, MIN_RATING, Ratings, build_ratings, canonical_ids, detect_scale, _factorize, build_csr
+from .ratings import (MAX_RATING, MIN_RATING, Ratings, build_csr, build_ratings, canonical_ids, detect_scale,
+                      scale_from_stats)
 
 __all__ = ["load_ratings", "load_titles", "CHUNK_BYTES"]
 
@@ -377,32 +378,36 @@ _ZEROS = _U(0x3030303030303030)
 _PAD = b"00000000"  # 8 bytes before the data so that every field ends >= 8 bytes in
 
 
-_LEN_HIGH = np.array([0] + [(~((1 << ((8 - k) * 8)) - 1)) & 0xFFFFFFFFFFFFFFFF for k in range(1, 9)],
-                     dtype=np.uint64)
-_LEN_ZLOW = np.array([0] + [0x3030303030303030 & ((1 << ((8 - k) * 8)) - 1) for k in range(1, 9)],
-                     dtype=np.uint64)
+def _u64_view(buf):
+    """Every 8-byte window of ``buf`` as a little-endian uint64 (unaligned, no copy)."""
+    return np.ndarray((len(buf) - 7,), dtype="<u8", buffer=buf, strides=(1,))
 
 
-def _swar_uint(buf, s, e):
-    """Fields of 1-8 ASCII digits parsed eight bytes at a time (SWAR). None if any field
-    is not a canonical unsigned integer. ``buf`` must have 8 bytes of padding in front."""
+def _swar_uint(buf, s, e, view=None):
+    """Fields of 1-8 ASCII digits parsed eight bytes at a time (SWAR): one gather per
+    field, then a dozen whole-array integer operations. None if any field is not a
+    canonical unsigned integer. ``buf`` must have 8 bytes of padding in front."""
     L = e - s
     if L.size == 0:
         return np.zeros(0, np.int64)
     if int(L.min()) < 1 or int(L.max()) > 8:
         return None
-    view = np.ndarray((len(buf) - 7,), dtype="<u8", buffer=buf, strides=(1,))
-    x = view[e - 8]  # the 8 bytes ending with the field; the field is in the high bytes
-    x &= _LEN_HIGH[L]  # bytes before the field become '0'
-    x |= _LEN_ZLOW[L]
-    t = x + _U(0x4646464646464646)  # high bit set where a byte > '9'
-    t |= x
-    y = x - _ZEROS  # high bit set where a byte < '0'
+    if view is None:
+        view = _u64_view(buf)
+    x = view[e - 8]  # the 8 bytes ending with the field: the field is in the high bytes
+    shift = L.astype(np.uint64)
+    np.subtract(_U(8), shift, out=shift)
+    shift <<= _U(3)  # bits of bytes before the field
+    x >>= shift
+    x <<= shift  # bytes before the field are now 0
+    y = x - (_ZEROS << shift)  # digit values; a byte below '0' wraps to >= 0xD0
+    t = y + _U(0x7676767676767676)  # high bit set where a byte > 9
     t |= y
     t &= _U(0x8080808080808080)
     if bool(t.any()):
         return None
-    if bool(np.any((buf[s] == 48) & (L > 1))):  # "007" is a string id, not 7
+    lead = (y >> shift) & _U(0xFF)  # first digit of the field
+    if bool(np.any((lead == 0) & (L > 1))):  # "007" is a string id, not 7
         return None
     x = y * _U(10)
     y >>= _U(8)
@@ -417,14 +422,14 @@ def _swar_uint(buf, s, e):
     return x.view(np.int64)
 
 
-def _fast_ids(buf, s, e):
-    v = _swar_uint(buf, s, e)
+def _fast_ids(buf, s, e, view=None):
+    v = _swar_uint(buf, s, e, view)
     if v is None:
         v = _fast_uint(buf, s, e)
     return v
 
 
-def _fast_rating(buf, s, e):
+def _fast_rating(buf, s, e, view=None):
     L = e - s
     if L.size == 0:
         return np.zeros(0, np.float64)
@@ -434,13 +439,14 @@ def _fast_rating(buf, s, e):
         if bool(np.any(d > 9)):
             return None
         return d.astype(np.float64)
-    if lmin == 3 and lmax == 3:  # "3.5"
-        a = buf[s] - np.uint8(48)
-        dot = buf[s + 1]
-        b = buf[s + 2] - np.uint8(48)
-        if bool(np.any(a > 9)) or bool(np.any(b > 9)) or bool(np.any(dot != 46)):
+    if lmin == 3 and lmax == 3 and view is not None:  # "3.5": the top 3 bytes of a word
+        w = view[e - 8] >> _U(40)
+        w -= _U(0x302E30)  # bytes '3', '.', '5' -> 3, 0, 5
+        t = w + _U(0x767676)
+        t |= w
+        if bool(np.any(t & _U(0x808080))) or bool(np.any(w & _U(0xFF00))):
             return None
-        return a + b / 10.0
+        return (w & _U(0xFF)).astype(np.float64) + (w >> _U(16)).astype(np.float64) / 10.0
     return _fast_decimal(buf, s, e)
 
 
@@ -477,12 +483,15 @@ def _fast_long_chunk(chunk: bytes, layout: _Layout):
     del m
     n_blank = 0
     n = len(D) // ncols
+    ok = False
     if len(D) % ncols == 0 and n:
         D = D.reshape(n, ncols)
         ends = D[:, -1]
-        ok = bool(np.all(buf[ends] == 10)) and bool(np.all(buf[D[:, :-1]] == sepb))
-    else:
-        ok = False
+        # n newlines, n*(ncols-1) separators, each row's last delimiter a newline:
+        # then every row has exactly ncols fields
+        ok = (int(np.count_nonzero(buf == 10)) == n
+              and int(np.count_nonzero(buf == sepb)) == n * (ncols - 1)
+              and bool(np.all(buf[ends] == 10)))
     if ok:
         starts = np.empty(n, np.int64)
         starts[0] = len(_PAD)
@@ -508,13 +517,14 @@ def _fast_long_chunk(chunk: bytes, layout: _Layout):
         S = seps.reshape(n, k)
         if n and (bool(np.any(S[:, 0] < starts)) or bool(np.any(S[:, -1] >= ends))):
             return None
-    u = _fast_ids(buf, starts, S[:, 0])
+    view = _u64_view(buf)
+    u = _fast_ids(buf, starts, S[:, 0], view)
     if u is None:
         return None
-    i = _fast_ids(buf, S[:, 0] + 1, S[:, 1])
+    i = _fast_ids(buf, S[:, 0] + 1, S[:, 1], view)
     if i is None:
         return None
-    r = _fast_rating(buf, S[:, 1] + 1, S[:, 2] if ncols > 3 else ends)
+    r = _fast_rating(buf, S[:, 1] + 1, S[:, 2] if ncols > 3 else ends, view)
     if r is None or (len(r) and (r.max() > MAX_RATING)):
         return None
     # int32 ids when they fit: 12 bytes per rating while the chunks pile up
@@ -522,7 +532,24 @@ def _fast_long_chunk(chunk: bytes, layout: _Layout):
         u = u.astype(np.int32)
     if len(i) and int(i.max()) < 2**31:
         i = i.astype(np.int32)
-    return u, i, r.astype(np.float32), n_blank, n + n_blank
+    r = r.astype(np.float32)
+    return u, i, r, n_blank, n + n_blank, _chunk_stats(u, i, r)
+
+
+def _chunk_stats(u, i, r):
+    """Worked out in the worker threads so that the final build can skip whole passes:
+    is the chunk sorted by (user, item) without repeats, and the values' range/grid."""
+    if len(u) == 0:
+        return None
+    du = np.diff(u)
+    di = np.diff(i)
+    strict = bool(np.all((du > 0) | ((du == 0) & (di > 0))))
+    twice = r * np.float32(2)
+    return {
+        "sorted": strict, "first": (int(u[0]), int(i[0])), "last": (int(u[-1]), int(i[-1])),
+        "min": float(r.min()), "max": float(r.max()),
+        "int": bool(np.all(r == np.floor(r))), "half": bool(np.all(twice == np.floor(twice))),
+    }
 
 
 # =====================================================================================
@@ -555,7 +582,7 @@ def _load_long(path, reader: _Reader, first: bytes, rest, layout: _Layout, cance
     """Parse the chunks of a long file; numeric chunks are parsed in worker threads
     (NumPy releases the GIL), the others (and all error reporting) in this thread,
     in file order."""
-    users, items, ratings = [], [], []
+    users, items, ratings, stats = [], [], [], []
     blank = 0
     int_ids = True
     line_base = reader.lines_before
@@ -575,8 +602,9 @@ def _load_long(path, reader: _Reader, first: bytes, rest, layout: _Layout, cance
         res = fut.result()
         if res is None:
             nlines = chunk.count(b"\n") + (0 if chunk.endswith(b"\n") else 1)
-            res = _parse_long_text(path, _decode(chunk), layout, line_base) + (nlines,)
-        u, i, r, b, nlines = res
+            res = _parse_long_text(path, _decode(chunk), layout, line_base) + (nlines, "slow")
+        u, i, r, b, nlines, st = res
+        stats.append(st)
         blank += b
         if u.dtype == object or i.dtype == object:
             int_ids = False
@@ -628,7 +656,19 @@ def _load_long(path, reader: _Reader, first: bytes, rest, layout: _Layout, cance
     warnings = []
     if blank:
         warnings.append(f"{blank} blank line{'s' if blank != 1 else ''} skipped")
-    return u_all, i_all, r_all, warnings
+    return u_all, i_all, r_all, warnings, _combine_stats(stats, int_ids)
+
+
+def _combine_stats(stats, int_ids):
+    """Build hints from the workers' per-chunk stats (None where unknown)."""
+    known = [s for s in stats if s is not None]
+    if not int_ids or not known or any(s == "slow" for s in known):
+        return {}
+    presorted = all(s["sorted"] for s in known) and all(
+        a["last"] < b["first"] for a, b in zip(known, known[1:]))
+    scale = scale_from_stats(min(s["min"] for s in known), max(s["max"] for s in known),
+                             all(s["int"] for s in known), all(s["half"] for s in known))
+    return {"presorted": presorted, "scale": scale}
 
 
 def _concat_ids(parts):
@@ -759,8 +799,8 @@ def _read_ratings(path, progress=None, cancel=None, chunk_bytes=CHUNK_BYTES, all
         ratings = _load_wide(path, text, layout)
         object.__setattr__(ratings, "_wide", True)
     else:
-        u, i, r, warnings = _load_long(path, reader, first, chunks, layout, cancel)
-        ratings = build_ratings(u, i, r, source=str(path), warnings=warnings)
+        u, i, r, warnings, hints = _load_long(path, reader, first, chunks, layout, cancel)
+        ratings = build_ratings(u, i, r, source=str(path), warnings=warnings, **hints)
         del u, i, r
     if not allow_single:
         _check_enough(path, ratings)

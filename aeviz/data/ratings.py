@@ -10,7 +10,7 @@ from functools import cached_property
 
 import numpy as np
 
-__all__ = ["RatingScale", "Ratings", "detect_scale", "build_ratings", "canonical_ids"]
+__all__ = ["RatingScale", "Ratings", "detect_scale", "scale_from_stats", "build_ratings", "canonical_ids"]
 
 
 def _fmt(x: float) -> str:
@@ -58,28 +58,30 @@ MIN_RATING = 0.0
 MAX_RATING = 5.0
 
 
+def scale_from_stats(mn: float, mx: float, all_int: bool, all_half: bool) -> RatingScale:
+    """The smallest known scale containing values with this range and grid."""
+    if mn >= 0 and mx <= 1 and all_int:
+        return BINARY
+    if mn >= 1 and mx <= 5 and all_int:
+        return STARS
+    if mn >= 0.5 and mx <= 5 and all_half:
+        return HALF_STARS
+    lo = 0.0 if mn < 1 else 1.0
+    return RatingScale(lo, max(5.0, mx), 0.0, "continuous")
+
+
 def detect_scale(values) -> RatingScale:
     """The smallest known scale containing every value.
 
-    Known scales, smallest first: 0/1 like/dislike, 1-5 stars, 0.5-5 half
-    stars; anything else within [0, 5] is a continuous scale.
+    Known scales, smallest first: 0/1 like/dislike, 1-5 stars, 0.5-5 half stars;
+    anything else within [0, 5] is a continuous scale.
     """
     v = np.asarray(values)
     if v.size == 0:
         return STARS
-    mn = float(v.min())
-    mx = float(v.max())
-    if mn >= 0 and mx <= 1 and bool(np.all(v == np.floor(v))):
-        return BINARY
-    whole = bool(np.all(v == np.floor(v)))
-    if mn >= 1 and mx <= 5 and whole:
-        return STARS
-    if mn >= 0.5 and mx <= 5:
-        twice = v * 2
-        if bool(np.all(twice == np.floor(twice))):
-            return HALF_STARS
-    lo = 0.0 if mn < 1 else 1.0
-    return RatingScale(lo, max(5.0, mx), 0.0, "continuous")
+    twice = v * 2
+    return scale_from_stats(float(v.min()), float(v.max()), bool(np.all(v == np.floor(v))),
+                            bool(np.all(twice == np.floor(twice))))
 
 
 def canonical_ids(strings) -> np.ndarray:
@@ -289,15 +291,20 @@ def _factorize(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return uniq, codes.astype(np.int32).ravel()
 
 
-def build_csr(rows, cols, vals, n_users, n_items):
+def build_csr(rows, cols, vals, n_users, n_items, presorted=False):
     """CSR arrays from entries given in file order; a repeated (row, col) keeps the last.
+    ``presorted``: the caller knows the entries are sorted by (row, col) without repeats.
 
     Returns (indptr, indices, values, n_duplicates)."""
     rows = np.asarray(rows)
     cols = np.asarray(cols)
     n = len(rows)
-    if n == 0:
-        return (np.zeros(n_users + 1, np.int64), np.zeros(0, np.int32), np.zeros(0, np.float32), 0)
+    if n == 0 or presorted:
+        counts = np.bincount(rows, minlength=n_users) if n else np.zeros(n_users, np.int64)
+        indptr = np.zeros(n_users + 1, dtype=np.int64)
+        np.cumsum(counts, out=indptr[1:])
+        return (indptr, np.ascontiguousarray(cols, dtype=np.int32),
+                np.ascontiguousarray(vals, dtype=np.float32), 0)
     key = rows.astype(np.int64) * np.int64(max(n_items, 1)) + cols
     d = np.diff(key)
     if bool(np.all(d > 0)):
@@ -333,16 +340,24 @@ def build_csr(rows, cols, vals, n_users, n_items):
     return indptr, np.ascontiguousarray(cols, dtype=np.int32), np.ascontiguousarray(vals, dtype=np.float32), dups
 
 
-def build_ratings(users, items, values, *, scale=None, source="", warnings=(), titles=None, genres=None):
-    """A Ratings from parallel arrays of raw ids and values (file order, keep last)."""
+def build_ratings(users, items, values, *, scale=None, source="", warnings=(), titles=None, genres=None,
+                  presorted=False):
+    """A Ratings from parallel arrays of raw ids and values (file order, keep last).
+    ``presorted``: entries are known to be sorted by (user, item) without repeats."""
     users = np.asarray(users)
     items = np.asarray(items)
-    user_ids, rows = _factorize(users)
-    del users
-    item_ids, cols = _factorize(items)
-    del items
+    if len(users) > 200_000:  # the two factorisations in parallel (NumPy releases the GIL)
+        from concurrent.futures import ThreadPoolExecutor
+        with ThreadPoolExecutor(2) as pool:
+            fu = pool.submit(_factorize, users)
+            item_ids, cols = _factorize(items)
+            user_ids, rows = fu.result()
+    else:
+        user_ids, rows = _factorize(users)
+        item_ids, cols = _factorize(items)
+    del users, items
     values = np.asarray(values, dtype=np.float32)
-    indptr, indices, vals, dups = build_csr(rows, cols, values, len(user_ids), len(item_ids))
+    indptr, indices, vals, dups = build_csr(rows, cols, values, len(user_ids), len(item_ids), presorted)
     warnings = list(warnings)
     if dups:
         warnings.append(f"{dups} duplicated user/item pair{'s' if dups != 1 else ''}: kept the last")
