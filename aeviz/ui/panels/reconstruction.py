@@ -90,8 +90,10 @@ class ReconstructionPanel(Panel):
         # show rated and held-out movies plus a margin of unrated ones: the interesting part
         self.plot.getPlotItem().setXRange(-1, max(n_shown + max(10, n_shown // 3), 20), padding=0)
         clip = rec.get("clip")
-        lo = min(0.0, float(np.nanmin(y)) if np.isfinite(y).any() else 0.0)
-        hi = max(5.5 if clip is None else clip[1] + 0.5, float(np.nanmax(y[m | hm])) if (m | hm).any() else 0.0)
+        fin = np.isfinite(y)
+        lo = min(0.0, float(y[fin].min()) if fin.any() else 0.0)
+        shown = fin & (m | hm)
+        hi = max(5.5 if clip is None else clip[1] + 0.5, float(y[shown].max()) if shown.any() else 0.0)
         self.plot.getPlotItem().setYRange(lo, hi, padding=0.02)
         self.header.setText(
             f"<b>{esc(self.user_label(rec['row']))}</b>: d(x, y) = \u2016x \u2212 y\u2016 over "
