@@ -9,7 +9,7 @@ import math
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QSlider, QWidget
 
 FULL = float("inf")
 MAX_FINITE = 2000.0  # the slider's last notch before "full speed"
@@ -100,6 +100,7 @@ class SpeedControl(QWidget):
         lay.addWidget(QLabel("Speed"))
         lay.addWidget(self.slider)
         lay.addWidget(self.label)
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.slider.valueChanged.connect(self._changed)
         self.slider.setValue(SLIDER_STEPS)
         self._changed(self.slider.value())
@@ -157,8 +158,6 @@ class StepControls(QObject):
                 tb.addSeparator()
         tb.addSeparator()
         tb.addWidget(self.speed)
-        tb.addSeparator()
-        tb.addWidget(self.phase_strip)
 
     def populate_menu(self, menu):
         for a in self.all_actions():

@@ -76,18 +76,19 @@ class LossPlot(QWidget):
         self.glw.setBackground("w")
         lay.addWidget(self.glw, 1)
         self.epochs = self.glw.addPlot(row=0, col=0)
-        self.epochs.setTitle("RMSE per epoch (stars)", color="#333")
+        self.epochs.setTitle("RMSE per epoch (stars)", color="#333", size="10pt")
         self.epochs.setLabel("bottom", "epoch")
+        self.epochs.getAxis("bottom").setHeight(32)
         self.epochs.showGrid(x=True, y=True, alpha=0.2)
-        self.epochs.addLegend(offset=(-10, 10))
+        self.legend = self.epochs.addLegend(offset=(-10, 10), brush=pg.mkBrush(255, 255, 255, 200))
         self.train_curve = self.epochs.plot([], [], pen=TRAIN_PEN, name="train RMSE", symbol="o",
                                             symbolSize=4, symbolBrush="#1f77b4", symbolPen=None)
         self.test_curve = self.epochs.plot([], [], pen=TEST_PEN, name="test RMSE", symbol="o",
                                            symbolSize=4, symbolBrush="#ff7f0e", symbolPen=None)
-        self.penalty_curve = self.epochs.plot([], [], pen=PENALTY_PEN, name="penalty")
+        self.penalty_curve = self.epochs.plot([], [], pen=PENALTY_PEN)  # in the legend only when used
+        self._penalty_in_legend = False
         self.within = self.glw.addPlot(row=1, col=0)
-        self.within.setTitle("loss of each observation, this epoch", color="#333")
-        self.within.setLabel("bottom", "observation")
+        self.within.setTitle("loss of each observation, this epoch", color="#333", size="10pt")
         self.within.showGrid(x=True, y=True, alpha=0.2)
         self.obs_curve = self.within.plot([], [], pen=OBS_PEN)
         self.glw.ci.layout.setRowStretchFactor(0, 3)
@@ -167,10 +168,17 @@ class LossPlot(QWidget):
             self.test_curve.setData(x, self._positive(debiased_ema(test, w)), connect="finite")
         else:
             self.test_curve.setData([], [])
-        if np.nan_to_num(pen).any():
+        used = bool(np.nan_to_num(pen).any())
+        if used:
             self.penalty_curve.setData(x, self._positive(debiased_ema(pen, w)), connect="finite")
         else:
             self.penalty_curve.setData([], [])
+        if used != self._penalty_in_legend:
+            if used:
+                self.legend.addItem(self.penalty_curve, "penalty")
+            else:
+                self.legend.removeItem(self.penalty_curve)
+            self._penalty_in_legend = used
         ox, oy = decimate(_finite(self._epoch_losses))
         self.obs_curve.setData(ox, self._positive(debiased_ema(oy, w)), connect="finite")
 

@@ -110,7 +110,7 @@ class MainWindow(QMainWindow):
         self._build_status()
         self._build_menus()
         self.setAcceptDrops(True)
-        self.resize(1400, 880)
+        self._default_layout()
 
         b = self.bridge
         b.snapshotReady.connect(self._on_snapshot)
@@ -161,6 +161,7 @@ class MainWindow(QMainWindow):
         if scroll:
             sa = QScrollArea()
             sa.setWidgetResizable(True)
+            sa.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
             sa.setWidget(widget)
             widget = sa
         dock.setWidget(widget)
@@ -195,17 +196,34 @@ class MainWindow(QMainWindow):
         if right:
             right[0].raise_()
 
+    def _default_layout(self):
+        """Side docks run full height; the loss curves sit under the network, which gets the most room."""
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.resize(1560, 960)
+        self.resizeDocks([self.setup_dock], [345], Qt.Orientation.Horizontal)
+        if len(self.docks) > 2:
+            self.resizeDocks([self.docks[2]], [430], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.loss_dock], [330], Qt.Orientation.Vertical)
+
     def _build_toolbar(self):
         tb = QToolBar("Training")
         tb.setObjectName("toolbar_training")
         tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.controls.populate_toolbar(tb)
-        self.observation_label = QLabel()
-        self.observation_label.setToolTip("The observation (user) going through the network now")
-        self.observation_label.setStyleSheet("padding-left: 8px; font-weight: bold;")
-        tb.addWidget(self.observation_label)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, tb)
         self.toolbar = tb
+        now = QToolBar("Current observation")
+        now.setObjectName("toolbar_now")
+        self.observation_label = QLabel()
+        self.observation_label.setToolTip("The observation (user) going through the network now")
+        self.observation_label.setStyleSheet("padding: 0 10px; font-weight: bold;")
+        now.addWidget(self.observation_label)
+        now.addSeparator()
+        now.addWidget(self.controls.phase_strip)
+        self.addToolBarBreak(Qt.ToolBarArea.TopToolBarArea)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, now)
+        self.now_toolbar = now
 
     def _build_status(self):
         sb = self.statusBar()
@@ -241,7 +259,9 @@ class MainWindow(QMainWindow):
         v = mb.addMenu("&View")
         for d in self.docks:
             v.addAction(d.toggleViewAction())
+        v.addSeparator()
         v.addAction(self.toolbar.toggleViewAction())
+        v.addAction(self.now_toolbar.toggleViewAction())
         p = mb.addMenu("&Presets")
         self.preset_actions = []
         for preset in PRESETS:
@@ -372,6 +392,9 @@ class MainWindow(QMainWindow):
                 self._fill_recent(settings.add_recent(self.path))
             titles = getattr(dataset, "titles", None)
             self.network_view.set_titles(list(titles) if titles is not None else None)
+            scale = getattr(dataset, "scale", None)
+            if scale is not None and hasattr(self.network_view, "set_rating_range"):
+                self._safe(self.network_view, "set_rating_range", scale.minimum, scale.maximum)
             for p in self.panels:
                 self._safe(p, "set_dataset", dataset)
         self.setup.set_config(config)

@@ -93,15 +93,21 @@ class SetupPanel(QWidget):
         self.batch_k = QSpinBox()
         self.batch_k.setRange(2, 100000)
         self.batch_k.setValue(16)
+        self.batch_k.setMaximumWidth(70)
+        self.batch_mode.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.batch_mode.setMinimumContentsLength(8)
         bl.addWidget(self.batch_mode, 1)
         bl.addWidget(self.batch_k)
         row("batch", "Update after", bw, "Update the weights after each observation (STEP 7), after a batch of k,\n"
                                          "or once per epoch (the whole training set)")
-        self.shuffle = row("shuffle", "Shuffle", QCheckBox("new order every epoch"), "Visit users in a random order each epoch")
+        self.shuffle = row("shuffle", "Shuffle", QCheckBox("each epoch"), "Visit users in a random order each epoch")
         self.seed = row("seed", "Seed", QSpinBox(), "Random seed of the initial weights, the order and the split")
         self.seed.setRange(0, 2**31 - 1)
         self.test_fraction = row("test_fraction", "Test fraction", QLineEdit(),
                                  "Share of each user's ratings held out to measure generalisation, in [0, 1)")
+        for combo in (self.hidden, self.output, self.loss, self.optimizer):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(8)
         self.apply_button = QPushButton("Apply (rebuild network)")
         self.apply_button.setToolTip("Build a fresh network with these settings")
         self.status = QLabel()
