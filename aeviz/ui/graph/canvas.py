@@ -114,8 +114,9 @@ class GraphCanvas(QWidget):
     def _margins(self):
         movies_named = self.scene is not None and self.scene.sizes[0] > 0
         left = 190 if movies_named else 60
-        right = 250
-        return left, right, 58, 74  # left, right, top (caption), bottom (legend)
+        right = 330
+        vectors = self.scene is not None and max(self.scene.sizes) <= 8  # room for the value vectors
+        return left, right, 84, 150 if vectors else 74  # left, right, top (caption), bottom (legend)
 
     def geometry_arrays(self):
         """Per layer (x array, y array) of node centres in pixels, the node radius, spacing."""
@@ -128,8 +129,8 @@ class GraphCanvas(QWidget):
         xs = np.linspace(left, w - right, L + 1)
         avail = max(h - top - bottom - 18, 40)
         counts = [len(s) + (1 if sc.hidden_count[l] else 0) for l, s in enumerate(sc.shown)]
-        spacing = min(avail / max(max(counts), 1), 64.0)
-        radius = float(np.clip(spacing * 0.36, 1.2, 17.0))
+        spacing = min(avail / max(max(counts), 1), 88.0)
+        radius = float(np.clip(spacing * 0.34, 1.2, 21.0))
         z = self._zoom
         X, Y = [], []
         for l, s in enumerate(sc.shown):
@@ -402,7 +403,7 @@ class GraphCanvas(QWidget):
         # column headers
         p.setFont(self._bold)
         p.setPen(INK)
-        top_y = (min(float(y.min()) for y in Y if len(y)) if any(len(y) for y in Y) else 60) - r - 14
+        top_y = (min(float(y.min()) for y in Y if len(y)) if any(len(y) for y in Y) else 60) - r - lh - 12
         for l in range(L + 1):
             if l == 0:
                 head = f"inputs · {sc.sizes[0]}"
@@ -410,7 +411,7 @@ class GraphCanvas(QWidget):
                 head = f"outputs · {s.activation_names[l - 1]}"
             else:
                 head = f"hidden {l} · {sc.sizes[l]} · {s.activation_names[l - 1]}"
-            wdt = fm.horizontalAdvance(head) + 12
+            wdt = QFontMetrics(self._bold).horizontalAdvance(head) + 16
             p.drawText(QRectF(xs[l] - wdt / 2, top_y - lh, wdt, lh), Qt.AlignCenter, head)
         p.setFont(self._font)
         vals = sc.values
@@ -434,6 +435,7 @@ class GraphCanvas(QWidget):
         p.setFont(self._font)
         if readable:
             self._paint_movie_labels(p, fm)
+        self._paint_vectors(p, fm)
         # collapsed nodes
         for l in range(L + 1):
             if sc.hidden_count[l] and len(Y[l]):
@@ -444,6 +446,35 @@ class GraphCanvas(QWidget):
                 p.drawText(QRectF(xs[l] - 70, y - lh / 2, 140, lh), Qt.AlignCenter,
                            f"⋮ +{sc.hidden_count[l]:,} more {what}")
         p.setFont(self._font)
+
+    def _paint_vectors(self, p, fm):
+        """Small networks: each layer's values as a vector under its column, as the seed writes them."""
+        sc, s = self.scene, self.snapshot
+        if s.activations is None or max(sc.sizes) > 8:
+            return
+        X, Y, r, spacing, xs = self.geometry_arrays()
+        L = len(sc.sizes) - 1
+        y = max(float(y.max()) for y in Y) + r + 30
+        vec = lambda a: "[" + " ".join(num(v) for v in a) + "]"
+        p.setFont(self._font)
+        for l in range(L + 1):
+            if not self._revealed(l):
+                continue
+            if l == 0:
+                lines = [f"x = {vec(s.activations[0])}"]
+            else:
+                a, h = s.preacts[l - 1], s.activations[l]
+                name = "ŷ" if l == L else f"h{l}"
+                act = s.activation_names[l - 1]
+                lines = [f"a = W·{'x' if l == 1 else f'h{l - 1}'} = {vec(a)}"]
+                lines.append(f"{name} = {vec(h)}" if act == "identity" else f"{name} = {act}(a) = {vec(h)}")
+                if l == L and act == "softmax" and np.isfinite(h).all():
+                    onehot = (h == h.max()).astype(int)
+                    lines.append(f"arg-max one-hot = {vec(onehot)}")
+            for j, t in enumerate(lines):
+                wdt = fm.horizontalAdvance(t) + 12
+                p.setPen(INK if j == len(lines) - 1 or l == 0 else FAINT)
+                p.drawText(QRectF(xs[l] - wdt / 2, y + j * (fm.height() + 3), wdt, fm.height()), Qt.AlignCenter, t)
 
     def _title(self, i):
         if self.titles is not None and i < len(self.titles):
@@ -460,8 +491,8 @@ class GraphCanvas(QWidget):
         xin = s.x_input if s.x_input is not None else None
         p.setFont(self._small)
         p.setPen(FAINT)
-        p.drawText(QRectF(x0 - 180, Y[0][0] - r - 2 * lh - 2, 140, lh), Qt.AlignRight | Qt.AlignBottom, "movie")
-        p.drawText(QRectF(x0 - 38, Y[0][0] - r - 2 * lh - 2, 36, lh), Qt.AlignRight | Qt.AlignBottom, "rating")
+        p.drawText(QRectF(x0 - 180, Y[0][0] - r - lh - 6, 140, lh), Qt.AlignRight | Qt.AlignBottom, "movie")
+        p.drawText(QRectF(x0 - 38, Y[0][0] - r - lh - 6, 36, lh), Qt.AlignRight | Qt.AlignBottom, "rating")
         p.setFont(self._font)
         for i, idx in enumerate(sc.shown[0]):
             y = Y[0][i]
@@ -476,18 +507,19 @@ class GraphCanvas(QWidget):
                     p.setPen(qc(C.NOT_FINITE))
                 p.drawText(QRectF(x0 - 38, y - lh / 2, 36, lh), Qt.AlignRight | Qt.AlignVCenter, txt)
         # outputs: node | prediction | target | error | title
-        xo = xs[L] + r + 8
-        cols = [("ŷ", 44), ("target", 44)]
+        xo = xs[L] + r + max(2.0, r * 0.35) + 8
         show_err = s.output_error is not None and self.overlays
+        show_pre = s.activation_names[-1] != "identity" and sc.pre[L] is not None
+        cols = [("ŷ", 48)] + ([("a", 40)] if show_pre else []) + [("target", 52)]
         if show_err:
-            cols.append(("error", 48))
+            cols.append(("error", 52))
         p.setFont(self._small)
         p.setPen(FAINT)
         cx = xo
         for name, wdt in cols:
-            p.drawText(QRectF(cx, Y[L][0] - r - 2 * lh - 2, wdt, lh), Qt.AlignLeft | Qt.AlignBottom, name)
+            p.drawText(QRectF(cx, Y[L][0] - r - lh - 6, wdt, lh), Qt.AlignLeft | Qt.AlignBottom, name)
             cx += wdt
-        p.drawText(QRectF(cx, Y[L][0] - r - 2 * lh - 2, 80, lh), Qt.AlignLeft | Qt.AlignBottom, "movie")
+        p.drawText(QRectF(cx, Y[L][0] - r - lh - 6, 80, lh), Qt.AlignLeft | Qt.AlignBottom, "movie")
         p.setFont(self._font)
         vals = sc.values[L] if self._revealed(L) else None
         softmax = s.activation_names[-1] == "softmax" and vals is not None
@@ -500,13 +532,19 @@ class GraphCanvas(QWidget):
             rated = sc.rated_out is None or sc.rated_out[i]
             pv = num(vals[i]) if vals is not None else "–"
             p.setPen(qc(C.NOT_FINITE) if pv == "not finite" else INK)
-            p.drawText(QRectF(cx, y - lh / 2, 44, lh), Qt.AlignLeft | Qt.AlignVCenter,
+            p.drawText(QRectF(cx, y - lh / 2, 48, lh), Qt.AlignLeft | Qt.AlignVCenter,
                        "NaN ✕" if pv == "not finite" else pv)
-            cx += 44
+            cx += 48
+            if show_pre:
+                av = num(sc.pre[L][i]) if vals is not None else "–"
+                p.setPen(qc(C.NOT_FINITE) if av == "not finite" else FAINT)
+                p.drawText(QRectF(cx, y - lh / 2, 40, lh), Qt.AlignLeft | Qt.AlignVCenter,
+                           "NaN ✕" if av == "not finite" else av)
+                cx += 40
             tv = num(sc.target[i]) if (sc.target is not None and rated) else ("not rated" if sc.target is not None else "–")
             p.setPen(INK if rated else GREY)
-            p.drawText(QRectF(cx, y - lh / 2, 44, lh), Qt.AlignLeft | Qt.AlignVCenter, tv)
-            cx += 44
+            p.drawText(QRectF(cx, y - lh / 2, 52, lh), Qt.AlignLeft | Qt.AlignVCenter, tv)
+            cx += 52
             if show_err:
                 if rated and sc.error is not None:
                     e = sc.error[i]
@@ -514,8 +552,8 @@ class GraphCanvas(QWidget):
                         bw = 40 * min(abs(e) / emax, 1.0)
                         p.fillRect(QRectF(cx, y + lh / 2 - 3, bw, 2.5), QColor(200, 40, 40))
                     p.setPen(QColor(170, 30, 30))
-                    p.drawText(QRectF(cx, y - lh / 2 - 1, 48, lh), Qt.AlignLeft | Qt.AlignVCenter, signed(e))
-                cx += 48
+                    p.drawText(QRectF(cx, y - lh / 2 - 1, 52, lh), Qt.AlignLeft | Qt.AlignVCenter, signed(e))
+                cx += 52
             p.setPen(INK)
             title = self._title(idx) + ("   ◀ arg-max" if i == top else "")
             p.drawText(QRectF(cx, y - lh / 2, 400, lh), Qt.AlignLeft | Qt.AlignVCenter,
@@ -553,68 +591,64 @@ class GraphCanvas(QWidget):
         p.drawText(QRectF(rect.right() - 30, rect.bottom() + 1, 60, 13), Qt.AlignCenter, hi_txt)
 
     def _paint_legend(self, p):
+        """Colour scales and marker keys along the bottom, laid out left to right."""
         sc = self.scene
-        y = self.height() - 40
-        x = 14
         p.setRenderHint(QPainter.Antialiasing, True)
-        # weights: sample lines
+        fm = QFontMetrics(self._small)
+        y = self.height() - 40
+        p.fillRect(QRectF(0, y - 22, self.width(), 62), QColor(255, 255, 255, 235))
+        p.setPen(QPen(QColor(225, 225, 225), 1))
+        p.drawLine(QPointF(8, y - 22), QPointF(self.width() - 8, y - 22))
+        x = 14.0
         p.setFont(self._small)
-        p.setPen(FAINT)
         wl = C.nice_limit(sc.wmax) if sc.wmax > 0 else 1.0
-        p.drawText(QRectF(x, y - 15, 240, 14), Qt.AlignLeft | Qt.AlignVCenter,
-                   f"weights (width, colour ∝ |w|, max |w| {num(sc.wmax)})")
+        p.setPen(FAINT)
+        p.drawText(QRectF(x, y - 17, 200, 14), Qt.AlignLeft | Qt.AlignVCenter, "weight w (width, colour ∝ |w|)")
         for j, lv in enumerate(range(C.N_LEVELS - 1, -1, -1)):
             p.setPen(QPen(qc(C.level_rgb(-1, lv)), C.level_width(lv)))
-            p.drawLine(QPointF(x + j * 10, y + 2), QPointF(x + j * 10, y + 16))
+            p.drawLine(QPointF(x + 4 + j * 10, y + 2), QPointF(x + 4 + j * 10, y + 15))
         for j, lv in enumerate(range(C.N_LEVELS)):
             p.setPen(QPen(qc(C.level_rgb(1, lv)), C.level_width(lv)))
-            p.drawLine(QPointF(x + 70 + j * 10, y + 2), QPointF(x + 70 + j * 10, y + 16))
+            p.drawLine(QPointF(x + 76 + j * 10, y + 2), QPointF(x + 76 + j * 10, y + 15))
         p.setPen(FAINT)
-        p.drawText(QRectF(x - 10, y + 18, 60, 13), Qt.AlignCenter, f"−{num(wl)}")
-        p.drawText(QRectF(x + 35, y + 18, 60, 13), Qt.AlignCenter, "0")
-        p.drawText(QRectF(x + 95, y + 18, 60, 13), Qt.AlignCenter, f"+{num(wl)}")
-        x += 200
+        p.drawText(QRectF(x - 16, y + 17, 40, 13), Qt.AlignCenter, f"−{num(wl)}")
+        p.drawText(QRectF(x + 50, y + 17, 20, 13), Qt.AlignCenter, "0")
+        p.drawText(QRectF(x + 110, y + 17, 40, 13), Qt.AlignCenter, f"+{num(wl)}")
+        x += 190
         lim = self.hidden_limit()
-        self._gradient_bar(p, QRectF(x, y + 2, 120, 12),
-                           [(0, C.NEGATIVE), (0.5, C.WHITE), (1, C.POSITIVE)],
+        self._gradient_bar(p, QRectF(x, y + 2, 110, 12), [(0, C.NEGATIVE), (0.5, C.WHITE), (1, C.POSITIVE)],
                            f"−{num(lim)}", f"+{num(lim)}", "hidden activation h")
-        x += 170
+        x += 150
         lo, hi = self.movie_range()
         lut = [(t, C.sequential(np.array([lo + t * (hi - lo)]), lo, hi)[0]) for t in np.linspace(0, 1, 6)]
-        self._gradient_bar(p, QRectF(x, y + 2, 120, 12), lut, num(lo), num(hi), "movie rating / prediction")
-        x += 160
-        # markers
-        p.setFont(self._small)
-        r = 6
-        p.setPen(QPen(GREY, 1, Qt.DashLine))
-        p.setBrush(Qt.white)
-        p.drawEllipse(QPointF(x + r, y + 8), r, r)
-        p.setPen(FAINT)
-        p.drawText(QRectF(x + 2 * r + 4, y, 70, 16), Qt.AlignLeft | Qt.AlignVCenter, "not rated")
-        x += 76
-        p.setPen(QPen(qc(C.sequential(np.array([hi]), lo, hi)[0]), 3))
-        p.setBrush(qc(C.sequential(np.array([lo + 0.4 * (hi - lo)]), lo, hi)[0]))
-        p.drawEllipse(QPointF(x + r, y + 8), r, r)
-        p.setPen(FAINT)
-        p.drawText(QRectF(x + 2 * r + 5, y, 110, 16), Qt.AlignLeft | Qt.AlignVCenter, "ring = target rating")
-        x += 130
-        p.setPen(QPen(GREY, 0.6))
-        p.setBrush(qc(C.diverging(np.array([0.6]), 1.0)[0]))
-        p.drawRect(QRectF(x, y + 4, 8, 8))
-        p.setPen(FAINT)
-        p.drawText(QRectF(x + 12, y, 40, 16), Qt.AlignLeft | Qt.AlignVCenter, "bias")
-        x += 50
-        p.setPen(QPen(qc(C.GRADIENT, 200), 3))
-        p.setBrush(Qt.NoBrush)
-        p.drawEllipse(QPointF(x + r, y + 8), r, r)
-        p.setPen(FAINT)
-        p.drawText(QRectF(x + 2 * r + 5, y, 150, 16), Qt.AlignLeft | Qt.AlignVCenter, "δ error signal / |gradient|")
-        p.setPen(QPen(qc(C.NOT_FINITE), 1.5))
-        x2 = x + 150
-        p.drawLine(QPointF(x2, y + 3), QPointF(x2 + 10, y + 13))
-        p.drawLine(QPointF(x2, y + 13), QPointF(x2 + 10, y + 3))
-        p.setPen(FAINT)
-        p.drawText(QRectF(x2 + 14, y, 70, 16), Qt.AlignLeft | Qt.AlignVCenter, "not finite")
+        self._gradient_bar(p, QRectF(x, y + 2, 110, 12), lut, num(lo), num(hi), "rating / prediction ŷ")
+        x += 150
+        r = 6.0
+        items = [
+            ("not rated", lambda c: (p.setPen(QPen(GREY, 1, Qt.DashLine)), p.setBrush(Qt.white),
+                                     p.drawEllipse(c, r, r))),
+            ("ring = target rating", lambda c: (p.setPen(QPen(qc(C.sequential(np.array([hi]), lo, hi)[0]), 3)),
+                                                p.setBrush(qc(C.sequential(np.array([lo + 0.4 * (hi - lo)]), lo, hi)[0])),
+                                                p.drawEllipse(c, r, r))),
+            ("bias", lambda c: (p.setPen(QPen(GREY, 0.6)), p.setBrush(qc(C.diverging(np.array([0.6]), 1.0)[0])),
+                                p.drawRect(QRectF(c.x() - 4, c.y() - 4, 8, 8)))),
+            ("δ / |gradient| (backward)", lambda c: (p.setPen(QPen(qc(C.GRADIENT, 200), 3)), p.setBrush(Qt.NoBrush),
+                                                     p.drawEllipse(c, r, r))),
+            ("change (update)", lambda c: (p.setPen(QPen(qc(C.CHANGE, 150), 3)),
+                                           p.drawLine(QPointF(c.x() - 7, c.y() + 4), QPointF(c.x() + 7, c.y() - 4)))),
+            ("not finite", lambda c: (p.setPen(QPen(qc(C.NOT_FINITE), 1.6)),
+                                      p.drawLine(QPointF(c.x() - 5, c.y() - 5), QPointF(c.x() + 5, c.y() + 5)),
+                                      p.drawLine(QPointF(c.x() - 5, c.y() + 5), QPointF(c.x() + 5, c.y() - 5)))),
+        ]
+        row_y = y + 1
+        for text, glyph in items:
+            wdt = 2 * r + 6 + fm.horizontalAdvance(text) + 16
+            if x + wdt > self.width() - 8:
+                x, row_y = 14 + 490, row_y + 18  # wrap onto a second row
+            glyph(QPointF(x + r, row_y + 8))
+            p.setPen(FAINT)
+            p.drawText(QRectF(x + 2 * r + 6, row_y, wdt, 16), Qt.AlignLeft | Qt.AlignVCenter, text)
+            x += wdt
 
     # ------------------------------------------------------------------------------ hit tests
     def node_at(self, pos: QPointF):
