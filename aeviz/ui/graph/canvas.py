@@ -113,7 +113,7 @@ class GraphCanvas(QWidget):
     # ------------------------------------------------------------------------------ geometry
     def _margins(self):
         movies_named = self.scene is not None and self.scene.sizes[0] > 0
-        left = 190 if movies_named else 60
+        left = 215 if movies_named else 60
         right = 330
         vectors = self.scene is not None and max(self.scene.sizes) <= 8  # room for the value vectors
         return left, right, 84, 150 if vectors else 74  # left, right, top (caption), bottom (legend)
@@ -273,23 +273,28 @@ class GraphCanvas(QWidget):
             self._batch.draw(p, segs)
 
     def _overlay_lines(self, p, attr, vmax, rgb, alpha_scale):
-        sc = self.scene
+        """Gradient or change magnitudes over the edges, scaled per layer pair.
+
+        Per pair, because the output layer's gradients dwarf the first layer's: a global scale
+        would hide exactly the right-to-left flow the backward pass is about.
+        """
         if not vmax > 0:
             return
         scale = min(self._zoom, 4.0) ** 0.5
-        for pair in sc.edges:
+        for pair in self.scene.edges:
             vals = getattr(pair, attr)
             if vals is None or not len(vals):
                 continue
-            lev = C.strength_levels(np.abs(vals), vmax)
+            mag = np.abs(np.nan_to_num(vals, nan=0.0, posinf=0.0, neginf=0.0))
+            lev = C.strength_levels(mag, float(mag.max()))
             seg = self.edge_segments(pair)
-            for lv in range(1, C.N_LEVELS):
+            for lv in range(2, C.N_LEVELS):
                 m = lev == lv
                 if not m.any():
                     continue
-                a = int(255 * alpha_scale * (0.25 + 0.75 * C.level_fraction(lv)))
-                pen = QPen(qc(rgb, a), C.level_width(lv, scale) + 0.5)
-                pen.setCapStyle(Qt.RoundCap)
+                a = int(255 * alpha_scale * (0.15 + 0.85 * C.level_fraction(lv) ** 2))
+                pen = QPen(qc(rgb, a), 0.5 + 0.8 * C.level_width(lv, scale))
+                pen.setCapStyle(Qt.FlatCap)
                 p.setPen(pen)
                 self._batch.draw(p, seg[m])
 
@@ -549,8 +554,8 @@ class GraphCanvas(QWidget):
                 if rated and sc.error is not None:
                     e = sc.error[i]
                     if emax > 0 and np.isfinite(e):
-                        bw = 40 * min(abs(e) / emax, 1.0)
-                        p.fillRect(QRectF(cx, y + lh / 2 - 3, bw, 2.5), QColor(200, 40, 40))
+                        bw = 50 * min(abs(e) / emax, 1.0)
+                        p.fillRect(QRectF(cx - 2, y - lh / 2 + 2, bw, lh - 3), QColor(250, 210, 210))
                     p.setPen(QColor(170, 30, 30))
                     p.drawText(QRectF(cx, y - lh / 2 - 1, 52, lh), Qt.AlignLeft | Qt.AlignVCenter, signed(e))
                 cx += 52
