@@ -243,13 +243,13 @@ def _looks_wide(data: list[list[str]], ncols: int) -> bool:
     """3-4 columns, no telling header: long unless the values say otherwise."""
     if not data:
         return False
-    if any(c == "" for r in data for c in r):
-        return True  # long files never have empty fields; wide ones use them for "not rated"
-    nums = [[_number(c) for c in r] for r in data]
+    nums = [[_number(c) if c != "" else 0.0 for c in r] for r in data]
     # in a wide file every column after the first is a rating
     for j in range(1, ncols):
         if not all(_in_scale(r[j]) for r in nums):
             return False  # item ids > 5, timestamps, string ids: long
+    if any(c == "" for r in data for c in r[1:]):
+        return True  # long files never have empty fields; wide ones use them for "not rated"
     col0 = [r[0] for r in data]
     rating_col = [r[2] for r in nums]
     if 0.0 in rating_col and any(v >= 2 for v in rating_col):
