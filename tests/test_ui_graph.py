@@ -232,3 +232,37 @@ def test_scene_without_forward_and_collapsed_keeps_selected(view):
     sc = build_scene(snap, max_nodes=10, max_edges=50, keep={0: [299]})
     assert 299 in sc.shown[0] and len(sc.shown[0]) == 10
     assert sc.values[0] is None
+
+
+def test_weight_matrix_heatmap_shows_the_full_layer(view, qtbot):
+    tr = build_trainer(ModelConfig(hidden=(60,), seed=2), DenseRows(ratings(4, 200)))
+    view.show_snapshot(tr.snapshot())
+    assert not view.matrix.isVisible()
+    qtbot.mouseClick(view.matrix_button, Qt.LeftButton)
+    assert view.matrix.isVisible()
+    view.matrix.combo.setCurrentIndex(1)
+    np.testing.assert_array_equal(view.matrix.image.image, tr.snapshot().weights[1])
+    assert view.matrix.image.image.shape == (200, 60)
+
+
+def test_zoom_scales_the_layout_about_the_cursor(view):
+    tr = toy_trainer()
+    view.show_snapshot(tr.snapshot())
+    a0, b0 = node_center(view, 0, 0), node_center(view, 0, 3)
+    view.canvas.zoom_by(2.0, a0)
+    a1, b1 = node_center(view, 0, 0), node_center(view, 0, 3)
+    assert abs(a1.x() - a0.x()) < 1e-6 and abs(a1.y() - a0.y()) < 1e-6  # the point under the cursor stays
+    assert abs((b1.y() - a1.y()) - 2 * (b0.y() - a0.y())) < 1e-6
+    view.fit_button.click()
+    assert node_center(view, 0, 3) == b0
+
+
+def test_update_flashes_once_when_stepping(qtbot):
+    v = NetworkView()
+    qtbot.addWidget(v)
+    tr = toy_trainer()
+    tr.run_to("update")
+    v.show_snapshot(tr.snapshot())
+    assert v.canvas.animating and v.canvas._anim_kind == "update"
+    qtbot.waitUntil(lambda: not v.canvas.animating, timeout=3000)
+    assert v.scene().cmax > 0
