@@ -274,3 +274,20 @@ def test_large_data_uses_a_bounded_user_sample(monkeypatch):
     e = compute_extras(tr, {})
     assert e["codes"]["xy"].shape[0] == 200 and e["user_property"]["mean_rating"].shape == (200,)
     assert np.all(np.diff(e["codes"]["rows"]) > 0)
+
+
+def test_units_align_with_genres_on_the_bundled_sample():
+    from aeviz.data import load_sample
+    try:
+        r = load_sample("genres")
+    except Exception:
+        pytest.skip("the bundled genres sample is not there")
+    split = holdout_split(r, 0.2, 0)
+    cfg = ModelConfig(hidden=(10,), batch_size=4, lr=0.01, weight_decay=1e-3, seed=0)
+    tr = build_trainer(cfg, split.train, split.test, clip=(1, 5))
+    before = compute_extras(tr, {})["feature_detectors"]
+    tr.train(40)
+    after = compute_extras(tr, {})["feature_detectors"]
+    clear = np.abs(after["dominance"]) >= 3
+    assert int((np.abs(before["dominance"]) >= 3).sum()) == 0
+    assert clear.sum() >= 3 and len(set(after["dominant_genre"][clear].tolist())) >= 3

@@ -261,3 +261,18 @@ def test_no_nan_reaches_the_screen(qtbot):
         text = all_text(p).lower()
         assert "nan" not in text.replace("nance", "").replace("finance", ""), f.__name__
         assert "inf " not in text
+
+
+def test_unchanged_extras_are_not_drawn_twice(qtbot):
+    tr, r, split = setup()
+    w = make(qtbot, MathInspectorPanel, r, split)
+    calls = []
+    orig = w.draw
+    w.draw = lambda s, e: (calls.append(1), orig(s, e))
+    s = snap(tr)
+    w.show_snapshot(s)
+    # the bridge reuses the worker's extras between refreshes, in a fresh dict per snapshot
+    w.show_snapshot(dataclasses.replace(tr.snapshot(), extras=dict(s.extras)))
+    assert len(calls) == 1
+    w.show_snapshot(snap(tr))
+    assert len(calls) == 2

@@ -44,21 +44,35 @@ class Panel(QtWidgets.QWidget):
         self.split = None
         self.selected = (None, None)
         self.snapshot = None
+        self._drawn = None
+        self._extras_ref = None
 
     # the main window's three calls ------------------------------------------------------------
     def set_dataset(self, ratings, split=None):
         self.ratings = ratings
         self.split = split
         self.snapshot = None
+        self._drawn = None
         self.dataset_changed()
 
     def set_selected_node(self, layer: int, index: int):
         self.selected = (int(layer), int(index))
         self.selection_changed()
 
+    #: redraw on every snapshot, even when the worker's extras have not changed
+    always_draw = False
+
     def show_snapshot(self, snapshot):
+        """Draw `snapshot`; skipped when it carries the very extras already drawn (the worker
+        refreshes them ~4 times a second while snapshots come at frame rate: painting the same
+        thing again would only take time from training)."""
         self.snapshot = snapshot
         extras = getattr(snapshot, "extras", None) or {}
+        key = tuple(id(v) for v in extras.values())
+        if extras and key == self._drawn and not self.always_draw:
+            return
+        self._drawn = key
+        self._extras_ref = extras  # keeps those objects (and so their ids) alive
         self.draw(snapshot, extras)
 
     # for subclasses ------------------------------------------------------------------------------

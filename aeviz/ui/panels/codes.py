@@ -105,6 +105,8 @@ class CodePanel(Panel):
         self.bars.setOpts(x=units[ok], height=z[ok], width=0.7, brushes=[b for b, o in zip(brushes, ok) if o])
         bp = self.bars_plot.getPlotItem()
         bp.setXRange(0.4, z.size + 0.6, padding=0)
+        step = max(1, z.size // 12)
+        bp.getAxis("bottom").setTicks([[(int(k), str(int(k))) for k in units[::step]]])
         bp.setTitle(f"z of {esc(self.user_label(extras.get('row')))}", size="9pt")
         bp.setLabel("bottom", f"code unit (layer {codes['layer']}, {codes['activation']})")
         sp = self.scatter_plot.getPlotItem()

@@ -17,6 +17,8 @@ from .base import Panel, Placeholder, fmt
 class RatingsMatrixPanel(Panel):
     """Heatmap of every rating; hover names the cell, a click picks that user as the observation."""
 
+    always_draw = True  # the marked row comes from the snapshot itself, not from the extras
+
     def __init__(self, parent=None):
         super().__init__(parent)
         self.plot = pg.PlotWidget(background="w")

@@ -46,6 +46,11 @@ class ReconstructionPanel(Panel):
                                             name="output, unrated")
         for item in (self.bars, self.out_other, self.truth, self.out_held, self.out_rated):
             pi.addItem(item)
+        # separators: rated | held-out | unrated
+        self.seps = [pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(120, 120, 120, 150, style=QtCore.Qt.DashLine))
+                     for _ in range(2)]
+        for line in self.seps:
+            pi.addItem(line, ignoreBounds=True)
         self.info = QtWidgets.QLabel(" ")
         self.empty = Placeholder("Step an observation forward to see its reconstruction.")
         lay = QtWidgets.QVBoxLayout(self)
@@ -87,6 +92,8 @@ class ReconstructionPanel(Panel):
         pts(self.out_held, hm, y)
         pts(self.out_other, other, y)
         n_shown = int(m.sum() + hm.sum())
+        self.seps[0].setValue(int(m.sum()) - 0.5)
+        self.seps[1].setValue(n_shown - 0.5)
         # show rated and held-out movies plus a margin of unrated ones: the interesting part
         self.plot.getPlotItem().setXRange(-1, max(n_shown + max(10, n_shown // 3), 20), padding=0)
         clip = rec.get("clip")
