@@ -6,6 +6,8 @@ recomputed only when the scene, the size or the view changes, so a frame stays c
 """
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, QVariantAnimation, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QLinearGradient, QPainter, QPen
@@ -15,6 +17,7 @@ from . import colors as C
 from .lines import LineBatch, RectBatch
 from .text import PHASE_CAPTIONS, node_tooltip, edge_tooltip, num, signed, status_line
 
+log = logging.getLogger(__name__)
 GREY = QColor(150, 150, 150)
 LIGHT = QColor(238, 238, 238)
 INK = QColor(40, 40, 40)
@@ -245,12 +248,18 @@ class GraphCanvas(QWidget):
             p.end()
             return
         p.setFont(self._font)
-        self._paint_edges(p)
-        self._paint_overlays(p)
-        self._paint_nodes(p)
-        self._paint_labels(p)
-        self._paint_caption(p)
-        self._paint_legend(p)
+        try:
+            self._paint_edges(p)
+            self._paint_overlays(p)
+            self._paint_nodes(p)
+            self._paint_labels(p)
+            self._paint_caption(p)
+            self._paint_legend(p)
+        except Exception as exc:  # never a traceback in the user's face: say it on the canvas
+            log.exception("network view paint failed")
+            p.fillRect(self.rect(), Qt.white)
+            p.setPen(qc(C.NOT_FINITE))
+            p.drawText(self.rect(), Qt.AlignCenter, f"The network could not be drawn: {exc}")
         p.end()
 
     def _paint_edges(self, p):
