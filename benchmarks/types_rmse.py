@@ -35,7 +35,7 @@ GENRES_BLOCKS = [("n-20-10-20-n", RECOMMENDER, 30),
                  ("n-120-n overcomplete", RECOMMENDER.with_(hidden=(120,), lr=0.005), 20)]
 # With 1682 inputs and one user per update, lr 0.01 is too noisy (test RMSE ~1.0, above the
 # baseline); lr 0.001 learns (measured: 0.88 after 40 epochs).
-LARGE_BLOCKS = [("n-20-10-20-n lr 0.001", RECOMMENDER.with_(lr=0.001), 25)]
+LARGE_BLOCKS = [("n-20-10-20-n lr 0.001", RECOMMENDER.with_(lr=0.001), 35)]
 
 
 def movielens_like(users=943, items=1682, density=0.063, rank=5, seed=0):
