@@ -87,16 +87,17 @@ def test_contractive_gradient_other_activations_and_tied(act):
 
 def test_kl_with_running_average_is_exact_for_its_value():
     net = _net()
-    p = KLSparsity(rho=0.1, beta=0.5, running=0.8)
     x, m = _data(1)
-    p.add_parameter_gradients(net, net.forward(_data(3, seed=5)[0]))  # seeds the running mean
-    assert p._avg
-    a = _analytic(net, [p], x, m, True)
-    p._avg = {k: v.copy() for k, v in p._avg.items()}
-    # _analytic updated the running mean: restore it for the numeric check
-    p2 = KLSparsity(rho=0.1, beta=0.5, running=0.8)
-    p2.add_parameter_gradients(net, net.forward(_data(3, seed=5)[0]))
-    np.testing.assert_allclose(a, _numeric(net, [p2], x, m, True), rtol=1e-5, atol=1e-7)
+    earlier = _data(3, seed=5)[0]
+
+    def seeded():  # a penalty whose running mean has seen an earlier batch
+        p = KLSparsity(rho=0.1, beta=0.5, running=0.8)
+        p.add_parameter_gradients(net, net.forward(earlier))
+        return p
+    p = seeded()
+    assert p._avg and p.value(net, net.forward(x)) != KLSparsity(0.1, 0.5).value(net, net.forward(x))
+    a = _analytic(net, [p], x, m, True)  # (this updates p's running mean: check against a fresh one)
+    np.testing.assert_allclose(a, _numeric(net, [seeded()], x, m, True), rtol=1e-5, atol=1e-7)
 
 
 def test_contractive_closed_form_equals_explicit_jacobian():
