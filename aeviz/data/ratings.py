@@ -275,6 +275,15 @@ def _lookup(table: dict, key, what: str, source: str) -> int:
         raise KeyError(f"no {what} with id {key!r}{where}") from None
 
 
+def _as_ids(ids) -> np.ndarray:
+    a = np.asarray(ids)
+    if a.dtype.kind in "iu":
+        return a if a.dtype.kind == "i" else a.astype(np.int64)
+    if a.dtype.kind == "f" and a.size and bool(np.all(a == np.round(a))):
+        return a.astype(np.int64)
+    return canonical_ids([str(x) for x in a.tolist()])
+
+
 def _factorize(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(sorted unique ids, int32 code per entry)."""
     if ids.dtype != object and len(ids):
@@ -344,8 +353,8 @@ def build_ratings(users, items, values, *, scale=None, source="", warnings=(), t
                   presorted=False):
     """A Ratings from parallel arrays of raw ids and values (file order, keep last).
     ``presorted``: entries are known to be sorted by (user, item) without repeats."""
-    users = np.asarray(users)
-    items = np.asarray(items)
+    users = _as_ids(users)
+    items = _as_ids(items)
     if len(users) > 200_000:  # the two factorisations in parallel (NumPy releases the GIL)
         from concurrent.futures import ThreadPoolExecutor
         with ThreadPoolExecutor(2) as pool:
