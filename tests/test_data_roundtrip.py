@@ -110,6 +110,10 @@ def test_wide_roundtrip(tmp_path, entries, id_column, header, titles):
         # a 3-4 column table without header and ids can be read either way: give it a header
         header = True
     grid = {(u, i): v for u, i, v in entries}
+    if not header and not id_column:
+        # documented ambiguity: a headerless first column counting 0/1, 2, 3... is read as ids
+        first = [int(grid.get((u, items[0]), 0)) for u in users]
+        assume(not (len(first) >= 3 and first[0] in (0, 1) and first == list(range(first[0], first[0] + len(first)))))
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     if header:

@@ -704,14 +704,16 @@ def _load_wide(path, text: str, layout: _Layout):
     header = layout.header
     col0 = [f[0] for _, f in rows]
     h0 = _norm(header[0]) if header else None
+    nums = [_number(c) if c != "" else 0.0 for c in col0]
     if header is not None and (h0 == "" or h0 in USER_WORDS):
         has_id = True
-    else:
-        nums = [_number(c) for c in col0]
-        has_id = (any(not _in_scale(x) for x in nums)
-                  or (len(col0) >= 3 and all(x is not None and x == int(x) for x in nums)
-                      and [int(x) for x in nums] == list(range(int(nums[0]), int(nums[0]) + len(nums)))
-                      and int(nums[0]) in (0, 1)))
+    elif any(not _in_scale(x) for x in nums):
+        has_id = True  # names, ids > 5, ...: not ratings
+    elif header is not None:
+        has_id = False  # the first header cell is a title: the first column is ratings
+    else:  # no header, small numbers: ids only if they count the rows (1, 2, 3, ...)
+        has_id = (len(col0) >= 3 and all(x == int(x) for x in nums) and int(nums[0]) in (0, 1)
+                  and [int(x) for x in nums] == list(range(int(nums[0]), int(nums[0]) + len(nums))))
     first = 1 if has_id else 0
     n_items = ncols - first
     if header is not None:
