@@ -291,3 +291,24 @@ def test_units_align_with_genres_on_the_bundled_sample():
     clear = np.abs(after["dominance"]) >= 3
     assert int((np.abs(before["dominance"]) >= 3).sum()) == 0
     assert clear.sum() >= 3 and len(set(after["dominant_genre"][clear].tolist())) >= 3
+
+
+def test_costly_all_user_parts_are_throttled_only_while_training_runs(monkeypatch):
+    import aeviz.engine.insights as ins
+    tr, _, _ = make_trainer()
+    first = compute_extras(tr, {})
+    monkeypatch.setattr(ins, "SLOW_COST", -1.0)  # pretend they are costly
+    tr.step_batch()  # one manual update: recomputed at once
+    one = compute_extras(tr, {})
+    assert one["codes"]["xy"] is not first["codes"]["xy"]
+    tr.step_batch(), tr.step_batch()  # updates jumping: training runs, keep the recent result
+    running = compute_extras(tr, {})
+    assert running["codes"]["xy"] is one["codes"]["xy"]
+    y = tr.network.predict(tr.train_set.dense_rows([running["row"]])[0])[0]
+    np.testing.assert_allclose(running["reconstruction"]["output"], y, rtol=1e-6)  # per-user parts stay live
+    fresh = compute_extras(tr, {}, fresh=True)
+    assert fresh["codes"]["xy"] is not one["codes"]["xy"]
+    # an edited weight (no update) is seen at once
+    tr.set_weight(0, 0, 0, 5.0)
+    edited = compute_extras(tr, {})
+    assert edited["feature_detectors"]["pos_weights"][0][0] == pytest.approx(5.0)

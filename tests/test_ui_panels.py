@@ -221,6 +221,16 @@ def test_distributions_draw_the_ring(qtbot):
     x, y = w.rows[0][0].median.getData()
     np.testing.assert_allclose(y, d["weights"][0, :, 4])
     np.testing.assert_allclose(x, d["updates"])
+    # the outer band spans min..max of the last sample
+    rect = w.rows[0][1].band(0).boundingRect()
+    assert rect.top() == pytest.approx(d["gradients"][0, :, 0].min(), rel=1e-4, abs=1e-9)
+    assert rect.bottom() == pytest.approx(d["gradients"][0, :, 8].max(), rel=1e-4, abs=1e-9)
+    # a second snapshot right away is drawn a little later, not lost
+    tr.step_observation()
+    s2 = snap(tr)
+    w.show_snapshot(s2)
+    qtbot.waitUntil(lambda: len(w.rows[0][0].median.getData()[0]) == len(s2.extras["distributions"]["updates"]),
+                    timeout=2000)
 
 
 def test_panels_survive_a_new_dataset_and_a_rebuilt_network(qtbot):
@@ -276,3 +286,17 @@ def test_unchanged_extras_are_not_drawn_twice(qtbot):
     assert len(calls) == 1
     w.show_snapshot(snap(tr))
     assert len(calls) == 2
+
+
+def test_a_hidden_panel_draws_when_shown_again(qtbot):
+    tr, r, split = setup()
+    w = make(qtbot, ReconstructionPanel, r, split)
+    w.hide()
+    tr.select_observation(9)
+    tr.step_phase()
+    s = snap(tr)
+    w.show_snapshot(s)
+    assert w.header.text() == ""  # nothing painted while hidden
+    w.show()
+    qtbot.waitExposed(w)
+    assert fmt(s.extras["reconstruction"]["distance"]) in w.header.text()

@@ -9,6 +9,7 @@ on huge data a fixed subsample of users stands for everyone in the code scatter.
 from __future__ import annotations
 
 import math
+import time
 import weakref
 
 import numpy as np
@@ -18,7 +19,9 @@ from .snapshot import frozen
 PERCENTILES = (0, 7, 16, 31, 50, 69, 84, 93, 100)  # TensorBoard's distribution bands
 RING = 512  # distribution samples kept per trainer
 MAX_CODE_CELLS = 4_000_000  # dense cells densified for the code scatter (users x items)
-MAX_QUANTILE_SAMPLE = 200_000  # parameters looked at per layer for the quantiles
+MAX_QUANTILE_SAMPLE = 20_000  # parameters looked at per layer for the quantiles (a strided sample)
+SLOW_INTERVAL = 0.5  # seconds between refreshes of costly all-users parts while training runs
+SLOW_COST = 0.008  # seconds: all-users parts cheaper than this are always recomputed
 N_TERMS = 6  # largest w_i x_i terms spelled out in the math inspector
 
 __all__ = ["PERCENTILES", "compute_extras", "matrix_image", "pca_2d", "InsightState"]
@@ -41,6 +44,10 @@ class InsightState:
         self.last_updates = -1
         self.zero_fraction: list[float] = []
         self.pca_axes = None
+        self.slow = None
+        self.slow_key = None
+        self.slow_at = 0.0
+        self.slow_cost = 0.0
 
 
 _STATES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
@@ -154,32 +161,41 @@ def pca_2d(codes: np.ndarray, previous_axes=None):
     return c @ axes, axes, mean, explained
 
 
-def _codes(st, trainer, row, acts):
+def _codes_all(st, trainer):
+    """Every sampled user's code, projected to 2-D (the slow part: cached between updates)."""
     net = trainer.network
     layer = net.bottleneck_layer()
     codes = net.encode(st.x, layer)
     k = codes.shape[1]
-    z = np.asarray(acts[layer], dtype=np.float64)
+    mean = axes = None
     if k == 2:
         xy = codes.astype(np.float64)
-        current = z.copy()
         axis_names, explained, method = ["unit 1", "unit 2"], None, "units"
     elif k == 1:
         xy = np.column_stack([codes[:, 0], np.nan_to_num(st.user_mean)])
-        current = np.array([z[0], _mean_of(st, trainer, row)])
         axis_names, explained, method = ["unit 1", "mean rating"], None, "unit vs mean rating"
     else:
         xy, axes, mean, explained = pca_2d(codes, st.pca_axes)
         st.pca_axes = axes
-        current = (z - mean) @ axes
         axis_names, method = [f"PC1 ({explained[0]:.0%})", f"PC2 ({explained[1]:.0%})"], "PCA"
+    return {"layer": layer, "units": k, "rows": _ro(st.rows), "xy": _ro(xy), "axis_names": axis_names,
+            "method": method, "explained": explained, "activation": net.activations[layer - 1].name,
+            "_mean": mean, "_axes": axes}
+
+
+def _codes(st, trainer, row, acts, every):
+    """The cached scatter plus this user's own code, which changes with every call."""
+    z = np.asarray(acts[every["layer"]], dtype=np.float64)
+    if every["method"] == "PCA":
+        current = (z - every["_mean"]) @ every["_axes"]
+    elif every["units"] == 1:
+        current = np.array([z[0], _mean_of(st, trainer, row)])
+    else:
+        current = z.copy()
     where = np.flatnonzero(st.rows == row)
-    return {
-        "layer": layer, "units": k, "rows": _ro(st.rows), "xy": _ro(xy), "current_xy": _ro(current),
-        "current_code": _ro(z), "current_index": int(where[0]) if where.size else -1,
-        "axis_names": axis_names, "method": method, "explained": explained,
-        "activation": net.activations[layer - 1].name,
-    }
+    out = {k: v for k, v in every.items() if not k.startswith("_")}
+    out.update(current_xy=_ro(current), current_code=_ro(z), current_index=int(where[0]) if where.size else -1)
+    return out
 
 
 def _mean_of(st, trainer, row) -> float:
@@ -449,11 +465,39 @@ def _distributions(st: InsightState, trainer):
 
 
 # ---------------------------------------------------------------------------------- entry
-def compute_extras(trainer, selection: dict | None = None) -> dict:
-    """Everything the insight panels draw, for the trainer's current observation and node."""
+def _slow_parts(st, trainer, fresh=False):
+    """Codes of every user and the feature detectors depend on the weights only: recomputed
+    whenever the weights changed, unless they are costly (> SLOW_COST seconds, wide layers or
+    many users) and training is running (updates jumping between calls): then at most every
+    SLOW_INTERVAL seconds, so their cost is not paid 4 times a second. `fresh` forces them."""
+    net = trainer.network
+    key = (id(net), tuple(net.sizes), st.sample_key, int(trainer.updates),
+           float(np.add.reduce(net.params, dtype=np.float64)))
+    now = time.perf_counter()
+    if st.slow is not None and not fresh:
+        if key == st.slow_key:
+            return st.slow
+        running = key[:3] == st.slow_key[:3] and abs(key[3] - st.slow_key[3]) > 1
+        if running and st.slow_cost > SLOW_COST and now - st.slow_at < SLOW_INTERVAL:
+            return st.slow
+    if st.slow_key is None or key[:3] != st.slow_key[:3]:
+        st.pca_axes = None
+    st.slow = {"codes": _codes_all(st, trainer), "feature_detectors": _feature_detectors(st, trainer)}
+    st.slow_key, st.slow_at = key, now
+    st.slow_cost = time.perf_counter() - now
+    return st.slow
+
+
+def compute_extras(trainer, selection: dict | None = None, fresh: bool = False) -> dict:
+    """Everything the insight panels draw, for the trainer's current observation and node.
+
+    `selection`: {"layer", "index"} of the selected node (layer 0 = inputs), optional "edge"
+    (weight layer, row, col) and "row" (a user other than the current observation). `fresh=True`
+    recomputes the all-users parts even while training runs (see `_slow_parts`)."""
     selection = dict(selection or {})
     st = _state_for(trainer)
     _refresh_sample(st, trainer)
+    slow = _slow_parts(st, trainer, fresh)
     row = int(selection["row"]) if selection.get("row") is not None else current_row(trainer)
     acts, preacts, from_trainer = _observation(trainer, row)
     titles = getattr(trainer.train_set, "titles", None)
@@ -461,14 +505,14 @@ def compute_extras(trainer, selection: dict | None = None) -> dict:
     rec = _reconstruction(trainer, row, y_now)
     extras = {
         "row": row,
-        "codes": _codes(st, trainer, row, acts),
+        "codes": _codes(st, trainer, row, acts, slow["codes"]),
         "user_property": {
             "rows": _ro(st.rows), "mean_rating": _ro(st.user_mean),
             "genre": _ro(st.user_genre), "genre_names": list(st.genre_names),
         },
         "reconstruction": rec,
         "recommendations": _recommendations(rec),
-        "feature_detectors": _feature_detectors(st, trainer),
+        "feature_detectors": slow["feature_detectors"],
         "math": _math(trainer, selection, row, acts, preacts, from_trainer, titles),
         "distributions": _distributions(st, trainer),
     }

@@ -46,6 +46,12 @@ class Panel(QtWidgets.QWidget):
         self.snapshot = None
         self._drawn = None
         self._extras_ref = None
+        self._stale = False
+
+    def showEvent(self, event):
+        super().showEvent(event)
+        if self._stale and self.snapshot is not None:
+            self.show_snapshot(self.snapshot)
 
     # the main window's three calls ------------------------------------------------------------
     def set_dataset(self, ratings, split=None):
@@ -67,6 +73,10 @@ class Panel(QtWidgets.QWidget):
         refreshes them ~4 times a second while snapshots come at frame rate: painting the same
         thing again would only take time from training)."""
         self.snapshot = snapshot
+        if not self.isVisible():  # a closed or tabbed-away dock: draw when shown again
+            self._stale = True
+            return
+        self._stale = False
         extras = getattr(snapshot, "extras", None) or {}
         key = tuple(id(v) for v in extras.values())
         if extras and key == self._drawn and not self.always_draw:

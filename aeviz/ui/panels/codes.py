@@ -81,10 +81,12 @@ class CodePanel(Panel):
         self.body = split
         split.hide()
         self.codes = self.prop = None
+        self._drawn_xy = None
         self.scale = (1.0, 5.0)
 
     def dataset_changed(self):
         self.codes = self.prop = None
+        self._drawn_xy = None
         self.body.hide()
         self.empty.show()
         r = self.ratings
@@ -118,7 +120,8 @@ class CodePanel(Panel):
             self.colour_by.blockSignals(True)
             self.colour_by.setCurrentIndex(1)
             self.colour_by.blockSignals(False)
-        self._recolour()
+        if self._drawn_xy is not codes["xy"]:  # the worker reuses it until the weights change
+            self._recolour()
         cur = np.asarray(codes["current_xy"], dtype=np.float64)
         if np.isfinite(cur).all():
             self.me.setData(x=[cur[0]], y=[cur[1]])
@@ -135,6 +138,7 @@ class CodePanel(Panel):
         codes, prop = self.codes, self.prop
         if codes is None:
             return
+        self._drawn_xy = codes["xy"]
         xy = np.asarray(codes["xy"], dtype=np.float64)
         rows = np.asarray(codes["rows"])
         finite = np.isfinite(xy).all(axis=1)

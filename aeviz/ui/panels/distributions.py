@@ -6,9 +6,11 @@ scale mean a learning rate too large.
 """
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from .base import Panel, Placeholder, fmt
 
@@ -16,18 +18,24 @@ BANDS = ((0, 8), (1, 7), (2, 6), (3, 5))  # index pairs into the 9 percentiles, 
 ALPHAS = (45, 70, 100, 140)
 WEIGHT_COLOUR = (230, 110, 20)
 GRAD_COLOUR = (40, 110, 200)
+MIN_INTERVAL = 0.5  # seconds between redraws
 
 
 class _BandPlot:
-    """One plot: four filled bands and the median line."""
+    """One plot: four filled bands (one polygon path each) and the median line.
+
+    A band is drawn as a single closed QPainterPath (upper edge forward, lower edge back): far
+    cheaper to refresh than pyqtgraph's FillBetweenItem, which rebuilds on every edge change."""
 
     def __init__(self, plot: pg.PlotItem, colour):
         self.plot = plot
-        self.edges = [pg.PlotDataItem(pen=pg.mkPen(*colour, 60, width=1)) for _ in range(9)]
-        for e in self.edges:
-            plot.addItem(e)
-        for (lo, hi), alpha in zip(BANDS, ALPHAS):
-            plot.addItem(pg.FillBetweenItem(self.edges[lo], self.edges[hi], brush=pg.mkBrush(*colour, alpha)))
+        self.bands = []
+        for alpha in ALPHAS:
+            item = QtWidgets.QGraphicsPathItem()
+            item.setBrush(pg.mkBrush(*colour, alpha))
+            item.setPen(pg.mkPen(None))
+            plot.addItem(item)
+            self.bands.append(item)
         self.median = pg.PlotDataItem(pen=pg.mkPen(*[int(c * 0.6) for c in colour], width=1.5))
         plot.addItem(self.median)
 
@@ -35,9 +43,18 @@ class _BandPlot:
         """steps (T,), q (T, 9); non-finite samples are left out."""
         ok = np.isfinite(q).all(axis=1)
         s, q = steps[ok], q[ok]
-        for j, e in enumerate(self.edges):
-            e.setData(s, q[:, j])
+        for (lo, hi), item in zip(BANDS, self.bands):
+            if s.size == 0:
+                item.setPath(QtGui.QPainterPath())
+                continue
+            x = np.concatenate([s, s[::-1]])
+            y = np.concatenate([q[:, hi], q[::-1, lo]])
+            item.setPath(pg.arrayToQPath(x, y, connect="all"))
         self.median.setData(s, q[:, 4])
+        self.plot.getViewBox().enableAutoRange()
+
+    def band(self, k):
+        return self.bands[k].path()
 
 
 class DistributionsPanel(Panel):
@@ -60,8 +77,17 @@ class DistributionsPanel(Panel):
         self.canvas.hide()
         self.layer_names: list[str] = []
         self.rows: list[tuple[_BandPlot, _BandPlot]] = []
+        self.titles = {}
+        self._pending = None
+        self._drawn_at = 0.0
+        self._timer = QtCore.QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._flush)
 
     def dataset_changed(self):
+        self._timer.stop()
+        self._pending = None
+        self._drawn_at = 0.0
         self._build([])
         self.canvas.hide()
         self.empty.show()
@@ -69,6 +95,7 @@ class DistributionsPanel(Panel):
     def _build(self, names):
         self.canvas.clear()
         self.rows = []
+        self.titles = {}
         self.layer_names = list(names)
         for l, name in enumerate(names):
             pw = self.canvas.addPlot(row=l, col=0)
@@ -82,13 +109,31 @@ class DistributionsPanel(Panel):
                 p.getAxis("left").enableAutoSIPrefix(False)
                 if l == len(names) - 1:
                     p.setLabel("bottom", "update")
+                else:  # x is shared down each column: one axis to paint, not one per plot
+                    p.hideAxis("bottom")
             pg_.setXLink(pw)
+            if l > 0:
+                pw.setXLink(self.rows[0][0].plot)
             self.rows.append((_BandPlot(pw, WEIGHT_COLOUR), _BandPlot(pg_, GRAD_COLOUR)))
 
     def draw(self, snapshot, extras):
+        """At most every MIN_INTERVAL seconds (eight plots of text-heavy axes are costly to
+        paint); a later call within the interval is drawn when it ends."""
         d = extras.get("distributions")
         if not d or d["weights"].shape[1] == 0:
             return
+        self._pending = d
+        wait = MIN_INTERVAL - (time.perf_counter() - self._drawn_at)
+        if wait <= 0:
+            self._flush()
+        elif not self._timer.isActive():
+            self._timer.start(int(wait * 1000) + 1)
+
+    def _flush(self):
+        d, self._pending = self._pending, None
+        if d is None:
+            return
+        self._drawn_at = time.perf_counter()
         if list(d["layer_names"]) != self.layer_names:
             self._build(d["layer_names"])
         steps = np.asarray(d["updates"], dtype=np.float64)
@@ -98,7 +143,10 @@ class DistributionsPanel(Panel):
             spread = d["gradients"][l][-1]
             zero = d.get("gradient_zero_fraction") or []
             zero_text = f" \u00b7 {zero[l]:.0%} exactly 0" if l < len(zero) else ""
-            bg.plot.setTitle(f"{self.layer_names[l]} non-zero gradients \u00b7 16-84% now "
-                             f"[{fmt(spread[2], 2)}, {fmt(spread[6], 2)}]{zero_text}", size="8pt")
+            title = (f"{self.layer_names[l]} non-zero gradients \u00b7 16-84% now "
+                     f"[{fmt(spread[2], 2)}, {fmt(spread[6], 2)}]{zero_text}")
+            if self.titles.get(l) != title:  # a new title re-lays the grid out: only when it changes
+                bg.plot.setTitle(title, size="8pt")
+                self.titles[l] = title
         self.empty.hide()
         self.canvas.show()

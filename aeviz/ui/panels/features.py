@@ -35,7 +35,7 @@ class FeatureDetectorsPanel(Panel):
 
     def draw(self, snapshot, extras):
         fd = extras.get("feature_detectors")
-        if not fd:
+        if not fd or fd is self.fd:  # the worker reuses it until the weights change
             return
         self.fd = fd
         self._render()
