@@ -34,7 +34,9 @@ class Preset:
     config: ModelConfig
     dataset: str  # "toy", or a bundled sample name ("genres", "tiny")
     epochs: int = 20  # a sensible number of epochs to run (the CLI's default)
-    initial_weights: tuple | None = None  # (weights per layer, biases or None) to start from
+    # (weights per layer, biases or None) to start from; also in config.extras["initial_weights"]
+    # (JSON lists), which build_network honours, so any code building from the config gets them
+    initial_weights: tuple | None = None
 
     def load_dataset(self):
         """The preset's ratings (aeviz.data.Ratings)."""
@@ -67,7 +69,8 @@ def _toy() -> Preset:
     from .engine.toy import DECODER, ENCODER
     cfg = ModelConfig(hidden=(2,), hidden_activation="identity", output_activation="softmax", bias=False,
                       tied=True, init="zeros", loss="cross_entropy", optimizer="sgd", lr=0.1,
-                      batch_size=1, shuffle=False, test_fraction=0.0)
+                      batch_size=1, shuffle=False, test_fraction=0.0,
+                      extras={"initial_weights": [ENCODER.tolist(), DECODER.tolist()]})
     return Preset(
         "toy", "The seed's example (4-2-4)",
         "Four users, each rating exactly one movie: every 1 and every 0 is a rating. Step the first "

@@ -214,3 +214,16 @@ def test_overcomplete_preset_falls_into_the_copying_trap():
     best = min(r.test_rmse for r in h)
     assert h[-1].train_rmse < 0.5 * h[0].train_rmse  # keeps learning its training ratings ...
     assert h[-1].test_rmse > best + 0.1  # ... while held-out error turns round and climbs
+
+
+def test_toy_config_alone_carries_the_seed_weights():
+    """The app builds from the config only: the seed's weights must come with it (and survive JSON)."""
+    import json
+    from aeviz.engine import ModelConfig, build_network
+    from aeviz.engine.toy import ENCODER
+    cfg = ModelConfig.from_dict(json.loads(json.dumps(get_preset("toy").config.to_dict())))
+    net = build_network(cfg, 4)
+    np.testing.assert_array_equal(net.weights[0], ENCODER)
+    np.testing.assert_array_equal(net.weights[1], ENCODER.T)
+    other = build_network(cfg.with_(hidden=(3,)), 4)  # shapes no longer fit: ordinary init
+    assert other.weights[0].shape == (3, 4)

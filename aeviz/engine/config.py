@@ -128,6 +128,12 @@ def parse_layers(text: str) -> tuple:
 def build_network(config: ModelConfig, n_items: int, weights=None, biases=None) -> Network:
     n_hidden = len(config.hidden)
     acts = [config.hidden_activation] * n_hidden + [config.output_activation]
+    if weights is None and (config.extras or {}).get("initial_weights") is not None:
+        # a preset's exact starting weights (the seed's 4-2-4), used while the shapes still fit
+        given = [np.asarray(w, dtype=np.float64) for w in config.extras["initial_weights"]]
+        sizes = config.sizes(n_items)
+        if [w.shape for w in given] == [(b, a) for a, b in zip(sizes[:-1], sizes[1:])]:
+            weights, biases = given, (config.extras.get("initial_biases") if config.bias else None)
     return Network(config.sizes(n_items), acts, bias=config.bias, tied=config.tied,
                    init=config.init, seed=config.seed, weights=weights, biases=biases)
 
