@@ -49,7 +49,8 @@ class CodePanel(Panel):
         sp.hideButtons()
         for ax in ("left", "bottom"):
             sp.getAxis(ax).enableAutoSIPrefix(False)
-        self.legend = sp.addLegend(offset=(5, 5), labelTextSize="8pt", brush=pg.mkBrush(255, 255, 255, 200))
+        self.legend = sp.addLegend(offset=(5, 5), labelTextSize="8pt", labelTextColor=(40, 40, 40),
+                                    brush=pg.mkBrush(255, 255, 255, 200))
         self.groups: list[pg.ScatterPlotItem] = []
         self.mean_item = pg.ScatterPlotItem(size=6, pen=None)
         self.mean_item.sigClicked.connect(self._point_clicked)

@@ -41,6 +41,10 @@ class RatingsMatrixPanel(Panel):
         self.row_mark.setZValue(10)
         self.row_mark.hide()
         self.plot.addItem(self.row_mark)
+        self.row_label = pg.TextItem(color=(200, 20, 20), anchor=(0, 1), fill=pg.mkBrush(255, 255, 255, 210))
+        self.row_label.setZValue(11)
+        self.row_label.hide()
+        self.plot.addItem(self.row_label, ignoreBounds=True)
         self.info = QtWidgets.QLabel(" ")
         self.info.setTextInteractionFlags(QtCore.Qt.TextSelectableByMouse)
         self.empty = Placeholder("Load a ratings file to see the matrix.")
@@ -83,11 +87,15 @@ class RatingsMatrixPanel(Panel):
         self.current_row = row
         if row is None or self.ratings is None or not (0 <= row < self.ratings.n_users):
             self.row_mark.hide()
+            self.row_label.hide()
             return
         # at least a few pixels tall, even with 100k users on screen
         h = max(1.0, self.ratings.n_users / 80.0)
         self.row_mark.setRegion((row + 0.5 - h / 2, row + 0.5 + h / 2))
         self.row_mark.show()
+        self.row_label.setText(f"{self.user_label(row)} (current)")
+        self.row_label.setPos(0, row + 0.5 - h / 2)
+        self.row_label.show()
 
     # ------------------------------------------------------------------------------ pointer
     def cell_at(self, scene_pos):

@@ -33,7 +33,8 @@ class ReconstructionPanel(Panel):
         pi.setLabel("bottom", "movies (rated \u2192 held-out \u2192 unrated)")
         pi.setLabel("left", "rating")
         pi.getAxis("left").enableAutoSIPrefix(False)
-        self.legend = pi.addLegend(offset=(-10, 10), labelTextSize="8pt")
+        self.legend = pi.addLegend(offset=(-10, 10), labelTextSize="8pt", labelTextColor=(40, 40, 40),
+                                   brush=pg.mkBrush(255, 255, 255, 200))
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.8, brush=pg.mkBrush(*BLUE, 150), pen=None,
                                     name="your rating (input)")
         self.out_rated = pg.ScatterPlotItem(size=7, brush=pg.mkBrush(*ORANGE), pen=pg.mkPen("w", width=0.5),
