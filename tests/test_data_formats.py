@@ -250,3 +250,34 @@ def test_bad_titles_beside_is_a_warning_not_an_error(tmp_path):
     r = load_ratings(write(tmp_path, "ratings.csv", "1,1,4\n2,1,3\n2,2,3\n"))
     assert r.titles == ("1", "2")
     assert any(w.startswith("titles not used: movies.csv") for w in r.warnings)
+
+
+# ---------------------------------------------------------------- the fast path agrees with the careful one
+@pytest.mark.parametrize("sep,lines", [
+    (",", ["1,10,4.5,964982703", "1,11,3.0,964981247", "22,10,0.5,1", "22,123456,5.0,2"]),
+    ("\t", ["196\t242\t3\t881250949", "186\t302\t3\t891717742", "22\t377\t1\t878887116"]),
+    ("::", ["1::1193::5::978300760", "1::661::3::978302109", "6040::3952::4::1"]),
+    (";", ["1;2;3", "12345678;87654321;5", "0;1;4"]),
+    ("|", ["1|2|2.5", "3|4|4.75", "5|6|1"]),
+])
+def test_fast_path_is_taken_and_matches_the_careful_parser(sep, lines):
+    from aeviz.data import loader
+    from aeviz.data.loader import _Layout, _fast_long_chunk, _parse_long_text
+    ncols = len(lines[0].split(sep))
+    layout = _Layout(sep, ncols, False, None, None)
+    text = "\n".join(lines) + "\n"
+    fast = _fast_long_chunk(text.encode(), layout)
+    assert fast is not None, "numeric MovieLens-like chunks must take the vectorised path"
+    slow = _parse_long_text("x", text, layout, 0)
+    np.testing.assert_array_equal(fast[0], slow[0].astype(np.int64))
+    np.testing.assert_array_equal(fast[1], slow[1].astype(np.int64))
+    np.testing.assert_array_equal(fast[2], slow[2])
+    assert fast[4] == len(lines)
+    assert loader  # imported for the private helpers
+
+
+@pytest.mark.parametrize("bad", ["1,2,3.5x", "1,2,a.5", "1,2,3,5", "1,02,3", "-1,2,3", "1,2, 3", "1,2,6", "1,2,"])
+def test_fast_path_declines_anything_odd(bad):
+    from aeviz.data.loader import _Layout, _fast_long_chunk
+    layout = _Layout(",", 3, False, None, None)
+    assert _fast_long_chunk(("1,5,4\n" + bad + "\n").encode(), layout) is None

@@ -429,6 +429,9 @@ def _fast_ids(buf, s, e, view=None):
     return v
 
 
+_TENTHS = (np.arange(100) / 10.0).astype(np.float32)
+
+
 def _fast_rating(buf, s, e, view=None):
     L = e - s
     if L.size == 0:
@@ -442,11 +445,16 @@ def _fast_rating(buf, s, e, view=None):
     if lmin == 3 and lmax == 3 and view is not None:  # "3.5": the top 3 bytes of a word
         w = view[e - 8] >> _U(40)
         w -= _U(0x302E30)  # bytes '3', '.', '5' -> 3, 0, 5
-        t = w + _U(0x767676)
+        t = w + _U(0x760076)
         t |= w
-        if bool(np.any(t & _U(0x808080))) or bool(np.any(w & _U(0xFF00))):
+        t &= _U(0x80FF80)  # a digit byte > 9, or anything but '.' in the middle
+        if bool(t.any()):
             return None
-        return (w & _U(0xFF)).astype(np.float64) + (w >> _U(16)).astype(np.float64) / 10.0
+        k = w & _U(0xFF)
+        k *= _U(10)
+        w >>= _U(16)
+        k += w
+        return _TENTHS[k]  # float32 of k/10, exactly as float("3.5") would round
     return _fast_decimal(buf, s, e)
 
 
@@ -532,7 +540,7 @@ def _fast_long_chunk(chunk: bytes, layout: _Layout):
         u = u.astype(np.int32)
     if len(i) and int(i.max()) < 2**31:
         i = i.astype(np.int32)
-    r = r.astype(np.float32)
+    r = r.astype(np.float32, copy=False)
     return u, i, r, n_blank, n + n_blank, _chunk_stats(u, i, r)
 
 
