@@ -70,8 +70,6 @@ class ModelConfig:
             p.append(f"initialisation must be one of {', '.join(INITS)}")
         if not (np.isfinite(self.lr) and self.lr > 0):
             p.append("learning rate must be a positive number")
-        elif self.lr > 10:
-            p.append("learning rate above 10 would only diverge")
         if not (0 <= self.momentum < 1):
             p.append("momentum must lie in [0, 1)")
         if not (np.isfinite(self.weight_decay) and self.weight_decay >= 0):
