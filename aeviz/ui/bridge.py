@@ -14,7 +14,7 @@ import queue
 import threading
 import time
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from aeviz.engine import DivergenceError, PhaseError, build_trainer
 
@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 
 FULL_SPEED = float("inf")
 _STOP = ("stop", ())
+DRAW_BUDGET = 0.08  # share of wall time the GUI may spend drawing while the worker trains
+MAX_FRAME_INTERVAL = 0.2  # at least 5 pictures a second, whatever they cost (views treat slower as stepping)
 EXTRAS_INTERVAL = 0.25  # insights are computed at most ~4 times a second
 MANUAL = {"step_phase", "forward", "backward", "update", "step_observation", "step_batch",
           "step_epoch", "undo", "set_weight", "select_observation"}
@@ -60,6 +62,10 @@ class _Worker(QObject):
         self.rate = 0.0  # observations per second, measured
         self.done = 0  # commands handled (the GUI compares with the number sent)
         self._lock = threading.Lock()
+        # cleared while the GUI draws a snapshot: the worker then steps aside instead of fighting
+        # for the GIL (each Qt call releases it, and winning it back costs up to a switch interval)
+        self.gui_free = threading.Event()
+        self.gui_free.set()
         self._latest = None
         self._pending = False
         self._last_pub = 0.0
@@ -201,6 +207,7 @@ class _Worker(QObject):
 
     def _play_step(self, next_due: float) -> float:
         """One unit of work at the current speed; returns when the next one is due."""
+        self.gui_free.wait(0.25)
         t = self.trainer
         s = self.speed
         before = t.steps
@@ -278,6 +285,11 @@ class EngineBridge(QObject):
         self._sent = 0
         self.latest = None
         self.playing = False
+        self.frame_cost = 0.0  # seconds the GUI spends per drawn snapshot (measured)
+        self._busy_from = 0.0
+        self._holds = 0
+        self._emitting = False
+        self._busy_sum, self._busy_n, self._budget_at = 0.0, 0, time.perf_counter()
         self._thread = QThread()
         self._thread.setObjectName("aeviz-engine")
         self._worker = _Worker(self._queue)
@@ -340,7 +352,8 @@ class EngineBridge(QObject):
 
     def is_idle(self) -> bool:
         """Every command sent has been handled and its snapshot delivered."""
-        return self._worker.done == self._sent and not self._worker._pending
+        return (self._worker.done == self._sent and not self._worker._pending and self._holds == 0
+                and self._worker.gui_free.is_set())
 
     def is_running(self) -> bool:
         return self._thread.isRunning()
@@ -351,6 +364,7 @@ class EngineBridge(QObject):
             return True
         self._queue.put(_STOP)
         self._sent += 1
+        self._worker.gui_free.set()
         self._thread.quit()
         ok = self._thread.wait(timeout_ms)
         return bool(ok)
@@ -361,7 +375,45 @@ class EngineBridge(QObject):
         snap = self._worker.take()
         if snap is not None:
             self.latest = snap
-            self.snapshotReady.emit(snap)
+            if self._holds == 0:
+                self._worker.gui_free.clear()
+                self._busy_from = time.perf_counter()
+            self._emitting = True
+            try:
+                self.snapshotReady.emit(snap)
+            finally:
+                self._emitting = False
+            if self._holds == 0:
+                # the paint events this caused run next; the worker resumes once they are done
+                QTimer.singleShot(0, self._drawn)
+
+    def hold(self):
+        """Called by a snapshotReady receiver that draws in several event-loop passes (so that
+        input and timers run in between): the worker waits until the matching `release()`."""
+        self._holds += 1
+
+    def release(self):
+        self._holds = max(0, self._holds - 1)
+        if self._holds == 0 and not self._emitting:
+            QTimer.singleShot(0, self._drawn)
+
+    @Slot()
+    def _drawn(self):
+        if self._holds:
+            return
+        self._worker.gui_free.set()
+        self._account(time.perf_counter() - self._busy_from)
+
+    def _account(self, busy: float):
+        """Keep drawing within DRAW_BUDGET of wall time while playing: the worker needs the GIL more."""
+        self._busy_sum += busy
+        self._busy_n += 1
+        now = time.perf_counter()
+        if now - self._budget_at >= 0.5:
+            per_frame = self._busy_sum / self._busy_n
+            self.frame_cost = per_frame
+            self.set_frame_interval(min(MAX_FRAME_INTERVAL, max(1 / 30, per_frame / DRAW_BUDGET)))
+            self._busy_sum, self._busy_n, self._budget_at = 0.0, 0, now
 
     @Slot(str)
     def _on_diverged(self, msg):

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import csv
 import math
+import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
+THROTTLED_HZ = 4
 MAX_POINTS = 2000  # within-epoch losses drawn (longer epochs are decimated for display)
 TRAIN_PEN = pg.mkPen("#1f77b4", width=2)
 TEST_PEN = pg.mkPen("#ff7f0e", width=2)
@@ -70,6 +72,12 @@ class LossPlot(QWidget):
         self._history = ()
         self._epoch_losses = np.zeros(0)
         self._key = None
+        self._throttled = False
+        self._pending = None
+        self._drawn_at = 0.0
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._flush)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
         self.glw = pg.GraphicsLayoutWidget()
@@ -142,7 +150,32 @@ class LossPlot(QWidget):
         self.smooth_label.setText(f"smoothing {self.smoothing:.2f}")
         self._redraw()
 
+    def set_throttled(self, on: bool):
+        """While playing, redraw at most THROTTLED_HZ times a second: pyqtgraph's axes repaint on
+        every range change, and at full speed the curves change faster than anyone reads them."""
+        self._throttled = bool(on)
+        if not on and self._pending is not None:
+            self._flush()
+
     def show_snapshot(self, snap):
+        now = time.perf_counter()
+        if self._throttled and now - self._drawn_at < 1.0 / THROTTLED_HZ:
+            self._pending = snap
+            if not self._timer.isActive():
+                self._timer.start(int(1000 / THROTTLED_HZ))
+            return
+        self._pending = None
+        self._drawn_at = now
+        self._draw(snap)
+
+    @Slot()
+    def _flush(self):
+        snap, self._pending = self._pending, None
+        if snap is not None:
+            self._drawn_at = time.perf_counter()
+            self._draw(snap)
+
+    def _draw(self, snap):
         hist = snap.history or ()
         losses = snap.epoch_losses if snap.epoch_losses is not None else np.zeros(0)
         key = (snap.steps, snap.updates, snap.epoch, len(hist), losses.size)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import os
-import time
+from functools import partial
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, Slot
 from PySide6.QtWidgets import (QDockWidget, QFileDialog, QHBoxLayout, QLabel, QMainWindow,
@@ -38,7 +38,10 @@ try:
 except ImportError:  # pragma: no cover
     PRESETS = []
 
-DRAW_BUDGET = 0.12  # share of wall time the GUI may spend drawing while the worker trains
+
+
+def _on_screen(dock) -> bool:
+    return dock.isVisible() and not dock.visibleRegion().isEmpty()
 
 
 class _Placeholder(QLabel):
@@ -94,10 +97,8 @@ class MainWindow(QMainWindow):
         self._closing = False
         self.error_box = None
         self.confirm = self._ask_discard  # tests replace this with lambda *_: True
-        self._draw_time = 0.0
-        self._draw_n = 0
-        self._budget_at = time.perf_counter()
         self._last_snapshot = None
+        self._draw_queue: list = []
 
         self.bridge = EngineBridge(self)
         self.loader = RatingsLoader(self)
@@ -177,6 +178,7 @@ class MainWindow(QMainWindow):
         self.setup_dock = self._dock("Model setup", self.setup, Qt.DockWidgetArea.LeftDockWidgetArea, scroll=True)
         self.loss_plot = LossPlot()
         self.loss_dock = self._dock("Loss curves", self.loss_plot, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.loss_dock.visibilityChanged.connect(partial(self._on_dock_shown, self.loss_plot))
         self.panels = []
         right = []
         for title, factory in PANELS:
@@ -186,11 +188,14 @@ class MainWindow(QMainWindow):
                 log.exception("panel %s could not be created", title)
                 continue
             self.panels.append(panel)
-            right.append(self._dock(title, panel, Qt.DockWidgetArea.RightDockWidgetArea))
+            dock = self._dock(title, panel, Qt.DockWidgetArea.RightDockWidgetArea)
+            dock.visibilityChanged.connect(partial(self._on_dock_shown, panel))
+            right.append(dock)
             if hasattr(panel, "userSelected"):
                 panel.userSelected.connect(self._on_user_selected)
             if hasattr(panel, "nodeSelected"):
                 panel.nodeSelected.connect(self._on_node_selected)
+        self._dock_widgets = [(self.loss_plot, self.loss_dock)] + list(zip(self.panels, right))
         for d in right[1:]:
             self.tabifyDockWidget(right[0], d)
         if right:
@@ -409,27 +414,31 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------------------ snapshots
     @Slot(object)
     def _on_snapshot(self, snap):
-        t0 = time.perf_counter()
+        """The network, controls and status now; each visible dock in its own event-loop pass, so
+        one frame never blocks input (or a timer) for the sum of all the panels' painting."""
         self._last_snapshot = snap
         self._safe(self.network_view, "show_snapshot", snap)
-        if self.loss_dock.isVisible():
-            self.loss_plot.show_snapshot(snap)
-        for p, d in zip(self.panels, self.docks[2:]):
-            if d.isVisible():
-                self._safe(p, "show_snapshot", snap)
         self.controls.update_state(snap)
         self._update_status(snap)
-        self._account_draw(time.perf_counter() - t0)
+        todo = [w for w, d in self._dock_widgets if _on_screen(d)]
+        if not self._draw_queue and todo:
+            self.bridge.hold()
+            QTimer.singleShot(0, self._drain)
+        self._draw_queue = todo  # a newer snapshot replaces whatever was still queued
 
-    def _account_draw(self, dt):
-        """Keep painting within DRAW_BUDGET of wall time: the worker needs the GIL more than we do."""
-        self._draw_time += dt
-        self._draw_n += 1
-        now = time.perf_counter()
-        if now - self._budget_at >= 1.0 and self._draw_n:
-            per_frame = self._draw_time / self._draw_n
-            self.bridge.set_frame_interval(min(0.5, max(1 / 30, per_frame / DRAW_BUDGET)))
-            self._draw_time, self._draw_n, self._budget_at = 0.0, 0, now
+    @Slot()
+    def _drain(self):
+        if self._draw_queue:
+            widget = self._draw_queue.pop(0)
+            self._safe(widget, "show_snapshot", self._last_snapshot)
+        if self._draw_queue:
+            QTimer.singleShot(0, self._drain)
+        else:
+            self.bridge.release()
+
+    def _on_dock_shown(self, widget, visible):
+        if visible and self._last_snapshot is not None:
+            self._safe(widget, "show_snapshot", self._last_snapshot)
 
     def _safe(self, widget, method, *args):
         """A panel's bug must not take the window down: log it, keep going."""
@@ -484,6 +493,7 @@ class MainWindow(QMainWindow):
     @Slot(bool)
     def _on_playing(self, on):
         self.controls.set_playing(on)
+        self.loss_plot.set_throttled(on)
         if self._last_snapshot is not None:
             self._update_status(self._last_snapshot)
 

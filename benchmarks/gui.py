@@ -1,0 +1,141 @@
+"""GUI benchmark: does drawing cost the training? Is the window responsive? How fast does it open?
+
+* throughput: observations/s while the full window draws at full speed, vs the same model and data
+  trained headless (target ratio >= 0.8);
+* latency: lateness of a 10 ms QTimer while training at full speed (p99 target < 50 ms);
+* startup: process start to the first snapshot drawn in a shown window, in a fresh subprocess.
+Prints a table, then one JSON object as the last line. Runs offscreen.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+SECONDS = float(os.environ.get("AEVIZ_BENCH_SECONDS", "4"))
+
+STARTUP_CHILD = r"""
+import time, sys
+from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QSettings
+QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, sys.argv[1])
+app = QApplication([])
+from aeviz.ui.app import make_window
+w = make_window()
+w.show()
+while w._last_snapshot is None:
+    app.processEvents()
+    time.sleep(0.001)
+w.repaint()  # the first snapshot is on screen
+print("READY", flush=True)
+w.close()
+"""
+
+
+def headless_rate(seconds: float) -> tuple[float, object]:
+    from aeviz.data import holdout_split, load_sample
+    from aeviz.engine import ModelConfig, build_trainer
+    ds = load_sample("genres")
+    cfg = ModelConfig()
+    split = holdout_split(ds, cfg.test_fraction, cfg.seed)
+    tr = build_trainer(cfg, split.train, split.test, clip=(ds.scale.minimum, ds.scale.maximum))
+    tr.keep_undo = False
+    for _ in range(50):
+        tr.step_batch()
+    t0, s0 = time.perf_counter(), tr.steps
+    while time.perf_counter() - t0 < seconds:
+        tr.step_batch()
+    return (tr.steps - s0) / (time.perf_counter() - t0), ds
+
+
+def gui_rate(seconds: float, ds, settings_dir: str) -> dict:
+    from PySide6.QtCore import QElapsedTimer, QEventLoop, QSettings, QTimer
+    from PySide6.QtWidgets import QApplication
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, settings_dir)
+    app = QApplication.instance() or QApplication([])
+    from aeviz.ui.main_window import MainWindow
+    w = MainWindow(ds, restore=False)
+    w.show()
+    while w._last_snapshot is None:
+        app.processEvents()
+    frames = []
+    w.bridge.snapshotReady.connect(lambda s: frames.append(time.perf_counter()))  # GUI thread
+    w.controls.play_action.trigger()
+    loop = QEventLoop()
+    QTimer.singleShot(500, loop.quit)  # warm-up
+    loop.exec()
+    lateness = []
+    clock = QElapsedTimer()
+    clock.start()
+    last = [clock.nsecsElapsed()]
+
+    def tick():
+        now = clock.nsecsElapsed()
+        lateness.append(max(0.0, (now - last[0]) / 1e6 - 10.0))
+        last[0] = now
+
+    timer = QTimer()
+    timer.setInterval(10)
+    timer.timeout.connect(tick)
+    s0, t0, f0 = w.bridge.trainer.steps, time.perf_counter(), len(frames)
+    timer.start()
+    QTimer.singleShot(int(seconds * 1000), loop.quit)
+    loop.exec()
+    timer.stop()
+    rate = (w.bridge.trainer.steps - s0) / (time.perf_counter() - t0)
+    frame_ms = w.bridge.frame_cost * 1000
+    fps = (len(frames) - f0) / seconds
+    w.close()
+    lateness.sort()
+    p = lambda q: lateness[min(len(lateness) - 1, int(q * len(lateness)))] if lateness else float("nan")
+    return {"rate": rate, "fps": fps, "frame_ms": frame_ms, "p50": p(0.5), "p99": p(0.99), "max": lateness[-1] if lateness else 0,
+            "ticks": len(lateness)}
+
+
+def startup_seconds(settings_dir: str, runs: int = 3) -> float:
+    best = float("inf")
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        out = subprocess.run([sys.executable, "-c", STARTUP_CHILD, settings_dir], capture_output=True,
+                             text=True, timeout=60, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+        if "READY" not in out.stdout:
+            raise RuntimeError(out.stderr[-2000:])
+        # the READY line is printed before teardown: time to it, not to process exit
+        best = min(best, time.perf_counter() - t0 - 0.0)
+    return best
+
+
+def main():
+    with tempfile.TemporaryDirectory() as tmp:
+        # headless before and after the GUI run: the machine is shared, its load drifts
+        before, ds = headless_rate(SECONDS / 2)
+        gui = gui_rate(SECONDS, ds, tmp)
+        after, _ = headless_rate(SECONDS / 2)
+        head = (before + after) / 2
+        start = startup_seconds(tmp)
+    ratio = gui["rate"] / head
+    print(f"{'measure':<34}{'value':>12}  target")
+    print(f"{'headless throughput (obs/s)':<34}{head:>12,.0f}  (before {before:,.0f}, after {after:,.0f})")
+    print(f"{'GUI throughput (obs/s)':<34}{gui['rate']:>12,.0f}")
+    print(f"{'throughput ratio':<34}{ratio:>12.2f}  >= 0.8")
+    print(f"{'snapshots drawn per second':<34}{gui['fps']:>12.1f}")
+    print(f"{'GUI time per snapshot (ms)':<34}{gui['frame_ms']:>12.1f}  (worker waits meanwhile)")
+    print(f"{'10 ms timer lateness p50 (ms)':<34}{gui['p50']:>12.1f}")
+    print(f"{'10 ms timer lateness p99 (ms)':<34}{gui['p99']:>12.1f}  < 50")
+    print(f"{'10 ms timer lateness max (ms)':<34}{gui['max']:>12.1f}")
+    print(f"{'startup to first drawn window (s)':<34}{start:>12.2f}  < 2")
+    print(f"(genres sample, default ModelConfig, {SECONDS:g} s each, offscreen, all panels visible)")
+    print(json.dumps({"throughput_ratio": round(ratio, 3), "latency_p99_ms": round(gui["p99"], 2),
+                      "startup_s": round(start, 3), "headless_obs_per_s": round(head),
+                      "gui_obs_per_s": round(gui["rate"]), "fps": round(gui["fps"], 1), "frame_ms": round(gui["frame_ms"], 1),
+                      "latency_p50_ms": round(gui["p50"], 2),
+                      "targets_met": bool(ratio >= 0.8 and gui["p99"] < 50 and start < 2)}))
+
+
+if __name__ == "__main__":
+    main()
