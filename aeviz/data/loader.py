@@ -25,10 +25,11 @@ import numpy as np
 
 from .errors import LoadCancelled, RatingsFileError
 from .ratings import (MAX_RATING, MIN_RATING, Ratings, build_csr, build_ratings, canonical_ids, detect_scale,
-                      scale_from_stats)
+                      ratings_from_codes, scale_from_stats)
 
 __all__ = ["load_ratings", "load_titles", "CHUNK_BYTES"]
 
+_PAD = b"00000000"  # 8 bytes before each chunk's data: every field ends >= 8 bytes in
 CHUNK_BYTES = 1 << 20  # small chunks stay in cache and reuse freed memory: faster than big ones
 SNIFF_BYTES = 256 << 10
 SNIFF_LINES = 400
@@ -110,41 +111,51 @@ class _Reader:
             self.progress(lo + (hi - lo) * min(frac, 1.0))
 
     def chunks(self):
+        """Newline-terminated chunks as bytearrays with 8 bytes of padding (``_PAD``) in
+        front: the fast parser reads 8-byte words ending at any field. Read with
+        ``readinto``: one copy of the data, no more."""
         done = 0
         carry = b""
         first = True
+        pad = len(_PAD)
         with open(self.path, "rb") as f:
             while True:
                 if self.cancel is not None and self.cancel():
                     raise LoadCancelled()
-                block = f.read(self.chunk_bytes)
-                if not block:
+                head = pad + len(carry)
+                ba = bytearray(head + self.chunk_bytes)
+                ba[:pad] = _PAD
+                ba[pad:head] = carry
+                with memoryview(ba) as mv:
+                    got = f.readinto(mv[head:])
+                end = head + got
+                if got == 0:
                     if carry:
-                        yield self._checked(carry)
+                        del ba[end:]
+                        yield self._checked(ba)
                     break
-                done += len(block)
+                done += got
                 if first:
                     first = False
-                    if block.startswith(b"\xef\xbb\xbf"):
-                        block = block[3:]
+                    if ba[pad:pad + 3] == b"\xef\xbb\xbf":
+                        del ba[pad:pad + 3]
+                        end -= 3
                         self.offset = 3
-                data = carry + block if carry else block
-                cut = data.rfind(b"\n")
+                cut = ba.rfind(b"\n", pad, end)
                 if cut < 0:
-                    carry = data
+                    carry = bytes(ba[pad:end])
                     continue
-                carry = data[cut + 1:]
-                chunk = data[:cut + 1]
-                del data
-                yield self._checked(chunk)
-                self.offset += len(chunk)
+                carry = bytes(ba[cut + 1:end])
+                del ba[cut + 1:]
+                yield self._checked(ba)
+                self.offset += len(ba) - pad
                 self._report(done)
         self._report(self.size)
 
-    def _checked(self, chunk: bytes) -> bytes:
-        nul = chunk.find(b"\x00")
+    def _checked(self, chunk: bytearray) -> bytearray:
+        nul = chunk.find(b"\x00", len(_PAD))
         if nul >= 0:
-            line = _line_at(self.path, self.offset + nul)
+            line = _line_at(self.path, self.offset + nul - len(_PAD))
             raise RatingsFileError(self.path, "this is a binary file, not a text table of ratings (NUL byte)",
                                    line=line)
         return chunk
@@ -375,7 +386,6 @@ def _fast_decimal(buf, s, e):
 
 _U = np.uint64
 _ZEROS = _U(0x3030303030303030)
-_PAD = b"00000000"  # 8 bytes before the data so that every field ends >= 8 bytes in
 
 
 def _u64_view(buf):
@@ -458,9 +468,10 @@ def _fast_rating(buf, s, e, view=None):
     return _fast_decimal(buf, s, e)
 
 
-def _fast_long_chunk(chunk: bytes, layout: _Layout):
-    """(users int64, items int64, ratings float32, n_blank) or None when the chunk
-    needs the careful path (odd characters, string ids, bad values...)."""
+def _fast_long_chunk(chunk, layout: _Layout, padded: bool = False):
+    """(users, items, ratings float32, n_blank, n_lines, stats) or None when the chunk
+    needs the careful path (odd characters, string ids, bad values...). ``padded``:
+    the chunk already starts with ``_PAD``."""
     if b"\r" in chunk:
         chunk = chunk.replace(b"\r\n", b"\n")
         if b"\r" in chunk:
@@ -474,9 +485,11 @@ def _fast_long_chunk(chunk: bytes, layout: _Layout):
         sepb = ord(layout.sep)
     if b'"' in chunk or b" " in chunk:
         return None
+    if len(chunk) == (len(_PAD) if padded else 0):
+        return (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32), 0, 0, None)
     if not chunk.endswith(b"\n"):
-        chunk += b"\n"
-    data = _PAD + chunk
+        chunk = chunk + b"\n"
+    data = chunk if padded else _PAD + chunk
     del chunk
     buf = np.frombuffer(data, dtype=np.uint8)
     ncols = layout.ncols
@@ -554,6 +567,7 @@ def _chunk_stats(u, i, r):
     strict = bool(np.all((du > 0) | ((du == 0) & (di > 0))))
     twice = r * np.float32(2)
     return {
+        "umin": int(u.min()), "umax": int(u.max()), "imin": int(i.min()), "imax": int(i.max()),
         "sorted": strict, "first": (int(u[0]), int(i[0])), "last": (int(u[-1]), int(i[-1])),
         "min": float(r.min()), "max": float(r.max()),
         "int": bool(np.all(r == np.floor(r))), "half": bool(np.all(twice == np.floor(twice))),
@@ -578,6 +592,36 @@ def _sample_lines(first_chunk: bytes) -> tuple[str, list[tuple[int, str]], int]:
     return text, sample, 0
 
 
+class _Presence:
+    """Which non-negative integer ids occur, marked chunk by chunk (in the main thread,
+    while the workers parse the next chunks): the factorisation then costs one lookup."""
+
+    def __init__(self):
+        self.table = np.zeros(1024, dtype=bool)
+        self.ok = True
+        self.n = 0
+
+    def add(self, ids, lo, hi):
+        if not self.ok:
+            return
+        self.n += len(ids)
+        if lo < 0 or hi >= max(4 * self.n, 1 << 20):
+            self.ok = False  # sparse or negative ids: sort them at the end instead
+            self.table = None
+            return
+        if hi >= len(self.table):
+            grown = np.zeros(max(hi + 1, 2 * len(self.table)), dtype=bool)
+            grown[:len(self.table)] = self.table
+            self.table = grown
+        self.table[ids] = True
+
+    def finish(self):
+        ids = np.flatnonzero(self.table).astype(np.int64)
+        lut = np.cumsum(self.table, dtype=np.int32)
+        lut -= 1
+        return ids, lut
+
+
 class _Done:
     def __init__(self, value):
         self.value = value
@@ -593,22 +637,25 @@ def _load_long(path, reader: _Reader, first: bytes, rest, layout: _Layout, cance
     users, items, ratings, stats = [], [], [], []
     blank = 0
     int_ids = True
+    pres_u, pres_i = _Presence(), _Presence()
     line_base = reader.lines_before
     workers = min(4, os.cpu_count() or 1)
     pool = ThreadPoolExecutor(workers) if workers > 1 and reader.size > (4 << 20) else None
     pending = deque()
 
-    def submit(chunk):
+    def submit(chunk, padded=True):
         if pool is not None:
-            pending.append((chunk, pool.submit(_fast_long_chunk, chunk, layout)))
+            pending.append((chunk, padded, pool.submit(_fast_long_chunk, chunk, layout, padded)))
         else:
-            pending.append((chunk, _Done(_fast_long_chunk(chunk, layout))))
+            pending.append((chunk, padded, _Done(_fast_long_chunk(chunk, layout, padded))))
 
     def drain():
         nonlocal line_base, blank, int_ids
-        chunk, fut = pending.popleft()
+        chunk, padded, fut = pending.popleft()
         res = fut.result()
         if res is None:
+            if padded:
+                chunk = bytes(memoryview(chunk)[len(_PAD):])
             nlines = chunk.count(b"\n") + (0 if chunk.endswith(b"\n") else 1)
             res = _parse_long_text(path, _decode(chunk), layout, line_base) + (nlines, "slow")
         u, i, r, b, nlines, st = res
@@ -616,6 +663,13 @@ def _load_long(path, reader: _Reader, first: bytes, rest, layout: _Layout, cance
         blank += b
         if u.dtype == object or i.dtype == object:
             int_ids = False
+        elif len(u):
+            if isinstance(st, dict):
+                pres_u.add(u, st["umin"], st["umax"])
+                pres_i.add(i, st["imin"], st["imax"])
+            else:
+                pres_u.add(u, int(u.min()), int(u.max()))
+                pres_i.add(i, int(i.min()), int(i.max()))
         users.append(u)
         items.append(i)
         ratings.append(r)
@@ -633,7 +687,7 @@ def _load_long(path, reader: _Reader, first: bytes, rest, layout: _Layout, cance
             line_base += skip
             first = first[pos:]
         if first:
-            submit(first)
+            submit(first, padded=False)
         del first
         for chunk in rest:
             while len(pending) > 2 * workers + 2:
@@ -652,6 +706,28 @@ def _load_long(path, reader: _Reader, first: bytes, rest, layout: _Layout, cance
             raise RatingsFileError(path, "there is a header row but no ratings below it",
                                    line=layout.header_line)
         raise RatingsFileError(path, "the file is empty")
+    warnings = []
+    if blank:
+        warnings.append(f"{blank} blank line{'s' if blank != 1 else ''} skipped")
+    hints = _combine_stats(stats, int_ids)
+    if int_ids and pres_u.ok and pres_i.ok:
+        # codes straight from the presence tables, chunk by chunk: no concatenation, no sort
+        user_ids, lut_u = pres_u.finish()
+        item_ids, lut_i = pres_i.finish()
+        n = sum(len(x) for x in ratings)
+        rows = np.empty(n, np.int32)
+        cols = np.empty(n, np.int32)
+        vals = np.empty(n, np.float32)
+        o = 0
+        for k in range(len(ratings)):
+            m = len(ratings[k])
+            if m:
+                rows[o:o + m] = lut_u[users[k]]
+                cols[o:o + m] = lut_i[items[k]]
+                vals[o:o + m] = ratings[k]
+            users[k] = items[k] = ratings[k] = None
+            o += m
+        return ("codes", (user_ids, rows, item_ids, cols, vals), warnings, hints)
     if int_ids:
         u_all = np.concatenate(users)
         i_all = np.concatenate(items)
@@ -661,10 +737,7 @@ def _load_long(path, reader: _Reader, first: bytes, rest, layout: _Layout, cance
     del users, items
     r_all = np.concatenate(ratings)
     del ratings
-    warnings = []
-    if blank:
-        warnings.append(f"{blank} blank line{'s' if blank != 1 else ''} skipped")
-    return u_all, i_all, r_all, warnings, _combine_stats(stats, int_ids)
+    return ("raw", (u_all, i_all, r_all), warnings, hints)
 
 
 def _combine_stats(stats, int_ids):
@@ -789,7 +862,9 @@ def _read_ratings(path, progress=None, cancel=None, chunk_bytes=CHUNK_BYTES, all
     reader = _Reader(path, chunk_bytes, progress, cancel)
     chunks = reader.chunks()
     first = b""
-    for first in chunks:
+    for padded_first in chunks:
+        first = bytes(memoryview(padded_first)[len(_PAD):])
+        del padded_first
         if first and not first.isspace():
             break
         reader.lines_before += first.count(b"\n")  # a chunk of only blank lines
@@ -801,7 +876,7 @@ def _read_ratings(path, progress=None, cancel=None, chunk_bytes=CHUNK_BYTES, all
     sample = [(n + line0, s) for n, s in sample]
     layout = _detect_layout(path, sample)
     if layout.wide:
-        parts = [first] + list(chunks)
+        parts = [first] + [memoryview(c)[len(_PAD):] for c in chunks]
         if cancel is not None and cancel():
             raise LoadCancelled()
         blob = b"".join(parts)
@@ -809,9 +884,10 @@ def _read_ratings(path, progress=None, cancel=None, chunk_bytes=CHUNK_BYTES, all
         ratings = _load_wide(path, text, layout)
         object.__setattr__(ratings, "_wide", True)
     else:
-        u, i, r, warnings, hints = _load_long(path, reader, first, chunks, layout, cancel)
-        ratings = build_ratings(u, i, r, source=str(path), warnings=warnings, **hints)
-        del u, i, r
+        kind, arrays, warnings, hints = _load_long(path, reader, first, chunks, layout, cancel)
+        build = ratings_from_codes if kind == "codes" else build_ratings
+        ratings = build(*arrays, source=str(path), warnings=warnings, **hints)
+        del arrays
     if not allow_single:
         _check_enough(path, ratings)
     return ratings

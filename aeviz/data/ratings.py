@@ -365,8 +365,17 @@ def build_ratings(users, items, values, *, scale=None, source="", warnings=(), t
         user_ids, rows = _factorize(users)
         item_ids, cols = _factorize(items)
     del users, items
+    return ratings_from_codes(user_ids, rows, item_ids, cols, values, scale=scale, source=source,
+                              warnings=warnings, titles=titles, genres=genres, presorted=presorted)
+
+
+def ratings_from_codes(user_ids, rows, item_ids, cols, values, *, scale=None, source="", warnings=(),
+                       titles=None, genres=None, presorted=False):
+    """A Ratings from sorted unique ids and, per entry, the row and column codes
+    (file order, keep last)."""
     values = np.asarray(values, dtype=np.float32)
     indptr, indices, vals, dups = build_csr(rows, cols, values, len(user_ids), len(item_ids), presorted)
+    del rows, cols, values
     warnings = list(warnings)
     if dups:
         warnings.append(f"{dups} duplicated user/item pair{'s' if dups != 1 else ''}: kept the last")
