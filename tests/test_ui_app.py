@@ -231,3 +231,52 @@ def test_close_during_play_exits_cleanly(qtbot, ratings_path):
     qtbot.waitUntil(lambda: not w.bridge.is_running(), timeout=5000)
     assert not w.loader.busy
     QApplication.processEvents()
+
+
+def test_toy_preset_from_the_menu_gives_the_seed_numbers(win, qtbot):
+    click(qtbot, win, "step_observation")
+    act = next(a for a in win.preset_actions if a.data() == "toy")
+    act.trigger()
+    qtbot.waitUntil(lambda: win.bridge.is_idle() and win._last_snapshot.sizes == (4, 2, 4), timeout=5000)
+    assert win.banner.isVisible() and "4-2-4" in win.banner.label.text()
+    assert win.setup.layers.text() == "2" and win.setup.output.currentText() == "softmax"
+    click(qtbot, win, "forward")
+    np.testing.assert_allclose(win._last_snapshot.preacts[-1], [2, 0, 0, -2], atol=1e-6)
+    click(qtbot, win, "reset")  # reset repeats the preset: same start weights
+    click(qtbot, win, "forward")
+    np.testing.assert_allclose(win._last_snapshot.preacts[-1], [2, 0, 0, -2], atol=1e-6)
+
+
+def test_cancelled_load_keeps_data_and_hides_progress(win, qtbot, tmp_path, monkeypatch):
+    import time as _time
+    from aeviz.data import LoadCancelled
+    import aeviz.ui.loading as loading
+
+    def slow_load(path, titles=None, progress=None, cancel=None):
+        progress(0.3)
+        end = _time.monotonic() + 5
+        while _time.monotonic() < end:
+            if cancel():
+                raise LoadCancelled()
+            _time.sleep(0.005)
+        raise AssertionError("Cancel never reached the loader")
+    monkeypatch.setattr(loading, "load_ratings", slow_load)
+    old = win.dataset
+    win.open_path(str(tmp_path / "big.csv"))
+    qtbot.waitUntil(lambda: win.load_progress.isVisible() and win.load_progress.bar.value() == 300, timeout=5000)
+    assert "big.csv" in win.load_progress.label.text()
+    with qtbot.waitSignal(win.loader.cancelled, timeout=5000):
+        qtbot.mouseClick(win.load_progress.cancel_button, Qt.MouseButton.LeftButton)
+    assert win.dataset is old and not win.load_progress.isVisible() and not win.loader.busy
+    assert "cancelled" in win.statusBar().currentMessage()
+
+
+def test_help_dialogs_are_non_modal(win):
+    from PySide6.QtWidgets import QTextBrowser
+    win.show_help()
+    assert win._help.isVisible() and not win._help.isModal()
+    assert "Backward" in win._help.findChild(QTextBrowser).toPlainText()
+    win._help.close()
+    win.show_about()
+    assert "aeviz" in win._about.text() and not win._about.isModal()
+    win._about.close()

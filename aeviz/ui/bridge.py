@@ -55,6 +55,7 @@ class _Worker(QObject):
         self.trainer = None
         self.dataset = None
         self.config = None
+        self.preset = None
         self.playing = False
         self.speed = FULL_SPEED
         self.selection: dict = {}
@@ -174,19 +175,25 @@ class _Worker(QObject):
 
     def _cmd_reset(self):
         if self.config is not None:
-            self._cmd_rebuild(self.config, self.dataset)
+            self._cmd_rebuild(self.config, self.dataset, self.preset)
 
-    def _cmd_rebuild(self, config, dataset):
+    def _cmd_rebuild(self, config, dataset, preset=None):
         dataset = self.dataset if dataset is None else dataset
         try:
-            split = holdout_split(dataset, config.test_fraction, config.seed)
-            clip = (float(dataset.scale.minimum), float(dataset.scale.maximum))
-            trainer = build_trainer(config, split.train, split.test, clip=clip)
+            if preset is not None:  # the preset knows its own split, clipping and start weights
+                trainer, _ = preset.make_trainer(dataset)
+            else:
+                train, test = dataset, None
+                if config.test_fraction > 0:
+                    split = holdout_split(dataset, config.test_fraction, config.seed)
+                    train, test = split.train, split.test
+                clip = (float(dataset.scale.minimum), float(dataset.scale.maximum))
+                trainer = build_trainer(config, train, test, clip=clip)
         except Exception as exc:
             self.rebuildFailed.emit(f"Could not build the network: {exc}")
             return
         self._set_playing(False)
-        self.trainer, self.config, self.dataset = trainer, config, dataset
+        self.trainer, self.config, self.dataset, self.preset = trainer, config, dataset, preset
         self._extras, self._extras_at = {}, 0.0
         self.rebuilt.emit(dataset, config)
         self._publish(force=True)
@@ -324,8 +331,10 @@ class EngineBridge(QObject):
         """`speed` in observations per second; `FULL_SPEED` (inf) = as fast as possible."""
         self.send("play", speed)
 
-    def rebuild(self, config, dataset=None):
-        self.send("rebuild", config, dataset)
+    def rebuild(self, config, dataset=None, preset=None):
+        """A fresh network for `config` on `dataset` (None = the current one); with `preset`, its
+        own `make_trainer` builds it (start weights, split, clipping). Reset repeats the last one."""
+        self.send("rebuild", config, dataset, preset)
 
     def set_weight(self, layer: int, row: int, col: int, value: float):
         self.send("set_weight", int(layer), int(row), int(col), float(value))

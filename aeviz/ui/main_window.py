@@ -99,6 +99,7 @@ class MainWindow(QMainWindow):
         self.confirm = self._ask_discard  # tests replace this with lambda *_: True
         self._last_snapshot = None
         self._draw_queue: list = []
+        self._note = ""  # shown in the banner once the next rebuild lands (a preset's explanation)
 
         self.bridge = EngineBridge(self)
         self.loader = RatingsLoader(self)
@@ -383,9 +384,9 @@ class MainWindow(QMainWindow):
             self.show_error("Preset unavailable", f"{preset.title}: {exc}")
             return
         self.config = preset.config
-        self.setup.set_config(preset.config)
-        self.set_dataset(ds, getattr(ds, "source", None))
-        self.banner.show_message(f"<b>{preset.title}</b>: {preset.explanation}", "info")
+        self._paths[id(ds)] = ""
+        self._note = f"<b>{preset.title}</b>: {preset.explanation}"
+        self.bridge.rebuild(preset.config, ds, preset)
 
     @Slot(object, object)
     def _on_rebuilt(self, dataset, config):
@@ -393,6 +394,8 @@ class MainWindow(QMainWindow):
         self.dataset, self.config = dataset, config
         if new_data:
             self.path = self._paths.get(id(dataset)) or None
+            self.statusBar().showMessage(f"{dataset.n_users} users × {dataset.n_items} movies, "
+                                         f"{getattr(dataset, 'scale', None) and dataset.scale.describe()}", 5000)
             if self.path and os.path.isfile(self.path) and "resources" not in self.path:
                 self._fill_recent(settings.add_recent(self.path))
             titles = getattr(dataset, "titles", None)
@@ -404,7 +407,11 @@ class MainWindow(QMainWindow):
                 self._safe(p, "set_dataset", dataset)
         self.setup.set_config(config)
         settings.write_config(config)
-        self.banner.hide()
+        if self._note:
+            self.banner.show_message(self._note, "info")
+        else:
+            self.banner.hide()
+        self._note = ""
         self._update_title()
 
     @Slot(str)
