@@ -393,10 +393,14 @@ def _u64_view(buf):
     return np.ndarray((len(buf) - 7,), dtype="<u8", buffer=buf, strides=(1,))
 
 
+_SHIFT_OF_LEN = np.array([0] + [(8 - k) * 8 for k in range(1, 9)], dtype=np.uint64)
+_MIN_OF_LEN = np.array([0, 0] + [10 ** (k - 1) for k in range(2, 9)], dtype=np.int64)
+
+
 def _swar_uint(buf, s, e, view=None):
     """Fields of 1-8 ASCII digits parsed eight bytes at a time (SWAR): one gather per
-    field, then a dozen whole-array integer operations. None if any field is not a
-    canonical unsigned integer. ``buf`` must have 8 bytes of padding in front."""
+    field, then about twenty whole-array integer operations. None if any field is not
+    a canonical unsigned integer. ``buf`` must have 8 bytes of padding in front."""
     L = e - s
     if L.size == 0:
         return np.zeros(0, np.int64)
@@ -405,9 +409,7 @@ def _swar_uint(buf, s, e, view=None):
     if view is None:
         view = _u64_view(buf)
     x = view[e - 8]  # the 8 bytes ending with the field: the field is in the high bytes
-    shift = L.astype(np.uint64)
-    np.subtract(_U(8), shift, out=shift)
-    shift <<= _U(3)  # bits of bytes before the field
+    shift = _SHIFT_OF_LEN[L]  # bits of the bytes before the field
     x >>= shift
     x <<= shift  # bytes before the field are now 0
     y = x - (_ZEROS << shift)  # digit values; a byte below '0' wraps to >= 0xD0
@@ -415,9 +417,6 @@ def _swar_uint(buf, s, e, view=None):
     t |= y
     t &= _U(0x8080808080808080)
     if bool(t.any()):
-        return None
-    lead = (y >> shift) & _U(0xFF)  # first digit of the field
-    if bool(np.any((lead == 0) & (L > 1))):  # "007" is a string id, not 7
         return None
     x = y * _U(10)
     y >>= _U(8)
@@ -429,7 +428,10 @@ def _swar_uint(buf, s, e, view=None):
     x *= _U(1 + (10000 << 32))
     x += a
     x >>= _U(32)
-    return x.view(np.int64)
+    v = x.view(np.int64)
+    if bool(np.any(v < _MIN_OF_LEN[L])):  # a leading zero: "007" is a string id, not 7
+        return None
+    return v
 
 
 def _fast_ids(buf, s, e, view=None):
@@ -506,8 +508,8 @@ def _fast_long_chunk(chunk, layout: _Layout, padded: bool = False):
     n = len(D) // ncols
     ok = False
     if len(D) % ncols == 0 and n:
-        D = D.reshape(n, ncols)
-        ends = D[:, -1]
+        D = D.reshape(n, ncols).T.copy()  # one contiguous row of positions per delimiter
+        ends = D[-1]
         # n newlines, n*(ncols-1) separators, each row's last delimiter a newline:
         # then every row has exactly ncols fields
         ok = (int(np.count_nonzero(buf == 10)) == n
@@ -517,7 +519,7 @@ def _fast_long_chunk(chunk, layout: _Layout, padded: bool = False):
         starts = np.empty(n, np.int64)
         starts[0] = len(_PAD)
         starts[1:] = ends[:-1] + 1
-        S = D[:, :-1]
+        S = D[:-1]
     else:  # blank lines, or a line with the wrong number of columns
         del D
         ends = np.flatnonzero(buf == 10)
@@ -535,17 +537,17 @@ def _fast_long_chunk(chunk, layout: _Layout, padded: bool = False):
         n = len(starts)
         if len(seps) != k * n:
             return None
-        S = seps.reshape(n, k)
-        if n and (bool(np.any(S[:, 0] < starts)) or bool(np.any(S[:, -1] >= ends))):
+        S = seps.reshape(n, k).T.copy()
+        if n and (bool(np.any(S[0] < starts)) or bool(np.any(S[-1] >= ends))):
             return None
     view = _u64_view(buf)
-    u = _fast_ids(buf, starts, S[:, 0], view)
+    u = _fast_ids(buf, starts, S[0], view)
     if u is None:
         return None
-    i = _fast_ids(buf, S[:, 0] + 1, S[:, 1], view)
+    i = _fast_ids(buf, S[0] + 1, S[1], view)
     if i is None:
         return None
-    r = _fast_rating(buf, S[:, 1] + 1, S[:, 2] if ncols > 3 else ends, view)
+    r = _fast_rating(buf, S[1] + 1, S[2] if ncols > 3 else ends, view)
     if r is None or (len(r) and (r.max() > MAX_RATING)):
         return None
     # int32 ids when they fit: 12 bytes per rating while the chunks pile up
@@ -566,12 +568,23 @@ def _chunk_stats(u, i, r):
     di = np.diff(i)
     strict = bool(np.all((du > 0) | ((du == 0) & (di > 0))))
     twice = r * np.float32(2)
+    umin, umax, imin, imax = int(u.min()), int(u.max()), int(i.min()), int(i.max())
     return {
-        "umin": int(u.min()), "umax": int(u.max()), "imin": int(i.min()), "imax": int(i.max()),
+        "umin": umin, "umax": umax, "imin": imin, "imax": imax,
+        "upres": _local_presence(u, umin, umax), "ipres": _local_presence(i, imin, imax),
         "sorted": strict, "first": (int(u[0]), int(i[0])), "last": (int(u[-1]), int(i[-1])),
         "min": float(r.min()), "max": float(r.max()),
         "int": bool(np.all(r == np.floor(r))), "half": bool(np.all(twice == np.floor(twice))),
     }
+
+
+def _local_presence(ids, lo, hi):
+    """This chunk's ids as a bool table (in the worker), or None if they are too sparse."""
+    if lo < 0 or hi >= max(64 * len(ids), 1 << 20):
+        return None
+    table = np.zeros(hi + 1, dtype=bool)
+    table[ids] = True
+    return table
 
 
 # =====================================================================================
@@ -601,7 +614,8 @@ class _Presence:
         self.ok = True
         self.n = 0
 
-    def add(self, ids, lo, hi):
+    def add(self, ids, lo, hi, local=None):
+        """Mark ``ids`` (min ``lo``, max ``hi``); ``local``: their table from a worker."""
         if not self.ok:
             return
         self.n += len(ids)
@@ -613,7 +627,10 @@ class _Presence:
             grown = np.zeros(max(hi + 1, 2 * len(self.table)), dtype=bool)
             grown[:len(self.table)] = self.table
             self.table = grown
-        self.table[ids] = True
+        if local is not None:
+            self.table[:len(local)] |= local
+        else:
+            self.table[ids] = True
 
     def finish(self):
         ids = np.flatnonzero(self.table).astype(np.int64)
@@ -665,8 +682,8 @@ def _load_long(path, reader: _Reader, first: bytes, rest, layout: _Layout, cance
             int_ids = False
         elif len(u):
             if isinstance(st, dict):
-                pres_u.add(u, st["umin"], st["umax"])
-                pres_i.add(i, st["imin"], st["imax"])
+                pres_u.add(u, st.pop("umin"), st.pop("umax"), st.pop("upres"))
+                pres_i.add(i, st.pop("imin"), st.pop("imax"), st.pop("ipres"))
             else:
                 pres_u.add(u, int(u.min()), int(u.max()))
                 pres_i.add(i, int(i.min()), int(i.max()))
@@ -711,22 +728,30 @@ def _load_long(path, reader: _Reader, first: bytes, rest, layout: _Layout, cance
         warnings.append(f"{blank} blank line{'s' if blank != 1 else ''} skipped")
     hints = _combine_stats(stats, int_ids)
     if int_ids and pres_u.ok and pres_i.ok:
-        # codes straight from the presence tables, chunk by chunk: no concatenation, no sort
+        # codes straight from the presence tables, chunk by chunk (in parallel):
+        # no concatenation of raw ids, no sort
         user_ids, lut_u = pres_u.finish()
         item_ids, lut_i = pres_i.finish()
         n = sum(len(x) for x in ratings)
         rows = np.empty(n, np.int32)
         cols = np.empty(n, np.int32)
         vals = np.empty(n, np.float32)
-        o = 0
-        for k in range(len(ratings)):
+
+        def fill(k, o):
             m = len(ratings[k])
-            if m:
-                rows[o:o + m] = lut_u[users[k]]
-                cols[o:o + m] = lut_i[items[k]]
-                vals[o:o + m] = ratings[k]
-            users[k] = items[k] = ratings[k] = None
-            o += m
+            np.take(lut_u, users[k], out=rows[o:o + m])
+            np.take(lut_i, items[k], out=cols[o:o + m])
+            vals[o:o + m] = ratings[k]
+
+        offsets = np.concatenate([[0], np.cumsum([len(x) for x in ratings])]).tolist()
+        workers = min(4, os.cpu_count() or 1)
+        if workers > 1 and n > 500_000:
+            with ThreadPoolExecutor(workers) as fill_pool:
+                list(fill_pool.map(fill, range(len(ratings)), offsets[:-1]))
+        else:
+            for k in range(len(ratings)):
+                fill(k, offsets[k])
+        del users, items, ratings
         return ("codes", (user_ids, rows, item_ids, cols, vals), warnings, hints)
     if int_ids:
         u_all = np.concatenate(users)
