@@ -84,23 +84,24 @@ class LossPlot(QWidget):
         self.glw.setBackground("w")
         lay.addWidget(self.glw, 1)
         self.epochs = self.glw.addPlot(row=0, col=0)
-        self.epochs.setTitle("RMSE per epoch (stars)", color="#333", size="10pt")
+        self._set_epoch_title(False)
         self.epochs.setLabel("bottom", "epoch")
         self.epochs.getAxis("bottom").setHeight(32)
         self.epochs.showGrid(x=True, y=True, alpha=0.2)
-        self.legend = self.epochs.addLegend(offset=(-10, 10), brush=pg.mkBrush(255, 255, 255, 200))
-        self.train_curve = self.epochs.plot([], [], pen=TRAIN_PEN, name="train RMSE", symbol="o",
+        self.train_curve = self.epochs.plot([], [], pen=TRAIN_PEN, symbol="o",
                                             symbolSize=4, symbolBrush="#1f77b4", symbolPen=None)
-        self.test_curve = self.epochs.plot([], [], pen=TEST_PEN, name="test RMSE", symbol="o",
+        self.test_curve = self.epochs.plot([], [], pen=TEST_PEN, symbol="o",
                                            symbolSize=4, symbolBrush="#ff7f0e", symbolPen=None)
-        self.penalty_curve = self.epochs.plot([], [], pen=PENALTY_PEN)  # in the legend only when used
-        self._penalty_in_legend = False
-        self.within = self.glw.addPlot(row=1, col=0)
+        self.penalty_curve = self.epochs.plot([], [], pen=PENALTY_PEN)  # named in the title when used
+        self._penalty_shown = False
+        self.within = self.glw.addPlot(row=0, col=1)  # side by side: a dock is wider than tall
         self.within.setTitle("loss of each observation, this epoch", color="#333", size="10pt")
         self.within.showGrid(x=True, y=True, alpha=0.2)
         self.obs_curve = self.within.plot([], [], pen=OBS_PEN)
-        self.glw.ci.layout.setRowStretchFactor(0, 3)
-        self.glw.ci.layout.setRowStretchFactor(1, 2)
+        self.within.setLabel("bottom", "observation")
+        self.within.getAxis("bottom").setHeight(32)
+        self.glw.ci.layout.setColumnStretchFactor(0, 3)
+        self.glw.ci.layout.setColumnStretchFactor(1, 2)
 
         bar = QHBoxLayout()
         self.readout = QLabel("hover a curve to read it")
@@ -131,6 +132,14 @@ class LossPlot(QWidget):
         self._proxy = pg.SignalProxy(self.glw.scene().sigMouseMoved, rateLimit=30, slot=self._on_mouse)
 
     # ------------------------------------------------------------------------------ drawing
+    def _set_epoch_title(self, penalty: bool):
+        """The title is the legend (a legend box would sit on the curves in a short dock)."""
+        words = ["<span style='color:#1f77b4'>&#9632; train</span>",
+                 "<span style='color:#ff7f0e'>&#9632; test</span>"]
+        if penalty:
+            words.append("<span style='color:#2ca02c'>&#9632; penalty</span>")
+        self.epochs.setTitle(f"RMSE per epoch (stars): {' '.join(words)}", color="#333", size="10pt")
+
     @property
     def smoothing(self) -> float:
         return self.smooth.value() / 100.0
@@ -206,12 +215,9 @@ class LossPlot(QWidget):
             self.penalty_curve.setData(x, self._positive(debiased_ema(pen, w)), connect="finite")
         else:
             self.penalty_curve.setData([], [])
-        if used != self._penalty_in_legend:
-            if used:
-                self.legend.addItem(self.penalty_curve, "penalty")
-            else:
-                self.legend.removeItem(self.penalty_curve)
-            self._penalty_in_legend = used
+        if used != self._penalty_shown:
+            self._set_epoch_title(used)
+            self._penalty_shown = used
         ox, oy = decimate(_finite(self._epoch_losses))
         self.obs_curve.setData(ox, self._positive(debiased_ema(oy, w)), connect="finite")
 

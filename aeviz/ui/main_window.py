@@ -203,14 +203,14 @@ class MainWindow(QMainWindow):
             right[0].raise_()
 
     def _default_layout(self):
-        """Side docks run full height; the loss curves sit under the network, which gets the most room."""
-        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        """Panels run full height on the right; the loss curves sit under the setup and the network."""
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.resize(1560, 960)
         self.resizeDocks([self.setup_dock], [345], Qt.Orientation.Horizontal)
         if len(self.docks) > 2:
             self.resizeDocks([self.docks[2]], [430], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.loss_dock], [330], Qt.Orientation.Vertical)
+        self.resizeDocks([self.loss_dock], [300], Qt.Orientation.Vertical)
 
     def _build_toolbar(self):
         tb = QToolBar("Training")
