@@ -474,10 +474,6 @@ def _fast_long_chunk(chunk, layout: _Layout, padded: bool = False):
     """(users, items, ratings float32, n_blank, n_lines, stats) or None when the chunk
     needs the careful path (odd characters, string ids, bad values...). ``padded``:
     the chunk already starts with ``_PAD``."""
-    if b"\r" in chunk:
-        chunk = chunk.replace(b"\r\n", b"\n")
-        if b"\r" in chunk:
-            return None
     if layout.sep == "::":
         chunk = chunk.replace(b"::", b"\t")
         if b":" in chunk:
@@ -485,14 +481,25 @@ def _fast_long_chunk(chunk, layout: _Layout, padded: bool = False):
         sepb = 9
     else:
         sepb = ord(layout.sep)
-    if b'"' in chunk or b" " in chunk:
-        return None
     if len(chunk) == (len(_PAD) if padded else 0):
         return (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32), 0, 0, None)
     if not chunk.endswith(b"\n"):
         chunk = chunk + b"\n"
     data = chunk if padded else _PAD + chunk
     del chunk
+    res = _fast_long_body(data, layout, sepb)
+    if res is None and b"\r" in data:  # CRLF line ends: once more without the CRs
+        data = data.replace(b"\r\n", b"\n")
+        if b"\r" not in data:
+            res = _fast_long_body(data, layout, sepb)
+    return res
+
+
+def _fast_long_body(data, layout: _Layout, sepb: int):
+    """The vectorised parse of a padded, newline-terminated chunk. Anything odd (quotes,
+    spaces, CRs, wrong column counts, non-digits...) makes it return None: either a
+    stray byte lands among the delimiters and the counts disagree, or a field fails
+    the digit checks."""
     buf = np.frombuffer(data, dtype=np.uint8)
     ncols = layout.ncols
     if sepb < 46:
