@@ -280,3 +280,36 @@ def test_help_dialogs_are_non_modal(win):
     win.show_about()
     assert "aeviz" in win._about.text() and not win._about.isModal()
     win._about.close()
+
+
+def test_next_phase_from_the_train_menu_walks_the_four_phases(win, qtbot):
+    train = next(a.menu() for a in win.menuBar().actions() if a.text() == "&Train")
+    step = next(a for a in train.actions() if a.text() == "Next phase")
+    seen = []
+    for _ in range(4):
+        step.trigger()
+        qtbot.waitUntil(win.bridge.is_idle, timeout=5000)
+        seen.append(win._last_snapshot.phase)
+    assert seen == ["forward", "loss", "backward", "update"]
+    assert win.bridge.trainer.updates == 1
+
+
+def test_loss_plot_smoothing_log_scale_and_hover(win, qtbot):
+    from aeviz.ui.loss_plot import debiased_ema, decimate
+    np.testing.assert_allclose(debiased_ema([2.0, 2.0, 2.0], 0.9), [2.0, 2.0, 2.0])  # no bias to 0
+    assert debiased_ema([1.0, 3.0], 0.5)[1] == pytest.approx((0.25 + 1.5) / 0.75)
+    x, y = decimate(np.arange(10000, dtype=float), 1000)
+    assert len(y) == 1000 and y.mean() == pytest.approx(4999.5)
+    for _ in range(3):
+        click(qtbot, win, "step_epoch")
+    lp = win.loss_plot
+    raw = lp.train_curve.getData()[1].copy()
+    lp.set_smoothing(0.6)
+    smooth = lp.train_curve.getData()[1]
+    assert smooth[0] == pytest.approx(raw[0]) and not np.allclose(smooth, raw)
+    lp.log_box.setChecked(True)
+    assert lp.epochs.getViewBox().state["logMode"][1]
+    text = lp._describe(lp.epochs, 2.2)
+    h = win.bridge.trainer.history[1]
+    assert text.startswith("epoch 2,") and f"{h.train_rmse:.4g}" in text
+    assert "nan" not in lp._describe(lp.within, 1e9).lower()

@@ -17,6 +17,7 @@ SLIDER_STEPS = 100
 
 # name, text, shortcuts, what it does (tooltip), bridge method
 STEP_ACTIONS = (
+    ("step_phase", "Next phase", ["N"], "Run only the next phase: forward, loss, backward or update"),
     ("forward", "Forward", ["F"], "Encode and decode the current observation (STEPs 2-4)"),
     ("backward", "Backward", ["B"], "Measure the error and back-propagate it (STEPs 5-6)"),
     ("update", "Update", ["U"], "Apply the weight change (STEP 7)"),
@@ -147,12 +148,14 @@ class StepControls(QObject):
         self._snapshot = None
 
     def all_actions(self):
-        order = ["play", "forward", "backward", "update", "step_observation", "step_batch",
+        order = ["play", "step_phase", "forward", "backward", "update", "step_observation", "step_batch",
                  "step_epoch", "undo", "reset"]
         return [self.actions[k] for k in order]
 
     def populate_toolbar(self, tb):
         for a in self.all_actions():
+            if a is self.actions["step_phase"]:
+                continue  # menu and keyboard only: Forward/Backward/Update say the same with names
             tb.addAction(a)
             if a is self.actions["update"] or a is self.actions["step_epoch"]:
                 tb.addSeparator()
@@ -196,7 +199,7 @@ class StepControls(QObject):
         self.actions["forward"].setEnabled(manual and nxt == "forward")
         self.actions["backward"].setEnabled(manual and nxt in ("loss", "backward"))
         self.actions["update"].setEnabled(manual and nxt == "update")
-        for k in ("step_observation", "step_batch", "step_epoch"):
+        for k in ("step_phase", "step_observation", "step_batch", "step_epoch"):
             self.actions[k].setEnabled(manual)
         self.actions["undo"].setEnabled(manual and bool(s.can_undo))
         self.actions["reset"].setEnabled(have)
