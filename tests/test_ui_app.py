@@ -313,3 +313,26 @@ def test_loss_plot_smoothing_log_scale_and_hover(win, qtbot):
     h = win.bridge.trainer.history[1]
     assert text.startswith("epoch 2,") and f"{h.train_rmse:.4g}" in text
     assert "nan" not in lp._describe(lp.within, 1e9).lower()
+
+
+def test_stored_config_that_does_not_build_falls_back_to_defaults(qtbot, ratings_path):
+    from aeviz.data import load_ratings
+    settings.write_config(ModelConfig(hidden=(6,), kind="denoising", noise="gaussian", noise_level=-3.0))
+    w = MainWindow(load_ratings(ratings_path), str(ratings_path))
+    qtbot.addWidget(w)
+    w.show()
+    try:
+        qtbot.waitUntil(lambda: w._last_snapshot is not None and w.bridge.is_idle(), timeout=5000)
+        assert w.error_box is None
+        assert w._last_snapshot.sizes[1:-1] == ModelConfig().hidden
+        assert "default model" in w.statusBar().currentMessage()
+    finally:
+        w.close()
+
+
+def test_open_titles_attaches_titles(win, qtbot, ratings_path, tmp_path):
+    movies = tmp_path / "titles.csv"
+    movies.write_text("movieId,title,genres\n" + "".join(f"{i},Film number {i} (1999),Drama\n" for i in range(1, 13)))
+    win.open_path(str(ratings_path), titles=str(movies))
+    qtbot.waitUntil(lambda: win.dataset.titles[0].startswith("Film number"), timeout=5000)
+    assert "ratings.csv" in win.windowTitle()

@@ -99,6 +99,7 @@ class MainWindow(QMainWindow):
         self.confirm = self._ask_discard  # tests replace this with lambda *_: True
         self._last_snapshot = None
         self._draw_queue: list = []
+        self._pending_data = None
         self._note = ""  # shown in the banner once the next rebuild lands (a preset's explanation)
 
         self.bridge = EngineBridge(self)
@@ -290,6 +291,7 @@ class MainWindow(QMainWindow):
     def set_dataset(self, dataset, path=None):
         """Build the current config on `dataset` (the worker replies with `rebuilt`)."""
         self._paths[id(dataset)] = path or getattr(dataset, "source", "") or ""
+        self._pending_data = dataset
         self.bridge.rebuild(self.config, dataset)
 
     def open_path(self, path: str, titles: str | None = None):
@@ -416,6 +418,12 @@ class MainWindow(QMainWindow):
 
     @Slot(str)
     def _on_rebuild_failed(self, msg):
+        if self.dataset is None and self.config != ModelConfig() and self._pending_data is not None:
+            # a stored configuration that no longer builds must not leave the first window empty
+            self.config = ModelConfig()
+            self.bridge.rebuild(self.config, self._pending_data)
+            self.statusBar().showMessage(f"{msg} — using the default model instead", 10000)
+            return
         self.show_error("Could not build the network", msg)
 
     # ------------------------------------------------------------------------------ snapshots
