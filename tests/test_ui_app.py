@@ -325,7 +325,7 @@ def test_stored_config_that_does_not_build_falls_back_to_defaults(qtbot, ratings
         qtbot.waitUntil(lambda: w._last_snapshot is not None and w.bridge.is_idle(), timeout=5000)
         assert w.error_box is None
         assert w._last_snapshot.sizes[1:-1] == ModelConfig().hidden
-        assert "default model" in w.statusBar().currentMessage()
+        assert w.banner.isVisible() and "default model" in w.banner.label.text()
     finally:
         w.close()
 

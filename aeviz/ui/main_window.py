@@ -421,8 +421,8 @@ class MainWindow(QMainWindow):
         if self.dataset is None and self.config != ModelConfig() and self._pending_data is not None:
             # a stored configuration that no longer builds must not leave the first window empty
             self.config = ModelConfig()
+            self._note = f"The stored model could not be rebuilt ({msg}); using the default model instead."
             self.bridge.rebuild(self.config, self._pending_data)
-            self.statusBar().showMessage(f"{msg} — using the default model instead", 10000)
             return
         self.show_error("Could not build the network", msg)
 
