@@ -281,3 +281,47 @@ def test_fast_path_declines_anything_odd(bad):
     from aeviz.data.loader import _Layout, _fast_long_chunk
     layout = _Layout(",", 3, False, None, None)
     assert _fast_long_chunk(("1,5,4\n" + bad + "\n").encode(), layout) is None
+
+
+def test_negative_ids_are_ints(tmp_path):
+    r = load_ratings(write(tmp_path, "r.csv", "-5,1,4\n3,-1,2\n3,1,5\n"))
+    assert r.user_ids.tolist() == [-5, 3] and r.item_ids.tolist() == [-1, 1]
+    assert cell(r, -5, 1) == 4 and cell(r, "3", "-1") == 2
+
+
+def _big_file(path, n_users=1500, per_user=160, shuffle=False, dup=False, odd_line=None):
+    rng = np.random.default_rng(1)
+    users = np.repeat(np.arange(1, n_users + 1), per_user)
+    items = np.concatenate([np.sort(rng.choice(5000, per_user, replace=False)) + 1 for _ in range(n_users)])
+    vals = rng.integers(1, 11, len(users)) / 2
+    order = rng.permutation(len(users)) if shuffle else np.arange(len(users))
+    lines = [f"{users[k]},{items[k]},{vals[k]:.1f},1234567890" for k in order]
+    if dup:
+        lines.append(lines[10].rsplit(",", 2)[0] + ",0.5,1")  # a repeat of line 11's pair, last wins
+    if odd_line is not None:
+        lines[odd_line] = "u77,12,3.0,1"
+    path.write_text("userId,movieId,rating,timestamp\n" + "\n".join(lines) + "\n")
+    return users[order], items[order], vals[order]
+
+
+@pytest.mark.parametrize("shuffle,dup,odd", [(False, False, None), (True, True, None), (False, False, 123456)])
+def test_threaded_load_of_a_multi_megabyte_file_matches_the_simple_one(tmp_path, shuffle, dup, odd):
+    p = tmp_path / "ratings.csv"
+    _big_file(p, shuffle=shuffle, dup=dup, odd_line=odd)
+    assert p.stat().st_size > (4 << 20)  # big enough for the worker threads
+    threaded = load_ratings(p)
+    simple = load_ratings(p, chunk_bytes=64 << 20)  # one chunk, no threads
+    assert threaded.content_hash() == simple.content_hash()
+    assert threaded.nnz == 1500 * 160  # a repeated pair (dup) is counted once; the odd line is a new pair
+    assert threaded.scale.describe() == "0.5-5 half stars"
+    if dup:
+        assert "1 duplicated user/item pair: kept the last" in threaded.warnings
+    if odd is not None:
+        assert threaded.user_ids.dtype == object and "u77" in threaded.user_ids.tolist()
+    else:
+        assert threaded.user_ids.tolist() == list(range(1, 1501))
+        assert np.all(np.diff(threaded.indptr) == 160)
+    # each row's items are sorted
+    for r in (0, 700, 1499):
+        idx, _ = threaded.row(r)
+        assert np.all(np.diff(idx) > 0)

@@ -6,10 +6,13 @@
 * wide matrices: rows users, columns items, 0 or empty = not rated, optional
   header row of titles, optional first column of user ids.
 
-Numeric long files take a vectorised fast path (bytes -> NumPy, 16 MB chunks,
-progress and cancel between chunks); anything unusual in a chunk sends that
-chunk through the careful Python parser, which also produces the precise error
-messages. Loading is a pure function: nothing global changes.
+Numeric long files take a vectorised fast path: the file is read in 1 MB chunks
+(progress and cancel between chunks), each chunk is parsed in a worker thread with
+whole-array NumPy operations (delimiters found with one comparison, integers parsed
+eight bytes at a time), and the CSR matrix is built from per-chunk id tables.
+Anything unusual in a chunk (string ids, quotes, a bad value...) sends that chunk
+through the careful Python parser, which also produces the precise error messages.
+Loading is a pure function: nothing global changes.
 """
 from __future__ import annotations
 
@@ -20,12 +23,14 @@ import pathlib
 import re
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace as _replace
 
 import numpy as np
 
 from .errors import LoadCancelled, RatingsFileError
 from .ratings import (MAX_RATING, MIN_RATING, Ratings, build_csr, build_ratings, canonical_ids, detect_scale,
                       ratings_from_codes, scale_from_stats)
+from .ratings import _key as _tkey
 
 __all__ = ["load_ratings", "load_titles", "CHUNK_BYTES"]
 
@@ -883,7 +888,8 @@ def _load_wide(path, text: str, layout: _Layout):
 # =====================================================================================
 # public API
 # =====================================================================================
-def _read_ratings(path, progress=None, cancel=None, chunk_bytes=CHUNK_BYTES, allow_single=False) -> Ratings:
+def _read_ratings(path, progress=None, cancel=None, chunk_bytes=CHUNK_BYTES, allow_single=False):
+    """(Ratings, is_wide) without titles attached."""
     path = pathlib.Path(path)
     if not path.exists():
         raise RatingsFileError(path, "no such file")
@@ -914,7 +920,6 @@ def _read_ratings(path, progress=None, cancel=None, chunk_bytes=CHUNK_BYTES, all
         blob = b"".join(parts)
         text = "\n" * line0 + _decode(blob)
         ratings = _load_wide(path, text, layout)
-        object.__setattr__(ratings, "_wide", True)
     else:
         kind, arrays, warnings, hints = _load_long(path, reader, first, chunks, layout, cancel)
         build = ratings_from_codes if kind == "codes" else build_ratings
@@ -922,7 +927,7 @@ def _read_ratings(path, progress=None, cancel=None, chunk_bytes=CHUNK_BYTES, all
         del arrays
     if not allow_single:
         _check_enough(path, ratings)
-    return ratings
+    return ratings, layout.wide
 
 
 def _check_enough(path, ratings: Ratings):
@@ -960,8 +965,8 @@ def load_ratings(path, titles=None, progress=None, cancel=None, *, chunk_bytes: 
     Any refused file raises RatingsFileError.
     """
     path = pathlib.Path(path)
-    ratings = _read_ratings(path, progress, cancel, chunk_bytes)
-    ratings = _attach_titles(path, ratings, titles, wide=getattr(ratings, "_wide", False))
+    ratings, wide = _read_ratings(path, progress, cancel, chunk_bytes)
+    ratings = _attach_titles(path, ratings, titles, wide=wide)
     if progress is not None:
         progress(1.0)
     return ratings
@@ -990,16 +995,6 @@ def _attach_titles(path, ratings: Ratings, titles, wide=False):
     if missing:
         warnings.append(f"{missing} item{'s have' if missing != 1 else ' has'} no title in {tpath.name}")
     return _replace(out, warnings=tuple(warnings))
-
-
-def _replace(r: Ratings, **kw) -> Ratings:
-    from dataclasses import replace
-    return replace(r, **kw)
-
-
-def _tkey(k):
-    from .ratings import _key
-    return _key(k)
 
 
 def load_titles(path) -> tuple[dict, dict]:

@@ -65,15 +65,15 @@ def holdout_split(ratings: Ratings, test_fraction: float = 0.2, seed: int = 0) -
 def split_from_files(train_path, test_path, titles=None, progress=None, cancel=None) -> Split:
     """A split from two files (as MovieLens u1.base/u1.test): the union of their ids gives
     the rows and columns of both. A test pair also present in train is refused."""
-    from .loader import _attach_titles, _read_ratings, _parse_long_text  # noqa: F401
+    from .loader import _attach_titles, _read_ratings
 
     def part(lo, hi):
         if progress is None:
             return None
         return lambda x: progress(lo + (hi - lo) * x)
 
-    tr = _read_ratings(pathlib.Path(train_path), part(0.0, 0.7), cancel)
-    te = _read_ratings(pathlib.Path(test_path), part(0.7, 0.95), cancel, allow_single=True)
+    tr, wide = _read_ratings(pathlib.Path(train_path), part(0.0, 0.7), cancel)
+    te, _ = _read_ratings(pathlib.Path(test_path), part(0.7, 0.95), cancel, allow_single=True)
     if te.nnz == 0:
         raise RatingsFileError(test_path, "there are no ratings in the test file")
     users = _union(tr.user_ids, te.user_ids)
@@ -96,7 +96,9 @@ def split_from_files(train_path, test_path, titles=None, progress=None, cancel=N
     scale = detect_scale(np.concatenate([a.values, b.values]))
     a = replace(a, scale=scale)
     b = replace(b, scale=scale)
-    a = _attach_titles(pathlib.Path(train_path), a, titles)
+    if wide:
+        a = replace(a, titles=tr.titles) if tr.item_ids.tolist() == items.tolist() else a
+    a = _attach_titles(pathlib.Path(train_path), a, titles, wide=wide)
     b = replace(b, titles=a.titles, genres=a.genres)
     if progress is not None:
         progress(1.0)
