@@ -602,7 +602,8 @@ def _local_presence(ids, lo, hi):
 # =====================================================================================
 # the long and wide loaders
 # =====================================================================================
-def _sample_lines(first_chunk: bytes) -> tuple[str, list[tuple[int, str]], int]:
+def _sample_lines(first_chunk: bytes) -> tuple[str, list[tuple[int, str]]]:
+    """The decoded head of the file and its first non-blank lines (line number, text)."""
     head = first_chunk[:SNIFF_BYTES]
     cut = head.rfind(b"\n")
     if cut >= 0 and len(first_chunk) > SNIFF_BYTES:
@@ -614,7 +615,7 @@ def _sample_lines(first_chunk: bytes) -> tuple[str, list[tuple[int, str]], int]:
             sample.append((k + 1, line))
             if len(sample) >= SNIFF_LINES:
                 break
-    return text, sample, 0
+    return text, sample
 
 
 class _Presence:
@@ -790,9 +791,10 @@ def _combine_stats(stats, int_ids):
 
 
 def _concat_ids(parts):
+    """Ids from chunks of which some are strings: all as strings (ints if all canonical)."""
     out = []
     for p in parts:
-        out.extend(p.tolist() if p.dtype != object else p.tolist())
+        out.extend(p.tolist())
     return canonical_ids([str(x) for x in out])
 
 
@@ -909,7 +911,7 @@ def _read_ratings(path, progress=None, cancel=None, chunk_bytes=CHUNK_BYTES, all
     if not first or first.isspace():
         raise RatingsFileError(path, "the file is empty")
     line0 = reader.lines_before
-    text, sample, _ = _sample_lines(first)
+    text, sample = _sample_lines(first)
     _check_not_binary(path, text, line0)
     sample = [(n + line0, s) for n, s in sample]
     layout = _detect_layout(path, sample)
