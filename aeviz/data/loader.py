@@ -402,10 +402,13 @@ _SHIFT_OF_LEN = np.array([0] + [(8 - k) * 8 for k in range(1, 9)], dtype=np.uint
 _MIN_OF_LEN = np.array([0, 0] + [10 ** (k - 1) for k in range(2, 9)], dtype=np.int64)
 
 
-def _swar_uint(buf, s, e, view=None):
+def _swar_uint(buf, s, e, view=None, runs=False):
     """Fields of 1-8 ASCII digits parsed eight bytes at a time (SWAR): one gather per
     field, then about twenty whole-array integer operations. None if any field is not
-    a canonical unsigned integer. ``buf`` must have 8 bytes of padding in front."""
+    a canonical unsigned integer. ``buf`` must have 8 bytes of padding in front.
+
+    ``runs``: the column often repeats the value of the line before (a file sorted by
+    user): only the first line of each run is parsed."""
     L = e - s
     if L.size == 0:
         return np.zeros(0, np.int64)
@@ -416,7 +419,23 @@ def _swar_uint(buf, s, e, view=None):
     x = view[e - 8]  # the 8 bytes ending with the field: the field is in the high bytes
     shift = _SHIFT_OF_LEN[L]  # bits of the bytes before the field
     x >>= shift
-    x <<= shift  # bytes before the field are now 0
+    x <<= shift  # bytes before the field are now 0: equal words <=> equal fields
+    if runs:
+        change = np.empty(len(x), dtype=bool)
+        change[0] = True
+        np.not_equal(x[1:], x[:-1], out=change[1:])
+        heads = np.flatnonzero(change)
+        if 4 * len(heads) <= len(x):
+            v = _swar_digits(x[heads], shift[heads], L[heads])
+            if v is None:
+                return None
+            lengths = np.diff(heads, append=len(x))
+            return np.repeat(v, lengths)
+    return _swar_digits(x, shift, L)
+
+
+def _swar_digits(x, shift, L):
+    """Values of right-aligned ASCII digit words (see _swar_uint); ``x`` is modified."""
     y = x - (_ZEROS << shift)  # digit values; a byte below '0' wraps to >= 0xD0
     t = y + _U(0x7676767676767676)  # high bit set where a byte > 9
     t |= y
@@ -439,8 +458,8 @@ def _swar_uint(buf, s, e, view=None):
     return v
 
 
-def _fast_ids(buf, s, e, view=None):
-    v = _swar_uint(buf, s, e, view)
+def _fast_ids(buf, s, e, view=None, runs=False):
+    v = _swar_uint(buf, s, e, view, runs)
     if v is None:
         v = _fast_uint(buf, s, e)
     return v
@@ -553,7 +572,7 @@ def _fast_long_body(data, layout: _Layout, sepb: int):
         if n and (bool(np.any(S[0] < starts)) or bool(np.any(S[-1] >= ends))):
             return None
     view = _u64_view(buf)
-    u = _fast_ids(buf, starts, S[0], view)
+    u = _fast_ids(buf, starts, S[0], view, runs=True)
     if u is None:
         return None
     i = _fast_ids(buf, S[0] + 1, S[1], view)
