@@ -108,6 +108,7 @@ class _Reader:
         self.size = os.path.getsize(path)
         self.lines_before = 0  # lines completely consumed before the current chunk
         self.offset = 0  # byte offset in the file of the current chunk
+        self._free = []  # buffers given back by release()
 
     def _report(self, done: int):
         if self.progress is not None:
@@ -115,10 +116,19 @@ class _Reader:
             frac = done / self.size if self.size else 1.0
             self.progress(lo + (hi - lo) * min(frac, 1.0))
 
+    def release(self, chunk):
+        """The caller is done with a chunk from ``chunks()``: its buffer may be reused
+        (fresh memory costs page faults; recycled buffers are already mapped)."""
+        buf = chunk.obj if isinstance(chunk, memoryview) else None
+        if isinstance(chunk, memoryview):
+            chunk.release()
+        if buf is not None and len(self._free) < 16:
+            self._free.append(buf)
+
     def chunks(self):
-        """Newline-terminated chunks as bytearrays with 8 bytes of padding (``_PAD``) in
-        front: the fast parser reads 8-byte words ending at any field. Read with
-        ``readinto``: one copy of the data, no more."""
+        """Newline-terminated chunks: memoryviews of buffers with 8 bytes of padding
+        (``_PAD``) in front (the fast parser reads 8-byte words ending at any field).
+        Read with ``readinto`` into recycled buffers: one copy of the data, no more."""
         done = 0
         carry = b""
         first = True
@@ -128,37 +138,45 @@ class _Reader:
                 if self.cancel is not None and self.cancel():
                     raise LoadCancelled()
                 head = pad + len(carry)
-                ba = bytearray(head + self.chunk_bytes)
+                size = head + self.chunk_bytes
+                ba = None
+                while self._free:
+                    cand = self._free.pop()
+                    if len(cand) >= size:
+                        ba = cand
+                        break
+                if ba is None:
+                    ba = bytearray(max(size, pad + 2 * self.chunk_bytes))
                 ba[:pad] = _PAD
                 ba[pad:head] = carry
                 with memoryview(ba) as mv:
-                    got = f.readinto(mv[head:])
+                    got = f.readinto(mv[head:size])
                 end = head + got
                 if got == 0:
                     if carry:
-                        del ba[end:]
-                        yield self._checked(ba)
+                        yield self._checked(memoryview(ba)[:end])
                     break
                 done += got
                 if first:
                     first = False
                     if ba[pad:pad + 3] == b"\xef\xbb\xbf":
-                        del ba[pad:pad + 3]
+                        ba[pad:end - 3] = ba[pad + 3:end]
                         end -= 3
                         self.offset = 3
                 cut = ba.rfind(b"\n", pad, end)
                 if cut < 0:
                     carry = bytes(ba[pad:end])
+                    self._free.append(ba)
                     continue
                 carry = bytes(ba[cut + 1:end])
-                del ba[cut + 1:]
-                yield self._checked(ba)
-                self.offset += len(ba) - pad
+                chunk = memoryview(ba)[:cut + 1]
+                yield self._checked(chunk)
+                self.offset += cut + 1 - pad
                 self._report(done)
         self._report(self.size)
 
-    def _checked(self, chunk: bytearray) -> bytearray:
-        nul = chunk.find(b"\x00", len(_PAD))
+    def _checked(self, chunk: memoryview) -> memoryview:
+        nul = chunk.obj.find(b"\x00", len(_PAD), len(chunk))
         if nul >= 0:
             line = _line_at(self.path, self.offset + nul - len(_PAD))
             raise RatingsFileError(self.path, "this is a binary file, not a text table of ratings (NUL byte)",
@@ -499,7 +517,7 @@ def _fast_long_chunk(chunk, layout: _Layout, padded: bool = False):
     needs the careful path (odd characters, string ids, bad values...). ``padded``:
     the chunk already starts with ``_PAD``."""
     if layout.sep == "::":
-        chunk = chunk.replace(b"::", b"\t")
+        chunk = bytes(chunk).replace(b"::", b"\t")
         if b":" in chunk:
             return None
         sepb = 9
@@ -507,15 +525,17 @@ def _fast_long_chunk(chunk, layout: _Layout, padded: bool = False):
         sepb = ord(layout.sep)
     if len(chunk) == (len(_PAD) if padded else 0):
         return (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32), 0, 0, None)
-    if not chunk.endswith(b"\n"):
-        chunk = chunk + b"\n"
+    if chunk[-1] != 10:  # the last line of a file without a final newline
+        chunk = bytes(chunk) + b"\n"
     data = chunk if padded else _PAD + chunk
     del chunk
     res = _fast_long_body(data, layout, sepb)
-    if res is None and b"\r" in data:  # CRLF line ends: once more without the CRs
-        data = data.replace(b"\r\n", b"\n")
-        if b"\r" not in data:
-            res = _fast_long_body(data, layout, sepb)
+    if res is None:
+        raw = bytes(data)
+        if b"\r" in raw:  # CRLF line ends: once more without the CRs
+            raw = raw.replace(b"\r\n", b"\n")
+            if b"\r" not in raw:
+                res = _fast_long_body(raw, layout, sepb)
     return res
 
 
@@ -703,10 +723,13 @@ def _load_long(path, reader: _Reader, first: bytes, rest, layout: _Layout, cance
         chunk, padded, fut = pending.popleft()
         res = fut.result()
         if res is None:
-            if padded:
-                chunk = bytes(memoryview(chunk)[len(_PAD):])
-            nlines = chunk.count(b"\n") + (0 if chunk.endswith(b"\n") else 1)
-            res = _parse_long_text(path, _decode(chunk), layout, line_base) + (nlines, "slow")
+            raw = bytes(chunk[len(_PAD):]) if padded else bytes(chunk)
+            nlines = raw.count(b"\n") + (0 if raw.endswith(b"\n") else 1)
+            res = _parse_long_text(path, _decode(raw), layout, line_base) + (nlines, "slow")
+            del raw
+        if padded:
+            reader.release(chunk)
+        del chunk
         u, i, r, b, nlines, st = res
         stats.append(st)
         blank += b
@@ -922,7 +945,8 @@ def _read_ratings(path, progress=None, cancel=None, chunk_bytes=CHUNK_BYTES, all
     chunks = reader.chunks()
     first = b""
     for padded_first in chunks:
-        first = bytes(memoryview(padded_first)[len(_PAD):])
+        first = bytes(padded_first[len(_PAD):])
+        reader.release(padded_first)
         del padded_first
         if first and not first.isspace():
             break
@@ -935,7 +959,7 @@ def _read_ratings(path, progress=None, cancel=None, chunk_bytes=CHUNK_BYTES, all
     sample = [(n + line0, s) for n, s in sample]
     layout = _detect_layout(path, sample)
     if layout.wide:
-        parts = [first] + [memoryview(c)[len(_PAD):] for c in chunks]
+        parts = [first] + [bytes(c[len(_PAD):]) for c in chunks]  # not released: no reuse
         if cancel is not None and cancel():
             raise LoadCancelled()
         blob = b"".join(parts)
