@@ -16,7 +16,8 @@ from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
-THROTTLED_HZ = 4
+THROTTLED_HZ = 2
+MAX_SYMBOLS = 40  # epoch markers only while they can be told apart (and are cheap)
 MAX_POINTS = 2000  # within-epoch losses drawn (longer epochs are decimated for display)
 TRAIN_PEN = pg.mkPen("#1f77b4", width=2)
 TEST_PEN = pg.mkPen("#ff7f0e", width=2)
@@ -205,6 +206,10 @@ class LossPlot(QWidget):
         train = _finite([h.train_rmse for h in hist])
         test = _finite([np.nan if h.test_rmse is None else h.test_rmse for h in hist])
         pen = _finite([h.penalty for h in hist])
+        sym = "o" if x.size <= MAX_SYMBOLS else None
+        for c in (self.train_curve, self.test_curve):
+            if c.opts["symbol"] != sym:
+                c.setSymbol(sym)
         self.train_curve.setData(x, self._positive(debiased_ema(train, w)), connect="finite")
         if np.isfinite(test).any():
             self.test_curve.setData(x, self._positive(debiased_ema(test, w)), connect="finite")

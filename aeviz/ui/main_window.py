@@ -8,7 +8,7 @@ import logging
 import os
 from functools import partial
 
-from PySide6.QtCore import QByteArray, Qt, QTimer, Slot
+from PySide6.QtCore import QByteArray, QCoreApplication, Qt, QTimer, Slot
 from PySide6.QtWidgets import (QDockWidget, QFileDialog, QHBoxLayout, QLabel, QMainWindow,
                                QMessageBox, QPushButton, QScrollArea, QToolBar, QVBoxLayout,
                                QWidget)
@@ -449,6 +449,9 @@ class MainWindow(QMainWindow):
         if self._draw_queue:
             QTimer.singleShot(0, self._drain)
         else:
+            # paint what this frame dirtied now, while the worker still waits: painting later,
+            # against a running worker, costs both of them the GIL ping-pong
+            QCoreApplication.sendPostedEvents()
             self.bridge.release()
 
     def _on_dock_shown(self, widget, visible):
