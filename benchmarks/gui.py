@@ -129,7 +129,7 @@ def main():
     print(f"{'10 ms timer lateness p99 (ms)':<34}{gui['p99']:>12.1f}  < 50")
     print(f"{'10 ms timer lateness max (ms)':<34}{gui['max']:>12.1f}")
     print(f"{'startup to first drawn window (s)':<34}{start:>12.2f}  < 2")
-    print(f"(genres sample, default ModelConfig, {SECONDS:g} s each, offscreen, all panels visible)")
+    print(f"(genres sample, default ModelConfig, {SECONDS:g} s each, offscreen, default layout: network, loss curves and the front panel drawn)")
     print(json.dumps({"throughput_ratio": round(ratio, 3), "latency_p99_ms": round(gui["p99"], 2),
                       "startup_s": round(start, 3), "headless_obs_per_s": round(head),
                       "gui_obs_per_s": round(gui["rate"]), "fps": round(gui["fps"], 1), "frame_ms": round(gui["frame_ms"], 1),
