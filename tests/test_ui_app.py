@@ -100,6 +100,10 @@ def test_keyboard_shortcuts(win, qtbot):
     qtbot.waitUntil(lambda: win.bridge.is_idle() and win._last_snapshot.phase == "forward", timeout=5000)
     qtbot.keyClick(win, Qt.Key.Key_Period)
     qtbot.waitUntil(lambda: win.bridge.is_idle() and win._last_snapshot.steps == 1, timeout=5000)
+    qtbot.keyClick(win, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: win.bridge.playing, timeout=5000)
+    qtbot.keyClick(win, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: not win.bridge.playing and win.bridge.is_idle(), timeout=5000)
     for name, key in (("play", "Space"), ("reset", "Ctrl+R"), ("forward", "F"), ("step_epoch", "Ctrl+E")):
         assert key in win.controls.actions[name].toolTip()
 

@@ -139,3 +139,13 @@ def test_shutdown_while_playing_is_clean(qtbot, ratings):
     assert b.shutdown()
     assert time.perf_counter() - t0 < 2.0
     assert not b.is_running()
+
+
+def test_slow_play_steps_phase_by_phase(bridge, qtbot):
+    phases = set()
+    bridge.snapshotReady.connect(lambda s: phases.add(s.phase))  # same (GUI) thread: safe
+    bridge.play(4.0)
+    qtbot.waitUntil(lambda: {"forward", "loss", "backward", "update"} <= phases, timeout=5000)
+    bridge.pause()
+    idle(qtbot, bridge)
+    assert bridge.trainer.keep_undo is True
