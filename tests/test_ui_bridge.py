@@ -149,3 +149,17 @@ def test_slow_play_steps_phase_by_phase(bridge, qtbot):
     bridge.pause()
     idle(qtbot, bridge)
     assert bridge.trainer.keep_undo is True
+
+
+def test_shutdown_interrupts_a_long_step_epoch(qtbot, tmp_path):
+    big = make_ratings(tmp_path / "big.csv", users=3000, items=40, per_user=8)
+    b = EngineBridge()
+    b.rebuild(ModelConfig(hidden=(30, 20, 30)), big)
+    qtbot.waitUntil(lambda: b.latest is not None and b.is_idle(), timeout=10000)
+    for _ in range(20):
+        b.step_epoch()  # seconds of work queued
+    qtbot.waitUntil(lambda: b.trainer.steps > 0, timeout=5000)
+    t0 = time.perf_counter()
+    assert b.shutdown()
+    assert time.perf_counter() - t0 < 1.0
+    assert b.trainer.epoch < 20

@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 FULL_SPEED = float("inf")
 _STOP = ("stop", ())
+_ORPHANS: list = []  # threads that outlived shutdown()'s wait are kept alive, not destroyed
 DRAW_BUDGET = 0.10  # share of wall time the GUI may spend drawing while the worker trains
 MAX_FRAME_INTERVAL = 0.2  # >= 5 pictures a second: the network view treats slower as single steps
 EXTRAS_INTERVAL = 0.25  # insights are computed at most ~4 times a second
@@ -57,6 +58,7 @@ class _Worker(QObject):
         self.config = None
         self.preset = None
         self.playing = False
+        self.stopping = False  # set by the GUI on shutdown: long commands give up early
         self.speed = FULL_SPEED
         self.selection: dict = {}
         self.frame_interval = 1 / 30
@@ -150,7 +152,14 @@ class _Worker(QObject):
         self._manual(lambda: self.trainer.step_batch())
 
     def _cmd_step_epoch(self):
-        self._manual(lambda: self.trainer.step_epoch())
+        def run():  # Trainer.step_epoch, batch by batch, so that closing the window need not wait
+            t, epoch = self.trainer, self.trainer.epoch
+            while t.epoch == epoch and not self.stopping:
+                if t.next_phase == "forward" and t.batch_fill == 0:
+                    t.step_batch()
+                else:
+                    t.step_phase()
+        self._manual(run)
 
     def _cmd_undo(self):
         self._manual(lambda: self.trainer.undo())
@@ -394,12 +403,15 @@ class EngineBridge(QObject):
         """Stop the worker cleanly (called on window close); True if the thread has ended."""
         if not self._thread.isRunning():
             return True
+        self._worker.stopping = True
         self._queue.put(_STOP)
         self._sent += 1
         self._worker.gui_free.set()
         self._thread.quit()
-        ok = self._thread.wait(timeout_ms)
-        return bool(ok)
+        ok = bool(self._thread.wait(timeout_ms))
+        if not ok:  # never let Python destroy a running QThread (that aborts the process)
+            _ORPHANS.append((self._thread, self._worker))
+        return ok
 
     # ------------------------------------------------------------------ GUI-thread slots
     @Slot()
