@@ -101,3 +101,12 @@ def test_settings_live_in_the_temporary_location(tmp_path):
     settings.write("probe", 1)
     settings.store().sync()
     assert str(tmp_path) in settings.store().fileName()
+
+
+def test_momentum_only_for_optimizers_that_use_it(panel):
+    panel.optimizer.setCurrentText("adam")
+    assert not panel.momentum.isEnabled()
+    panel.optimizer.setCurrentText("sgd")
+    assert panel.momentum.isEnabled()
+    panel.momentum.setText("0.9")
+    assert panel.config().momentum == 0.9 and panel.config().optimizer == "sgd"

@@ -172,6 +172,7 @@ class SetupPanel(QWidget):
         mode = self.batch_mode.currentData()
         values["batch_size"] = {"one": 1, "all": 0}.get(mode, self.batch_k.value())
         self.batch_k.setEnabled(mode == "k")
+        self.momentum.setEnabled(self.optimizer.currentText() in ("sgd", "rmsprop"))  # Adam has its own
         values.update(hidden_activation=self.hidden.currentText(), output_activation=self.output.currentText(),
                       bias=self.bias.isChecked(), loss=self.loss.currentText(),
                       optimizer=self.optimizer.currentText(), shuffle=self.shuffle.isChecked(),
