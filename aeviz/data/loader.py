@@ -36,8 +36,8 @@ __all__ = ["load_ratings", "load_titles", "CHUNK_BYTES"]
 
 _PAD = b"00000000"  # 8 bytes before each chunk's data: every field ends >= 8 bytes in
 CHUNK_BYTES = 1 << 20  # small chunks stay in cache and reuse freed memory: faster than big ones
-SNIFF_BYTES = 256 << 10
-SNIFF_LINES = 400
+SNIFF_BYTES = 64 << 10
+SNIFF_LINES = 200
 SEPARATORS = ("::", "\t", ",", ";", "|")
 
 USER_WORDS = {"user", "userid", "users", "uid", "customer", "customerid", "reviewer", "reviewerid",
@@ -487,16 +487,19 @@ _TENTHS = (np.arange(100) / 10.0).astype(np.float32)
 
 
 def _fast_rating(buf, s, e, view=None):
+    """(float32 ratings, histogram of tenths or None) or None if any field is odd.
+    The histogram (counts of 0.0, 0.1, ... per value) gives range and grid for free."""
     L = e - s
     if L.size == 0:
-        return np.zeros(0, np.float64)
+        return np.zeros(0, np.float32), None
     lmin, lmax = int(L.min()), int(L.max())
     if lmax == 1 and lmin == 1:  # "4"
         d = buf[s] - np.uint8(48)
         if bool(np.any(d > 9)):
             return None
-        return d.astype(np.float64)
-    if lmin == 3 and lmax == 3 and view is not None:  # "3.5": the top 3 bytes of a word
+        k = d.astype(np.intp)
+        k *= 10
+    elif lmin == 3 and lmax == 3 and view is not None:  # "3.5": the top 3 bytes of a word
         w = view[e - 8] >> _U(40)
         w -= _U(0x302E30)  # bytes '3', '.', '5' -> 3, 0, 5
         t = w + _U(0x760076)
@@ -508,8 +511,25 @@ def _fast_rating(buf, s, e, view=None):
         k *= _U(10)
         w >>= _U(16)
         k += w
-        return _TENTHS[k]  # float32 of k/10, exactly as float("3.5") would round
-    return _fast_decimal(buf, s, e)
+        k = k.view(np.int64)
+    else:
+        r = _fast_decimal(buf, s, e)
+        return (None if r is None else (r.astype(np.float32), None))
+    hist = np.bincount(k, minlength=100)
+    if len(hist) > 100:
+        return None
+    return _TENTHS[k], hist  # float32 of k/10, exactly as float("3.5") would round
+
+
+def _rating_stats(r, hist):
+    if hist is not None:
+        present = np.flatnonzero(hist)
+        tenths = present.astype(np.int64)
+        return {"min": float(_TENTHS[present[0]]), "max": float(_TENTHS[present[-1]]),
+                "int": bool(np.all(tenths % 10 == 0)), "half": bool(np.all(tenths % 5 == 0))}
+    twice = r * np.float32(2)
+    return {"min": float(r.min()), "max": float(r.max()),
+            "int": bool(np.all(r == np.floor(r))), "half": bool(np.all(twice == np.floor(twice)))}
 
 
 def _fast_long_chunk(chunk, layout: _Layout, padded: bool = False):
@@ -559,7 +579,7 @@ def _fast_long_body(data, layout: _Layout, sepb: int):
     n = len(D) // ncols
     ok = False
     if len(D) % ncols == 0 and n:
-        D = D.reshape(n, ncols).T.copy()  # one contiguous row of positions per delimiter
+        D = D.reshape(n, ncols).T  # one row of positions per delimiter (strided view)
         ends = D[-1]
         # n newlines, n*(ncols-1) separators, each row's last delimiter a newline:
         # then every row has exactly ncols fields
@@ -598,34 +618,42 @@ def _fast_long_body(data, layout: _Layout, sepb: int):
     i = _fast_ids(buf, S[0] + 1, S[1], view)
     if i is None:
         return None
-    r = _fast_rating(buf, S[1] + 1, S[2] if ncols > 3 else ends, view)
-    if r is None or (len(r) and (r.max() > MAX_RATING)):
+    rh = _fast_rating(buf, S[1] + 1, S[2] if ncols > 3 else ends, view)
+    if rh is None:
+        return None
+    r, hist = rh
+    if len(r) == 0:
+        return u, i, r, n_blank, n + n_blank, None
+    rstats = _rating_stats(r, hist)
+    if rstats["max"] > MAX_RATING:
         return None
     # int32 ids when they fit: 12 bytes per rating while the chunks pile up
-    if len(u) and int(u.max()) < 2**31:
-        u = u.astype(np.int32)
-    if len(i) and int(i.max()) < 2**31:
-        i = i.astype(np.int32)
-    r = r.astype(np.float32, copy=False)
-    return u, i, r, n_blank, n + n_blank, _chunk_stats(u, i, r)
-
-
-def _chunk_stats(u, i, r):
-    """Worked out in the worker threads so that the final build can skip whole passes:
-    is the chunk sorted by (user, item) without repeats, and the values' range/grid."""
-    if len(u) == 0:
-        return None
-    du = np.diff(u)
-    di = np.diff(i)
-    strict = bool(np.all((du > 0) | ((du == 0) & (di > 0))))
-    twice = r * np.float32(2)
     umin, umax, imin, imax = int(u.min()), int(u.max()), int(i.min()), int(i.max())
+    if umax < 2**31:
+        u = u.astype(np.int32)
+    if imax < 2**31:
+        i = i.astype(np.int32)
+    return u, i, r, n_blank, n + n_blank, _chunk_stats(u, i, (umin, umax, imin, imax), rstats)
+
+
+def _chunk_stats(u, i, bounds, rstats):
+    """Worked out in the worker threads so that the final build can skip whole passes:
+    is the chunk sorted by (user, item) without repeats, the ids' bounds and tables,
+    and the values' range/grid."""
+    umin, umax, imin, imax = bounds
+    if umin >= 0 and imin >= 0 and umax < 2**31 and imax < 2**31:
+        key = u.astype(np.int64)
+        key <<= 32
+        key |= i
+        strict = bool(np.all(key[1:] > key[:-1]))
+    else:
+        du = np.diff(u)
+        strict = bool(np.all((du > 0) | ((du == 0) & (np.diff(i) > 0))))
     return {
         "umin": umin, "umax": umax, "imin": imin, "imax": imax,
         "upres": _local_presence(u, umin, umax), "ipres": _local_presence(i, imin, imax),
         "sorted": strict, "first": (int(u[0]), int(i[0])), "last": (int(u[-1]), int(i[-1])),
-        "min": float(r.min()), "max": float(r.max()),
-        "int": bool(np.all(r == np.floor(r))), "half": bool(np.all(twice == np.floor(twice))),
+        **rstats,
     }
 
 
