@@ -325,3 +325,24 @@ def test_threaded_load_of_a_multi_megabyte_file_matches_the_simple_one(tmp_path,
     for r in (0, 700, 1499):
         idx, _ = threaded.row(r)
         assert np.all(np.diff(idx) > 0)
+
+
+def test_cancel_and_progress_during_a_threaded_load(tmp_path):
+    from aeviz.data import LoadCancelled
+    p = tmp_path / "ratings.csv"
+    _big_file(p)
+    seen = []
+    calls = []
+
+    def cancel():
+        calls.append(1)
+        return len(calls) > 3
+
+    with pytest.raises(LoadCancelled):
+        load_ratings(p, progress=seen.append, cancel=cancel)
+    assert len(calls) == 4 and 0 < len(seen) < 10
+    seen.clear()
+    r = load_ratings(p, progress=seen.append)
+    assert r.nnz == 1500 * 160
+    assert seen[0] == 0.0 and seen[-1] == 1.0 and len(seen) >= 5
+    assert all(a <= b for a, b in zip(seen, seen[1:]))
