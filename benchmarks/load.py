@@ -1,7 +1,9 @@
 """Loading benchmark for the data layer (not a test).
 
 Generates ml-latest-like ``userId,movieId,rating,timestamp`` files of 100k, 1M and
-20M ratings into a temporary folder (with NumPy, quickly), then measures
+20M ratings (sorted by user then movie, half stars, ~140 ratings per user, n/100 movies
+with ids scattered over 1..200,000), plus a 1M u.data-like file (tab, no header, lines
+in random order), into a temporary folder (with NumPy, quickly), then measures
 ``aeviz.data.load_ratings`` against ``pandas.read_csv`` on the same file (interleaved, best of 5 each), and the peak
 memory of loading each file in a fresh subprocess (VmHWM, the process's resident
 high-water mark, which includes the interpreter and NumPy: ~30 MB).
@@ -42,8 +44,9 @@ def _digits(values: np.ndarray, width: int):
     return out, keep
 
 
-def write_ratings(path: pathlib.Path, n: int, seed: int = 0, block: int = 2_000_000):
-    """An ml-latest-like file: users in order, sorted movie ids per user, half stars."""
+def write_ratings(path: pathlib.Path, n: int, seed: int = 0, block: int = 2_000_000, shuffled: bool = False):
+    """An ml-latest-like file: users in order, sorted movie ids per user, half stars.
+    ``shuffled``: lines in random order, tab-separated, whole stars, no header (like ml-100k u.data)."""
     rng = np.random.default_rng(seed)
     # MovieLens-like shape: ~140 ratings per user; ml-1m has 3.7k movies, ml-20m 27k:
     # here n/100 movies (1,000..60,000) with ids scattered (gaps) over 1..200,000,
@@ -65,10 +68,16 @@ def write_ratings(path: pathlib.Path, n: int, seed: int = 0, block: int = 2_000_
     users, items = key // 1_000_000, key % 1_000_000
     del key
     n = len(users)
-    ratings2 = rng.integers(1, 11, size=n)  # half stars * 2
+    ratings2 = rng.integers(1, 11, size=n)
+    if shuffled:
+        perm = rng.permutation(n)
+        users, items = users[perm], items[perm]
+        ratings2 = rng.integers(1, 6, size=n) * 2  # half stars * 2
     stamps = rng.integers(800_000_000, 1_700_000_000, size=n)
+    sep = 9 if shuffled else 44
     with open(path, "wb") as f:
-        f.write(b"userId,movieId,rating,timestamp\n")
+        if not shuffled:
+            f.write(b"userId,movieId,rating,timestamp\n")
         for s in range(0, n, block):
             e = min(n, s + block)
             parts = []
@@ -78,8 +87,10 @@ def write_ratings(path: pathlib.Path, n: int, seed: int = 0, block: int = 2_000_
             half = ratings2[s:e] % 2
             rd = np.stack([whole + 48, np.full(e - s, 46), np.where(half, 53, 48)], axis=1).astype(np.uint8)
             rk = np.ones_like(rd, dtype=bool)
+            if shuffled:  # whole stars: "4"
+                rk[:, 1:] = False
             td, tk = _digits(stamps[s:e], 10)
-            comma = np.full((e - s, 1), 44, np.uint8)
+            comma = np.full((e - s, 1), sep, np.uint8)
             nl = np.full((e - s, 1), 10, np.uint8)
             one = np.ones((e - s, 1), bool)
             mat = np.concatenate([ud, comma, idg, comma, rd, comma, td, nl], axis=1)
@@ -96,11 +107,11 @@ def time_ours(path) -> tuple[float, int]:
     return time.perf_counter() - t, r.nnz
 
 
-def time_pandas(path) -> float:
+def time_pandas(path, **kw) -> float:
     import pandas as pd
     gc.collect()
     t = time.perf_counter()
-    pd.read_csv(path)
+    pd.read_csv(path, **kw)
     return time.perf_counter() - t
 
 
@@ -136,18 +147,21 @@ def peak_in_subprocess(path) -> tuple[float, float, int]:
 def main(sizes=(100_000, 1_000_000, 20_000_000), repeats=5):
     results = {}
     rows = []
+    cases = [(n, False) for n in sizes]
+    cases.insert(2, (1_000_000, True))  # also: 1M lines in random order, u.data style
     with tempfile.TemporaryDirectory(prefix="aeviz-bench-") as tmp:
-        for n in sizes:
-            path = pathlib.Path(tmp) / f"ratings_{n}.csv"
+        for n, shuffled in cases:
+            path = pathlib.Path(tmp) / (f"u_{n}.data" if shuffled else f"ratings_{n}.csv")
             t = time.perf_counter()
-            write_ratings(path, n)
+            write_ratings(path, n, shuffled=shuffled)
             gen = time.perf_counter() - t
             mb = path.stat().st_size / 1e6
             if n <= 2_000_000:
                 ours_t, pandas_t = [], []
                 for _ in range(repeats):  # interleaved: both see the same machine load
                     ours_t.append(time_ours(path)[0])
-                    pandas_t.append(time_pandas(path))
+                    pandas_t.append(time_pandas(path, header=None if shuffled else "infer",
+                                                sep="\t" if shuffled else ","))
                 ours, pandas_s = min(ours_t), min(pandas_t)
                 peak, _, nnz = peak_in_subprocess(path)
             else:
@@ -155,8 +169,10 @@ def main(sizes=(100_000, 1_000_000, 20_000_000), repeats=5):
                 pandas_s = float("nan")  # pandas on 20M would dominate the run time
             path.unlink()
             ratio = ours / pandas_s if pandas_s == pandas_s else float("nan")
-            rows.append((n, mb, ours, n / ours, peak, pandas_s, ratio, gen))
+            label = f"{n:,}" + (" shuffled" if shuffled else "")
+            rows.append((label, mb, ours, n / ours, peak, pandas_s, ratio, gen))
             key = {100_000: "100k", 1_000_000: "1m", 20_000_000: "20m"}.get(n, str(n))
+            key += "_shuffled" if shuffled else ""
             results[f"seconds_{key}"] = round(ours, 4)
             results[f"ratings_per_s_{key}"] = round(n / ours)
             results[f"peak_mb_{key}"] = round(peak, 1)
@@ -164,13 +180,13 @@ def main(sizes=(100_000, 1_000_000, 20_000_000), repeats=5):
             if pandas_s == pandas_s:
                 results[f"pandas_seconds_{key}"] = round(pandas_s, 4)
                 results[f"pandas_ratio_{key}"] = round(ratio, 3)
-    print(f"{'ratings':>11} {'file MB':>8} {'seconds':>8} {'ratings/s':>11} {'peak MB':>8} "
+    print(f"{'ratings':>20} {'file MB':>8} {'seconds':>8} {'ratings/s':>11} {'peak MB':>8} "
           f"{'pandas s':>9} {'ratio':>6}")
     for n, mb, s, rps, peak, ps, ratio, gen in rows:
         ps_txt = f"{ps:9.3f}" if ps == ps else f"{'-':>9}"
         ratio_txt = f"{ratio:6.2f}" if ratio == ratio else f"{'-':>6}"
-        print(f"{n:>11,} {mb:8.1f} {s:8.3f} {rps:11,.0f} {peak:8.0f} {ps_txt} {ratio_txt}")
-    print(f"(best of {repeats}, interleaved, for 100k and 1M; 20M loaded once in a fresh process; "
+        print(f"{n:>20} {mb:8.1f} {s:8.3f} {rps:11,.0f} {peak:8.0f} {ps_txt} {ratio_txt}")
+    print(f"(best of {repeats}, interleaved with pandas, up to 1M; 20M loaded once in a fresh process; "
           "peak = VmHWM of a fresh process loading the file)")
     results["targets_met"] = bool(results.get("seconds_1m", 9) < 1.5 and results.get("pandas_ratio_1m", 9) <= 1
                                   and results.get("peak_mb_20m", 1e9) < 2048)

@@ -112,3 +112,32 @@ def test_frozen(r):
     with pytest.raises(Exception):
         r.source = "x"
     assert isinstance(r, Ratings)
+
+
+def test_stable_order_keeps_file_order_among_equal_keys():
+    from aeviz.data.ratings import _stable_order
+    rng = np.random.default_rng(0)
+    key = rng.integers(0, 50, 5000).astype(np.int64)
+    order, sorted_key = _stable_order(key)
+    np.testing.assert_array_equal(order, np.argsort(key, kind="stable"))
+    np.testing.assert_array_equal(sorted_key, np.sort(key))
+    big = np.array([2**60, 5, 2**60, 1], dtype=np.int64)  # too wide to pack: the fallback
+    order, sorted_key = _stable_order(big)
+    assert order.tolist() == [3, 1, 0, 2] and sorted_key.tolist() == [1, 5, 2**60, 2**60]
+
+
+def test_shuffled_with_duplicates_builds_the_same_matrix():
+    rng = np.random.default_rng(3)
+    u = rng.integers(0, 300, 20000)
+    i = rng.integers(0, 200, 20000)
+    v = rng.integers(1, 6, 20000)
+    r = build_ratings(u, i, v)
+    last = {}
+    for a, b, c in zip(u.tolist(), i.tolist(), v.tolist()):
+        last[(a, b)] = c
+    assert r.nnz == len(last)
+    assert r.warnings == (f"{20000 - len(last)} duplicated user/item pairs: kept the last",)
+    dense, mask = r.to_dense()
+    for (a, b), c in list(last.items())[:500]:
+        assert dense[r.user_index(a), r.item_index(b)] == c
+    assert all(np.all(np.diff(r.row(k)[0]) > 0) for k in range(r.n_users))

