@@ -49,6 +49,8 @@ class _Worker(QObject):
     rebuilt = Signal(object, object)
     rebuildFailed = Signal(str)
     playingChanged = Signal(bool)
+    workDone = Signal(str, object)
+    workFailed = Signal(str, str)
 
     def __init__(self, commands: queue.Queue):
         super().__init__()
@@ -213,6 +215,39 @@ class _Worker(QObject):
         self.rebuilt.emit(dataset, config)
         self._publish(force=True)
 
+    def _cmd_call(self, tag, fn):
+        """Run `fn(trainer, config, dataset)` here, between two steps: the only safe moment to read
+        the live arrays (saving, exporting predictions). Answers workDone/workFailed(tag, ...)."""
+        try:
+            result = fn(self.trainer, self.config, self.dataset)
+        except Exception as exc:
+            log.info("worker call %s failed: %s", tag, exc)
+            self.workFailed.emit(tag, str(exc) or type(exc).__name__)
+        else:
+            self.workDone.emit(tag, result)
+
+    def _cmd_restore(self, tag, saved, dataset):
+        """Continue from a saved model on `dataset` (split and clipping as a rebuild would)."""
+        from aeviz.engine.serialize import restore_trainer
+        dataset = self.dataset if dataset is None else dataset
+        try:
+            config = saved.config
+            train, test = dataset, None
+            if config.test_fraction > 0:
+                split = holdout_split(dataset, config.test_fraction, config.seed)
+                train, test = split.train, split.test
+            clip = (float(dataset.scale.minimum), float(dataset.scale.maximum))
+            trainer = restore_trainer(saved, train, test, clip=clip)
+        except Exception as exc:
+            self.workFailed.emit(tag, str(exc) or type(exc).__name__)
+            return
+        self._set_playing(False)
+        self.trainer, self.config, self.dataset, self.preset = trainer, config, dataset, None
+        self._extras, self._extras_at = {}, 0.0
+        self.rebuilt.emit(dataset, config)
+        self.workDone.emit(tag, None)
+        self._publish(force=True)
+
     # ---------------------------------------------------------------------------- playing
     def _set_playing(self, on: bool):
         if on != self.playing:
@@ -317,6 +352,8 @@ class EngineBridge(QObject):
     rebuilt = Signal(object, object)  # dataset, config
     rebuildFailed = Signal(str)
     playingChanged = Signal(bool)
+    workDone = Signal(str, object)  # tag, result of `call`/`restore`
+    workFailed = Signal(str, str)  # tag, message
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -341,6 +378,8 @@ class EngineBridge(QObject):
         self._worker.rebuilt.connect(self._on_rebuilt)
         self._worker.rebuildFailed.connect(self._on_rebuild_failed)
         self._worker.playingChanged.connect(self._on_playing)
+        self._worker.workDone.connect(self._on_work_done)
+        self._worker.workFailed.connect(self._on_work_failed)
         self._thread.start()
 
     # ----------------------------------------------------------------------------- commands
@@ -376,6 +415,16 @@ class EngineBridge(QObject):
 
     def set_selection(self, layer: int, index: int):
         self.send("set_selection", int(layer), int(index))
+
+    def call(self, tag: str, fn):
+        """Run `fn(trainer, config, dataset)` in the worker between steps (playing goes on);
+        the answer comes as workDone(tag, result) or workFailed(tag, message)."""
+        self.send("call", str(tag), fn)
+
+    def restore(self, tag: str, saved, dataset=None):
+        """Continue from a loaded SavedModel on `dataset` (None = the current one): `rebuilt`
+        then workDone(tag, None), or workFailed(tag, message) leaving the session as it was."""
+        self.send("restore", str(tag), saved, dataset)
 
     def set_frame_interval(self, seconds: float):
         """How often the worker may publish while playing (the GUI's painting budget)."""
@@ -479,3 +528,11 @@ class EngineBridge(QObject):
     def _on_playing(self, on):
         self.playing = on
         self.playingChanged.emit(on)
+
+    @Slot(str, object)
+    def _on_work_done(self, tag, result):
+        self.workDone.emit(tag, result)
+
+    @Slot(str, str)
+    def _on_work_failed(self, tag, msg):
+        self.workFailed.emit(tag, msg)
