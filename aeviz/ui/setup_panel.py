@@ -2,26 +2,37 @@
 
 A wrong value is refused where it was typed (red border and the reason beneath the field, words
 from `ModelConfig.problems()` / `parse_layers`), and Apply stays disabled until all is well.
+The autoencoder's type (plain, sparse, denoising, contractive) shows only its own parameters:
+a field that does nothing for the chosen type would only invite wrong conclusions.
 """
 from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
                                QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from aeviz.engine import ModelConfig, parse_layers
 from aeviz.engine.activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
+from aeviz.engine.config import KINDS
 from aeviz.engine.losses import LOSSES
 from aeviz.engine.optimizers import OPTIMIZERS
+from aeviz.engine.types import DESCRIPTIONS as KIND_DESCRIPTIONS
 
 BATCH_MODES = (("each observation", "one"), ("batch of k", "k"), ("whole set", "all"))
 # which field a ModelConfig.problems() message belongs to (first keyword found wins)
 _KEYWORDS = (("layer sizes", "layers"), ("tied", "layers"), ("hidden activation", "hidden"),
              ("output activation", "output"), ("loss", "loss"), ("optimizer", "optimizer"),
              ("learning rate", "lr"), ("momentum", "momentum"), ("weight decay", "weight_decay"),
-             ("batch", "batch"), ("test fraction", "test_fraction"))
+             ("batch", "batch"), ("test fraction", "test_fraction"), ("type must", "kind"),
+             ("sparsity target", "sparsity_target"), ("noise level", "noise_level"))
+# the type's own fields: shown only while that type (and, for sparsity, that penalty) is chosen
+TYPE_FIELDS = {"sparse": ("sparsity_penalty", "sparsity_target", "sparsity_weight", "l1_weight"),
+               "denoising": ("noise", "noise_level"), "contractive": ("contractive_weight",)}
+PENALTY_FIELDS = {"kl": ("sparsity_target", "sparsity_weight"), "l1": ("l1_weight",)}
+SPARSITY_PENALTIES = (("KL divergence to ρ", "kl"), ("L1 on activations", "l1"))
+NOISES = (("masking (hide ratings)", "mask"), ("gaussian (add noise)", "gaussian"))
 _BAD = "QLineEdit { border: 2px solid #d33; border-radius: 3px; }"
 
 
@@ -51,7 +62,7 @@ class SetupPanel(QWidget):
         self._error_labels: dict[str, QLabel] = {}
         self._inputs: dict[str, QWidget] = {}
 
-        def row(key, label, widget, tip):
+        def row(key, label, widget, tip, at=None):
             widget.setToolTip(tip)
             box = QWidget()
             v = QVBoxLayout(box)
@@ -64,7 +75,10 @@ class SetupPanel(QWidget):
             err.setWordWrap(True)
             err.hide()
             v.addWidget(err)
-            form.addRow(label, box)
+            if at is None:
+                form.addRow(label, box)
+            else:  # the type block goes first: it is the first choice about a model
+                form.insertRow(at, label, box)
             self._error_labels[key] = err
             self._inputs[key] = widget
             return widget
@@ -105,6 +119,52 @@ class SetupPanel(QWidget):
         self.seed.setRange(0, 2**31 - 1)
         self.test_fraction = row("test_fraction", "Test fraction", QLineEdit(),
                                  "Share of each user's ratings held out to measure generalisation, in [0, 1)")
+        self.kind = row("kind", "Autoencoder type", QComboBox(),
+                        "What is added to plain reconstruction: a sparsity penalty, corrupted inputs "
+                        "or a contractive penalty", at=0)
+        for k in KINDS:
+            self.kind.addItem(k, k)
+            self.kind.setItemData(self.kind.count() - 1, f"{k}: {KIND_DESCRIPTIONS.get(k, '')}",
+                                  Qt.ItemDataRole.ToolTipRole)
+        self.kind_help = QLabel()
+        self.kind_help.setObjectName("kind_help")
+        self.kind_help.setWordWrap(True)
+        self.kind_help.setStyleSheet("color: #666; font-size: 11px;")
+        self.kind.parentWidget().layout().insertWidget(1, self.kind_help)
+        self.sparsity_penalty = row("sparsity_penalty", "Sparsity penalty", QComboBox(),
+                                    "KL pulls each hidden unit's mean activation towards ρ; "
+                                    "L1 pushes every activation towards 0", at=1)
+        for text, key in SPARSITY_PENALTIES:
+            self.sparsity_penalty.addItem(text, key)
+        self.sparsity_target = row("sparsity_target", "Sparsity target ρ", QLineEdit(),
+                                   "The mean activation each hidden unit should have over all users, "
+                                   "strictly between 0 and 1, for example 0.05", at=2)
+        self.sparsity_weight = row("sparsity_weight", "Sparsity weight β", QLineEdit(),
+                                   "How strongly the KL penalty counts against the reconstruction error "
+                                   "(0 = off)", at=3)
+        self.l1_weight = row("l1_weight", "L1 weight", QLineEdit(),
+                             "How strongly the sum of |activations| counts against the reconstruction "
+                             "error (0 = off)", at=4)
+        self.noise = row("noise", "Noise", QComboBox(),
+                         "Masking hides a share of each user's ratings; gaussian adds random noise to them", at=5)
+        for text, key in NOISES:
+            self.noise.addItem(text, key)
+        self.noise_level = row("noise_level", "Noise level", QLineEdit(),
+                               "Masking: the fraction of ratings hidden, in [0, 1, at=6); "
+                               "gaussian: the noise's standard deviation in rating units")
+        self.contractive_weight = row("contractive_weight", "Contractive weight λ", QLineEdit(),
+                                      "How strongly the encoder's sensitivity to its input "
+                                      "(Jacobian norm) counts against the reconstruction error", at=7)
+        self.pretrain_epochs = row("pretrain_epochs", "Pre-training", QSpinBox(),
+                                   "Epochs of greedy layer-wise pre-training per layer before training "
+                                   "(stacked autoencoder; 0 = off)",
+                                   at=form.getWidgetPosition(self.layers.parentWidget())[0] + 1)
+        self.pretrain_epochs.setRange(0, 1000)
+        self.pretrain_epochs.setSuffix(" epochs / layer")
+        self._form = form
+        for combo in (self.kind, self.sparsity_penalty, self.noise):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(8)
         for combo in (self.hidden, self.output, self.loss, self.optimizer):
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             combo.setMinimumContentsLength(8)
@@ -118,13 +178,16 @@ class SetupPanel(QWidget):
         outer.addStretch(1)
 
         self.set_config(self._base)
-        for w in (self.layers, self.lr, self.momentum, self.weight_decay, self.test_fraction):
+        for w in (self.layers, self.lr, self.momentum, self.weight_decay, self.test_fraction,
+                  self.sparsity_target, self.sparsity_weight, self.l1_weight, self.noise_level,
+                  self.contractive_weight):
             w.textChanged.connect(self._revalidate)
-        for w in (self.hidden, self.output, self.loss, self.optimizer, self.batch_mode):
+        for w in (self.hidden, self.output, self.loss, self.optimizer, self.batch_mode, self.kind,
+                  self.sparsity_penalty, self.noise):
             w.currentIndexChanged.connect(self._revalidate)
         for w in (self.bias, self.shuffle):
             w.toggled.connect(self._revalidate)
-        for w in (self.batch_k, self.seed):
+        for w in (self.batch_k, self.seed, self.pretrain_epochs):
             w.valueChanged.connect(self._revalidate)
         self.apply_button.clicked.connect(self._apply)
         self._revalidate()
@@ -148,7 +211,22 @@ class SetupPanel(QWidget):
         self.shuffle.setChecked(bool(c.shuffle))
         self.seed.setValue(int(c.seed))
         self.test_fraction.setText(f"{c.test_fraction:g}")
+        self._select(self.kind, c.kind)
+        self._select(self.sparsity_penalty, c.sparsity_penalty)
+        self.sparsity_target.setText(f"{c.sparsity_target:g}")
+        self.sparsity_weight.setText(f"{c.sparsity_weight:g}")
+        self.l1_weight.setText(f"{c.l1_weight:g}")
+        self._select(self.noise, c.noise)
+        self.noise_level.setText(f"{c.noise_level:g}")
+        self.contractive_weight.setText(f"{c.contractive_weight:g}")
+        self.pretrain_epochs.setValue(int(c.pretrain_epochs))
         self._revalidate()
+
+    @staticmethod
+    def _select(combo: QComboBox, key):
+        i = combo.findData(key)
+        if i >= 0:
+            combo.setCurrentIndex(i)
 
     def config(self) -> ModelConfig | None:
         """The configuration as typed, or None while any field is invalid."""
@@ -177,6 +255,7 @@ class SetupPanel(QWidget):
                       bias=self.bias.isChecked(), loss=self.loss.currentText(),
                       optimizer=self.optimizer.currentText(), shuffle=self.shuffle.isChecked(),
                       seed=self.seed.value())
+        self._read_type(values, errors)
         cfg = None
         try:
             cfg = self._base.with_(**values)
@@ -186,6 +265,61 @@ class SetupPanel(QWidget):
         except (TypeError, ValueError) as exc:
             errors.setdefault("layers", str(exc))
         return cfg, errors
+
+    def active_type_fields(self) -> set[str]:
+        """The type parameters that matter for the chosen type (the others are hidden)."""
+        kind = self.kind.currentData()
+        fields = set(TYPE_FIELDS.get(kind, ()))
+        if kind == "sparse":
+            other = "l1" if self.sparsity_penalty.currentData() == "kl" else "kl"
+            fields -= set(PENALTY_FIELDS[other])
+        return fields
+
+    def _read_type(self, values: dict, errors: dict):
+        """The type and its own parameters; the other types' fields keep their last values."""
+        kind = self.kind.currentData()
+        values["kind"] = kind
+        values["pretrain_epochs"] = self.pretrain_epochs.value()
+        active = self.active_type_fields()
+        for key in TYPE_FIELDS.get(kind, ()):
+            self._form.setRowVisible(self._inputs[key].parentWidget(), key in active)
+        for kind_ in TYPE_FIELDS:
+            if kind_ != kind:
+                for key in TYPE_FIELDS[kind_]:
+                    self._form.setRowVisible(self._inputs[key].parentWidget(), False)
+        self.kind_help.setText(KIND_DESCRIPTIONS.get(kind, "").capitalize())
+        if "sparsity_penalty" in active:
+            values["sparsity_penalty"] = self.sparsity_penalty.currentData()
+            if values["sparsity_penalty"] == "kl" and self.hidden.currentText() != "sigmoid":
+                errors["sparsity_penalty"] = ("KL sparsity needs sigmoid hidden units (activations between "
+                                              "0 and 1): choose the sigmoid hidden activation or L1")
+        if "noise" in active:
+            values["noise"] = self.noise.currentData()
+        checks = {  # key: (widget, words, test, message when the test fails)
+            "sparsity_target": (self.sparsity_target, "sparsity target", lambda v: 0 < v < 1,
+                                "sparsity target must lie strictly between 0 and 1"),
+            "sparsity_weight": (self.sparsity_weight, "sparsity weight", lambda v: v >= 0,
+                                "sparsity weight must be zero or positive"),
+            "l1_weight": (self.l1_weight, "L1 weight", lambda v: v >= 0, "L1 weight must be zero or positive"),
+            "noise_level": (self.noise_level, "noise level",
+                            (lambda v: 0 <= v < 1) if self.noise.currentData() == "mask" else (lambda v: v >= 0),
+                            "masking noise level is a fraction in [0, 1)" if self.noise.currentData() == "mask"
+                            else "gaussian noise level is a standard deviation: zero or positive"),
+            "contractive_weight": (self.contractive_weight, "contractive weight", lambda v: v >= 0,
+                                   "contractive weight must be zero or positive"),
+        }
+        for key, (widget, what, ok, msg) in checks.items():
+            if key not in active:
+                continue
+            try:
+                v = _number(widget.text(), what)
+            except ValueError as exc:
+                errors[key] = str(exc)
+                continue
+            if not ok(v):
+                errors[key] = msg
+            else:
+                values[key] = v
 
     # ----------------------------------------------------------------------------- checking
     @Slot()

@@ -1,0 +1,120 @@
+"""The autoencoder types in the app: setup fields per type, corrupted inputs and sparsity in the graph,
+the penalty beside the reconstruction error in the loss plot."""
+import dataclasses
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QSettings, Qt
+
+from aeviz.engine import DenseRows, ModelConfig, build_trainer
+from aeviz.engine.config import KINDS
+from aeviz.ui.setup_panel import SetupPanel
+
+
+@pytest.fixture(autouse=True)
+def temp_settings(tmp_path):
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
+    yield
+
+
+@pytest.fixture
+def panel(qtbot):
+    p = SetupPanel(ModelConfig())
+    qtbot.addWidget(p)
+    p.resize(340, 900)
+    p.show()
+    return p
+
+
+def _choose(combo, key):
+    combo.setCurrentIndex(combo.findData(key))
+
+
+def _retype(qtbot, field, text):
+    field.clear()
+    qtbot.keyClicks(field, text)
+
+
+# ------------------------------------------------------------------------------ setup panel
+def test_type_combo_lists_every_kind_with_tooltips(panel):
+    assert [panel.kind.itemData(i) for i in range(panel.kind.count())] == list(KINDS)
+    assert panel.kind.currentData() == "plain"
+    for w in (panel.kind, panel.sparsity_target, panel.sparsity_weight, panel.l1_weight, panel.noise,
+              panel.noise_level, panel.contractive_weight, panel.pretrain_epochs, panel.sparsity_penalty):
+        assert len(w.toolTip()) > 20 and ". " not in w.toolTip().rstrip(".")  # one sentence
+    tip = panel.kind.itemData(panel.kind.findData("denoising"), Qt.ItemDataRole.ToolTipRole)
+    assert "corrupted" in tip
+
+
+def test_only_the_chosen_types_fields_are_shown(panel):
+    type_fields = (panel.sparsity_penalty, panel.sparsity_target, panel.sparsity_weight, panel.l1_weight,
+                   panel.noise, panel.noise_level, panel.contractive_weight)
+    assert not any(w.isVisible() for w in type_fields)
+    _choose(panel.kind, "sparse")
+    assert [w.isVisible() for w in type_fields] == [True, True, True, False, False, False, False]
+    assert "hidden units near zero" in panel.kind_help.text()
+    _choose(panel.sparsity_penalty, "l1")
+    assert [w.isVisible() for w in type_fields] == [True, False, False, True, False, False, False]
+    _choose(panel.kind, "denoising")
+    assert [w.isVisible() for w in type_fields] == [False, False, False, False, True, True, False]
+    _choose(panel.kind, "contractive")
+    assert [w.isVisible() for w in type_fields] == [False] * 6 + [True]
+    assert panel.pretrain_epochs.isVisible()  # stacking works with every type
+
+
+def test_type_fields_are_validated_in_place(panel, qtbot):
+    _choose(panel.kind, "sparse")
+    _retype(qtbot, panel.sparsity_target, "1.5")
+    assert panel.field_error("sparsity_target") == "sparsity target must lie strictly between 0 and 1"
+    assert not panel.apply_button.isEnabled()
+    err = panel.findChild(type(panel.status), "error_sparsity_target")
+    assert err.isVisible() and "between 0 and 1" in err.text()
+    _retype(qtbot, panel.sparsity_target, "abc")
+    assert "not a number" in panel.field_error("sparsity_target")
+    _retype(qtbot, panel.sparsity_target, "0.1")
+    _retype(qtbot, panel.sparsity_weight, "-2")
+    assert panel.field_error("sparsity_weight") == "sparsity weight must be zero or positive"
+    _retype(qtbot, panel.sparsity_weight, "0.3")
+    assert panel.apply_button.isEnabled()
+    cfg = panel.config()
+    assert (cfg.kind, cfg.sparsity_target, cfg.sparsity_weight, cfg.sparsity_penalty) == ("sparse", 0.1, 0.3, "kl")
+    # KL needs sigmoid units: said beside the penalty, not as a failed rebuild later
+    panel.hidden.setCurrentText("relu")
+    assert "sigmoid" in panel.field_error("sparsity_penalty") and not panel.apply_button.isEnabled()
+    _choose(panel.sparsity_penalty, "l1")
+    assert panel.field_error("sparsity_penalty") == "" and panel.apply_button.isEnabled()
+    _retype(qtbot, panel.l1_weight, "0.002")
+    assert panel.config().l1_weight == 0.002 and panel.config().sparsity_penalty == "l1"
+
+
+def test_noise_level_depends_on_the_noise(panel, qtbot):
+    _choose(panel.kind, "denoising")
+    _retype(qtbot, panel.noise_level, "1.5")
+    assert panel.field_error("noise_level") == "masking noise level is a fraction in [0, 1)"
+    _choose(panel.noise, "gaussian")  # a standard deviation may exceed 1
+    assert panel.field_error("noise_level") == "" and panel.apply_button.isEnabled()
+    assert (panel.config().noise, panel.config().noise_level) == ("gaussian", 1.5)
+    _retype(qtbot, panel.noise_level, "-1")
+    assert "zero or positive" in panel.field_error("noise_level")
+
+
+def test_hidden_fields_never_block_apply(panel, qtbot):
+    _choose(panel.kind, "contractive")
+    _retype(qtbot, panel.contractive_weight, "x")
+    assert not panel.apply_button.isEnabled()
+    _choose(panel.kind, "plain")  # the bad contractive weight no longer matters
+    assert panel.apply_button.isEnabled() and panel.config().kind == "plain"
+    with qtbot.waitSignal(panel.applyRequested) as sig:
+        qtbot.mouseClick(panel.apply_button, Qt.MouseButton.LeftButton)
+    assert sig.args[0].kind == "plain" and sig.args[0].contractive_weight == ModelConfig().contractive_weight
+
+
+def test_set_config_shows_the_type_and_round_trips(panel):
+    cfg = ModelConfig(hidden=(30,), kind="denoising", noise="gaussian", noise_level=0.4, pretrain_epochs=3)
+    panel.set_config(cfg)
+    assert panel.kind.currentData() == "denoising" and panel.noise.currentData() == "gaussian"
+    assert panel.noise_level.text() == "0.4" and panel.noise_level.isVisible()
+    assert panel.config() == cfg
+    cfg2 = ModelConfig(kind="contractive", contractive_weight=0.5)
+    panel.set_config(cfg2)
+    assert panel.contractive_weight.text() == "0.5" and panel.config() == cfg2
