@@ -464,6 +464,20 @@ def _distributions(st: InsightState, trainer):
     }
 
 
+# ------------------------------------------------------------------------------- the type
+def _sparsity(st, trainer):
+    """Sparse models: each penalised unit's mean activation over the (sampled) users, beside the
+    target rho (None for L1): what the penalty pulls on, for the graph to show per hidden node."""
+    pen = next((p for p in trainer.penalties if hasattr(p, "mean_activations") or p.name == "L1 sparsity"), None)
+    if pen is None:
+        return None
+    net = trainer.network
+    layers = [net.bottleneck_layer()] if pen.layers is None else sorted({int(l) for l in pen.layers})
+    means = {l: _ro(np.asarray(net.encode(st.x, l), dtype=np.float64).mean(axis=0)) for l in layers}
+    return {"penalty": "kl" if hasattr(pen, "rho") else "l1", "target": getattr(pen, "rho", None),
+            "layers": means, "users": int(st.rows.size), "describe": pen.describe()}
+
+
 # ---------------------------------------------------------------------------------- entry
 def _slow_parts(st, trainer, fresh=False):
     """Codes of every user and the feature detectors depend on the weights only: recomputed
@@ -482,7 +496,8 @@ def _slow_parts(st, trainer, fresh=False):
             return st.slow
     if st.slow_key is None or key[:3] != st.slow_key[:3]:
         st.pca_axes = None
-    st.slow = {"codes": _codes_all(st, trainer), "feature_detectors": _feature_detectors(st, trainer)}
+    st.slow = {"codes": _codes_all(st, trainer), "feature_detectors": _feature_detectors(st, trainer),
+               "sparsity": _sparsity(st, trainer)}
     st.slow_key, st.slow_at = key, now
     st.slow_cost = time.perf_counter() - now
     return st.slow
@@ -515,6 +530,8 @@ def compute_extras(trainer, selection: dict | None = None, fresh: bool = False) 
         "feature_detectors": slow["feature_detectors"],
         "math": _math(trainer, selection, row, acts, preacts, from_trainer, titles),
         "distributions": _distributions(st, trainer),
+        "sparsity": slow["sparsity"],
+        "penalties": [p.describe() for p in trainer.penalties],
     }
     return extras
 
