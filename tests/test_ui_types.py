@@ -118,3 +118,53 @@ def test_set_config_shows_the_type_and_round_trips(panel):
     cfg2 = ModelConfig(kind="contractive", contractive_weight=0.5)
     panel.set_config(cfg2)
     assert panel.contractive_weight.text() == "0.5" and panel.config() == cfg2
+
+
+# ------------------------------------------------------------------------------ loss plot
+def _sparse_trainer(batch=4):
+    rng = np.random.default_rng(0)
+    m = (rng.integers(1, 6, (24, 12)) * (rng.random((24, 12)) < 0.5)).astype(np.float32)
+    m[:, 0] = np.maximum(m[:, 0], 1)
+    cfg = ModelConfig(hidden=(6,), kind="sparse", sparsity_target=0.1, sparsity_weight=0.5,
+                      batch_size=batch, seed=1)
+    return build_trainer(cfg, DenseRows(m), clip=(1, 5))
+
+
+def test_loss_plot_draws_the_penalty_on_its_own_named_axis(qtbot):
+    from aeviz.engine.insights import compute_extras
+    from aeviz.ui.loss_plot import LossPlot
+    tr = _sparse_trainer()
+    for _ in range(3):
+        tr.step_epoch()
+    tr.step_batch()
+    snap = dataclasses.replace(tr.snapshot(), extras=compute_extras(tr))
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    plot.show()
+    plot.show_snapshot(snap)
+    assert plot.penalty_label() == "penalty (KL sparsity)"
+    x, y = plot.penalty_curve.getData()
+    assert list(x) == [1, 2, 3]
+    np.testing.assert_allclose(y, [h.penalty for h in tr.history])
+    assert plot.penalty_curve.getViewBox() is plot.penalty_view  # not on the RMSE axis
+    assert plot.epochs.getAxis("right").isVisible()
+    assert "KL sparsity" in plot.epochs.getAxis("right").labelText
+    assert "penalty (KL sparsity)" in plot.epochs.titleLabel.text
+    ox, oy = plot.obs_penalty_curve.getData()
+    np.testing.assert_allclose(oy, snap.epoch_penalties)
+    assert "penalty (KL sparsity) " in plot._describe(plot.epochs, 2.0)
+
+
+def test_loss_plot_hides_the_penalty_axis_for_plain_models(qtbot):
+    from aeviz.ui.loss_plot import LossPlot
+    rng = np.random.default_rng(0)
+    m = rng.integers(1, 6, (10, 8)).astype(np.float32)
+    tr = build_trainer(ModelConfig(hidden=(3,)), DenseRows(m), clip=(1, 5))
+    tr.step_epoch()
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    plot.show()
+    plot.show_snapshot(tr.snapshot())
+    assert plot.penalty_curve.getData()[0] is None or len(plot.penalty_curve.getData()[0]) == 0
+    assert not plot.epochs.getAxis("right").isVisible()
+    assert "penalty" not in plot.epochs.titleLabel.text

@@ -1,4 +1,7 @@
-"""Loss curves: RMSE per epoch (train, test, penalty) above, this epoch's per-observation loss below.
+"""Loss curves: RMSE per epoch (train, test, penalty) and this epoch's per-observation loss, side by side.
+
+A sparse or contractive model's penalty lives on its own right-hand axis and is named after the
+penalty: its scale has nothing to do with an RMSE, and on a shared axis it would flatten one of them.
 
 The curves are how a learner sees training *work*: both RMSEs falling, then test flattening or
 rising while train keeps falling (overfitting). Optional smoothing is TensorBoard's debiased
@@ -72,6 +75,7 @@ class LossPlot(QWidget):
         pg.setConfigOptions(antialias=True)
         self._history = ()
         self._epoch_losses = np.zeros(0)
+        self._epoch_penalties = np.zeros(0)
         self._key = None
         self._throttled = False
         self._pending = None
@@ -93,12 +97,14 @@ class LossPlot(QWidget):
                                             symbolSize=4, symbolBrush="#1f77b4", symbolPen=None)
         self.test_curve = self.epochs.plot([], [], pen=TEST_PEN, symbol="o",
                                            symbolSize=4, symbolBrush="#ff7f0e", symbolPen=None)
-        self.penalty_curve = self.epochs.plot([], [], pen=PENALTY_PEN)  # named in the title when used
+        self._penalty_name = "penalty"
         self._penalty_shown = False
+        self.penalty_view, self.penalty_curve = self._twin(self.epochs)
         self.within = self.glw.addPlot(row=0, col=1)  # side by side: a dock is wider than tall
-        self.within.setTitle("loss of each observation, this epoch", color="#333", size="10pt")
         self.within.showGrid(x=True, y=True, alpha=0.2)
         self.obs_curve = self.within.plot([], [], pen=OBS_PEN)
+        self.obs_penalty_view, self.obs_penalty_curve = self._twin(self.within)
+        self._set_within_title(False)
         self.within.setLabel("bottom", "observation")
         self.within.getAxis("bottom").setHeight(32)
         self.glw.ci.layout.setColumnStretchFactor(0, 3)
@@ -133,13 +139,50 @@ class LossPlot(QWidget):
         self._proxy = pg.SignalProxy(self.glw.scene().sigMouseMoved, rateLimit=30, slot=self._on_mouse)
 
     # ------------------------------------------------------------------------------ drawing
+    def _twin(self, plot):
+        """A second ViewBox sharing `plot`'s x axis, with its own y axis on the right (hidden until used)."""
+        vb = pg.ViewBox()
+        plot.scene().addItem(vb)
+        plot.getAxis("right").linkToView(vb)
+        vb.setXLink(plot)
+        curve = pg.PlotDataItem([], [], pen=PENALTY_PEN)
+        vb.addItem(curve)
+
+        def sync():
+            vb.setGeometry(plot.vb.sceneBoundingRect())
+            vb.linkedViewChanged(plot.vb, vb.XAxis)
+        plot.vb.sigResized.connect(sync)
+        sync()
+        return vb, curve
+
+    def _show_penalty_axes(self, on: bool):
+        for plot in (self.epochs, self.within):
+            plot.showAxis("right", on)
+            if on:
+                ax = plot.getAxis("right")
+                ax.setLabel(self._penalty_name, color="#2ca02c")
+                ax.setTextPen("#2ca02c")
+                ax.setPen("#2ca02c")
+                ax.enableAutoSIPrefix(False)
+
     def _set_epoch_title(self, penalty: bool):
         """The title is the legend (a legend box would sit on the curves in a short dock)."""
         words = ["<span style='color:#1f77b4'>&#9632; train</span>",
                  "<span style='color:#ff7f0e'>&#9632; test</span>"]
         if penalty:
-            words.append("<span style='color:#2ca02c'>&#9632; penalty</span>")
-        self.epochs.setTitle(f"RMSE per epoch (stars): {' '.join(words)}", color="#333", size="10pt")
+            words.append(f"<span style='color:#2ca02c'>&#9476; {self._penalty_name} (right axis)</span>")
+        self.epochs.setTitle(f"RMSE per epoch: {' '.join(words)}", color="#333", size="10pt")
+
+    def _set_within_title(self, penalty: bool):
+        t = "loss of each observation, this epoch"
+        if penalty:
+            t = ("this epoch: <span style='color:#7f7f7f'>&#9632; loss</span> "
+                 "<span style='color:#2ca02c'>&#9476; penalty</span>")
+        self.within.setTitle(t, color="#333", size="10pt")
+
+    def penalty_label(self) -> str:
+        """What the penalty curve is called on its axis ('penalty (KL sparsity)', ...)."""
+        return self._penalty_name
 
     @property
     def smoothing(self) -> float:
@@ -154,6 +197,8 @@ class LossPlot(QWidget):
             self.log_box.setChecked(on)
         self.epochs.setLogMode(y=on)
         self.within.setLogMode(y=on)
+        for c in (self.penalty_curve, self.obs_penalty_curve):  # not in the plots' own ViewBoxes
+            c.setLogMode(False, on)
 
     @Slot(int)
     def _on_smooth(self, _):
@@ -188,11 +233,19 @@ class LossPlot(QWidget):
     def _draw(self, snap):
         hist = snap.history or ()
         losses = snap.epoch_losses if snap.epoch_losses is not None else np.zeros(0)
+        pens = getattr(snap, "epoch_penalties", None)
+        names = (getattr(snap, "extras", None) or {}).get("penalties")
+        if names:
+            name = "penalty (" + " + ".join(n.split(" (")[0] for n in names) + ")"
+            if name != self._penalty_name:
+                self._penalty_name = name
+                self._penalty_shown = None  # titles and axes say the new name
         key = (snap.steps, snap.updates, snap.epoch, len(hist), losses.size)
-        if key == self._key:
+        if key == self._key and self._penalty_shown is not None:
             return  # nothing new to draw (a forward or a weight edit)
         self._key = key
         self._history, self._epoch_losses = hist, losses
+        self._epoch_penalties = pens if pens is not None else np.zeros(0)
         self._redraw()
 
     def _positive(self, y):
@@ -215,14 +268,24 @@ class LossPlot(QWidget):
             self.test_curve.setData(x, self._positive(debiased_ema(test, w)), connect="finite")
         else:
             self.test_curve.setData([], [])
-        used = bool(np.nan_to_num(pen).any())
-        if used:
+        obs_pen = _finite(self._epoch_penalties)
+        used = bool(np.nan_to_num(pen).any()) or bool(np.nan_to_num(obs_pen).any())
+        if used and x.size:
             self.penalty_curve.setData(x, self._positive(debiased_ema(pen, w)), connect="finite")
         else:
             self.penalty_curve.setData([], [])
+        if used and obs_pen.size:
+            px, py = decimate(obs_pen)
+            self.obs_penalty_curve.setData(px, self._positive(debiased_ema(py, w)), connect="finite")
+        else:
+            self.obs_penalty_curve.setData([], [])
         if used != self._penalty_shown:
             self._set_epoch_title(used)
+            self._set_within_title(used)
+            self._show_penalty_axes(used)
             self._penalty_shown = used
+        for vb in (self.penalty_view, self.obs_penalty_view):
+            vb.enableAutoRange(axis=pg.ViewBox.YAxis)
         ox, oy = decimate(_finite(self._epoch_losses))
         self.obs_curve.setData(ox, self._positive(debiased_ema(oy, w)), connect="finite")
 
@@ -243,13 +306,17 @@ class LossPlot(QWidget):
             h = self._history[i]
             parts = [f"epoch {h.epoch}", f"train RMSE {fmt(h.train_rmse)}", f"test RMSE {fmt(h.test_rmse)}"]
             if h.penalty:
-                parts.append(f"penalty {fmt(h.penalty)}")
+                parts.append(f"{self._penalty_name} {fmt(h.penalty)}")
             return ",  ".join(parts)
         n = self._epoch_losses.size
         if not n:
             return "no observation this epoch yet"
         i = int(np.clip(round(xv) - 1, 0, n - 1))
-        return f"observation {i + 1} of this epoch: loss {fmt(self._epoch_losses[i])}"
+        text = f"observation {i + 1} of this epoch: loss {fmt(self._epoch_losses[i])}"
+        pens = self._epoch_penalties
+        if self._penalty_shown and i < len(pens):
+            text += f",  {self._penalty_name} {fmt(pens[i])}"
+        return text
 
     # ------------------------------------------------------------------------------ export
     def export_png(self, path: str) -> bool:
