@@ -19,8 +19,10 @@ from . import help as help_dialogs
 from . import settings
 from .bridge import EngineBridge
 from .controls import StepControls
+from .export import Exporter
 from .loading import LoadProgress, RatingsLoader
 from .loss_plot import LossPlot, fmt
+from .model_files import ModelFiles
 from .setup_panel import SetupPanel
 
 log = logging.getLogger(__name__)
@@ -106,6 +108,7 @@ class MainWindow(QMainWindow):
         self.loader = RatingsLoader(self)
         self.controls = StepControls(self.bridge, self)
         self.config = config or settings.read_config(ModelConfig())
+        self.model_files = ModelFiles(self)
 
         self._build_central()
         self._build_docks()
@@ -256,8 +259,10 @@ class MainWindow(QMainWindow):
         self.recent_menu = f.addMenu("Recent files")
         self._fill_recent(settings.recent_files())
         f.addSeparator()
-        f.addAction("Export loss plot as PNG…", self.export_png)
-        f.addAction("Export history as CSV…", self.export_csv)
+        self.model_files.add_to_menu(f)
+        f.addSeparator()
+        self.exporter = Exporter(self)
+        self.exporter.build_menu(f.addMenu("&Export"))
         f.addSeparator()
         q = f.addAction("&Quit", self.close)
         q.setShortcut("Ctrl+Q")
@@ -589,6 +594,9 @@ class MainWindow(QMainWindow):
         settings.write("plot/log", self.loss_plot.log_box.isChecked())
 
     def closeEvent(self, event):
+        if not self._closing and not self.model_files.confirm_close():
+            event.ignore()  # the user chose Cancel (or the save failed): keep the window
+            return
         if not self._closing:
             self._closing = True
             try:
