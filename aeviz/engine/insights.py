@@ -532,6 +532,7 @@ def compute_extras(trainer, selection: dict | None = None, fresh: bool = False) 
         "distributions": _distributions(st, trainer),
         "sparsity": slow["sparsity"],
         "penalties": [p.describe() for p in trainer.penalties],
+        "corruption": trainer.corruption.describe() if trainer.corruption is not None else None,
     }
     return extras
 
