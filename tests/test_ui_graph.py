@@ -114,6 +114,13 @@ def test_big_layers_collapse_to_rated_movies_with_a_more_marker(view):
     snap = tr.snapshot()
     view.show_snapshot(snap)
     sc = view.scene()
+    fit = view.nodes_per_layer()  # at 600 px high: fewer than 40 movies, each readable
+    assert fit == view.canvas.node_capacity() < 40
+    assert [len(s) for s in sc.shown] == [fit, 20, 10, 20, fit]
+    assert sc.hidden_count[0] == 1682 - fit
+    view.resize(1100, 1000)  # tall enough: the chosen 40
+    view.canvas.resize(view.canvas.width(), 960)
+    sc = view.scene()
     assert [len(s) for s in sc.shown] == [40, 20, 10, 20, 40]
     assert sc.hidden_count[0] == 1642
     rated = np.flatnonzero(snap.mask)

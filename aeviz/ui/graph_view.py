@@ -46,6 +46,8 @@ class NetworkView(QWidget):
         self.canvas = GraphCanvas(self)
         self.canvas.nodeClicked.connect(self._on_node_clicked)
         self.canvas.edgeClicked.connect(self.edit_edge)
+        self.canvas.resized.connect(self._on_resized)
+        self._fit = None  # nodes per layer the canvas can label at its height (None = not known yet)
         self.matrix = WeightMatrixPanel(self)
         self.matrix.hide()
 
@@ -66,7 +68,8 @@ class NetworkView(QWidget):
         self.nodes_spin.setRange(4, 5000)
         self.nodes_spin.setValue(self._max_nodes)
         self.nodes_spin.setToolTip("Layers with more nodes show the most relevant ones: rated movies, "
-                                   "largest errors, strongest predictions")
+                                   "largest errors, strongest predictions (fewer when the view is too "
+                                   "short to label them all)")
         self.nodes_spin.valueChanged.connect(self.set_max_nodes)
         bar.addWidget(self.nodes_spin)
         bar.addStretch(1)
@@ -210,14 +213,31 @@ class NetworkView(QWidget):
         return self._scene
 
     # ------------------------------------------------------------------------------ internals
+    def nodes_per_layer(self):
+        """Nodes drawn per big layer: the chosen maximum, or fewer if the view cannot label them."""
+        if self._max_nodes is None or getattr(self, "_all_edges", False):
+            return None
+        return self._max_nodes if self._fit is None else max(4, min(self._max_nodes, self._fit))
+
     def _rebuild(self):
         if self._snapshot is None:
             return
         keep = {self._selected[0]: [self._selected[1]]} if self._selected else None
         all_on = getattr(self, "_all_edges", False)
-        self._scene = build_scene(self._snapshot, None if all_on else self._max_nodes,
+        self._scene = build_scene(self._snapshot, None if all_on else self.nodes_per_layer(),
                                   None if all_on else self._max_edges, keep=keep)
         self.canvas.set_scene(self._scene, self._snapshot, self._titles)
+        if self._fit is None and self.canvas.isVisible():
+            self._on_resized()
+
+    def _on_resized(self):
+        """A shorter view shows fewer movies, each with a readable label, rather than 40 unreadable."""
+        if self._scene is None:
+            return
+        fit = self.canvas.node_capacity()
+        if fit != self._fit:
+            self._fit = fit
+            self._rebuild()
 
     def _on_node_clicked(self, layer, index):
         self.select_node(layer, index)

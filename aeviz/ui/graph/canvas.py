@@ -14,6 +14,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QLinearGradient, 
 from PySide6.QtWidgets import QToolTip, QWidget
 
 from . import colors as C
+from . import layout as LY
 from .lines import LineBatch, RectBatch
 from .text import PHASE_CAPTIONS, node_tooltip, edge_tooltip, num, signed, status_line
 
@@ -34,11 +35,12 @@ class GraphCanvas(QWidget):
 
     nodeClicked = Signal(int, int)
     edgeClicked = Signal(int, int, int)
+    resized = Signal()  # the view may now fit a different number of nodes per layer
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setMouseTracking(True)
-        self.setMinimumSize(480, 320)
+        self.setMinimumSize(360, 300)
         self.setAttribute(Qt.WA_OpaquePaintEvent)
         self.scene = None
         self.snapshot = None
@@ -49,6 +51,7 @@ class GraphCanvas(QWidget):
         self._zoom = 1.0
         self._pan = QPointF(0, 0)
         self._geo = None
+        self._lay = None
         self._press = None
         self._dragged = False
         self._batch = LineBatch()
@@ -71,6 +74,7 @@ class GraphCanvas(QWidget):
     def set_scene(self, scene, snapshot, titles=None):
         self.scene, self.snapshot, self.titles = scene, snapshot, titles
         self._geo = None
+        self._lay = None
         self.update()
 
     def animate(self, kind: str, ms: int):
@@ -114,26 +118,76 @@ class GraphCanvas(QWidget):
         self.update()
 
     # ------------------------------------------------------------------------------ geometry
-    def _margins(self):
-        movies_named = self.scene is not None and self.scene.sizes[0] > 0
-        left = 215 if movies_named else 60
-        right = 330
-        vectors = self.scene is not None and max(self.scene.sizes) <= 8  # room for the value vectors
-        return left, right, 84, 150 if vectors else 74  # left, right, top (caption), bottom (legend)
+    def resizeEvent(self, ev):
+        self._geo = None
+        super().resizeEvent(ev)
+        self.resized.emit()
+
+    def _metrics(self):
+        return QFontMetrics(self._font), QFontMetrics(self._bold)
+
+    def _caption_height(self):
+        return 44.0
+
+    def _has_vectors(self):
+        return self.scene is not None and max(self.scene.sizes) <= 8  # room for the value vectors
+
+    def layout(self) -> LY.Layout:
+        """Margins, label columns and layer titles for the current size and scene (cached)."""
+        if self._lay is not None and self._lay[0] == (self.width(), self.height()):
+            return self._lay[1]
+        sc, s = self.scene, self.snapshot
+        fm, fb = self._metrics()
+        w, h = max(self.width(), 200), max(self.height(), 200)
+        L = len(sc.sizes) - 1
+        narrow = w < 900
+
+        def need(layer):
+            if not len(sc.shown[layer]):
+                return 0.0
+            return float(max(fm.horizontalAdvance(self._title(i)) for i in sc.shown[layer][:200])) + 10
+        show_pre = s.activation_names[-1] != "identity" and s.preacts is not None
+        cols = LY.output_columns(narrow, show_pre, s.output_error is not None)
+        legend_h = self._legend_height(w)
+        vectors_h = 76.0 if self._has_vectors() else 0.0
+        counts = max(len(x) + (1 if sc.hidden_count[l] else 0) for l, x in enumerate(sc.shown))
+        avail = h - self._caption_height() - 2 * fm.height() - 14 - legend_h - 10 - vectors_h - 18
+        r_guess = float(np.clip(min(avail / max(counts, 1), 88.0) * 0.34, 1.2, 21.0))
+        noisy = bool((s.extras or {}).get("corruption")) or self._corrupted() is not None
+        lay = LY.plan(w, h, L, title_need_left=need(0), title_need_right=need(L), columns=cols,
+                      radius_guess=r_guess, line_h=fm.height(), caption_h=self._caption_height(),
+                      legend_h=legend_h, vectors_h=vectors_h, noisy=noisy)
+        xs = np.linspace(lay.left, w - lay.right, L + 1)
+        gap = float(xs[1] - xs[0]) if L else w
+        room = [gap - 8] * (L + 1)
+        room[0] = min(gap - 8, lay.left + gap / 2 - 8)  # the first and last may lean outwards a little
+        room[L] = min(gap - 8, lay.right + gap / 2 - 8)
+        lay.heads = LY.choose_heads(sc.sizes, s.activation_names, room, fb.horizontalAdvance)
+        self._lay = ((self.width(), self.height()), lay)
+        return lay
+
+    def node_capacity(self) -> int:
+        """Nodes per layer that fit with a readable label at the current height."""
+        if self.scene is None:
+            return 40
+        lay = self.layout()
+        return LY.node_capacity(max(self.height(), 200), lay.top, lay.bottom, QFontMetrics(self._font).height())
 
     def geometry_arrays(self):
         """Per layer (x array, y array) of node centres in pixels, the node radius, spacing."""
         if self._geo is not None:
             return self._geo
         sc = self.scene
-        left, right, top, bottom = self._margins()
+        lay = self.layout()
+        left, right, top, bottom = lay.left, lay.right, lay.top, lay.bottom
         w, h = max(self.width(), 200), max(self.height(), 200)
         L = len(sc.sizes) - 1
         xs = np.linspace(left, w - right, L + 1)
         avail = max(h - top - bottom - 18, 40)
         counts = [len(s) + (1 if sc.hidden_count[l] else 0) for l, s in enumerate(sc.shown)]
         spacing = min(avail / max(max(counts), 1), 88.0)
-        radius = float(np.clip(spacing * 0.34, 1.2, 21.0))
+        gap = float(xs[1] - xs[0]) if L else w
+        radius = float(np.clip(min(spacing * 0.34, gap * 0.12), 1.2, 21.0))
         z = self._zoom
         X, Y = [], []
         for l, s in enumerate(sc.shown):
@@ -333,9 +387,11 @@ class GraphCanvas(QWidget):
         if r < 3:  # thousands of tiny nodes: squares batched by colour, no per-node Python
             self._paint_dense_nodes(p)
             return
+        bad = self._corrupted()
         for l in range(L + 1):
             rgb, finite = self.node_fill(l)
             rated = sc.rated_in if l == 0 else (sc.rated_out if l == L else None)
+            noisy = bad[sc.shown[0]] if (l == 0 and bad is not None and self._revealed(0)) else None
             dmax = 0.0
             if show_delta and sc.deltas[l] is not None and self._delta_revealed(l):
                 d = np.abs(sc.deltas[l][np.isfinite(sc.deltas[l])])
@@ -376,6 +432,14 @@ class GraphCanvas(QWidget):
                     p.drawLine(QPointF(c.x() - k, c.y() - k), QPointF(c.x() + k, c.y() + k))
                     p.drawLine(QPointF(c.x() - k, c.y() + k), QPointF(c.x() + k, c.y() - k))
                     continue
+                if noisy is not None and noisy[i]:
+                    if np.asarray(s.x_input)[sc.shown[0][i]] == 0:  # hidden by masking noise
+                        self._noise_mark(p, c, r)
+                        continue
+                    p.setPen(QPen(qc(C.NOISE), max(1.5, r * 0.3)))  # gaussian: the value moved
+                    p.setBrush(qc(rgb[i]))
+                    p.drawEllipse(c, r, r)
+                    continue
                 pen = QPen(GREY if unrated else INK, 1.0)
                 if unrated:
                     pen.setStyle(Qt.DashLine)
@@ -414,20 +478,20 @@ class GraphCanvas(QWidget):
         fm = QFontMetrics(self._font)
         lh = fm.height()
         readable = spacing >= lh * 0.95
-        # column headers
-        p.setFont(self._bold)
-        p.setPen(INK)
+        # column headers: the layout picked titles that fit between the columns
+        heads = self.layout().heads
+        fb = QFontMetrics(self._bold)
         top_y = (min(float(y.min()) for y in Y if len(y)) if any(len(y) for y in Y) else 60) - r - lh - 12
         for l in range(L + 1):
-            if l == 0:
-                head = f"inputs · {sc.sizes[0]}"
-            elif l == L:
-                head = f"outputs · {s.activation_names[l - 1]}"
-            else:
-                head = f"hidden {l} · {sc.sizes[l]} · {s.activation_names[l - 1]}"
-            wdt = QFontMetrics(self._bold).horizontalAdvance(head) + 16
-            p.drawText(QRectF(xs[l] - wdt / 2, top_y - lh, wdt, lh), Qt.AlignCenter, head)
+            lines = heads[l]
+            for j, text in enumerate(lines):
+                p.setFont(self._bold if j == 0 else self._small)
+                p.setPen(INK if j == 0 else FAINT)
+                wdt = fb.horizontalAdvance(text) + 16
+                y0 = top_y - lh * (len(lines) - j)
+                p.drawText(QRectF(xs[l] - wdt / 2, y0, wdt, lh), Qt.AlignCenter, text)
         p.setFont(self._font)
+        self._paint_sparsity(p)
         vals = sc.values
         # values inside nodes (hidden) when they fit
         for l in range(1, L):
@@ -485,99 +549,182 @@ class GraphCanvas(QWidget):
                 if l == L and act == "softmax" and np.isfinite(h).all():
                     onehot = (h == h.max()).astype(int)
                     lines.append(f"arg-max one-hot = {vec(onehot)}")
+            gap = float(xs[1] - xs[0]) if L else self.width()
+            if max(fm.horizontalAdvance(t) for t in lines) > gap - 8:  # narrow: drop the derivations
+                lines = [t.split(" = ")[0] + " = " + t.split(" = ")[-1] for t in lines]
+            stagger = 3 if (l % 2 and gap < 2 * max(fm.horizontalAdvance(t) for t in lines) + 8) else 0
             for j, t in enumerate(lines):
                 wdt = fm.horizontalAdvance(t) + 12
                 p.setPen(INK if j == len(lines) - 1 or l == 0 else FAINT)
-                p.drawText(QRectF(xs[l] - wdt / 2, y + j * (fm.height() + 3), wdt, fm.height()), Qt.AlignCenter, t)
+                p.drawText(QRectF(xs[l] - wdt / 2, y + (j + stagger) * (fm.height() + 3), wdt, fm.height()),
+                           Qt.AlignCenter, t)
 
     def _title(self, i):
         if self.titles is not None and i < len(self.titles):
             return str(self.titles[i])
         return f"movie {i + 1}"
 
+    def _corrupted(self):
+        """Inputs the network was fed differently from the clean ratings (denoising), as a bool array."""
+        s = self.snapshot
+        if s.x_input is None or s.x_target is None:
+            return None
+        a, b = np.asarray(s.x_input, dtype=np.float64), np.asarray(s.x_target, dtype=np.float64)
+        diff = ~np.isclose(a, b) & np.isfinite(a)
+        return diff if diff.any() else None
+
     def _paint_movie_labels(self, p, fm):
         sc, s = self.scene, self.snapshot
         X, Y, r, spacing, xs = self.geometry_arrays()
+        lay = self.layout()
         L = len(sc.sizes) - 1
         lh = fm.height()
         # inputs: title (elided) | rating | node
         x0 = xs[0] - r - (r * 0.55 + 6)
+        rw, tw = lay.rating_w, lay.title_left
         xin = s.x_input if s.x_input is not None else None
+        bad = self._corrupted()
         p.setFont(self._small)
         p.setPen(FAINT)
-        p.drawText(QRectF(x0 - 180, Y[0][0] - r - lh - 6, 140, lh), Qt.AlignRight | Qt.AlignBottom, "movie")
-        p.drawText(QRectF(x0 - 38, Y[0][0] - r - lh - 6, 36, lh), Qt.AlignRight | Qt.AlignBottom, "rating")
+        if tw:
+            p.drawText(QRectF(x0 - rw - tw - 4, Y[0][0] - r - lh - 6, tw, lh), Qt.AlignRight | Qt.AlignBottom, "movie")
+        head = "clean  fed" if bad is not None else "rating"
+        if QFontMetrics(self._small).horizontalAdvance(head) > rw:
+            head = "x"
+        p.drawText(QRectF(x0 - rw - 2, Y[0][0] - r - lh - 6, rw, lh), Qt.AlignRight | Qt.AlignBottom, head)
         p.setFont(self._font)
         for i, idx in enumerate(sc.shown[0]):
             y = Y[0][i]
-            title = fm.elidedText(self._title(idx), Qt.ElideRight, 138)
-            p.setPen(INK)
-            p.drawText(QRectF(x0 - 180, y - lh / 2, 140, lh), Qt.AlignRight | Qt.AlignVCenter, title)
+            if tw:
+                title = fm.elidedText(self._title(idx), Qt.ElideRight, int(tw - 2))
+                p.setPen(INK)
+                p.drawText(QRectF(x0 - rw - tw - 4, y - lh / 2, tw, lh), Qt.AlignRight | Qt.AlignVCenter, title)
             if xin is not None:
                 rated = sc.rated_in is None or sc.rated_in[i]
                 txt = num(xin[idx]) if rated else "–"
                 p.setPen(INK if rated else GREY)
                 if txt == "not finite":
                     p.setPen(qc(C.NOT_FINITE))
-                p.drawText(QRectF(x0 - 38, y - lh / 2, 36, lh), Qt.AlignRight | Qt.AlignVCenter, txt)
+                cell = QRectF(x0 - rw - 2, y - lh / 2, rw, lh)
+                if bad is not None and bad[idx]:
+                    # the clean rating struck through, the corrupted value fed beside it, in the noise colour
+                    clean = num(s.x_target[idx])
+                    p.setPen(qc(C.NOISE))
+                    p.drawText(cell, Qt.AlignRight | Qt.AlignVCenter, txt)
+                    f = QFont(self._small)
+                    f.setStrikeOut(True)
+                    p.setFont(f)
+                    p.setPen(FAINT)
+                    p.drawText(QRectF(cell.left(), cell.top(), rw / 2, lh), Qt.AlignRight | Qt.AlignVCenter, clean)
+                    p.setFont(self._font)
+                    continue
+                p.drawText(cell, Qt.AlignRight | Qt.AlignVCenter, txt)
         # outputs: node | prediction | target | error | title
         xo = xs[L] + r + max(2.0, r * 0.35) + 8
         show_err = s.output_error is not None and self.overlays
         show_pre = s.activation_names[-1] != "identity" and sc.pre[L] is not None
-        cols = [("ŷ", 48)] + ([("a", 40)] if show_pre else []) + [("target", 52)]
-        if show_err:
-            cols.append(("error", 52))
+        widths = dict(lay.columns)
+        cols = [(n, w) for n, w in lay.columns if (n != "error" or show_err) and (n != "a" or show_pre)]
         p.setFont(self._small)
         p.setPen(FAINT)
         cx = xo
         for name, wdt in cols:
             p.drawText(QRectF(cx, Y[L][0] - r - lh - 6, wdt, lh), Qt.AlignLeft | Qt.AlignBottom, name)
             cx += wdt
-        p.drawText(QRectF(cx, Y[L][0] - r - lh - 6, 80, lh), Qt.AlignLeft | Qt.AlignBottom, "movie")
+        if lay.title_right:
+            p.drawText(QRectF(cx, Y[L][0] - r - lh - 6, 80, lh), Qt.AlignLeft | Qt.AlignBottom, "movie")
         p.setFont(self._font)
         vals = sc.values[L] if self._revealed(L) else None
         softmax = s.activation_names[-1] == "softmax" and vals is not None
         top = int(np.nanargmax(np.where(np.isfinite(vals), vals, -np.inf))) if softmax and np.isfinite(vals).any() else -1
         emax = float(np.max(np.abs(sc.error[np.isfinite(sc.error)]))) if show_err and sc.error is not None \
             and np.isfinite(sc.error).any() else 0.0
+        wy, wa, wt, we = widths.get("ŷ", 48), widths.get("a", 40), widths.get("target", 52), widths.get("error", 52)
         for i, idx in enumerate(sc.shown[L]):
             y = Y[L][i]
             cx = xo
             rated = sc.rated_out is None or sc.rated_out[i]
             pv = num(vals[i]) if vals is not None else "–"
             p.setPen(qc(C.NOT_FINITE) if pv == "not finite" else INK)
-            p.drawText(QRectF(cx, y - lh / 2, 48, lh), Qt.AlignLeft | Qt.AlignVCenter,
+            p.drawText(QRectF(cx, y - lh / 2, wy, lh), Qt.AlignLeft | Qt.AlignVCenter,
                        "NaN ✕" if pv == "not finite" else pv)
-            cx += 48
+            cx += wy
             if show_pre:
                 av = num(sc.pre[L][i]) if vals is not None else "–"
                 p.setPen(qc(C.NOT_FINITE) if av == "not finite" else FAINT)
-                p.drawText(QRectF(cx, y - lh / 2, 40, lh), Qt.AlignLeft | Qt.AlignVCenter,
+                p.drawText(QRectF(cx, y - lh / 2, wa, lh), Qt.AlignLeft | Qt.AlignVCenter,
                            "NaN ✕" if av == "not finite" else av)
-                cx += 40
-            tv = num(sc.target[i]) if (sc.target is not None and rated) else ("not rated" if sc.target is not None else "–")
+                cx += wa
+            unrated = "not rated" if wt >= 50 else "–"
+            tv = num(sc.target[i]) if (sc.target is not None and rated) else (unrated if sc.target is not None else "–")
             p.setPen(INK if rated else GREY)
-            p.drawText(QRectF(cx, y - lh / 2, 52, lh), Qt.AlignLeft | Qt.AlignVCenter, tv)
-            cx += 52
+            p.drawText(QRectF(cx, y - lh / 2, wt, lh), Qt.AlignLeft | Qt.AlignVCenter, tv)
+            cx += wt
             if show_err:
                 if rated and sc.error is not None:
                     e = sc.error[i]
                     if emax > 0 and np.isfinite(e):
-                        bw = 50 * min(abs(e) / emax, 1.0)
+                        bw = (we - 2) * min(abs(e) / emax, 1.0)
                         p.fillRect(QRectF(cx - 2, y - lh / 2 + 2, bw, lh - 3), QColor(250, 210, 210))
                     p.setPen(QColor(170, 30, 30))
-                    p.drawText(QRectF(cx, y - lh / 2 - 1, 52, lh), Qt.AlignLeft | Qt.AlignVCenter, signed(e))
-                cx += 52
-            p.setPen(INK)
-            title = self._title(idx) + ("   ◀ arg-max" if i == top else "")
-            p.drawText(QRectF(cx, y - lh / 2, 400, lh), Qt.AlignLeft | Qt.AlignVCenter,
-                       fm.elidedText(title, Qt.ElideRight, max(40, int(self.width() - cx - 8))))
+                    p.drawText(QRectF(cx, y - lh / 2 - 1, we, lh), Qt.AlignLeft | Qt.AlignVCenter, signed(e))
+                cx += we
+            if lay.title_right:
+                p.setPen(INK)
+                title = self._title(idx) + ("   ◀ arg-max" if i == top else "")
+                room = max(20, int(self.width() - cx - 6))
+                p.drawText(QRectF(cx, y - lh / 2, room, lh), Qt.AlignLeft | Qt.AlignVCenter,
+                           fm.elidedText(title, Qt.ElideRight, room))
+
+    def _paint_sparsity(self, p):
+        """Sparse models: each unit's mean activation over the users as a small bar beside the node,
+        with a tick at the target rho (the value the KL penalty pulls every unit towards)."""
+        sc, s = self.scene, self.snapshot
+        sp = (s.extras or {}).get("sparsity") if s.extras else None
+        if not sp or not self.overlays:
+            return
+        X, Y, r, spacing, xs = self.geometry_arrays()
+        fm = QFontMetrics(self._small)
+        rho = sp.get("target")
+        for layer, means in (sp.get("layers") or {}).items():
+            layer = int(layer)
+            if not 0 < layer < len(sc.sizes) - 1 or not len(X[layer]):
+                continue
+            m = np.asarray(means, dtype=np.float64)[sc.shown[layer]]
+            hi = 1.0 if rho is not None else max(float(np.nanmax(np.abs(m))) if np.isfinite(m).any() else 1.0, 1e-9)
+            gap = float(xs[1] - xs[0]) if len(xs) > 1 else 60.0
+            bw = float(np.clip(gap * 0.28, 12, 34))
+            bh = float(np.clip(spacing * 0.28, 2.5, 5))
+            p.setPen(Qt.NoPen)
+            for i in range(len(m)):
+                x, y = X[layer][i] + r + 3, Y[layer][i] - bh / 2
+                p.setBrush(LIGHT)
+                p.drawRect(QRectF(x, y, bw, bh))
+                if np.isfinite(m[i]):
+                    over = rho is not None and m[i] > rho
+                    p.setBrush(qc(C.SPARSE_OVER if over else C.SPARSE_OK))
+                    p.drawRect(QRectF(x, y, bw * float(np.clip(abs(m[i]) / hi, 0, 1)), bh))
+            if rho is not None:
+                p.setPen(QPen(qc(C.NOT_FINITE), 1.2))
+                tx = X[layer][0] + r + 3 + bw * rho
+                for i in range(len(m)):
+                    p.drawLine(QPointF(tx, Y[layer][i] - bh / 2 - 1.5), QPointF(tx, Y[layer][i] + bh / 2 + 1.5))
+            # a caption under the column: the target against the layer's mean
+            mean = float(np.nanmean(np.asarray(means, dtype=np.float64))) if np.size(means) else float("nan")
+            text = (f"ρ {num(rho)} · mean {num(mean)}" if rho is not None else f"mean |h| {num(mean)}")
+            y = min(float(yy.min()) for yy in Y if len(yy)) - r - fm.height() - 6
+            p.setFont(self._small)
+            p.setPen(qc(C.SPARSE_OVER) if rho is not None and mean > rho * 1.5 else FAINT)
+            wdt = fm.horizontalAdvance(text) + 8
+            p.drawText(QRectF(xs[layer] - wdt / 2, y, wdt, fm.height()), Qt.AlignCenter, text)
+        p.setFont(self._font)
 
     def _paint_caption(self, p):
         s, sc = self.snapshot, self.scene
         p.setFont(self._bold)
         p.setPen(INK)
         cap = PHASE_CAPTIONS.get(s.phase, s.phase)
+        cap = QFontMetrics(self._bold).elidedText(cap, Qt.ElideRight, max(40, self.width() - 20))
         p.drawText(QRectF(10, 6, self.width() - 20, 18), Qt.AlignLeft | Qt.AlignVCenter, cap)
         p.setFont(self._small)
         p.setPen(FAINT)
@@ -589,6 +736,7 @@ class GraphCanvas(QWidget):
             info += f"  ·  {len(sc.shown[0])} of {sc.sizes[0]:,} movies shown"
         if s.diverged:
             info = "⚠ " + str(s.diverged) + "  ·  " + info
+        info = QFontMetrics(self._small).elidedText(info, Qt.ElideRight, max(40, self.width() - 20))
         p.drawText(QRectF(10, 24, self.width() - 20, 16), Qt.AlignLeft | Qt.AlignVCenter, info)
 
     def _gradient_bar(self, p, rect, stops, lo_txt, hi_txt, title):
@@ -604,65 +752,128 @@ class GraphCanvas(QWidget):
         p.drawText(QRectF(rect.left() - 30, rect.bottom() + 1, 60, 13), Qt.AlignCenter, lo_txt)
         p.drawText(QRectF(rect.right() - 30, rect.bottom() + 1, 60, 13), Qt.AlignCenter, hi_txt)
 
-    def _paint_legend(self, p):
-        """Colour scales and marker keys along the bottom, laid out left to right."""
-        sc = self.scene
-        p.setRenderHint(QPainter.Antialiasing, True)
+    def _legend_items(self):
+        """(width, height, paint(p, x, y)) of each legend entry, in reading order."""
+        sc, s = self.scene, self.snapshot
         fm = QFontMetrics(self._small)
-        y = self.height() - 40
-        p.fillRect(QRectF(0, y - 22, self.width(), 62), QColor(255, 255, 255, 235))
-        p.setPen(QPen(QColor(225, 225, 225), 1))
-        p.drawLine(QPointF(8, y - 22), QPointF(self.width() - 8, y - 22))
-        x = 14.0
-        p.setFont(self._small)
-        wl = C.nice_limit(sc.wmax) if sc.wmax > 0 else 1.0
-        p.setPen(FAINT)
-        p.drawText(QRectF(x, y - 17, 200, 14), Qt.AlignLeft | Qt.AlignVCenter, "weight w (width, colour ∝ |w|)")
-        for j, lv in enumerate(range(C.N_LEVELS - 1, -1, -1)):
-            p.setPen(QPen(qc(C.level_rgb(-1, lv)), C.level_width(lv)))
-            p.drawLine(QPointF(x + 4 + j * 10, y + 2), QPointF(x + 4 + j * 10, y + 15))
-        for j, lv in enumerate(range(C.N_LEVELS)):
-            p.setPen(QPen(qc(C.level_rgb(1, lv)), C.level_width(lv)))
-            p.drawLine(QPointF(x + 76 + j * 10, y + 2), QPointF(x + 76 + j * 10, y + 15))
-        p.setPen(FAINT)
-        p.drawText(QRectF(x - 16, y + 17, 40, 13), Qt.AlignCenter, f"−{num(wl)}")
-        p.drawText(QRectF(x + 50, y + 17, 20, 13), Qt.AlignCenter, "0")
-        p.drawText(QRectF(x + 110, y + 17, 40, 13), Qt.AlignCenter, f"+{num(wl)}")
-        x += 190
-        lim = self.hidden_limit()
-        self._gradient_bar(p, QRectF(x, y + 2, 110, 12), [(0, C.NEGATIVE), (0.5, C.WHITE), (1, C.POSITIVE)],
-                           f"−{num(lim)}", f"+{num(lim)}", "hidden activation h")
-        x += 150
-        lo, hi = self.movie_range()
-        lut = [(t, C.sequential(np.array([lo + t * (hi - lo)]), lo, hi)[0]) for t in np.linspace(0, 1, 6)]
-        self._gradient_bar(p, QRectF(x, y + 2, 110, 12), lut, num(lo), num(hi), "rating / prediction ŷ")
-        x += 150
-        r = 6.0
-        items = [
-            ("not rated", lambda c: (p.setPen(QPen(GREY, 1, Qt.DashLine)), p.setBrush(Qt.white),
-                                     p.drawEllipse(c, r, r))),
-            ("ring = target rating", lambda c: (p.setPen(QPen(qc(C.sequential(np.array([hi]), lo, hi)[0]), 3)),
-                                                p.setBrush(qc(C.sequential(np.array([lo + 0.4 * (hi - lo)]), lo, hi)[0])),
-                                                p.drawEllipse(c, r, r))),
-            ("bias", lambda c: (p.setPen(QPen(GREY, 0.6)), p.setBrush(qc(C.diverging(np.array([0.6]), 1.0)[0])),
-                                p.drawRect(QRectF(c.x() - 4, c.y() - 4, 8, 8)))),
-            ("δ / |gradient| (backward)", lambda c: (p.setPen(QPen(qc(C.GRADIENT, 200), 3)), p.setBrush(Qt.NoBrush),
-                                                     p.drawEllipse(c, r, r))),
-            ("change (update)", lambda c: (p.setPen(QPen(qc(C.CHANGE, 150), 3)),
-                                           p.drawLine(QPointF(c.x() - 7, c.y() + 4), QPointF(c.x() + 7, c.y() - 4)))),
-            ("not finite", lambda c: (p.setPen(QPen(qc(C.NOT_FINITE), 1.6)),
-                                      p.drawLine(QPointF(c.x() - 5, c.y() - 5), QPointF(c.x() + 5, c.y() + 5)),
-                                      p.drawLine(QPointF(c.x() - 5, c.y() + 5), QPointF(c.x() + 5, c.y() - 5)))),
-        ]
-        row_y = y + 1
-        for text, glyph in items:
-            wdt = 2 * r + 6 + fm.horizontalAdvance(text) + 16
-            if x + wdt > self.width() - 8:
-                x, row_y = 14 + 490, row_y + 18  # wrap onto a second row
-            glyph(QPointF(x + r, row_y + 8))
+        items = []
+
+        def weights(p, x, y):
+            wl = C.nice_limit(sc.wmax) if sc.wmax > 0 else 1.0
             p.setPen(FAINT)
-            p.drawText(QRectF(x + 2 * r + 6, row_y, wdt, 16), Qt.AlignLeft | Qt.AlignVCenter, text)
+            p.drawText(QRectF(x, y, 200, 14), Qt.AlignLeft | Qt.AlignVCenter, "weight w (width, colour ∝ |w|)")
+            for j, lv in enumerate(range(C.N_LEVELS - 1, -1, -1)):
+                p.setPen(QPen(qc(C.level_rgb(-1, lv)), C.level_width(lv)))
+                p.drawLine(QPointF(x + 4 + j * 10, y + 19), QPointF(x + 4 + j * 10, y + 32))
+            for j, lv in enumerate(range(C.N_LEVELS)):
+                p.setPen(QPen(qc(C.level_rgb(1, lv)), C.level_width(lv)))
+                p.drawLine(QPointF(x + 76 + j * 10, y + 19), QPointF(x + 76 + j * 10, y + 32))
+            p.setPen(FAINT)
+            p.drawText(QRectF(x - 12, y + 34, 40, 13), Qt.AlignCenter, f"−{num(wl)}")
+            p.drawText(QRectF(x + 50, y + 34, 20, 13), Qt.AlignCenter, "0")
+            p.drawText(QRectF(x + 110, y + 34, 40, 13), Qt.AlignCenter, f"+{num(wl)}")
+        items.append((176, 48, weights))
+
+        def hidden(p, x, y):
+            lim = self.hidden_limit()
+            self._gradient_bar(p, QRectF(x, y + 19, 110, 12), [(0, C.NEGATIVE), (0.5, C.WHITE), (1, C.POSITIVE)],
+                               f"−{num(lim)}", f"+{num(lim)}", "hidden activation h")
+        items.append((146, 48, hidden))
+        lo, hi = self.movie_range()
+
+        def rating(p, x, y):
+            lut = [(t, C.sequential(np.array([lo + t * (hi - lo)]), lo, hi)[0]) for t in np.linspace(0, 1, 6)]
+            self._gradient_bar(p, QRectF(x, y + 19, 110, 12), lut, num(lo), num(hi), "rating / prediction ŷ")
+        items.append((146, 48, rating))
+        r = 6.0
+        marks = [
+            ("not rated", lambda p, c: (p.setPen(QPen(GREY, 1, Qt.DashLine)), p.setBrush(Qt.white),
+                                        p.drawEllipse(c, r, r))),
+            ("ring = target rating", lambda p, c: (p.setPen(QPen(qc(C.sequential(np.array([hi]), lo, hi)[0]), 3)),
+                                                   p.setBrush(qc(C.sequential(np.array([lo + 0.4 * (hi - lo)]), lo, hi)[0])),
+                                                   p.drawEllipse(c, r, r))),
+        ]
+        extras = s.extras or {}
+        if extras.get("corruption") or self._corrupted() is not None:
+            marks.append(("hidden by noise (fed value, clean struck)", lambda p, c: self._noise_mark(p, c, r)))
+        sp = extras.get("sparsity")
+        if sp:
+            label = "mean activation over users, | = ρ" if sp.get("target") is not None else "mean |activation| over users"
+
+            def bar(p, c):
+                p.setPen(Qt.NoPen)
+                p.setBrush(LIGHT)
+                p.drawRect(QRectF(c.x() - 7, c.y() - 2, 16, 4))
+                p.setBrush(qc(C.SPARSE_OK))
+                p.drawRect(QRectF(c.x() - 7, c.y() - 2, 6, 4))
+                if sp.get("target") is not None:
+                    p.setPen(QPen(qc(C.NOT_FINITE), 1.2))
+                    p.drawLine(QPointF(c.x() - 4, c.y() - 4), QPointF(c.x() - 4, c.y() + 4))
+            marks.append((label, bar))
+        if s.bias:
+            marks.append(("bias", lambda p, c: (p.setPen(QPen(GREY, 0.6)),
+                                                p.setBrush(qc(C.diverging(np.array([0.6]), 1.0)[0])),
+                                                p.drawRect(QRectF(c.x() - 4, c.y() - 4, 8, 8)))))
+        marks += [
+            ("δ / |gradient| (backward)", lambda p, c: (p.setPen(QPen(qc(C.GRADIENT, 200), 3)), p.setBrush(Qt.NoBrush),
+                                                        p.drawEllipse(c, r, r))),
+            ("change (update)", lambda p, c: (p.setPen(QPen(qc(C.CHANGE, 150), 3)),
+                                              p.drawLine(QPointF(c.x() - 7, c.y() + 4), QPointF(c.x() + 7, c.y() - 4)))),
+            ("not finite", lambda p, c: (p.setPen(QPen(qc(C.NOT_FINITE), 1.6)),
+                                         p.drawLine(QPointF(c.x() - 5, c.y() - 5), QPointF(c.x() + 5, c.y() + 5)),
+                                         p.drawLine(QPointF(c.x() - 5, c.y() + 5), QPointF(c.x() + 5, c.y() - 5)))),
+        ]
+        for text, glyph in marks:
+            def paint(p, x, y, text=text, glyph=glyph):
+                glyph(p, QPointF(x + r, y + 8))
+                p.setPen(FAINT)
+                p.setFont(self._small)
+                p.drawText(QRectF(x + 2 * r + 6, y, 400, 16), Qt.AlignLeft | Qt.AlignVCenter, text)
+            items.append((2 * r + 6 + fm.horizontalAdvance(text) + 16, 18, paint))
+        return items
+
+    def _legend_rows(self, width):
+        """The legend flowed into rows that fit `width`: [(row height, [(x, item)])]."""
+        rows, x, cur, h = [], 14.0, [], 0.0
+        for item in self._legend_items():
+            wdt, hgt, _ = item
+            if cur and x + wdt > width - 8:
+                rows.append((h, cur))
+                x, cur, h = 14.0, [], 0.0
+            cur.append((x, item))
             x += wdt
+            h = max(h, hgt)
+        if cur:
+            rows.append((h, cur))
+        return rows
+
+    def _legend_height(self, width) -> float:
+        return sum(h for h, _ in self._legend_rows(width)) + 10
+
+    def _noise_mark(self, p, c, r):
+        """An input hidden or changed by the denoising corruption: white, crossed in the noise colour."""
+        p.setPen(QPen(qc(C.NOISE), 1.3, Qt.DashLine))
+        p.setBrush(Qt.white)
+        p.drawEllipse(c, r, r)
+        k = r * 0.6
+        p.setPen(QPen(qc(C.NOISE), 1.6))
+        p.drawLine(QPointF(c.x() - k, c.y() - k), QPointF(c.x() + k, c.y() + k))
+        p.drawLine(QPointF(c.x() - k, c.y() + k), QPointF(c.x() + k, c.y() - k))
+
+    def _paint_legend(self, p):
+        """Colour scales and marker keys along the bottom, flowed into as many rows as the width needs."""
+        p.setRenderHint(QPainter.Antialiasing, True)
+        rows = self._legend_rows(self.width())
+        top = self.height() - sum(h for h, _ in rows) - 8
+        p.fillRect(QRectF(0, top - 4, self.width(), self.height() - top + 4), QColor(255, 255, 255, 235))
+        p.setPen(QPen(QColor(225, 225, 225), 1))
+        p.drawLine(QPointF(8, top - 4), QPointF(self.width() - 8, top - 4))
+        p.setFont(self._small)
+        y = top
+        for h, row in rows:
+            for x, (_, _, paint) in row:
+                paint(p, x, y)
+            y += h
 
     # ------------------------------------------------------------------------------ hit tests
     def node_at(self, pos: QPointF):
