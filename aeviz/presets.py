@@ -82,8 +82,10 @@ def _toy() -> Preset:
 
 
 RECOMMENDER = ModelConfig(hidden=(20, 10, 20), hidden_activation="sigmoid", output_activation="identity",
-                          optimizer="adam", lr=0.01, batch_size=1, shuffle=True, seed=0, test_fraction=0.2)
-OVERCOMPLETE = RECOMMENDER.with_(hidden=(120,), lr=0.005)
+                          optimizer="adam", lr=0.001, batch_size=8, shuffle=True, seed=0, test_fraction=0.2)
+# The other presets step one user at a time with a larger step, so their story shows in a few epochs.
+ONLINE = RECOMMENDER.with_(lr=0.01, batch_size=1)
+OVERCOMPLETE = ONLINE.with_(hidden=(120,), lr=0.005)
 
 
 def _build() -> list[Preset]:
@@ -91,10 +93,11 @@ def _build() -> list[Preset]:
         _toy(),
         Preset("recommender", "Movie recommender (n-20-10-20-n, the well-known tutorial)",
                "Sixty movies go in, squeezed through 20, 10 and 20 sigmoid units, and come out as "
-               "predicted ratings. Watch the test RMSE fall well below the item-mean baseline (0.96 "
-               "down to about 0.78 after 30 epochs): the network has found taste groups (look at the "
-               "codes), not just popular movies. Then open a user's recommendations.",
-               RECOMMENDER, "genres", epochs=30),
+               "predicted ratings; Adam updates after each batch of 8 users. For about a hundred "
+               "epochs the network only learns each movie's average (test RMSE near the item-mean "
+               "baseline, 0.96); then it finds taste groups (watch the codes separate by genre) and "
+               "the test RMSE falls to about 0.72 by epoch 400. Then open a user's recommendations.",
+               RECOMMENDER, "genres", epochs=500),
         Preset("overcomplete", "Overcomplete: the copying trap",
                "120 hidden units for 60 movies and nothing to stop them: the network learns to copy "
                "its input. Watch the training RMSE keep falling (0.27 after 40 epochs) while the test "
@@ -127,7 +130,7 @@ def _build() -> list[Preset]:
                "the very first epoch already starts from weights with structure: compare the first "
                "points of the loss curve with the recommender's (test RMSE about 0.79 after 20 epochs; "
                "0.89 without pre-training).",
-               RECOMMENDER.with_(hidden=(40, 20, 10, 20, 40), pretrain_epochs=5), "genres", epochs=20),
+               ONLINE.with_(hidden=(40, 20, 10, 20, 40), pretrain_epochs=5), "genres", epochs=20),
     ]
 
 

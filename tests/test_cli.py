@@ -175,8 +175,8 @@ def test_genres_sample_defaults_beat_the_baseline(capsys):
     path = sample_path("genres")
     if not path.is_file():
         pytest.skip("the genres sample is not bundled yet")
-    code, out, err = run(["train", path, "--json", "--quiet"], capsys)  # the default: 30 epochs, ~1 s
+    code, out, err = run(["train", path, "--json", "--quiet"], capsys)  # the default: 500 epochs, ~2 s
     assert code == 0, err
     s = last_json(out)
     assert s["users"] == 300 and s["items"] == 60
-    assert s["epochs"] == 30 and s["test_rmse"] < s["item_mean_baseline"] - 0.1
+    assert s["epochs"] == 500 and s["test_rmse"] < s["item_mean_baseline"] - 0.2

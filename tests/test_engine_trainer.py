@@ -81,7 +81,7 @@ def test_epoch_history_and_full_batch():
 
 def test_training_beats_the_item_mean_baseline():
     train, test = low_rank_ratings(n_users=300, n_items=40, seed=3)
-    t = build_trainer(ModelConfig(), train, test, clip=(1, 5))
+    t = build_trainer(ModelConfig(lr=0.01, batch_size=1), train, test, clip=(1, 5))
     t.train(25)
     baseline = item_mean_baseline(train, test)
     final = t.history[-1].test_rmse

@@ -201,9 +201,9 @@ def test_recommender_preset_beats_the_item_mean_baseline():
     _genres_or_skip()
     from aeviz.engine import item_mean_baseline
     tr, split = get_preset("recommender").make_trainer()
-    tr.train(30)
+    tr.train(300)  # about a second: batches of 8
     base = item_mean_baseline(split.train, split.test)
-    assert tr.history[-1].test_rmse < base - 0.1
+    assert tr.history[-1].test_rmse < base - 0.15
 
 
 def test_overcomplete_preset_falls_into_the_copying_trap():
