@@ -13,9 +13,9 @@ import pathlib
 
 import pyqtgraph as pg
 import pyqtgraph.exporters  # noqa: F401  (registers pg.exporters)
-from PySide6.QtCore import QCoreApplication, QObject, QRectF, QSize, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QPoint, QRectF, QSize, Slot
 from PySide6.QtGui import QPainter
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QGraphicsView
 
 from aeviz.engine.export import write_predictions_csv, write_weights_csv
 
@@ -46,7 +46,11 @@ def export_plot(view, path: str) -> str:
     """One pyqtgraph view (its whole scene) to PNG or SVG, by the file's suffix."""
     scene = view.scene()
     if path.lower().endswith(".svg"):
-        pg.exporters.SVGExporter(scene).export(path)
+        try:
+            pg.exporters.SVGExporter(scene).export(path)
+        except Exception:  # pyqtgraph 0.14's SVG exporter trips over some Qt 6.11 paths
+            log.info("pyqtgraph SVG export failed; painting the view into QSvgGenerator", exc_info=True)
+            export_widget(view, path)
     else:
         ex = pg.exporters.ImageExporter(scene)
         w = max(int(view.width()), 2)
@@ -70,7 +74,10 @@ def export_widget(widget, path: str) -> str:
         gen.setTitle("aeviz network")
         p = QPainter(gen)
         try:
-            widget.render(p)
+            if isinstance(widget, QGraphicsView):  # its own render(): the visible part of the scene
+                widget.render(p, QRectF(0, 0, size.width(), size.height()), widget.viewport().rect())
+            else:
+                widget.render(p, QPoint(0, 0))
         finally:
             p.end()
     elif not widget.grab().save(path, "PNG"):
@@ -88,6 +95,7 @@ class Exporter(QObject):
         self.choose_path = self._choose_path
         self.choose_folder = self._choose_folder
         self.last_written: list[str] = []
+        self._targets: dict[str, str] = {}  # tag -> the path a queued export writes
         window.bridge.workDone.connect(self._on_done)
         window.bridge.workFailed.connect(self._on_failed)
 
@@ -194,6 +202,7 @@ class Exporter(QObject):
             net = trainer.network
             ids = getattr(dataset, "item_ids", None)
             return write_weights_csv(folder, net.sizes, net.weights, net.biases if net.bias else None, ids)
+        self._targets["export_weights"] = str(folder)
         self.window.bridge.call("export_weights", run)
 
     def export_predictions(self, path: str):
@@ -203,6 +212,7 @@ class Exporter(QObject):
             write_predictions_csv(path, trainer.network, dataset, clip=trainer.clip)
             return [path]
         self.window.statusBar().showMessage("Computing every user's predicted ratings…", 10000)
+        self._targets["export_predictions"] = str(path)
         self.window.bridge.call("export_predictions", run)
 
     @Slot(str, object)
@@ -213,7 +223,7 @@ class Exporter(QObject):
     @Slot(str, str)
     def _on_failed(self, tag, message):
         if tag in ("export_weights", "export_predictions"):
-            self.window.show_error("Export failed", message)
+            self.window.show_error("Export failed", f"Could not write {self._targets.get(tag, '')}: {message}")
 
     # ------------------------------------------------------------------------------ dialogs
     def _choose_path(self, title, name, filters) -> str:

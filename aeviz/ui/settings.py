@@ -6,12 +6,14 @@ from starting: every reader checks the type and falls back to the default.
 from __future__ import annotations
 
 import json
+import logging
 
 from PySide6.QtCore import QByteArray, QSettings
 
 ORG = "aeviz"
 APP = "aeviz"
 MAX_RECENT = 8
+log = logging.getLogger(__name__)
 
 
 def store() -> QSettings:
@@ -55,8 +57,12 @@ def read_config(default):
         if not isinstance(raw, str):
             return default
         cfg = type(default).from_dict(json.loads(raw))
-        return default if cfg.problems() else cfg
-    except Exception:
+        if cfg.problems():
+            log.warning("stored model/config ignored (%s); using the default model", "; ".join(cfg.problems()))
+            return default
+        return cfg
+    except Exception as exc:
+        log.warning("stored model/config ignored (%s); using the default model", exc)
         return default
 
 
