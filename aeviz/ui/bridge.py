@@ -322,7 +322,7 @@ class _Worker(QObject):
         snap = self.trainer.snapshot()
         if compute_extras is not None and (force or now - self._extras_at >= EXTRAS_INTERVAL):
             try:
-                self._extras = dict(compute_extras(self.trainer, dict(self.selection)) or {})
+                self._extras = dict(compute_extras(self.trainer, dict(self.selection), fresh=force) or {})
             except Exception:
                 log.exception("compute_extras failed")
                 self._extras = {}
