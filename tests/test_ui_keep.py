@@ -328,7 +328,7 @@ def test_export_weights_and_predictions_equal_engine(win, qtbot, tmp_path):
     ex.export_weights(str(tmp_path / "w"))
     ex.export_predictions(str(tmp_path / "p.csv"))
     idle(qtbot, win)
-    qtbot.waitUntil(lambda: (tmp_path / "p.csv").is_file(), timeout=5000)
+    qtbot.waitUntil(lambda: (tmp_path / "p.csv").is_file() and bool(ex.last_written), timeout=5000)
     net = win.bridge.trainer.network
     for l, name in enumerate(weight_file_names(net.sizes)):
         rows = list(csv.reader(open(tmp_path / "w" / name)))
@@ -337,8 +337,7 @@ def test_export_weights_and_predictions_equal_engine(win, qtbot, tmp_path):
     rows = list(csv.reader(open(tmp_path / "p.csv")))
     P = np.array([float(r[3]) for r in rows[1:]]).reshape(win.dataset.n_users, win.dataset.n_items)
     np.testing.assert_allclose(P, predictions(win), atol=5e-5)
-    assert "p.csv" in win.statusBar().currentMessage()
-    win.exporter.export_history = None
+    qtbot.waitUntil(lambda: "p.csv" in win.statusBar().currentMessage(), timeout=5000)
     win.export_csv(str(tmp_path / "h.csv"))
     assert len(list(csv.reader(open(tmp_path / "h.csv")))) == 1 + len(win.bridge.trainer.history)
 
