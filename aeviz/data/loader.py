@@ -27,6 +27,7 @@ from dataclasses import replace as _replace
 
 import numpy as np
 
+from . import _packed
 from .errors import LoadCancelled, RatingsFileError
 from .ratings import (MAX_RATING, MIN_RATING, Ratings, build_csr, build_ratings, canonical_ids, detect_scale,
                       ratings_from_codes, scale_from_stats)
@@ -898,6 +899,13 @@ def _load_long(path, reader: _Reader, first: bytes, rest, layout: _Layout, cance
         # no concatenation of raw ids, no sort
         user_ids, lut_u = pres_u.finish()
         item_ids, lut_i = pres_i.finish()
+        scale = hints.get("scale")
+        if (not hints.get("presorted") and scale is not None and scale.kind != "continuous"
+                and _packed.fits(len(user_ids), len(item_ids))):
+            csr = _packed.packed_csr(users, items, ratings, lut_u, lut_i, len(user_ids), len(item_ids))
+            if csr is not None:  # None: a repeated pair, the stable path below keeps the last
+                del users, items, ratings
+                return ("csr", (user_ids, item_ids) + csr, warnings, hints)
         n = sum(len(x) for x in ratings)
         rows = np.empty(n, np.int32)
         cols = np.empty(n, np.int32)
@@ -1078,12 +1086,19 @@ def _read_ratings(path, progress=None, cancel=None, chunk_bytes=CHUNK_BYTES, all
         ratings = _load_wide(path, text, layout)
     else:
         kind, arrays, warnings, hints = _load_long(path, reader, first, chunks, layout, cancel)
-        build = ratings_from_codes if kind == "codes" else build_ratings
+        build = {"codes": ratings_from_codes, "csr": _ratings_from_csr}.get(kind, build_ratings)
         ratings = build(*arrays, source=str(path), warnings=warnings, **hints)
         del arrays
     if not allow_single:
         _check_enough(path, ratings)
     return ratings, layout.wide
+
+
+def _ratings_from_csr(user_ids, item_ids, indptr, indices, values, *, source, warnings, scale,
+                      presorted=False):
+    """A Ratings from finished CSR arrays (no repeated pairs, columns sorted in each row)."""
+    return Ratings(indptr, indices, values, user_ids, item_ids, tuple(map(str, item_ids.tolist())), scale,
+                   source=source, warnings=tuple(warnings))
 
 
 def _check_enough(path, ratings: Ratings):
