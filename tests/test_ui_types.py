@@ -168,3 +168,133 @@ def test_loss_plot_hides_the_penalty_axis_for_plain_models(qtbot):
     assert plot.penalty_curve.getData()[0] is None or len(plot.penalty_curve.getData()[0]) == 0
     assert not plot.epochs.getAxis("right").isVisible()
     assert "penalty" not in plot.epochs.titleLabel.text
+
+
+# ------------------------------------------------------------------------------ graph
+def _legend_texts(view):
+    out = []
+    for _, _, paint in view.canvas._legend_items():
+        out.append(paint.__defaults__[0] if paint.__defaults__ else "")
+    return out
+
+
+def _view(qtbot, w=800, h=600):
+    from aeviz.ui.graph_view import NetworkView
+    v = NetworkView()
+    v.set_animated(False)
+    v.resize(w, h)
+    qtbot.addWidget(v)
+    v.show()
+    qtbot.waitExposed(v)
+    return v
+
+
+def _near(img, x, y, rgb, radius=2, tol=30):
+    for dx in range(-radius, radius + 1):
+        for dy in range(-radius, radius + 1):
+            c = img.pixelColor(int(x) + dx, int(y) + dy)
+            if abs(c.red() - rgb[0]) + abs(c.green() - rgb[1]) + abs(c.blue() - rgb[2]) <= tol:
+                return True
+    return False
+
+
+def test_denoising_inputs_are_crossed_with_the_clean_rating_beside(qtbot):
+    from aeviz.engine.insights import compute_extras
+    from aeviz.ui.graph import colors as C
+    rng = np.random.default_rng(2)
+    m = rng.integers(1, 6, (20, 10)).astype(np.float32)  # every movie rated: hiding is visible
+    tr = build_trainer(ModelConfig(hidden=(4,), kind="denoising", noise="mask", noise_level=0.5, seed=3),
+                       DenseRows(m), clip=(1, 5))
+    tr.run_to("loss")
+    snap = dataclasses.replace(tr.snapshot(), extras=compute_extras(tr))
+    hidden = np.flatnonzero((snap.x_input == 0) & (snap.x_target != 0))
+    assert hidden.size  # half the ratings were hidden by the noise
+    v = _view(qtbot)
+    v.show_snapshot(snap)
+    np.testing.assert_array_equal(np.flatnonzero(v.canvas._corrupted()), hidden)
+    assert "hidden by noise (fed value, clean struck)" in _legend_texts(v)
+    assert "fed as: 0 (corrupted)" in v.node_tooltip(0, int(hidden[0]))
+    img = v.canvas.grab().toImage()
+    X, Y, r, *_ = v.canvas.geometry_arrays()
+    for idx in range(10):
+        pos = v.scene().position(0, idx)
+        crossed = _near(img, X[0][pos] + r * 0.3, Y[0][pos] + r * 0.3, C.NOISE)
+        assert crossed == (idx in hidden), idx
+
+
+def test_plain_models_show_no_noise_marks(qtbot):
+    rng = np.random.default_rng(2)
+    m = rng.integers(1, 6, (20, 10)).astype(np.float32)
+    tr = build_trainer(ModelConfig(hidden=(4,)), DenseRows(m), clip=(1, 5))
+    tr.run_to("loss")
+    v = _view(qtbot)
+    v.show_snapshot(tr.snapshot())
+    assert v.canvas._corrupted() is None
+    assert not any("noise" in t for t in _legend_texts(v))
+
+
+def test_sparsity_extras_are_the_units_mean_activations_and_are_drawn(qtbot):
+    from aeviz.engine.insights import compute_extras
+    from aeviz.ui.graph import colors as C
+    tr = _sparse_trainer()
+    tr.step_epoch()
+    tr.run_to("loss")
+    ex = compute_extras(tr)
+    sp = ex["sparsity"]
+    assert sp["penalty"] == "kl" and sp["target"] == 0.1 and list(sp["layers"]) == [1]
+    x, _ = tr.train_set.dense_rows(np.arange(tr.train_set.n_users))
+    np.testing.assert_allclose(sp["layers"][1], tr.network.encode(x, 1).mean(axis=0), rtol=1e-5)
+    assert ex["penalties"] == ["KL sparsity (rho=0.1, beta=0.5)"]
+    v = _view(qtbot)
+    v.show_snapshot(dataclasses.replace(tr.snapshot(), extras=ex))
+    assert "mean activation over users, | = ρ" in _legend_texts(v)
+    img = v.canvas.grab().toImage()
+    X, Y, r, spacing, xs = v.canvas.geometry_arrays()
+    gap = xs[1] - xs[0]
+    bw = float(np.clip(gap * 0.28, 12, 34))
+    means = sp["layers"][1]
+    for i in range(6):
+        x0, y = X[1][i] + r + 3, Y[1][i]
+        colour = C.SPARSE_OVER if means[i] > 0.1 else C.SPARSE_OK
+        assert _near(img, x0 + 1, y, colour, radius=1), i  # the bar starts beside the node
+        assert _near(img, x0 + bw * 0.1, y, C.NOT_FINITE, radius=2, tol=60)  # the rho tick
+
+
+def test_l1_sparsity_has_no_target(qtbot):
+    from aeviz.engine.insights import compute_extras
+    rng = np.random.default_rng(0)
+    m = rng.integers(1, 6, (12, 8)).astype(np.float32)
+    tr = build_trainer(ModelConfig(hidden=(5,), kind="sparse", sparsity_penalty="l1", l1_weight=0.01),
+                       DenseRows(m), clip=(1, 5))
+    tr.run_to("loss")
+    sp = compute_extras(tr)["sparsity"]
+    assert sp["penalty"] == "l1" and sp["target"] is None and sp["layers"][1].shape == (5,)
+
+
+# ------------------------------------------------------------------------------ any size
+@pytest.mark.parametrize("size", [(560, 560), (800, 600), (1400, 900)])
+def test_graph_titles_fit_and_movies_are_labelled_at_any_size(qtbot, size):
+    from PySide6.QtGui import QFontMetrics
+    rng = np.random.default_rng(0)
+    m = (rng.integers(1, 6, (30, 1682)) * (rng.random((30, 1682)) < 0.06)).astype(np.float32)
+    m[:, 0] = np.maximum(m[:, 0], 1)
+    tr = build_trainer(ModelConfig(hidden=(20, 10, 20)), DenseRows(m), clip=(1, 5))
+    tr.run_to("loss")
+    v = _view(qtbot, *size)
+    v.set_titles([f"Some movie title {i} (1995)" for i in range(1682)])
+    v.show_snapshot(tr.snapshot())
+    lay = v.canvas.layout()
+    X, Y, r, spacing, xs = v.canvas.geometry_arrays()
+    fb = QFontMetrics(v.canvas._bold)
+    gap = xs[1] - xs[0]
+    for l in range(1, len(xs) - 1):  # hidden titles never run into their neighbours
+        assert max(fb.horizontalAdvance(t) for t in lay.heads[l]) <= gap - 8
+    if size[0] >= 1400:
+        assert lay.heads[1] == ["hidden 1 · 20 · sigmoid"]
+    else:
+        assert lay.heads[1][0] in ("h1 · 20", "hidden 1")
+    # movies readable: a label row per node, and titles kept (short ones when narrow)
+    assert spacing >= QFontMetrics(v.canvas._font).height() * 0.95
+    assert lay.title_left >= 36 and lay.title_right >= 36
+    assert gap >= 56  # the network keeps its width
+    assert xs[-1] + lay.right <= size[0] + 1

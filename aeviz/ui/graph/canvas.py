@@ -388,6 +388,7 @@ class GraphCanvas(QWidget):
             self._paint_dense_nodes(p)
             return
         bad = self._corrupted()
+        lo, hi = self.movie_range()
         for l in range(L + 1):
             rgb, finite = self.node_fill(l)
             rated = sc.rated_in if l == 0 else (sc.rated_out if l == L else None)
@@ -417,7 +418,6 @@ class GraphCanvas(QWidget):
                         p.drawEllipse(c, r + 2 + wring / 2, r + 2 + wring / 2)
                 if l == L and rated is not None and rated[i] and sc.target is not None and sc.values[l] is not None \
                         and self._revealed(l):
-                    lo, hi = self.movie_range()
                     trgb = C.sequential(np.array([sc.target[i]]), lo, hi)[0]
                     p.setPen(QPen(qc(trgb), max(2.0, r * 0.35)))
                     p.setBrush(Qt.NoBrush)
@@ -567,11 +567,15 @@ class GraphCanvas(QWidget):
     def _corrupted(self):
         """Inputs the network was fed differently from the clean ratings (denoising), as a bool array."""
         s = self.snapshot
-        if s.x_input is None or s.x_target is None:
+        if s.x_input is None or s.x_target is None or s.x_input is s.x_target:
             return None
+        cached = getattr(self, "_bad", None)
+        if cached is not None and cached[0] is s:
+            return cached[1]
         a, b = np.asarray(s.x_input, dtype=np.float64), np.asarray(s.x_target, dtype=np.float64)
         diff = ~np.isclose(a, b) & np.isfinite(a)
-        return diff if diff.any() else None
+        self._bad = (s, diff if diff.any() else None)
+        return self._bad[1]
 
     def _paint_movie_labels(self, p, fm):
         sc, s = self.scene, self.snapshot

@@ -1,0 +1,72 @@
+"""Every preset loads in the real window through the Presets menu, explains itself, fills the setup
+panel (type included) and trains a few steps with finite numbers."""
+import numpy as np
+import pytest
+from PySide6.QtCore import QSettings, Qt
+
+from aeviz.engine import ModelConfig
+from aeviz.presets import PRESETS
+from aeviz.ui.main_window import MainWindow
+
+from test_ui_bridge import make_ratings
+
+
+@pytest.fixture(autouse=True)
+def temp_settings(tmp_path):
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
+    yield
+
+
+@pytest.fixture
+def win(qtbot, tmp_path):
+    from aeviz.data import load_ratings
+    p = tmp_path / "ratings.csv"
+    make_ratings(p)
+    w = MainWindow(load_ratings(p), str(p), config=ModelConfig(hidden=(6, 3, 6)))
+    qtbot.addWidget(w)
+    w.confirm = lambda *_: True
+    w.show()
+    qtbot.waitUntil(lambda: w._last_snapshot is not None and w.bridge.is_idle(), timeout=5000)
+    yield w
+    w.close()
+
+
+def click(qtbot, w, name):
+    action = w.controls.actions[name]
+    assert action.isEnabled(), f"{name} is disabled"
+    qtbot.mouseClick(w.toolbar.widgetForAction(action), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(w.bridge.is_idle, timeout=20000)
+
+
+@pytest.mark.parametrize("preset", PRESETS, ids=[p.key for p in PRESETS])
+def test_preset_loads_explains_fills_the_panel_and_trains(win, qtbot, preset):
+    act = next(a for a in win.preset_actions if a.data() == preset.key)
+    assert act.text() == preset.title and act.toolTip() == preset.explanation
+    n_items = preset.load_dataset().n_items
+    sizes = tuple(preset.config.sizes(n_items))
+    act.trigger()
+    qtbot.waitUntil(lambda: win.bridge.is_idle() and tuple(win._last_snapshot.sizes) == sizes, timeout=20000)
+    # the explanation is shown, and the setup panel holds the preset's model, its type included
+    assert win.banner.isVisible() and preset.title in win.banner.label.text()
+    assert preset.explanation[:40] in win.banner.label.text()
+    panel = win.setup
+    assert panel.kind.currentData() == preset.config.kind
+    assert panel.config() == preset.config and panel.apply_button.isEnabled()
+    for key in panel.active_type_fields():
+        assert panel._inputs[key].isVisible()
+    # train: one observation, then a whole epoch; every number finite
+    click(qtbot, win, "step_observation")
+    s = win._last_snapshot
+    assert s.steps >= 1 and s.loss is not None and np.isfinite(s.loss)
+    click(qtbot, win, "step_epoch")
+    s = win._last_snapshot
+    assert s.history and s.epoch >= 1
+    h = s.history[-1]
+    assert np.isfinite(h.train_rmse) and np.isfinite(h.mean_loss) and np.isfinite(h.penalty)
+    assert h.test_rmse is None or np.isfinite(h.test_rmse)
+    assert all(np.isfinite(w).all() for w in s.weights)
+    if preset.config.kind in ("sparse", "contractive"):
+        assert h.penalty > 0  # the penalty is really part of the objective
+    if preset.config.kind == "denoising":
+        assert win._last_snapshot.extras.get("corruption", "").startswith("masking")
+    assert not win.banner.isVisible() or "diverg" not in win.banner.label.text().lower()
