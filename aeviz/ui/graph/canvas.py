@@ -74,7 +74,6 @@ class GraphCanvas(QWidget):
     def set_scene(self, scene, snapshot, titles=None):
         self.scene, self.snapshot, self.titles = scene, snapshot, titles
         self._geo = None
-        self._lay = None
         self.update()
 
     def animate(self, kind: str, ms: int):
@@ -106,6 +105,7 @@ class GraphCanvas(QWidget):
     def reset_view(self):
         self._zoom, self._pan = 1.0, QPointF(0, 0)
         self._geo = None
+        self._lay = None
         self.update()
 
     def zoom_by(self, factor: float, at: QPointF | None = None):
@@ -134,27 +134,27 @@ class GraphCanvas(QWidget):
 
     def layout(self) -> LY.Layout:
         """Margins, label columns and layer titles for the current size and scene (cached)."""
-        if self._lay is not None and self._lay[0] == (self.width(), self.height()):
-            return self._lay[1]
         sc, s = self.scene, self.snapshot
+        show_pre = s.activation_names[-1] != "identity" and s.preacts is not None
+        noisy = bool((s.extras or {}).get("corruption")) or self._corrupted() is not None
+        # everything the layout depends on: while stepping it stays put, so frames reuse it
+        key = (self.width(), self.height(), tuple(sc.sizes), tuple(len(x) for x in sc.shown),
+               tuple(bool(c) for c in sc.hidden_count), show_pre, s.output_error is not None, noisy,
+               bool((s.extras or {}).get("sparsity")), bool(s.bias), tuple(s.activation_names), id(self.titles))
+        if self._lay is not None and self._lay[0] == key:
+            return self._lay[1]
         fm, fb = self._metrics()
         w, h = max(self.width(), 200), max(self.height(), 200)
         L = len(sc.sizes) - 1
         narrow = w < 900
-
-        def need(layer):
-            if not len(sc.shown[layer]):
-                return 0.0
-            return float(max(fm.horizontalAdvance(self._title(i)) for i in sc.shown[layer][:200])) + 10
-        show_pre = s.activation_names[-1] != "identity" and s.preacts is not None
+        need = self._title_need(fm, sc.sizes[0])
         cols = LY.output_columns(narrow, show_pre, s.output_error is not None)
         legend_h = self._legend_height(w)
         vectors_h = 76.0 if self._has_vectors() else 0.0
         counts = max(len(x) + (1 if sc.hidden_count[l] else 0) for l, x in enumerate(sc.shown))
         avail = h - self._caption_height() - 2 * fm.height() - 14 - legend_h - 10 - vectors_h - 18
         r_guess = float(np.clip(min(avail / max(counts, 1), 88.0) * 0.34, 1.2, 21.0))
-        noisy = bool((s.extras or {}).get("corruption")) or self._corrupted() is not None
-        lay = LY.plan(w, h, L, title_need_left=need(0), title_need_right=need(L), columns=cols,
+        lay = LY.plan(w, h, L, title_need_left=need, title_need_right=need, columns=cols,
                       radius_guess=r_guess, line_h=fm.height(), caption_h=self._caption_height(),
                       legend_h=legend_h, vectors_h=vectors_h, noisy=noisy)
         xs = np.linspace(lay.left, w - lay.right, L + 1)
@@ -163,8 +163,17 @@ class GraphCanvas(QWidget):
         room[0] = min(gap - 8, lay.left + gap / 2 - 8)  # the first and last may lean outwards a little
         room[L] = min(gap - 8, lay.right + gap / 2 - 8)
         lay.heads = LY.choose_heads(sc.sizes, s.activation_names, room, fb.horizontalAdvance)
-        self._lay = ((self.width(), self.height()), lay)
+        self._lay = (key, lay)
         return lay
+
+    def _title_need(self, fm, n_movies) -> float:
+        """Width the longest movie title wants (cached per title list: the shown movies change often)."""
+        key = (id(self.titles), n_movies)
+        if getattr(self, "_need", (None,))[0] != key:
+            names = self.titles[:n_movies] if self.titles is not None else [f"movie {n_movies}"]
+            widest = max((fm.horizontalAdvance(str(t)) for t in names[:5000]), default=0)
+            self._need = (key, float(min(widest, LY.MAX_TITLE)) + 10)
+        return self._need[1]
 
     def node_capacity(self) -> int:
         """Nodes per layer that fit with a readable label at the current height."""
