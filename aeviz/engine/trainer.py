@@ -161,6 +161,9 @@ class Trainer:
         self._expect("forward")
         self._load_rows(np.array([self.current_row]))
         self._trace = self.network.forward(self._x_in)
+        t = self._trace
+        if not all(np.isfinite(a).all() and np.isfinite(h).all() for a, h in zip(t.preacts, t.outputs)):
+            self._diverge("the forward pass")
         self._done("forward", "loss")
 
     @_quiet
@@ -177,6 +180,8 @@ class Trainer:
         start, end = self._batch_bounds()
         scale = 1.0 / (end - start)
         self._backward(scale, accumulate=self.batch_fill > 0)
+        if not np.isfinite(self.network.grads).all():  # caught here, not at the update: never shown
+            self._diverge("the gradients")
         self.batch_fill += 1
         self._record_observation()
         if self.k + 1 >= end:
