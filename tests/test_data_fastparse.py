@@ -106,7 +106,8 @@ def test_a_leading_zero_in_a_later_run_makes_string_ids(tmp_path):
 
 
 # ---------------------------------------------------------------- the packed CSR build
-def test_packed_csr_matches_the_stable_build_and_declines_repeats():
+@pytest.mark.parametrize("declared_items", [900, 1 << 22])  # a uint32 key, an int64 key
+def test_packed_csr_matches_the_stable_build_and_declines_repeats(declared_items):
     rng = np.random.default_rng(3)
     n = 5000
     users = rng.integers(0, 300, n).astype(np.int32)
@@ -119,7 +120,7 @@ def test_packed_csr_matches_the_stable_build_and_declines_repeats():
     lut_i = np.arange(900, dtype=np.int32)
     parts = np.array_split(np.arange(len(users)), 7)
     got = _packed.packed_csr([users[p] for p in parts], [items[p] for p in parts], [vals[p] for p in parts],
-                             lut_u, lut_i, 300, 900)
+                             lut_u, lut_i, 300, declared_items)
     ref = _reference(users, items, vals)
     row_ids = ref.user_ids
     indptr = np.zeros(301, np.int64)
@@ -130,11 +131,12 @@ def test_packed_csr_matches_the_stable_build_and_declines_repeats():
     np.testing.assert_array_equal(got[2], ref.values)
     # a repeated pair in another chunk: the file order matters, so no packed answer
     dup = [users[:10], users[:1]], [items[:10], items[:1]], [vals[:10], vals[:1] + 0.5]
-    assert _packed.packed_csr(*dup, lut_u, lut_i, 300, 900) is None
+    assert _packed.packed_csr(*dup, lut_u, lut_i, 300, declared_items) is None
     assert _packed.fits(1 << 20, 1 << 20) and not _packed.fits(1 << 30, 1 << 30)
 
 
-@pytest.mark.parametrize("case", ["shuffled", "grouped_unsorted_items", "shuffled_dups", "shuffled_continuous"])
+@pytest.mark.parametrize("case", ["shuffled", "grouped_unsorted_items", "shuffled_dups", "shuffled_continuous",
+                                  "shuffled_stars", "shuffled_binary"])
 def test_unsorted_files_load_exactly_like_the_reference(tmp_path, case, monkeypatch):
     packed = []
     real = _packed.packed_csr
@@ -149,6 +151,10 @@ def test_unsorted_files_load_exactly_like_the_reference(tmp_path, case, monkeypa
         items = np.append(items, items[[3, 100]])
         vals = np.append(vals, [0.5, 5.0])
     fmt = "{:.1f}"
+    if case == "shuffled_stars":
+        vals, fmt = np.ceil(vals), "{:.0f}"
+    if case == "shuffled_binary":
+        vals, fmt = (vals > 2.5).astype(float), "{:.0f}"
     if case == "shuffled_continuous":
         vals = np.round(vals - 0.25, 2).clip(0.25, 5)
         fmt = "{:.2f}"
@@ -157,11 +163,12 @@ def test_unsorted_files_load_exactly_like_the_reference(tmp_path, case, monkeypa
         r = load_ratings(_write(tmp_path / "r.csv", users, items, vals, fmt=fmt), chunk_bytes=chunk)
         assert r.content_hash() == ref.content_hash()
         assert r.warnings == ref.warnings
-        assert r.scale == ref.scale
+        assert r.scale == ref.scale and r.scale.kind == {"shuffled_stars": "stars", "shuffled_binary": "binary",
+                                                         "shuffled_continuous": "continuous"}.get(case, "half-stars")
     if case == "shuffled_dups":
         assert "2 duplicated user/item pairs: kept the last" in r.warnings
     # the packed sort serves unsorted files on a grid of tenths, and only them
-    if case in ("shuffled", "grouped_unsorted_items"):
+    if case in ("shuffled", "grouped_unsorted_items", "shuffled_stars", "shuffled_binary"):
         assert len(packed) == 2 and all(x is not None for x in packed)
     elif case == "shuffled_dups":
         assert len(packed) == 2 and all(x is None for x in packed)

@@ -901,8 +901,9 @@ def _load_long(path, reader: _Reader, first: bytes, rest, layout: _Layout, cance
         item_ids, lut_i = pres_i.finish()
         scale = hints.get("scale")
         if (not hints.get("presorted") and scale is not None and scale.kind != "continuous"
-                and _packed.fits(len(user_ids), len(item_ids))):
-            csr = _packed.packed_csr(users, items, ratings, lut_u, lut_i, len(user_ids), len(item_ids))
+                and _packed.fits(len(user_ids), len(item_ids), scale.kind)):
+            csr = _packed.packed_csr(users, items, ratings, lut_u, lut_i, len(user_ids), len(item_ids),
+                                     scale.kind)
             if csr is not None:  # None: a repeated pair, the stable path below keeps the last
                 del users, items, ratings
                 return ("csr", (user_ids, item_ids) + csr, warnings, hints)
