@@ -191,3 +191,15 @@ def test_any_small_long_file_loads_like_the_reference(tmp_path_factory, rows, se
     r = load_ratings(path, chunk_bytes=max(chunk, 1024))
     assert r.content_hash() == ref.content_hash()
     assert [w for w in r.warnings if "duplicated" in w] == [w for w in ref.warnings if "duplicated" in w]
+
+
+@pytest.mark.parametrize("per_user", [1, 2, 150])
+def test_sorted_files_get_row_pointers_from_the_runs_across_chunks(tmp_path, per_user):
+    rng = np.random.default_rng(per_user)
+    users, items, vals = _grouped(rng, 3000 // per_user, per_user, 400)
+    ref = _reference(users, items, vals)
+    p = _write(tmp_path / "r.csv", users, items, vals)
+    for chunk in (1024, 4096, 64 << 20):  # runs of one user cut by chunk boundaries
+        r = load_ratings(p, chunk_bytes=chunk)
+        assert r.content_hash() == ref.content_hash() and r.warnings == ()
+    assert np.all(np.diff(r.indptr) == per_user)
