@@ -42,6 +42,11 @@ except ImportError:  # pragma: no cover
 
 
 
+# Where each insight panel starts (users can drag them anywhere; the layout persists).
+RIGHT_PANELS = ("Code", "Reconstruction", "Recommendations")
+FIRST_RIGHT = "Code"
+FIRST_BOTTOM = "Math inspector"
+
 def _on_screen(dock) -> bool:
     return dock.isVisible() and not dock.visibleRegion().isEmpty()
 
@@ -180,12 +185,12 @@ class MainWindow(QMainWindow):
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks
                             | QMainWindow.DockOption.AllowNestedDocks)
         self.setup = SetupPanel(self.config)
-        self.setup_dock = self._dock("Model setup", self.setup, Qt.DockWidgetArea.LeftDockWidgetArea, scroll=True)
+        self.setup_dock = self._dock("Model setup", self.setup, Qt.DockWidgetArea.RightDockWidgetArea, scroll=True)
         self.loss_plot = LossPlot()
         self.loss_dock = self._dock("Loss curves", self.loss_plot, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.loss_dock.visibilityChanged.connect(partial(self._on_dock_shown, self.loss_plot))
         self.panels = []
-        right = []
+        docks = []
         for title, factory in PANELS:
             try:
                 panel = factory()
@@ -193,28 +198,41 @@ class MainWindow(QMainWindow):
                 log.exception("panel %s could not be created", title)
                 continue
             self.panels.append(panel)
-            dock = self._dock(title, panel, Qt.DockWidgetArea.RightDockWidgetArea)
+            area = (Qt.DockWidgetArea.RightDockWidgetArea if title in RIGHT_PANELS
+                    else Qt.DockWidgetArea.BottomDockWidgetArea)
+            dock = self._dock(title, panel, area)
             dock.visibilityChanged.connect(partial(self._on_dock_shown, panel))
-            right.append(dock)
+            docks.append(dock)
             if hasattr(panel, "userSelected"):
                 panel.userSelected.connect(self._on_user_selected)
             if hasattr(panel, "nodeSelected"):
                 panel.nodeSelected.connect(self._on_node_selected)
-        self._dock_widgets = [(self.loss_plot, self.loss_dock)] + list(zip(self.panels, right))
+        self._dock_widgets = [(self.loss_plot, self.loss_dock)] + list(zip(self.panels, docks))
+        # Right column: the setup and the per-user panels, one tab each. Bottom: the loss curves,
+        # and beside them the panels that want width (the math, the matrix, the distributions).
+        right = [self.setup_dock] + [d for d in docks if d.windowTitle() in RIGHT_PANELS]
+        bottom = [d for d in docks if d.windowTitle() not in RIGHT_PANELS]
         for d in right[1:]:
             self.tabifyDockWidget(right[0], d)
-        if right:
-            right[0].raise_()
+        if bottom:
+            self.splitDockWidget(self.loss_dock, bottom[0], Qt.Orientation.Horizontal)
+            for d in bottom[1:]:
+                self.tabifyDockWidget(bottom[0], d)
+        for group, first in ((right, FIRST_RIGHT), (bottom, FIRST_BOTTOM)):
+            for d in group:
+                if d.windowTitle() == first:
+                    d.raise_()
 
     def _default_layout(self):
-        """Panels run full height on the right; the loss curves sit under the setup and the network."""
+        """The network in the middle; setup and per-user panels full height on the right; curves below."""
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.resize(1560, 960)
-        self.resizeDocks([self.setup_dock], [345], Qt.Orientation.Horizontal)
-        if len(self.docks) > 2:
-            self.resizeDocks([self.docks[2]], [430], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.loss_dock], [300], Qt.Orientation.Vertical)
+        self.resize(1600, 1000)
+        self.resizeDocks([self.setup_dock], [440], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.loss_dock], [290], Qt.Orientation.Vertical)
+        bottom = [d for d in self.docks[2:] if d.windowTitle() not in RIGHT_PANELS]
+        if bottom:
+            self.resizeDocks([self.loss_dock, bottom[0]], [560, 600], Qt.Orientation.Horizontal)
 
     def _build_toolbar(self):
         tb = QToolBar("Training")
