@@ -35,8 +35,18 @@ def make_window(path: str | None = None, dataset=None):
     return win
 
 
+USAGE = """usage: python main.py [RATINGS]
+
+Open aeviz on RATINGS (a ratings file: CSV/TSV, MovieLens u.data, ratings.dat, ratings.csv, or a
+wide users x movies table), or on the bundled sample when no file is given.
+Command-line training and recommendations: python -m aeviz --help"""
+
+
 def main(argv=None) -> int:
     argv = list(sys.argv if argv is None else argv)
+    if any(a in ("-h", "--help") for a in argv[1:]):
+        print(USAGE)
+        return 0
     logging.basicConfig(level=logging.WARNING)
     app = QApplication.instance() or QApplication(argv)
     app.setOrganizationName(settings.ORG)
