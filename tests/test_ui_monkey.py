@@ -67,6 +67,7 @@ class Monkey:
         win.bridge.workDone.connect(self._bump_open)
         self.log: list[str] = []
         self.last = None
+        self.cost: dict[str, float] = {}  # seconds per kind of action (printed: where the time goes)
 
     # the window signals these from the GUI thread; plain methods are fine here
     def _bump(self, *_):
@@ -146,7 +147,7 @@ class Monkey:
             return a.data()
 
     def resize(self):
-        self.w.resize(self.rng.randint(300, 1700), self.rng.randint(250, 1100))
+        self.w.resize(self.rng.randint(300, 1100), self.rng.randint(250, 760))
 
     def dock(self):
         d = self.rng.choice(self.w.docks)
@@ -261,6 +262,7 @@ def test_monkey(qtbot, tmp_path, caplog, capsys):
     win.model_files.ask_open_dataset = lambda *_: rng.random() < 0.5
     win.model_files.ask_open_anyway = lambda *_: rng.random() < 0.5
     win.show()
+    win.resize(900, 640)  # painting is most of each action's cost: keep the window modest
     qtbot.waitUntil(lambda: win._last_snapshot is not None and win.bridge.is_idle(), timeout=5000)
     monkey = Monkey(win, qtbot, rng, tmp_path)
     caplog.set_level(logging.ERROR)
@@ -268,8 +270,10 @@ def test_monkey(qtbot, tmp_path, caplog, capsys):
     try:
         with qtbot.captureExceptions() as exceptions:
             for i in range(ACTIONS):
+                t0 = time.perf_counter()
                 name = monkey.act()
                 monkey.settle()
+                monkey.cost[name] = monkey.cost.get(name, 0.0) + time.perf_counter() - t0
                 assert not exceptions, f"exception after action #{i + 1} ({monkey.log[-1]}): {exceptions[0][1]!r}"
                 errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
                 assert not errors, f"logged failure after action #{i + 1} ({monkey.log[-1]}): {errors[0].getMessage()}"
@@ -284,3 +288,4 @@ def test_monkey(qtbot, tmp_path, caplog, capsys):
     with capsys.disabled():
         print(f"monkey: {ACTIONS} actions in {seconds:.1f} s, {win._last_snapshot.steps} steps last run, "
               f"{monkey.generation} rebuilds")
+        print("monkey: seconds per action kind:", {k: round(v, 1) for k, v in sorted(monkey.cost.items(), key=lambda kv: -kv[1])})
