@@ -203,3 +203,14 @@ def test_sorted_files_get_row_pointers_from_the_runs_across_chunks(tmp_path, per
         r = load_ratings(p, chunk_bytes=chunk)
         assert r.content_hash() == ref.content_hash() and r.warnings == ()
     assert np.all(np.diff(r.indptr) == per_user)
+
+
+def test_no_parsing_threads_on_a_busy_machine(monkeypatch):
+    from aeviz.data import loader
+    monkeypatch.setattr(loader.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(loader.os, "getloadavg", lambda: (2.5, 1.0, 1.0))
+    assert loader._workers() == 1
+    monkeypatch.setattr(loader.os, "getloadavg", lambda: (0.3, 1.0, 1.0))
+    assert loader._workers() == 2
+    monkeypatch.setattr(loader, "MAX_WORKERS", 1)
+    assert loader._workers() == 1
