@@ -7,9 +7,13 @@
   header row of titles, optional first column of user ids.
 
 Numeric long files take a vectorised fast path: the file is read in 1 MB chunks
-(progress and cancel between chunks), each chunk is parsed in a worker thread with
-whole-array NumPy operations (delimiters found with one comparison, integers parsed
-eight bytes at a time), and the CSR matrix is built from per-chunk id tables.
+(progress and cancel between chunks), each chunk is parsed (in worker threads unless
+the machine is busy) with whole-array NumPy operations: delimiters found with one
+comparison and checked with one gather, integers parsed eight bytes at a time from
+aligned words, a user column sorted into runs parsed once per run, ratings read
+from their digits (which also give their range and grid). The CSR matrix is built
+from per-chunk id tables: a file sorted by (user, item) needs no sort at all (row
+pointers come from the runs), any other one sorts a single packed key (_packed.py).
 Anything unusual in a chunk (string ids, quotes, a bad value...) sends that chunk
 through the careful Python parser, which also produces the precise error messages.
 Loading is a pure function: nothing global changes.
