@@ -451,7 +451,6 @@ class _Words:
         return lo
 
 
-_SHIFT_OF_LEN = np.array([0] + [(8 - k) * 8 for k in range(1, 9)], dtype=np.uint64)
 _MIN_OF_LEN = np.array([0, 0] + [10 ** (k - 1) for k in range(2, 9)], dtype=np.int64)
 
 
@@ -478,7 +477,8 @@ def _swar_runs(buf, s, e, view=None, runs=False):
     if view is None:
         view = _Words(buf)
     x = view[e - 8]  # the 8 bytes ending with the field: the field is in the high bytes
-    shift = _SHIFT_OF_LEN.take(L)  # bits of the bytes before the field
+    shift = L << 3
+    shift = np.subtract(np.int64(64), shift, out=shift).view(np.uint64)  # bits of the bytes before the field
     x >>= shift
     x <<= shift  # bytes before the field are now 0: equal words <=> equal fields
     if runs:
