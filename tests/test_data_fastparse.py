@@ -214,3 +214,10 @@ def test_no_parsing_threads_on_a_busy_machine(monkeypatch):
     assert loader._workers() == 2
     monkeypatch.setattr(loader, "MAX_WORKERS", 1)
     assert loader._workers() == 1
+
+
+def test_every_one_decimal_rating_is_the_float32_of_its_text():
+    texts = [f"{k // 10}.{k % 10}" for k in range(100)]
+    buf, s, e = _rating_fields("\n".join(texts) + "\n")
+    r, _ = _fast_rating(buf, s, e)
+    assert r.tolist() == [float(np.float32(float(t))) for t in texts]

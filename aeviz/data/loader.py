@@ -569,7 +569,8 @@ def _fast_rating(buf, s, e, view=None):
         a += b  # tenths, 0..99
         whole = not bool(b.any())
         half = whole or bool(np.all((b == 0) | (b == 5)))
-        r = _TENTHS.take(a.astype(np.intp))  # float32 of k/10, exactly as float("3.5") would round
+        r = a.astype(np.float32)
+        r /= np.float32(10)  # correctly rounded k/10: float32(float("3.5")) for every k < 100 (tested)
         return r, _stats_of_tenths(int(a.min()), int(a.max()), whole, half)
     r = _fast_decimal(buf, s, e)
     return None if r is None else (r.astype(np.float32), None)
