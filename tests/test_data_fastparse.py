@@ -207,6 +207,8 @@ def test_sorted_files_get_row_pointers_from_the_runs_across_chunks(tmp_path, per
 
 def test_no_parsing_threads_on_a_busy_machine(monkeypatch):
     from aeviz.data import loader
+    assert loader._workers() == 1  # by default: no threads (measured faster on 2 cores)
+    monkeypatch.setattr(loader, "MAX_WORKERS", 4)
     monkeypatch.setattr(loader.os, "cpu_count", lambda: 2)
     monkeypatch.setattr(loader.os, "getloadavg", lambda: (2.5, 1.0, 1.0))
     assert loader._workers() == 1

@@ -7,8 +7,9 @@
   header row of titles, optional first column of user ids.
 
 Numeric long files take a vectorised fast path: the file is read in 1 MB chunks
-(progress and cancel between chunks), each chunk is parsed (in worker threads unless
-the machine is busy) with whole-array NumPy operations: delimiters found with one
+(progress and cancel between chunks), each chunk is parsed (in the calling thread; in
+worker threads if ``MAX_WORKERS`` allows and the machine is not busy) with whole-array
+NumPy operations: delimiters found with one
 comparison and checked with one gather, integers parsed eight bytes at a time from
 aligned words, a user column sorted into runs parsed once per run, ratings read
 from their digits (which also give their range and grid). The CSR matrix is built
@@ -801,8 +802,11 @@ class _Presence:
         return ids, lut
 
 
-#: at most this many parsing threads (the benchmark sets 1 to measure a busy machine's case)
-MAX_WORKERS = 4
+#: at most this many parsing threads. 1: parse in the calling thread. Measured on 2 cores
+#: (benchmarks/load.py, 1M and 20M ratings): threads were 5-10% SLOWER, their CPU time no
+#: more than the wall time: the parse is a few hundred short NumPy calls per chunk and
+#: mostly waits for the GIL. Raise it where many idle cores make threads pay.
+MAX_WORKERS = 1
 
 
 def _workers() -> int:
