@@ -9,10 +9,10 @@
 Numeric long files take a vectorised fast path: the file is read in 1 MB chunks
 (progress and cancel between chunks), each chunk is parsed (in the calling thread; in
 worker threads if ``MAX_WORKERS`` allows and the machine is not busy) with whole-array
-NumPy operations: delimiters found with one
-comparison and checked with one gather, integers parsed eight bytes at a time from
-aligned words, a user column sorted into runs parsed once per run, ratings read
-from their digits (which also give their range and grid). The CSR matrix is built
+NumPy operations: delimiters found with one comparison and checked with one gather,
+integers parsed eight bytes at a time from aligned words, a user column sorted into
+runs parsed once per run, ratings read from their digits (which also give their
+range and grid). The CSR matrix is built
 from per-chunk id tables: a file sorted by (user, item) needs no sort at all (row
 pointers come from the runs), any other one sorts a single packed key (_packed.py).
 Anything unusual in a chunk (string ids, quotes, a bad value...) sends that chunk
