@@ -6,6 +6,8 @@ legend for free and costs a handful of items however many users there are.
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
@@ -15,6 +17,11 @@ from .base import Panel, Placeholder, esc, fmt
 PALETTE = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
            (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207)]
 N_BINS = 32  # mean-rating colours
+
+
+@functools.lru_cache(maxsize=64)
+def _brush(*rgba):
+    return pg.mkBrush(*rgba)
 
 
 class CodePanel(Panel):
@@ -181,10 +188,11 @@ class CodePanel(Panel):
             item.sigClicked.connect(self._point_clicked)
             sp.addItem(item)
             self.groups.append(item)
-        # "no genre" (the last group in use) is grey
-        self.groups[n - 1].setBrush(pg.mkBrush(170, 170, 170, 160))
+        # "no genre" (the last group in use) is grey; the same brush objects every time, because
+        # pyqtgraph's symbol atlas keys on id(brush): fresh brushes per draw grow it without end
+        self.groups[n - 1].setBrush(_brush(170, 170, 170, 160))
         for k in range(n - 1):
-            self.groups[k].setBrush(pg.mkBrush(*PALETTE[k % len(PALETTE)], 200))
+            self.groups[k].setBrush(_brush(*PALETTE[k % len(PALETTE)], 200))
 
     def _point_clicked(self, item, points, event=None):
         if len(points):
