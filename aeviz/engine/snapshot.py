@@ -25,7 +25,7 @@ def frozen_list(items):
     return tuple(frozen(a) for a in items)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: one per epoch, kept for the whole run (~100 B, not ~400)
 class EpochRecord:
     epoch: int
     train_rmse: float
