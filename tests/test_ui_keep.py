@@ -273,7 +273,8 @@ def test_divergence_pauses_names_layer_and_recovers(win, qtbot):
             break
         before = win.bridge.trainer.network.params.copy()
         good_updates = win.bridge.trainer.updates
-        win.bridge.step_batch()
+        button = win.toolbar.widgetForAction(win.controls.actions["step_batch"])
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
         idle(qtbot, win)
     assert win.banner.isVisible(), "lr 100 never diverged"
     msg = win.banner.label.text()
