@@ -78,6 +78,7 @@ def shot(app, out, preset=None, train_s=4.0, phase="backward", select=None, rais
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--out", default=str(ROOT / "docs"))
+    ap.add_argument("--only-toy", action="store_true")
     args = ap.parse_args()
     out = pathlib.Path(args.out)
     tmp = tempfile.mkdtemp(prefix="aeviz-shots-")
@@ -86,7 +87,8 @@ def main():
     app = QApplication.instance() or QApplication(sys.argv)
     app.setOrganizationName(settings.ORG)
     app.setApplicationName(settings.APP)
-    shot(app, out / "screenshot.png", train_s=5.0, phase="backward", select=(2, 3))
+    if not args.only_toy:
+        shot(app, out / "screenshot.png", train_s=5.0, phase="backward", select=(2, 3))
     shot(app, out / "screenshot_toy.png", preset="The seed's example (4-2-4)", train_s=0,
          phase="forward", raise_docks=("Reconstruction",))
 
