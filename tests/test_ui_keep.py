@@ -374,3 +374,33 @@ def test_corrupt_stored_settings_start_with_defaults(qtbot, ratings_path, caplog
     assert w.loss_plot.smoothing == 0.0 and not w.loss_plot.log_box.isChecked()
     assert "model/config" in caplog.text  # a warning says what was ignored
     w.close()
+
+
+def test_model_of_changed_ratings_asks_before_opening(qtbot, tmp_path):
+    first = tmp_path / "first.csv"
+    make_ratings(first, seed=1)
+    w1 = _open_window(qtbot, first)
+    train(qtbot, w1, 2)
+    model = save(qtbot, w1, tmp_path / "first.aeviz.npz")
+    w1.close()
+    second = tmp_path / "second.csv"
+    make_ratings(second, seed=2)  # the same movies, other ratings
+    w = _open_window(qtbot, second)
+    assert list(w.dataset.item_ids) == list(load_ratings(first).item_ids)
+    before = _session(w)
+    asked = []
+    w.model_files.ask_open_dataset = lambda *_: False
+    w.model_files.ask_open_anyway = lambda text: asked.append(text) or False
+    assert not open_model(qtbot, w, model)
+    assert asked and "differ" in asked[0] and "first.csv" in asked[0]
+    _assert_untouched(w, before)
+    w.model_files.ask_open_anyway = lambda text: True
+    assert open_model(qtbot, w, model)
+    assert w.model_files._results["open"][0] and "second.csv" in w.windowTitle()
+    np.testing.assert_array_equal(w.bridge.trainer.network.params, load_model_params(model))
+    w.close()
+
+
+def load_model_params(path):
+    from aeviz.engine.serialize import load_model
+    return load_model(path).network.params
