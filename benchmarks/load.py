@@ -4,7 +4,7 @@ Generates ml-latest-like ``userId,movieId,rating,timestamp`` files of 100k, 1M a
 20M ratings (sorted by user then movie, half stars, ~140 ratings per user, n/100 movies
 with ids scattered over 1..200,000), plus a 1M u.data-like file (tab, no header, lines
 in random order), into a temporary folder (with NumPy, quickly), then measures
-``aeviz.data.load_ratings`` (as configured, and without parsing threads: ``1 thread``) against
+``aeviz.data.load_ratings`` (as shipped: parsing threads on idle cores only; and never: ``1 thread``) against
 ``pandas.read_csv`` on the same file (interleaved, best of 5 each), and the peak
 memory of loading each file in a fresh subprocess (VmHWM, the process's resident
 high-water mark, which includes the interpreter and NumPy: ~30 MB).
