@@ -109,7 +109,7 @@ def test_reconstruction_shows_the_engines_output_and_distance(qtbot):
     s = snap(tr)
     w.show_snapshot(s)
     rec = s.extras["reconstruction"]
-    assert f"<b>{fmt(rec['distance'])}</b>" in w.header.text()
+    assert f"<b>{fmt(rec['distance'], 3)}</b>" in w.header.text()
     x, m = split.train.dense_rows([9])
     y = tr.network.predict(x)[0]
     xs, ys = w.out_rated.getData()

@@ -95,8 +95,17 @@ def edge_tooltip(snapshot, layer: int, row: int, col: int, titles=None) -> str:
     return "<br>".join(lines)
 
 
+def counters(snapshot) -> tuple[int, int]:
+    """(epoch, observation), both 1-based, as the status bar counts them: the epoch in progress
+    and the observation being processed (or next), never past the last one."""
+    n = int(snapshot.n_observations)
+    obs = max(1, min(int(snapshot.position) + 1, n)) if n else 0
+    return int(snapshot.epoch) + 1, obs
+
+
 def status_line(snapshot) -> str:
-    parts = [f"epoch {snapshot.epoch}", f"observation {snapshot.position}/{snapshot.n_observations}"]
+    epoch, obs = counters(snapshot)
+    parts = [f"epoch {epoch}", f"observation {obs} of {snapshot.n_observations}"]
     if snapshot.user_row is not None:
         parts.append(f"user row {snapshot.user_row + 1}")
     if snapshot.loss is not None:

@@ -17,6 +17,13 @@ GREEN = (30, 160, 60)
 GREY = (150, 150, 150)
 
 
+KEY = (f"<span style='color:rgb{BLUE}'>\u25ae</span> rating (input) &nbsp; "
+       f"<span style='color:rgb{ORANGE}'>\u25cf</span> output, rated &nbsp; "
+       f"<span style='color:rgb{GREEN}'>\u25c6</span> held-out rating &nbsp; "
+       f"<span style='color:rgb{ORANGE}'>\u25cb</span> output, held out &nbsp; "
+       f"<span style='color:rgb{GREY}'>\u2022</span> output, unrated")
+
+
 class ReconstructionPanel(Panel):
     """Input ratings (bars) against the network's output (dots), held-out ratings as diamonds."""
 
@@ -33,8 +40,6 @@ class ReconstructionPanel(Panel):
         pi.setLabel("bottom", "movies (rated \u2192 held-out \u2192 unrated)")
         pi.setLabel("left", "rating")
         pi.getAxis("left").enableAutoSIPrefix(False)
-        self.legend = pi.addLegend(offset=(-10, 10), labelTextSize="8pt", labelTextColor=(40, 40, 40),
-                                   brush=pg.mkBrush(255, 255, 255, 200))
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.8, brush=pg.mkBrush(*BLUE, 150), pen=None,
                                     name="your rating (input)")
         self.out_rated = pg.ScatterPlotItem(size=7, brush=pg.mkBrush(*ORANGE), pen=pg.mkPen("w", width=0.5),
@@ -52,21 +57,32 @@ class ReconstructionPanel(Panel):
                      for _ in range(2)]
         for line in self.seps:
             pi.addItem(line, ignoreBounds=True)
+        # the key is a line of text under the header, not a legend inside the plot: a legend there
+        # always sits on some of the dots it explains
+        self.key = QtWidgets.QLabel(KEY)
+        self.key.setTextFormat(QtCore.Qt.RichText)
+        self.key.setWordWrap(True)
+        self.key.setStyleSheet("color: #444; font-size: 8pt;")
         self.info = QtWidgets.QLabel(" ")
-        self.empty = Placeholder("Step an observation forward to see its reconstruction.")
+        self.info.setWordWrap(True)
+        self.empty = Placeholder("Step forward (F) to see what the network makes of this user's ratings: "
+                                 "their ratings as bars, its predictions as dots.")
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
         lay.addWidget(self.header)
+        lay.addWidget(self.key)
         lay.addWidget(self.empty)
         lay.addWidget(self.plot, 1)
         lay.addWidget(self.info)
         self.plot.hide()
+        self.key.hide()
         self.rec = None
         self.plot.scene().sigMouseMoved.connect(self._hover)
 
     def dataset_changed(self):
         self.rec = None
         self.plot.hide()
+        self.key.hide()
         self.empty.show()
         self.header.setText("")
 
@@ -95,21 +111,60 @@ class ReconstructionPanel(Panel):
         n_shown = int(m.sum() + hm.sum())
         self.seps[0].setValue(int(m.sum()) - 0.5)
         self.seps[1].setValue(n_shown - 0.5)
-        # show rated and held-out movies plus a margin of unrated ones: the interesting part
-        self.plot.getPlotItem().setXRange(-1, max(n_shown + max(10, n_shown // 3), 20), padding=0)
-        clip = rec.get("clip")
-        fin = np.isfinite(y)
-        lo = min(0.0, float(y[fin].min()) if fin.any() else 0.0)
-        shown = fin & (m | hm)
-        hi = max(5.5 if clip is None else clip[1] + 0.5, float(y[shown].max()) if shown.any() else 0.0)
-        self.plot.getPlotItem().setYRange(lo, hi, padding=0.02)
+        self.seps[0].setVisible(bool(0 < int(m.sum()) < order.size))
+        self.seps[1].setVisible(bool(hm.any() and n_shown < order.size))
+        pi = self.plot.getPlotItem()
+        pi.setXRange(*self.x_range(order.size, n_shown), padding=0)
+        pi.setYRange(*self.y_range(rec), padding=0)
+        self._ticks(order)
+        held = (f"RMSE on {rec['n_heldout']} held-out {fmt(rec['rmse_heldout'], 3)}" if rec["n_heldout"]
+                else "no held-out ratings")
         self.header.setText(
             f"<b>{esc(self.user_label(rec['row']))}</b>: d(x, y) = \u2016x \u2212 y\u2016 over "
-            f"{rec['n_rated']} rated movies = <b>{fmt(rec['distance'])}</b> &nbsp;\u00b7&nbsp; "
-            f"RMSE rated {fmt(rec['rmse_rated'])} &nbsp;\u00b7&nbsp; RMSE on {rec['n_heldout']} held-out "
-            f"{fmt(rec['rmse_heldout'])}")
+            f"{rec['n_rated']} rated movies = <b>{fmt(rec['distance'], 3)}</b> &nbsp;\u00b7&nbsp; "
+            f"RMSE rated {fmt(rec['rmse_rated'], 3)} &nbsp;\u00b7&nbsp; {held}")
+        self.key.show()
         self.empty.hide()
         self.plot.show()
+
+    def scale(self, rec=None) -> tuple[float, float]:
+        """The dataset's rating scale (0-1 binary, 1-5 stars, ...); the engine's clip range when
+        no dataset is known; 1-5 as the last resort."""
+        sc = getattr(self.ratings, "scale", None)
+        if sc is not None and float(sc.maximum) > float(sc.minimum):
+            return float(sc.minimum), float(sc.maximum)
+        clip = (rec or {}).get("clip")
+        if clip is not None and clip[1] > clip[0]:
+            return float(clip[0]), float(clip[1])
+        return 1.0, 5.0
+
+    @staticmethod
+    def x_range(n_movies: int, n_shown: int) -> tuple[float, float]:
+        """Rated and held-out movies plus a margin of unrated ones, never past the last movie."""
+        want = max(n_shown + max(10, n_shown // 3), 20)
+        return -0.6, min(n_movies, want) - 0.4
+
+    def y_range(self, rec) -> tuple[float, float]:
+        """From 0 (the bars' base) to just above the top of the scale; stretched for outputs of
+        rated or held-out movies beyond it, but never more than one scale's width beyond."""
+        lo, hi = self.scale(rec)
+        span = hi - lo
+        y = np.asarray(rec["output"], dtype=np.float64)
+        shown = np.isfinite(y) & (np.asarray(rec["mask"]) | np.asarray(rec["heldout_mask"]))
+        top = hi + 0.1 * max(span, 1e-9)
+        bottom = min(0.0, lo)
+        if shown.any():
+            top = max(top, min(float(y[shown].max()) + 0.05 * span, hi + span))
+            bottom = min(bottom, max(float(y[shown].min()) - 0.05 * span, lo - span))
+        return bottom, top
+
+    def _ticks(self, order):
+        """Few movies (the seed's toy): name them under their bars; many: positions only."""
+        axis = self.plot.getPlotItem().getAxis("bottom")
+        if order.size <= 8:
+            axis.setTicks([[(k, self.title_of(int(i))) for k, i in enumerate(order)]])
+        else:
+            axis.setTicks(None)
 
     def _hover(self, scene_pos):
         rec = self.rec
