@@ -1,8 +1,8 @@
 """The code (STEP 3's z): this user's bottleneck values, and where every user lands in code space.
 
 Users who like the same kind of movie should gather as training proceeds: colouring each user by
-their most-rated genre (or mean rating) makes that visible. One scatter item per genre keeps the
-legend for free and costs a handful of items however many users there are.
+their most-rated genre (or mean rating) makes that visible. One scatter item per genre costs a
+handful of items however many users there are; the colours are named in a line of text above.
 """
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from .base import Panel, Placeholder, esc, fmt
 PALETTE = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
            (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207)]
 N_BINS = 32  # mean-rating colours
+BARS_HEIGHT = 130  # px: the z strip's default height above the scatter
 
 
 @functools.lru_cache(maxsize=64)
@@ -43,8 +44,9 @@ class CodePanel(Panel):
         self.bars_plot.setMenuEnabled(False)
         bp = self.bars_plot.getPlotItem()
         bp.hideButtons()
-        bp.setLabel("bottom", "code unit")
         bp.setLabel("left", "z")
+        bp.getAxis("left").setWidth(34)
+        bp.getAxis("bottom").setHeight(18)
         bp.setMouseEnabled(x=False, y=False)
         bp.getAxis("left").enableAutoSIPrefix(False)
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.7, brush=pg.mkBrush(80, 130, 200))
@@ -56,8 +58,6 @@ class CodePanel(Panel):
         sp.hideButtons()
         for ax in ("left", "bottom"):
             sp.getAxis(ax).enableAutoSIPrefix(False)
-        self.legend = sp.addLegend(offset=(5, 5), labelTextSize="8pt", labelTextColor=(40, 40, 40),
-                                    brush=pg.mkBrush(255, 255, 255, 200))
         self.groups: list[pg.ScatterPlotItem] = []
         self.mean_item = pg.ScatterPlotItem(size=6, pen=None)
         self.mean_item.sigClicked.connect(self._point_clicked)
@@ -75,15 +75,29 @@ class CodePanel(Panel):
         self.me_label.setZValue(21)
         sp.addItem(self.me_label)
 
-        split = QtWidgets.QSplitter(QtCore.Qt.Horizontal)
+        # the bars are a slim strip above the scatter: the panel is narrow and tall, and the
+        # scatter (every user) is what needs the room; the splitter lets a user trade
+        split = QtWidgets.QSplitter(QtCore.Qt.Vertical)
+        split.setChildrenCollapsible(False)
+        self.bars_plot.setMinimumHeight(70)
         split.addWidget(self.bars_plot)
         split.addWidget(self.scatter_plot)
-        split.setStretchFactor(0, 1)
-        split.setStretchFactor(1, 3)
-        self.empty = Placeholder("Train or step to see the codes.")
+        split.setStretchFactor(0, 0)
+        split.setStretchFactor(1, 1)
+        split.setSizes([BARS_HEIGHT, 4 * BARS_HEIGHT])
+        self.split = split
+        self.empty = Placeholder("Step forward (F) or train to see the code: the bottleneck's values "
+                                 "for this user, and where every user lands.")
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
         lay.addLayout(top)
+        # the genres' colours as a line of text, not a legend inside the plot, where it would
+        # cover users
+        self.key = QtWidgets.QLabel()
+        self.key.setTextFormat(QtCore.Qt.RichText)
+        self.key.setWordWrap(True)
+        self.key.setStyleSheet("font-size: 8pt;")
+        lay.addWidget(self.key)
         lay.addWidget(self.empty)
         lay.addWidget(split, 1)
         self.body = split
@@ -117,8 +131,8 @@ class CodePanel(Panel):
         bp.setXRange(0.4, z.size + 0.6, padding=0)
         step = max(1, z.size // 12)
         bp.getAxis("bottom").setTicks([[(int(k), str(int(k))) for k in units[::step]]])
-        bp.setTitle(f"z of {esc(self.user_label(extras.get('row')))}", size="9pt")
-        bp.setLabel("bottom", f"code unit (layer {codes['layer']}, {codes['activation']})")
+        bp.setTitle(f"z of {esc(self.user_label(extras.get('row')))} \u00b7 {z.size} code units "
+                    f"(layer {codes['layer']}, {esc(codes['activation'])})", size="8pt")
         sp = self.scatter_plot.getPlotItem()
         sp.setLabel("bottom", codes["axis_names"][0])
         sp.setLabel("left", codes["axis_names"][1])
@@ -135,12 +149,21 @@ class CodePanel(Panel):
             self.me.setData(x=[cur[0]], y=[cur[1]])
             self.me_label.setText(self.user_label(extras.get("row")))
             self.me_label.setPos(cur[0], cur[1])
+            self._place_label(cur)
         method = {"PCA": "a PCA projection to 2-D", "units": "its two code units",
                   "unit vs mean rating": "its one code unit against the mean rating"}[codes["method"]]
         self.header.setText(f"{codes['units']}-unit code; each of {len(codes['rows'])} users at {method}. "
                             f"Click a point to step that user.")
         self.empty.hide()
         self.body.show()
+
+    def _place_label(self, cur):
+        """Write the user's name on the side of the ring facing the middle of the cloud, so it
+        is never cut at the plot's edge."""
+        xy = np.asarray(self.codes["xy"], dtype=np.float64) if self.codes else np.zeros((0, 2))
+        xy = xy[np.isfinite(xy).all(axis=1)]
+        mid = xy.mean(axis=0) if len(xy) else np.zeros(2)
+        self.me_label.setAnchor((0 if cur[0] <= mid[0] else 1, 1 if cur[1] <= mid[1] else 0))
 
     def _recolour(self):
         codes, prop = self.codes, self.prop
@@ -151,7 +174,7 @@ class CodePanel(Panel):
         rows = np.asarray(codes["rows"])
         finite = np.isfinite(xy).all(axis=1)
         by_genre = self.colour_by.currentIndex() == 0 and prop.get("genre") is not None
-        self.legend.clear()
+        key = []
         if by_genre:
             self.mean_item.clear()
             self.cbar.hide()
@@ -166,7 +189,8 @@ class CodePanel(Panel):
                 sel = finite & (genre == code)
                 item.setData(x=xy[sel, 0], y=xy[sel, 1], data=rows[sel])
                 if sel.any():
-                    self.legend.addItem(item, names[g])
+                    rgb = PALETTE[g % len(PALETTE)] if g < len(names) - 1 else (170, 170, 170)
+                    key.append(f"<span style='color:rgb{tuple(rgb)}'>\u25cf</span>&nbsp;{esc(names[g])}")
         else:
             for item in self.groups:
                 item.clear()
@@ -178,6 +202,8 @@ class CodePanel(Panel):
                                    brush=[self.mean_brushes[b] for b in bins[finite]])
             self.cbar.setLevels((lo, hi))
             self.cbar.show()
+        self.key.setText(("colour = most-rated genre: " + " &nbsp; ".join(key)) if key else "")
+        self.key.setVisible(bool(key))
 
     def _ensure_groups(self, n):
         sp = self.scatter_plot.getPlotItem()
