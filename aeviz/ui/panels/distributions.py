@@ -12,13 +12,14 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from .base import Panel, Placeholder, fmt
+from .base import Panel, Placeholder
 
 BANDS = ((0, 8), (1, 7), (2, 6), (3, 5))  # index pairs into the 9 percentiles, outer to inner
 ALPHAS = (45, 70, 100, 140)
 WEIGHT_COLOUR = (230, 110, 20)
 GRAD_COLOUR = (40, 110, 200)
 MIN_INTERVAL = 0.5  # seconds between redraws
+ROW_HEIGHT = 100  # px per layer: below this a plot has no room for its y ticks (the grid scrolls)
 
 
 class _BandPlot:
@@ -63,18 +64,27 @@ class DistributionsPanel(Panel):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.header = QtWidgets.QLabel(
-            "Percentile bands (0-100, 7-93, 16-84, 31-69) and median of each layer over updates. "
-            "Gradients count only entries that moved: a sparse ratings row leaves most at exactly 0.")
+            "Each layer's spread over the updates: bands hold 100, 86, 68 and 38% of the values, the "
+            "line is the median. Gradients count only entries that moved (a sparse ratings row "
+            "leaves most at exactly 0).")
         self.header.setWordWrap(True)
+        self.header.setStyleSheet("font-size: 8pt;")
         self.canvas = pg.GraphicsLayoutWidget()
         self.canvas.setBackground("w")
-        self.empty = Placeholder("Train to see how weights and gradients evolve.")
+        # one row per layer at a readable height; a deep network scrolls rather than squashing
+        self.scroll = QtWidgets.QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarAlwaysOff)
+        self.scroll.setFrameShape(QtWidgets.QFrame.NoFrame)
+        self.scroll.setWidget(self.canvas)
+        self.empty = Placeholder("Train (Play, or Step batch / Step epoch) to see how each layer's weights "
+                                 "and gradients spread out, update after update.")
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
         lay.addWidget(self.header)
         lay.addWidget(self.empty)
-        lay.addWidget(self.canvas, 1)
-        self.canvas.hide()
+        lay.addWidget(self.scroll, 1)
+        self.scroll.hide()
         self.layer_names: list[str] = []
         self.rows: list[tuple[_BandPlot, _BandPlot]] = []
         self.titles = {}
@@ -89,7 +99,7 @@ class DistributionsPanel(Panel):
         self._pending = None
         self._drawn_at = 0.0
         self._build([])
-        self.canvas.hide()
+        self.scroll.hide()
         self.empty.show()
 
     def _build(self, names):
@@ -107,6 +117,7 @@ class DistributionsPanel(Panel):
                 p.setTitle(f"{name} {what}", size="8pt")
                 p.getAxis("left").setWidth(52)
                 p.getAxis("left").enableAutoSIPrefix(False)
+                p.getAxis("bottom").enableAutoSIPrefix(False)  # "update (x0.001)" is nonsense
                 if l == len(names) - 1:
                     p.setLabel("bottom", "update")
                 else:  # x is shared down each column: one axis to paint, not one per plot
@@ -115,6 +126,7 @@ class DistributionsPanel(Panel):
             if l > 0:
                 pw.setXLink(self.rows[0][0].plot)
             self.rows.append((_BandPlot(pw, WEIGHT_COLOUR), _BandPlot(pg_, GRAD_COLOUR)))
+        self.canvas.setMinimumHeight(ROW_HEIGHT * len(names) + 30 if names else 0)
 
     def draw(self, snapshot, extras):
         """At most every MIN_INTERVAL seconds (eight plots of text-heavy axes are costly to
@@ -140,13 +152,17 @@ class DistributionsPanel(Panel):
         for l, (bw, bg) in enumerate(self.rows):
             bw.set(steps, d["weights"][l])
             bg.set(steps, d["gradients"][l])
-            spread = d["gradients"][l][-1]
-            zero = d.get("gradient_zero_fraction") or []
-            zero_text = f" \u00b7 {zero[l]:.0%} exactly 0" if l < len(zero) else ""
-            title = (f"{self.layer_names[l]} non-zero gradients \u00b7 16-84% now "
-                     f"[{fmt(spread[2], 2)}, {fmt(spread[6], 2)}]{zero_text}")
+            title = self.gradient_title(l, d)
             if self.titles.get(l) != title:  # a new title re-lays the grid out: only when it changes
                 bg.plot.setTitle(title, size="8pt")
                 self.titles[l] = title
-        self.empty.hide()
-        self.canvas.show()
+        # one sample is a dot, not a band: say what will appear instead
+        ready = len(steps) >= 2
+        self.empty.setVisible(not ready)
+        self.scroll.setVisible(ready)
+
+    def gradient_title(self, l: int, d) -> str:
+        """Short enough for half a narrow panel: the layer, and how many gradients were 0."""
+        short = self.layer_names[l].split(" ")[0]
+        zero = d.get("gradient_zero_fraction") or []
+        return f"{short} gradients \u2260 0" + (f" \u00b7 {zero[l]:.0%} were 0" if l < len(zero) else "")

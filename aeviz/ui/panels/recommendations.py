@@ -7,6 +7,10 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from .base import Panel, esc, fmt
 
 
+DIGITS = 3  # a predicted 4.313 stars says nothing 4.31 does not
+EMPTY = "Step forward (F) to see the movies the network would recommend to this user."
+
+
 def _table(headers):
     t = QtWidgets.QTableWidget(0, len(headers))
     t.setHorizontalHeaderLabels(headers)
@@ -32,9 +36,11 @@ class RecommendationsPanel(Panel):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.header = QtWidgets.QLabel("No user yet.")
+        self.header = QtWidgets.QLabel(EMPTY)
         self.header.setWordWrap(True)
-        self.top = _table(["#", "movie", "genre", "predicted"])
+        self.top = _table(["#", "movie", "genre", "predicted", "held out"])
+        self.top.horizontalHeaderItem(4).setToolTip("\u2605 the rating this user really gave, held out "
+                                                    "from training")
         self.held_label = QtWidgets.QLabel()
         self.held = _table(["", "movie", "genre", "rated", "predicted", "error"])
         lay = QtWidgets.QVBoxLayout(self)
@@ -47,22 +53,28 @@ class RecommendationsPanel(Panel):
     def dataset_changed(self):
         self.top.setRowCount(0)
         self.held.setRowCount(0)
-        self.header.setText("No user yet.")
+        self.header.setText(EMPTY)
         self.held_label.setText("")
+        self.top.show()
 
     def draw(self, snapshot, extras):
         rec = extras.get("recommendations")
         if not rec:
             return
-        self.header.setText(f"<b>Top {len(rec['items'])} for {esc(self.user_label(rec['row']))}</b> "
-                            "among the movies they have not rated (\u2605 = a held-out rating exists)")
-        self.top.setRowCount(len(rec["items"]))
+        n = len(rec["items"])
+        who = esc(self.user_label(rec["row"]))
+        if n:
+            self.header.setText(f"<b>Top {n} for {who}</b> among the movies they have not rated "
+                                "(\u2605 = they did rate it, but it was held out from training)")
+        else:
+            self.header.setText(f"<b>{who} has rated every movie</b>: nothing is left to recommend.")
+        self.top.setVisible(bool(n))
+        self.top.setRowCount(n)
         gold = QtGui.QBrush(QtGui.QColor(255, 243, 214))
         for k, (i, p, ho, hv) in enumerate(zip(rec["items"], rec["predicted"], rec["is_heldout"],
                                                rec["heldout_values_of_items"])):
-            mark = f"\u2605 rated {fmt(hv)}" if ho else ""
             cells = [_cell(str(k + 1), True), _cell(self.title_of(int(i))), _cell(self.genre_of(int(i))),
-                     _cell(f"{fmt(p)} {mark}".strip(), True)]
+                     _cell(fmt(p, DIGITS), True), _cell(f"\u2605 {fmt(hv, DIGITS)}" if ho else "", True)]
             for c, it in enumerate(cells):
                 if ho:
                     it.setBackground(gold)
@@ -71,12 +83,13 @@ class RecommendationsPanel(Panel):
         self.held.setRowCount(len(items))
         for k, (i, v, p, err) in enumerate(zip(items, vals, preds, rec["heldout_error"])):
             cells = [_cell(str(k + 1), True), _cell(self.title_of(int(i))), _cell(self.genre_of(int(i))),
-                     _cell(fmt(v), True), _cell(fmt(p), True), _cell(("+" if err > 0 else "") + fmt(err), True)]
+                     _cell(fmt(v, DIGITS), True), _cell(fmt(p, DIGITS), True),
+                     _cell(("+" if err > 0 else "") + fmt(err, 2), True)]
             for c, it in enumerate(cells):
                 self.held.setItem(k, c, it)
         if len(items):
             self.held_label.setText(f"<b>{len(items)} held-out ratings</b> (never shown to the network): "
-                                    f"RMSE {fmt(rec['heldout_rmse'])}")
+                                    f"RMSE {fmt(rec['heldout_rmse'], DIGITS)}")
         else:
             self.held_label.setText("This user has no held-out ratings.")
 
