@@ -11,6 +11,8 @@ from PySide6 import QtCore, QtWidgets
 
 from .base import Panel, esc, fmt
 
+EMPTY = ("<p style='color:#888'>Train a little (Play, or Step epoch) to see which movies switch each "
+         "first-layer unit on and off: trained units often become genre detectors.</p>")
 CLEAR = 3.0  # a unit leans clearly towards a genre when its genre score (a t-like score) passes 3
 
 
@@ -22,7 +24,7 @@ class FeatureDetectorsPanel(Panel):
         self.view = QtWidgets.QTextBrowser()
         self.view.setOpenLinks(False)
         self.view.anchorClicked.connect(self._anchor)
-        self.view.setHtml("<p style='color:#888'>Train a little to see what each unit detects.</p>")
+        self.view.setHtml(EMPTY)
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
         lay.addWidget(self.view)
@@ -31,7 +33,8 @@ class FeatureDetectorsPanel(Panel):
 
     def dataset_changed(self):
         self.fd = None
-        self.view.setHtml("<p style='color:#888'>Train a little to see what each unit detects.</p>")
+        self.html = ""
+        self.view.setHtml(EMPTY)
 
     def draw(self, snapshot, extras):
         fd = extras.get("feature_detectors")
@@ -58,7 +61,10 @@ class FeatureDetectorsPanel(Panel):
     def _item(self, i, w):
         g = self.genre_of(int(i))
         genre = f" <span style='color:#888'>({esc(g)})</span>" if g else ""
-        return f"{esc(self.title_of(int(i)))}{genre} <span style='color:#666'>{fmt(w, 3)}</span>"
+        # the weight first, signed, two digits: a number wrapped onto its own line under a long
+        # title reads as belonging to the next movie
+        sign = "+" if w > 0 else ""
+        return f"<span style='color:#666'>{sign}{fmt(w, 2)}</span>&nbsp; {esc(self.title_of(int(i)))}{genre}"
 
     def _render(self):
         fd = self.fd
@@ -72,14 +78,13 @@ class FeatureDetectorsPanel(Panel):
                      if np.isfinite(s) and abs(s) >= CLEAR]
             counts = {g: clear.count(g) for g in sorted(set(clear))}
             summary = ", ".join(f"{esc(g)} \u00d7{n}" for g, n in sorted(counts.items(), key=lambda t: -t[1]))
-            parts.append(f"<p><b>{len(clear)} of {units}</b> units lean clearly towards one genre"
+            parts.append(f"<p style='font-size:8pt'><b>{len(clear)} of {units}</b> units lean clearly towards one genre"
                          f"{': ' + summary if summary else ''}. <span style='color:#777'>(+ the genre's movies "
                          f"switch the unit on, \u2212 off; the score is the genre's mean weight against "
                          f"the unit's, in standard errors; |score| \u2265 {CLEAR:g} is clear)</span></p>")
         parts.append("<table cellspacing='0' cellpadding='3' width='100%'>")
         parts.append("<tr style='background:#eee'><th align='left'>unit</th><th align='left'>"
-                     "switched on by (largest + weights)</th><th align='left'>switched off by "
-                     "(largest \u2212 weights)</th></tr>")
+                     "on: largest + weights</th><th align='left'>off: largest \u2212 weights</th></tr>")
         for u in range(units):
             bg = "#fff3d6" if (sel_layer == 1 and sel_index == u) else ("#fafafa" if u % 2 else "#ffffff")
             head = f"<a name='u{u}' href='unit:{u}'><b>h1[{u + 1}]</b></a>"

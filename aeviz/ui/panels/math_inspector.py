@@ -10,6 +10,8 @@ from PySide6 import QtWidgets
 
 from .base import Panel, esc, fmt
 
+EMPTY = ("<p style='color:#888'>Click a node in the network, then step forward (F): its formula "
+         "appears here with this step's numbers, term by term.</p>")
 PHASE_TEXT = {"idle": "not stepped yet", "forward": "after the forward pass", "loss": "after the loss",
               "backward": "after back-propagation", "update": "after the weight update"}
 
@@ -30,11 +32,11 @@ class MathInspectorPanel(Panel):
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
         lay.addWidget(self.view)
-        self.view.setHtml("<p style='color:#888'>Select a node and step to see its arithmetic.</p>")
+        self.view.setHtml(EMPTY)
         self.html = ""
 
     def dataset_changed(self):
-        self.view.setHtml("<p style='color:#888'>Select a node and step to see its arithmetic.</p>")
+        self.view.setHtml(EMPTY)
         self.html = ""
 
     def draw(self, snapshot, extras):

@@ -47,7 +47,8 @@ class RatingsMatrixPanel(Panel):
         self.plot.addItem(self.row_label, ignoreBounds=True)
         self.info = QtWidgets.QLabel(" ")
         self.info.setTextInteractionFlags(QtCore.Qt.TextSelectableByMouse)
-        self.empty = Placeholder("Load a ratings file to see the matrix.")
+        self.empty = Placeholder("Open a ratings file (File > Open ratings\u2026) or pick a preset to see every user's "
+                                 "ratings here.")
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
         lay.addWidget(self.empty)
