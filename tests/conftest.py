@@ -1,10 +1,27 @@
 """Shared test configuration: every test runs headless, whatever the shell says."""
+import gc
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+import pytest  # noqa: E402
 
-import pytest
+
+@pytest.fixture(autouse=True)
+def _collect_garbage_between_tests():
+    """Collect cycles at a quiet moment, in the GUI thread, after the test's windows are closed
+    and their worker threads stopped (this fixture is torn down after qtbot's cleanup), rather
+    than whenever an allocation in some thread happens to cross the collector's threshold."""
+    gc.disable()
+    yield
+    try:
+        from PySide6.QtCore import QCoreApplication, QEvent
+    except ImportError:  # pragma: no cover
+        QCoreApplication = None
+    if QCoreApplication is not None and QCoreApplication.instance() is not None:
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        QCoreApplication.processEvents()
+    gc.collect()
 
 
 @pytest.fixture(autouse=True)

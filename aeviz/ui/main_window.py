@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (QDockWidget, QFileDialog, QHBoxLayout, QLabel, QM
 
 from aeviz.engine import ModelConfig
 
+from . import gc_guard
 from . import help as help_dialogs
 from . import settings
 from .bridge import EngineBridge
@@ -97,6 +98,7 @@ class MainWindow(QMainWindow):
     def __init__(self, dataset=None, path: str | None = None, config: ModelConfig | None = None,
                  restore: bool = True):
         super().__init__()
+        gc_guard.install()
         self.setObjectName("aeviz_main")
         self.dataset = None
         self.path = None
