@@ -71,7 +71,7 @@ class CodePanel(Panel):
         self.me = pg.ScatterPlotItem(size=18, brush=None, pen=pg.mkPen(220, 20, 20, width=3))
         self.me.setZValue(20)
         sp.addItem(self.me)
-        self.me_label = pg.TextItem(color=(200, 20, 20), anchor=(0, 1))
+        self.me_label = pg.TextItem(color=(200, 20, 20), anchor=(0, 1), fill=pg.mkBrush(255, 255, 255, 190))
         self.me_label.setZValue(21)
         sp.addItem(self.me_label)
 

@@ -82,7 +82,7 @@ class DistributionsPanel(Panel):
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
         lay.addWidget(self.header)
-        lay.addWidget(self.empty)
+        lay.addWidget(self.empty, 1)
         lay.addWidget(self.scroll, 1)
         self.scroll.hide()
         self.layer_names: list[str] = []
@@ -165,4 +165,5 @@ class DistributionsPanel(Panel):
         """Short enough for half a narrow panel: the layer, and how many gradients were 0."""
         short = self.layer_names[l].split(" ")[0]
         zero = d.get("gradient_zero_fraction") or []
-        return f"{short} gradients \u2260 0" + (f" \u00b7 {zero[l]:.0%} were 0" if l < len(zero) else "")
+        moved = f", the {1 - zero[l]:.0%} that moved" if l < len(zero) else ""
+        return f"{short} gradients{moved}"

@@ -2,6 +2,7 @@
 check against the ratings the user really gave but the network never saw (held out)."""
 from __future__ import annotations
 
+import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from .base import Panel, esc, fmt
@@ -56,6 +57,7 @@ class RecommendationsPanel(Panel):
         self.header.setText(EMPTY)
         self.held_label.setText("")
         self.top.show()
+        self.held.show()
 
     def draw(self, snapshot, extras):
         rec = extras.get("recommendations")
@@ -84,7 +86,7 @@ class RecommendationsPanel(Panel):
         for k, (i, v, p, err) in enumerate(zip(items, vals, preds, rec["heldout_error"])):
             cells = [_cell(str(k + 1), True), _cell(self.title_of(int(i))), _cell(self.genre_of(int(i))),
                      _cell(fmt(v, DIGITS), True), _cell(fmt(p, DIGITS), True),
-                     _cell(("+" if err > 0 else "") + fmt(err, 2), True)]
+                     _cell(f"{err:+.2f}" if np.isfinite(err) else fmt(err), True)]
             for c, it in enumerate(cells):
                 self.held.setItem(k, c, it)
         if len(items):
@@ -92,6 +94,7 @@ class RecommendationsPanel(Panel):
                                     f"RMSE {fmt(rec['heldout_rmse'], DIGITS)}")
         else:
             self.held_label.setText("This user has no held-out ratings.")
+        self.held.setVisible(bool(len(items)))
 
     def top_items(self) -> list[tuple[str, str]]:
         """(title, predicted text) of the top table, as shown."""

@@ -17,11 +17,11 @@ GREEN = (30, 160, 60)
 GREY = (150, 150, 150)
 
 
-KEY = (f"<span style='color:rgb{BLUE}'>\u25ae</span> rating (input) &nbsp; "
-       f"<span style='color:rgb{ORANGE}'>\u25cf</span> output, rated &nbsp; "
-       f"<span style='color:rgb{GREEN}'>\u25c6</span> held-out rating &nbsp; "
-       f"<span style='color:rgb{ORANGE}'>\u25cb</span> output, held out &nbsp; "
-       f"<span style='color:rgb{GREY}'>\u2022</span> output, unrated")
+KEY = " &nbsp; ".join(f"<span style='color:rgb{rgb}'>{mark}</span>&nbsp;{text.replace(' ', '&nbsp;')}"
+                     for rgb, mark, text in ((BLUE, "\u25ae", "rating (input)"), (ORANGE, "\u25cf", "output"),
+                                             (GREEN, "\u25c6", "held-out rating"),
+                                             (ORANGE, "\u25cb", "output, held out"),
+                                             (GREY, "\u2022", "output, unrated")))
 
 
 class ReconstructionPanel(Panel):
@@ -40,7 +40,8 @@ class ReconstructionPanel(Panel):
         pi.setLabel("bottom", "movies (rated \u2192 held-out \u2192 unrated)")
         pi.setLabel("left", "rating")
         pi.getAxis("left").enableAutoSIPrefix(False)
-        self.bars = pg.BarGraphItem(x=[], height=[], width=0.8, brush=pg.mkBrush(*BLUE, 150), pen=None,
+        # outlined, so a rating of 0 (the seed's toy) still shows as a line at the bottom
+        self.bars = pg.BarGraphItem(x=[], height=[], width=0.8, brush=pg.mkBrush(*BLUE, 150), pen=pg.mkPen(*BLUE),
                                     name="your rating (input)")
         self.out_rated = pg.ScatterPlotItem(size=7, brush=pg.mkBrush(*ORANGE), pen=pg.mkPen("w", width=0.5),
                                             name="output, rated movie")
@@ -119,10 +120,11 @@ class ReconstructionPanel(Panel):
         self._ticks(order)
         held = (f"RMSE on {rec['n_heldout']} held-out {fmt(rec['rmse_heldout'], 3)}" if rec["n_heldout"]
                 else "no held-out ratings")
+        nb = lambda t: t.replace(" ", "&nbsp;")  # noqa: E731  (each figure wraps as a whole)
         self.header.setText(
             f"<b>{esc(self.user_label(rec['row']))}</b>: d(x, y) = \u2016x \u2212 y\u2016 over "
-            f"{rec['n_rated']} rated movies = <b>{fmt(rec['distance'], 3)}</b> &nbsp;\u00b7&nbsp; "
-            f"RMSE rated {fmt(rec['rmse_rated'], 3)} &nbsp;\u00b7&nbsp; {held}")
+            f"{rec['n_rated']} rated movies = <b>{fmt(rec['distance'], 3)}</b> \u00b7 "
+            f"{nb('RMSE rated ' + fmt(rec['rmse_rated'], 3))} \u00b7 {nb(held)}")
         self.key.show()
         self.empty.hide()
         self.plot.show()
