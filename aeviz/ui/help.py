@@ -7,42 +7,86 @@ import aeviz
 
 HOW_TO_READ = """
 <h2>How to read this screen</h2>
-<p><b>The network</b> (centre) is an autoencoder: the left column has one input per movie, the
-right column one output per movie, and the narrow middle (the <i>bottleneck</i>) forces the
-network to summarise a user's taste in a few numbers. Lines are weights: blue positive, red
-negative, thicker = larger. Units are coloured by their activation for the current user.</p>
-<h3>One training step, one click each</h3>
-<ol>
-<li><b>Forward</b> [F]: the current user's ratings (0 = not rated) go in, are <i>encoded</i>
-into the bottleneck and <i>decoded</i> back into predicted ratings (STEPs 2-4).</li>
-<li><b>Backward</b> [B]: the reconstruction error is measured on the movies the user rated
-(STEP 5) and sent back through the network: every weight learns its share of the blame
-(STEP 6).</li>
-<li><b>Update</b> [U]: each weight moves against its gradient, scaled by the learning rate
-(STEP 7). With batches, the update waits until a whole batch has been back-propagated.</li>
-<li><b>Step epoch</b> [Ctrl+E]: every user once = one epoch (STEP 8).</li>
-</ol>
-<p>The <b>phase strip</b> in the toolbar shows which phase was just done (filled) and which comes
-next (outlined). Buttons that make no sense now are greyed out. <b>Play</b> [Space] trains
-continuously; the speed slider goes from one observation per second (you can watch each phase)
-to full speed. <b>Undo</b> restores the weights from before the last update.</p>
-<h3>The loss curves</h3>
-<p>Top: root mean squared error in stars, per epoch, on the ratings used for training (blue) and
-on held-out ratings the network never saw (orange). When orange stops falling while blue keeps
-falling, the network is memorising rather than learning tastes. Bottom: the loss of each user in
-the current epoch. Right-click a plot to export it.</p>
-<h3>Model setup</h3>
-<p>Change the layer sizes, activations, loss, optimizer and batch size, then <b>Apply</b> to build
-a fresh network. A red field explains what is wrong with it. If training <i>diverges</i> (numbers
-become infinite) it pauses and says which layer failed: try a smaller learning rate.</p>
-<p>All panels are docks: drag them by their title, or show and hide them in the View menu.</p>
+<p><b>The network</b> (centre) is an autoencoder: one input per movie on the left, one output per
+movie on the right, and a narrow middle (the <i>bottleneck</i>) that must summarise a user's taste
+in a few numbers. The caption above it names the phase just done and counts like the status bar:
+epoch 1 is the first, observation 1 of N the user being stepped.</p>
+<table cellspacing="0" cellpadding="2">
+<tr><td><b>Lines</b></td><td>weights: <span style="color:#0877bd">blue</span> positive,
+<span style="color:#e8710a">orange</span> negative; thicker and darker = larger |w|.</td></tr>
+<tr><td><b>Hidden units</b></td><td>filled by their activation h, the same
+<span style="color:#e8710a">orange</span>-white-<span style="color:#0877bd">blue</span> scale; the
+small squares beside them are biases.</td></tr>
+<tr><td><b>Movies</b></td><td>filled by rating / prediction (dark purple low, yellow high); a dashed
+circle = not rated; a <b>ring</b> on an output = the target rating it should reproduce.</td></tr>
+<tr><td><b>Denoising</b></td><td><span style="color:#c51b7d">magenta</span> marks the inputs the
+corruption hid or changed; the target is still the full row.</td></tr>
+<tr><td><b>Backward</b></td><td><span style="color:#7b2cbf">purple</span> rings = error signals
+&delta;, purple lines = |gradient|.</td></tr>
+<tr><td><b>Update</b></td><td>dark flashes on the lines that changed most.</td></tr>
+<tr><td><b>&times;</b></td><td><span style="color:#d62728">red</span>: a value that is not finite
+(training diverged).</td></tr>
+</table>
+<p>Hover a node or a line to read its numbers; click a node to follow it in the <b>Math
+inspector</b>; click a line to type a new weight. The wheel zooms, a drag pans, <b>Fit</b> (or a
+double-click) resets. <b>Weight matrix</b> shows a whole layer pair as a heatmap.</p>
+
+<h3>One training step, one key each</h3>
+<table cellspacing="0" cellpadding="2">
+<tr><td><b>F</b></td><td><b>Forward</b>: the user's ratings (0 = not rated) are encoded into the
+bottleneck and decoded back into predictions (STEPs 2-4).</td></tr>
+<tr><td><b>B</b></td><td><b>Backward</b>: the error on the movies the user rated (STEP 5) is sent
+back: every weight gets its share of the blame (STEP 6).</td></tr>
+<tr><td><b>U</b></td><td><b>Update</b>: each weight moves against its gradient, scaled by the
+learning rate (STEP 7). With batches, only once the batch is complete.</td></tr>
+<tr><td><b>N</b></td><td><b>Next phase</b>: forward, loss, backward or update, one at a time.</td></tr>
+<tr><td><b>&rarr;</b> or <b>.</b></td><td><b>Step observation</b>: one whole user.</td></tr>
+<tr><td><b>Shift+&rarr;</b></td><td><b>Step batch</b>: finish the batch, then update.</td></tr>
+<tr><td><b>Ctrl+E</b></td><td><b>Step epoch</b>: every user once (STEP 8).</td></tr>
+<tr><td><b>Space</b></td><td><b>Play</b> / pause; the speed slider runs from one observation a
+second (every phase visible) to full speed.</td></tr>
+<tr><td><b>Ctrl+Z</b></td><td><b>Undo update</b>: the weights from before the last update.</td></tr>
+<tr><td><b>Ctrl+R</b></td><td><b>Reset</b>: a fresh network from the same seed.</td></tr>
+</table>
+<p>The <b>phase strip</b> under the toolbar shows the phase just done (filled) and the next one
+(outlined); buttons that make no sense now are greyed out.</p>
+
+<h3>Loss curves</h3>
+<p>Left: RMSE per epoch on the training ratings (<span style="color:#1f77b4">blue</span>) and on
+held-out ratings the network never saw (<span style="color:#ff7f0e">orange</span>); sparse and
+contractive models add their penalty (<span style="color:#2ca02c">green, dashed</span>, own axis).
+When orange stops falling while blue keeps falling, the network is memorising instead of learning
+tastes. Right: the loss of each observation in the current epoch. Right-click to export.</p>
+
+<h3>The panels</h3>
+<ul>
+<li><b>Code</b>: the current user's bottleneck values (bars), and every user in code space,
+coloured by most-rated genre or mean rating. Click a point to step that user.</li>
+<li><b>Reconstruction</b>: the user's ratings (bars) against the network's output (dots);
+held-out ratings as green diamonds. d(x, y) and RMSE count rated movies only.</li>
+<li><b>Recommendations</b>: the best-scored movies the user has not rated, and the held-out
+ratings beside their predictions.</li>
+<li><b>Ratings matrix</b>: every user &times; movie; the current user is marked; click a row to
+step that user.</li>
+<li><b>Feature detectors</b>: the movies that switch each first-layer unit on and off.</li>
+<li><b>Math inspector</b>: the selected node's formula with this step's numbers.</li>
+<li><b>Weights over time</b>: each layer's spread of weights and gradients, update after update.</li>
+</ul>
+
+<h3>Model setup and presets</h3>
+<p>Change layers, activations, loss, optimizer and batch size, then <b>Apply</b> to build a fresh
+network; a red field says what is wrong. <b>Presets</b> load a ready-made story (the seed's 4-2-4,
+the recommender, denoising, sparse ...). If training <i>diverges</i> it pauses and names the layer
+that failed: try a smaller learning rate.</p>
+<p>All panels are docks: drag them by their title; show or hide them in the View menu. <b>F1</b>
+opens this page.</p>
 """
 
 
 def show_how_to_read(parent=None) -> QDialog:
     dlg = QDialog(parent)
     dlg.setWindowTitle("How to read this screen")
-    dlg.resize(620, 640)
+    dlg.resize(640, 720)
     lay = QVBoxLayout(dlg)
     text = QTextBrowser()
     text.setHtml(HOW_TO_READ)
