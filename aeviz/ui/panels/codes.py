@@ -85,7 +85,6 @@ class CodePanel(Panel):
         split.setStretchFactor(0, 0)
         split.setStretchFactor(1, 1)
         split.setSizes([BARS_HEIGHT, 4 * BARS_HEIGHT])
-        self.split = split
         self.empty = Placeholder("Step forward (F) or train to see the code: the bottleneck's values "
                                  "for this user, and where every user lands.")
         lay = QtWidgets.QVBoxLayout(self)

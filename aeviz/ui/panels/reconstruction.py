@@ -156,8 +156,11 @@ class ReconstructionPanel(Panel):
         top = hi + 0.1 * max(span, 1e-9)
         bottom = min(0.0, lo)
         if shown.any():
-            top = max(top, min(float(y[shown].max()) + 0.05 * span, hi + span))
-            bottom = min(bottom, max(float(y[shown].min()) - 0.05 * span, lo - span))
+            y_hi, y_lo = float(y[shown].max()), float(y[shown].min())
+            if y_hi > top:
+                top = min(y_hi + 0.05 * span, hi + span)
+            if y_lo < bottom:
+                bottom = max(y_lo - 0.05 * span, lo - span)
         return bottom, top
 
     def _ticks(self, order):
