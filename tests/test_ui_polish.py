@@ -174,3 +174,23 @@ def test_help_names_every_step_key_and_panel():
     for title, _ in PANELS:
         assert title in plain, title
     assert "Space" in plain and "red negative" not in plain and "orange" in plain
+
+
+def test_code_unit_ticks_are_round_numbers():
+    from aeviz.ui.panels.codes import unit_ticks
+    assert unit_ticks(2) == [1, 2]
+    assert unit_ticks(13) == [1, 2, 4, 6, 8, 10, 12]
+    assert unit_ticks(120)[:3] == [1, 10, 20] and unit_ticks(120)[-1] == 120
+
+
+def test_feature_detector_weights_sit_in_their_own_cell(qtbot):
+    from aeviz.ui.panels import FeatureDetectorsPanel, fmt
+    tr, r, split = setup(hidden=(10,), n_users=300, n_items=60, epochs=3, hidden_activation="tanh")
+    w = make(qtbot, FeatureDetectorsPanel, r, split, size=(600, 290))
+    s = snap(tr, {"layer": 1, "index": 0})
+    w.show_snapshot(s)
+    fd = s.extras["feature_detectors"]
+    i, wt = int(fd["pos_items"][0][0]), fd["pos_weights"][0][0]
+    # the signed weight is a cell of its own, right before the title's cell
+    from aeviz.ui.panels.base import esc
+    assert f"+{fmt(wt, 2)}&nbsp;</td><td>{esc(r.titles[i])}" in w.html

@@ -20,6 +20,13 @@ N_BINS = 32  # mean-rating colours
 BARS_HEIGHT = 130  # px: the z strip's default height above the scatter
 
 
+def unit_ticks(n: int, most: int = 12) -> list[int]:
+    """Unit 1, then round multiples (5, 10, ... or 10, 20, ...): at most `most` labels that a
+    reader can count on, not 1, 11, 21."""
+    step = next(s for s in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 10 ** 9) if n / s <= most)
+    return [1] + [k for k in range(step, n + 1, step) if k > 1]
+
+
 @functools.lru_cache(maxsize=64)
 def _brush(*rgba):
     return pg.mkBrush(*rgba)
@@ -128,8 +135,7 @@ class CodePanel(Panel):
         self.bars.setOpts(x=units[ok], height=z[ok], width=0.7, brushes=[b for b, o in zip(brushes, ok) if o])
         bp = self.bars_plot.getPlotItem()
         bp.setXRange(0.4, z.size + 0.6, padding=0)
-        step = max(1, z.size // 12)
-        bp.getAxis("bottom").setTicks([[(int(k), str(int(k))) for k in units[::step]]])
+        bp.getAxis("bottom").setTicks([[(k, str(k)) for k in unit_ticks(z.size)]])
         bp.setTitle(f"z of {esc(self.user_label(extras.get('row')))} \u00b7 {z.size} code units "
                     f"(layer {codes['layer']}, {esc(codes['activation'])})", size="8pt")
         sp = self.scatter_plot.getPlotItem()

@@ -162,8 +162,8 @@ class DistributionsPanel(Panel):
         self.scroll.setVisible(ready)
 
     def gradient_title(self, l: int, d) -> str:
-        """Short enough for half a narrow panel: the layer, and how many gradients were 0."""
+        """Short enough for half a narrow panel: the layer, and the share of gradients that moved."""
         short = self.layer_names[l].split(" ")[0]
         zero = d.get("gradient_zero_fraction") or []
-        moved = f", the {1 - zero[l]:.0%} that moved" if l < len(zero) else ""
+        moved = f" \u00b7 {1 - zero[l]:.0%} non-zero" if l < len(zero) else ""
         return f"{short} gradients{moved}"

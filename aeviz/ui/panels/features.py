@@ -59,12 +59,17 @@ class FeatureDetectorsPanel(Panel):
         return [names[int(g)] for g in fd["dominant_genre"]]
 
     def _item(self, i, w):
+        """One row: the signed weight in its own right-aligned cell, so a long title wraps under
+        itself and never leaves a number reading as the next movie's."""
         g = self.genre_of(int(i))
         genre = f" <span style='color:#888'>({esc(g)})</span>" if g else ""
-        # the weight first, signed, two digits: a number wrapped onto its own line under a long
-        # title reads as belonging to the next movie
         sign = "+" if w > 0 else ""
-        return f"<span style='color:#666'>{sign}{fmt(w, 2)}</span>&nbsp; {esc(self.title_of(int(i)))}{genre}"
+        return (f"<tr><td align='right' style='color:#666'>{sign}{fmt(w, 2)}&nbsp;</td>"
+                f"<td>{esc(self.title_of(int(i)))}{genre}</td></tr>")
+
+    def _items(self, items, weights):
+        rows = "".join(self._item(i, w) for i, w in zip(items, weights))
+        return f"<table cellspacing='0' cellpadding='0'>{rows}</table>"
 
     def _render(self):
         fd = self.fd
@@ -81,7 +86,7 @@ class FeatureDetectorsPanel(Panel):
             parts.append(f"<p style='font-size:8pt'><b>{len(clear)} of {units}</b> units lean clearly towards one genre"
                          f"{': ' + summary if summary else ''}. <span style='color:#777'>(+ the genre's movies "
                          f"switch the unit on, \u2212 off; the score is the genre's mean weight against "
-                         f"the unit's, in standard errors; |score| \u2265 {CLEAR:g} is clear)</span></p>")
+                         f"the unit's, in standard errors; |score|&nbsp;\u2265&nbsp;{CLEAR:g} is clear)</span></p>")
         parts.append("<table cellspacing='0' cellpadding='3' width='100%'>")
         parts.append("<tr style='background:#eee'><th align='left'>unit</th><th align='left'>"
                      "on: largest + weights</th><th align='left'>off: largest \u2212 weights</th></tr>")
@@ -96,8 +101,8 @@ class FeatureDetectorsPanel(Panel):
                 head += (f"<br><span style='color:{colour}'>{'<b>' if strong else 'weakly '}{sign} "
                          f"{esc(doms[u])}{'</b>' if strong else ''}</span><br><span style='color:#888'>"
                          f"score {fmt(s, 2)}</span>")
-            pos = "<br>".join(self._item(i, w) for i, w in zip(fd["pos_items"][u], fd["pos_weights"][u]))
-            neg = "<br>".join(self._item(i, w) for i, w in zip(fd["neg_items"][u], fd["neg_weights"][u]))
+            pos = self._items(fd["pos_items"][u], fd["pos_weights"][u])
+            neg = self._items(fd["neg_items"][u], fd["neg_weights"][u])
             parts.append(f"<tr style='background:{bg}'><td valign='top'>{head}</td><td valign='top'>{pos}"
                          f"</td><td valign='top'>{neg}</td></tr>")
         parts.append("</table>")

@@ -71,6 +71,7 @@ class RecommendationsPanel(Panel):
         else:
             self.header.setText(f"<b>{who} has rated every movie</b>: nothing is left to recommend.")
         self.top.setVisible(bool(n))
+        self.top.setColumnHidden(4, not any(rec["is_heldout"]))  # an empty column is noise
         self.top.setRowCount(n)
         gold = QtGui.QBrush(QtGui.QColor(255, 243, 214))
         for k, (i, p, ho, hv) in enumerate(zip(rec["items"], rec["predicted"], rec["is_heldout"],
