@@ -194,3 +194,13 @@ def test_feature_detector_weights_sit_in_their_own_cell(qtbot):
     # the signed weight is a cell of its own, right before the title's cell
     from aeviz.ui.panels.base import esc
     assert f"+{fmt(wt, 2)}&nbsp;</td><td>{esc(r.titles[i])}" in w.html
+
+
+def test_matrix_label_of_a_top_row_stays_on_the_plot(qtbot):
+    from aeviz.ui.panels import RatingsMatrixPanel
+    tr, r, split = setup()
+    w = make(qtbot, RatingsMatrixPanel, r, split, size=(600, 290))
+    w._mark(1)
+    assert tuple(w.row_label.anchor) == (0, 0) and w.row_label.pos().y() > 1.5  # below the mark
+    w._mark(40)
+    assert tuple(w.row_label.anchor) == (0, 1) and w.row_label.pos().y() < 40.5  # above it

@@ -95,7 +95,11 @@ class RatingsMatrixPanel(Panel):
         self.row_mark.setRegion((row + 0.5 - h / 2, row + 0.5 + h / 2))
         self.row_mark.show()
         self.row_label.setText(f"{self.user_label(row)} (current)")
-        self.row_label.setPos(0, row + 0.5 - h / 2)
+        # above the mark, or below it for the top rows, where above is off the plot
+        (_, _), (y0, y1) = self.vb.viewRange()
+        below = row + 0.5 - h / 2 - y0 < 0.15 * max(y1 - y0, 1.0)
+        self.row_label.setAnchor((0, 0) if below else (0, 1))
+        self.row_label.setPos(0, row + 0.5 + h / 2 if below else row + 0.5 - h / 2)
         self.row_label.show()
 
     # ------------------------------------------------------------------------------ pointer
