@@ -286,11 +286,7 @@ def _feature_detectors(st, trainer, k=5):
 
 # ------------------------------------------------------------------------------- the math
 def _flat_index(net, layer, row, col) -> int:
-    owner = net._owner(layer)
-    start, _, shape = net._slices[owner]
-    if owner == layer:
-        return int(start + row * shape[1] + col)
-    return int(start + col * shape[1] + row)
+    return net.flat_index(layer, row, col)
 
 
 def _fnum(v):

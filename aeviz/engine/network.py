@@ -103,9 +103,15 @@ class Network:
         return layer
 
     def _build_buffers(self):
+        # A matrix is stored with its longer side contiguous: a 1682 x 20 decoder is kept as
+        # 20 x 1682 in memory and seen through a transposed view. Per-user gradients are outer
+        # products, and NumPy writes a long contiguous row twice as fast as many short ones.
         shapes = []
+        self._transposed = []
         for l in range(self.n_free_weight_layers):
-            shapes.append((self.sizes[l + 1], self.sizes[l]))
+            out, fan_in = self.sizes[l + 1], self.sizes[l]
+            self._transposed.append(out > fan_in)
+            shapes.append((fan_in, out) if out > fan_in else (out, fan_in))
         bias_shapes = [(self.sizes[l + 1],) for l in range(self.n_layers)] if self.bias else []
         total = sum(int(np.prod(s)) for s in shapes + bias_shapes)
         self.params = np.zeros(total, dtype=self.dtype)
@@ -129,8 +135,20 @@ class Network:
         self.grad_biases = [self._view(self.grads, nb + l) for l in range(self.n_layers)] if self.bias else [None] * self.n_layers
 
     def _view(self, buf, i):
+        """Parameter i of a flat buffer: weight matrices as (out x in), whatever their storage."""
         a, b, shape = self._slices[i]
-        return buf[a:b].reshape(shape)
+        v = buf[a:b].reshape(shape)
+        return v.T if i < len(self._transposed) and self._transposed[i] else v
+
+    def flat_index(self, layer: int, row: int, col: int) -> int:
+        """Position of W[layer][row, col] (0-based layer, out row, in column) in `params`."""
+        owner = self._owner(layer)
+        if owner != layer:
+            row, col = col, row
+        start, _, shape = self._slices[owner]
+        if self._transposed[owner]:
+            return int(start + col * shape[1] + row)
+        return int(start + row * shape[1] + col)
 
     def parameter_names(self) -> list[str]:
         names = [f"W{l + 1}" for l in range(self.n_free_weight_layers)]
