@@ -163,7 +163,7 @@ def test_recommendations_table_is_the_engines_top_n(qtbot):
     expected = recommend(tr.network, tr.train_set, 30, n=10, clip=(1, 5))
     shown = w.top_items()
     assert [t for t, _ in shown] == [r.titles[i] for i, _ in expected]
-    assert [p for _, p in shown] == [fmt(p, 3) for _, p in expected]  # 3 digits: "4.31", not "4.313"
+    assert [p for _, p in shown] == [f"{p:.2f}" for _, p in expected]  # "4.31", not "4.313"
     tm = split.test.dense_rows([30])[1][0]
     assert w.held.rowCount() == int(tm.sum())
 

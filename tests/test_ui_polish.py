@@ -117,7 +117,8 @@ def test_recommendation_numbers_are_short(qtbot):
     tr.forward()
     w.show_snapshot(snap(tr))
     for k in range(w.top.rowCount()):
-        assert re.fullmatch(r"\d\.\d\d|\d", w.top.item(k, 3).text())
+        assert re.fullmatch(r"\d\.\d\d", w.top.item(k, 3).text())
+        assert re.fullmatch(r"\d\.\d\d", w.held.item(k, 4).text()) if k < w.held.rowCount() else True
     for k in range(w.held.rowCount()):
         assert re.fullmatch(r"[+-]\d\.\d\d", w.held.item(k, 5).text())
 

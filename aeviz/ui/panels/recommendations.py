@@ -9,6 +9,11 @@ from .base import Panel, esc, fmt
 
 
 DIGITS = 3  # a predicted 4.313 stars says nothing 4.31 does not
+
+
+def two(v) -> str:
+    """Two decimals, so a column of predictions lines up (4.90 under 5.00); a dash if not finite."""
+    return f"{float(v):.2f}" if v is not None and np.isfinite(v) else fmt(v)
 EMPTY = "Step forward (F) to see the movies the network would recommend to this user."
 
 
@@ -77,7 +82,7 @@ class RecommendationsPanel(Panel):
         for k, (i, p, ho, hv) in enumerate(zip(rec["items"], rec["predicted"], rec["is_heldout"],
                                                rec["heldout_values_of_items"])):
             cells = [_cell(str(k + 1), True), _cell(self.title_of(int(i))), _cell(self.genre_of(int(i))),
-                     _cell(fmt(p, DIGITS), True), _cell(f"\u2605 {fmt(hv, DIGITS)}" if ho else "", True)]
+                     _cell(two(p), True), _cell(f"\u2605 {fmt(hv, DIGITS)}" if ho else "", True)]
             for c, it in enumerate(cells):
                 if ho:
                     it.setBackground(gold)
@@ -86,7 +91,7 @@ class RecommendationsPanel(Panel):
         self.held.setRowCount(len(items))
         for k, (i, v, p, err) in enumerate(zip(items, vals, preds, rec["heldout_error"])):
             cells = [_cell(str(k + 1), True), _cell(self.title_of(int(i))), _cell(self.genre_of(int(i))),
-                     _cell(fmt(v, DIGITS), True), _cell(fmt(p, DIGITS), True),
+                     _cell(fmt(v, DIGITS), True), _cell(two(p), True),
                      _cell(f"{err:+.2f}" if np.isfinite(err) else fmt(err), True)]
             for c, it in enumerate(cells):
                 self.held.setItem(k, c, it)
