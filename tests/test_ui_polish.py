@@ -205,3 +205,14 @@ def test_matrix_label_of_a_top_row_stays_on_the_plot(qtbot):
     assert tuple(w.row_label.anchor) == (0, 0) and w.row_label.pos().y() > 1.5  # below the mark
     w._mark(40)
     assert tuple(w.row_label.anchor) == (0, 1) and w.row_label.pos().y() < 40.5  # above it
+
+
+def test_feature_detectors_say_when_the_weights_are_still_random(qtbot):
+    from aeviz.ui.panels import FeatureDetectorsPanel
+    tr, r, split = setup(hidden=(10,), n_users=300, n_items=60, epochs=0)
+    w = make(qtbot, FeatureDetectorsPanel, r, split, size=(600, 290))
+    w.show_snapshot(snap(tr, {"layer": 1, "index": 0}))
+    assert w.view.toPlainText().startswith("Untrained: these are the initial random weights")
+    tr.step_observation()
+    w.show_snapshot(snap(tr, {"layer": 1, "index": 0}))
+    assert "Untrained" not in w.view.toPlainText()

@@ -78,6 +78,9 @@ class FeatureDetectorsPanel(Panel):
         dominance = fd.get("dominance")
         sel_layer, sel_index = self.selected
         parts = []
+        if getattr(self.snapshot, "updates", None) == 0:
+            parts.append("<p style='color:#b26b00'>Untrained: these are the initial random weights. Train a "
+                         "little (Play, or Step epoch) to see detectors form.</p>")
         if doms:
             clear = [("+ " if s > 0 else "\u2212 ") + d for d, s in zip(doms, dominance)
                      if np.isfinite(s) and abs(s) >= CLEAR]
