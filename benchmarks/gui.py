@@ -60,6 +60,7 @@ def gui_rate(seconds: float, ds, settings_dir: str) -> dict:
     app = QApplication.instance() or QApplication([])
     from aeviz.ui.main_window import MainWindow
     w = MainWindow(ds, restore=False)
+    w.model_files.ask_unsaved = lambda: "discard"  # no "save before closing?" box in a benchmark
     w.show()
     while w._last_snapshot is None:
         app.processEvents()

@@ -19,6 +19,7 @@ sys.path.insert(0, str(ROOT))
 
 from aeviz.ui import settings  # noqa: E402
 from aeviz.ui.app import make_window  # noqa: E402
+from aeviz.ui.model_files import DISCARD  # noqa: E402
 
 
 def pump(app, seconds):
@@ -39,6 +40,7 @@ def wait_idle(app, win, timeout=30):
 def shot(app, out, preset=None, train_s=4.0, phase="backward", select=None, raise_docks=()):
     win = make_window()
     win.confirm = lambda *_: True  # no "discard training?" question in a scripted run
+    win.model_files.ask_unsaved = lambda *_: DISCARD  # nor "save before closing?"
     win.show()
     pump(app, 1.0)
     if preset is not None:
