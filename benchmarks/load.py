@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import gc
 import json
-import os
 import pathlib
-import resource
 import subprocess
 import sys
 import tempfile

@@ -19,7 +19,7 @@ import numpy as np
 
 from aeviz.data import holdout_split
 from aeviz.data.ratings import build_ratings
-from aeviz.engine import ModelConfig, build_trainer, item_mean_baseline
+from aeviz.engine import build_trainer, item_mean_baseline
 from aeviz.presets import RECOMMENDER
 
 TYPES = {  # the presets' type settings

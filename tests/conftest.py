@@ -33,3 +33,24 @@ def _never_ask_on_close(monkeypatch):
     except ImportError:  # pragma: no cover
         return
     monkeypatch.setattr(ModelFiles, "_ask_unsaved", lambda self: DISCARD)
+
+
+@pytest.fixture(autouse=True)
+def temp_settings(tmp_path):
+    """No test reads or writes the user's real QSettings: each gets a fresh INI folder."""
+    try:
+        from PySide6.QtCore import QSettings
+    except ImportError:  # pragma: no cover
+        yield
+        return
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
+    yield
+
+
+@pytest.fixture
+def ratings_path(tmp_path):
+    """A small long-format ratings CSV (40 users x 12 movies) for window tests."""
+    from test_ui_bridge import make_ratings
+    p = tmp_path / "ratings.csv"
+    make_ratings(p)
+    return p

@@ -1,7 +1,6 @@
 """A corpus of malformed files: each refusal names file, line, column and reason."""
 import pickle
 
-import numpy as np
 import pytest
 
 from aeviz.data import LoadCancelled, RatingsFileError, load_ratings, load_titles

@@ -7,7 +7,7 @@ import pytest
 from aeviz.data import holdout_split
 from aeviz.data.ratings import build_ratings
 from aeviz.engine import ModelConfig, build_trainer, recommend
-from aeviz.engine.insights import PERCENTILES, RING, compute_extras, matrix_image, pca_2d
+from aeviz.engine.insights import PERCENTILES, compute_extras, matrix_image, pca_2d
 
 GENRES = ("Action", "Comedy", "Drama", "Horror", "Romance")
 

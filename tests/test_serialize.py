@@ -1,6 +1,5 @@
 """Model files round-trip exactly and refuse damaged, foreign, future or mismatched inputs clearly."""
 import json
-import zipfile
 
 import numpy as np
 import pytest

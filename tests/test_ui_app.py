@@ -1,7 +1,7 @@
 """The main window, driven by clicking its real buttons; assertions on the engine's state."""
 import numpy as np
 import pytest
-from PySide6.QtCore import QMimeData, QPoint, QSettings, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QApplication
 
@@ -12,17 +12,6 @@ from aeviz.ui.main_window import MainWindow
 from test_ui_bridge import make_ratings
 
 
-@pytest.fixture(autouse=True)
-def temp_settings(tmp_path):
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
-    yield
-
-
-@pytest.fixture
-def ratings_path(tmp_path):
-    p = tmp_path / "ratings.csv"
-    make_ratings(p)
-    return p
 
 
 @pytest.fixture

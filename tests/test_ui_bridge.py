@@ -3,17 +3,11 @@ import time
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings
 
 from aeviz.data import load_ratings
 from aeviz.engine import ModelConfig
 from aeviz.ui.bridge import FULL_SPEED, EngineBridge
 
-
-@pytest.fixture(autouse=True)
-def temp_settings(tmp_path):
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
-    yield
 
 
 def make_ratings(path, users=40, items=12, per_user=6, seed=0):

@@ -1,15 +1,13 @@
 """Keeping the work: save/open a model in the app, refusals that leave the session untouched,
 the quit question, divergence end to end, exports from the window, corrupt settings."""
 import csv
-import io
 import json
 import logging
 import re
-import zipfile
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 
 from aeviz.data import load_ratings
 from aeviz.engine import ModelConfig
@@ -22,17 +20,6 @@ from aeviz.ui.model_files import CANCEL, DISCARD, SAVE
 from test_ui_bridge import make_ratings
 
 
-@pytest.fixture(autouse=True)
-def temp_settings(tmp_path):
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
-    yield
-
-
-@pytest.fixture
-def ratings_path(tmp_path):
-    p = tmp_path / "ratings.csv"
-    make_ratings(p)
-    return p
 
 
 def _open_window(qtbot, path, config=None):

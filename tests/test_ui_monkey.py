@@ -15,8 +15,7 @@ import random
 import time
 
 import numpy as np
-import pytest
-from PySide6.QtCore import QCoreApplication, QSettings, Qt
+from PySide6.QtCore import QCoreApplication, Qt
 
 from aeviz.data import load_ratings
 from aeviz.engine import ModelConfig
@@ -243,11 +242,6 @@ class Monkey:
             assert "nan" not in lab.text().lower() and "inf" not in lab.text().lower().replace("info", ""), \
                 f"status {lab.text()!r} {where}"
 
-
-@pytest.fixture(autouse=True)
-def temp_settings(tmp_path):
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
-    yield
 
 
 def test_monkey(qtbot, tmp_path, caplog, capsys):

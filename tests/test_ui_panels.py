@@ -1,6 +1,5 @@
 """Insight panels: they draw the engine's numbers, follow the selection, survive new datasets."""
 import dataclasses
-import math
 
 import numpy as np
 import pytest

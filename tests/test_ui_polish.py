@@ -2,11 +2,8 @@
 import dataclasses
 import re
 
-import numpy as np
 import pytest
-from PySide6 import QtCore, QtWidgets
 
-from aeviz.engine import ModelConfig
 from aeviz.engine.insights import compute_extras
 from aeviz.presets import get_preset
 from aeviz.ui.controls import STEP_ACTIONS
@@ -15,7 +12,7 @@ from aeviz.ui.help import HOW_TO_READ
 from aeviz.ui.panels import (PANELS, CodePanel, DistributionsPanel, ReconstructionPanel,
                              RecommendationsPanel)
 
-from test_ui_app import click, ratings_path, temp_settings, win  # noqa: F401  (fixtures)
+from test_ui_app import click, win  # noqa: F401  (fixtures)
 from test_ui_panels import all_text, make, setup, snap
 
 

@@ -2,7 +2,7 @@
 panel (type included) and trains a few steps with finite numbers."""
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 
 from aeviz.engine import ModelConfig
 from aeviz.presets import PRESETS
@@ -10,11 +10,6 @@ from aeviz.ui.main_window import MainWindow
 
 from test_ui_bridge import make_ratings
 
-
-@pytest.fixture(autouse=True)
-def temp_settings(tmp_path):
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
-    yield
 
 
 @pytest.fixture

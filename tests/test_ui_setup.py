@@ -1,16 +1,11 @@
 """Model setup panel: invalid values are refused in place; settings survive corruption."""
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 
 from aeviz.engine import ModelConfig
 from aeviz.ui import settings
 from aeviz.ui.setup_panel import SetupPanel
 
-
-@pytest.fixture(autouse=True)
-def temp_settings(tmp_path):
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
-    yield
 
 
 @pytest.fixture

@@ -4,17 +4,12 @@ import dataclasses
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 
 from aeviz.engine import DenseRows, ModelConfig, build_trainer
 from aeviz.engine.config import KINDS
 from aeviz.ui.setup_panel import SetupPanel
 
-
-@pytest.fixture(autouse=True)
-def temp_settings(tmp_path):
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
-    yield
 
 
 @pytest.fixture

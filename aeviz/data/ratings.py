@@ -5,7 +5,7 @@ Pure NumPy. Memory follows the number of ratings; rows are densified on demand.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import numpy as np

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (QHBoxLayout, QInputDialog, QLabel, QSpinBox, QSpl
 from .graph.canvas import GraphCanvas
 from .graph.matrix import WeightMatrixPanel
 from .graph.scene import ALL_EDGES_LIMIT, build_scene
-from .graph.text import edge_tooltip, node_tooltip, num
+from .graph.text import edge_tooltip, node_tooltip
 
 STREAM_SECONDS = 0.25  # snapshots closer than this are "full speed": no animation, no overlays
 ANIMATION_MS = {"forward": 320, "backward": 320, "update": 700}

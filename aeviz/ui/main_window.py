@@ -8,7 +8,7 @@ import logging
 import os
 from functools import partial
 
-from PySide6.QtCore import QByteArray, QCoreApplication, Qt, QTimer, Slot
+from PySide6.QtCore import QCoreApplication, Qt, QTimer, Slot
 from PySide6.QtWidgets import (QDockWidget, QFileDialog, QHBoxLayout, QLabel, QMainWindow,
                                QMessageBox, QPushButton, QScrollArea, QToolBar, QVBoxLayout,
                                QWidget)
