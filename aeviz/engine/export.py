@@ -9,38 +9,15 @@ from __future__ import annotations
 import csv
 import io
 import math
-import os
 import pathlib
-import tempfile
 
 import numpy as np
+
+from .atomic import atomic_write
 
 HISTORY_COLUMNS = ("epoch", "train_rmse", "test_rmse", "test_rmse_per_user", "mean_loss", "penalty",
                    "seconds")
 PREDICTION_COLUMNS = ("user_id", "item_id", "title", "predicted", "rated", "rating")
-_UMASK = os.umask(0o022)
-os.umask(_UMASK)
-
-
-def _atomic_write(path, write):
-    """`write(text_file)` into a temporary file next to `path`, then rename it into place."""
-    path = pathlib.Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
-            write(fh)
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp's 0600 would hide the export from other users
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    return path
-
-
 def _num(v) -> str:
     """Empty for missing or non-finite values: a CSV cell must never read 'nan'."""
     if v is None:
@@ -56,7 +33,7 @@ def write_history_csv(path, history) -> pathlib.Path:
         w.writerow(HISTORY_COLUMNS)
         for h in history:
             w.writerow([int(h.epoch)] + [_num(getattr(h, c)) for c in HISTORY_COLUMNS[1:]])
-    return _atomic_write(path, write)
+    return atomic_write(path, write)
 
 
 def weight_file_names(sizes) -> list[str]:
@@ -81,7 +58,7 @@ def write_weights_csv(folder, sizes, weights, biases=None, input_ids=None) -> li
             w.writerow(["unit", "bias"] + cols)
             for i in range(W.shape[0]):
                 w.writerow([i, _num(b[i]) if b is not None else ""] + [repr(float(x)) for x in W[i]])
-        written.append(_atomic_write(folder / name, write))
+        written.append(atomic_write(folder / name, write))
     return written
 
 
@@ -130,5 +107,5 @@ def write_predictions_csv(path, network, ratings, clip=None, digits: int = 4, ca
                 fh.write("\n".join(line.tolist()))
                 fh.write("\n")
             count += rows.size * n
-    _atomic_write(path, write)
+    atomic_write(path, write)
     return count

@@ -11,11 +11,12 @@ import io
 import json
 import os
 import pathlib
-import tempfile
 import zipfile
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
+
+from .atomic import atomic_write
 
 from .config import ModelConfig
 from .network import Network
@@ -96,21 +97,7 @@ def save_model(path, trainer_or_parts, config: ModelConfig, dataset_identity: di
         "dataset": {k: (int(v) if isinstance(v, (np.integer,)) else v) for k, v in ds.items()},
     }
     arrays["header"] = np.frombuffer(json.dumps(header, default=str).encode("utf-8"), dtype=np.uint8)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez_compressed(fh, **arrays)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    return path
+    return atomic_write(path, lambda fh: np.savez_compressed(fh, **arrays), binary=True, fsync=True)
 
 
 def load_model(path) -> SavedModel:
