@@ -27,11 +27,11 @@ def win(qtbot, ratings_path):
     assert not w.bridge.is_running()
 
 
-def click(qtbot, w, name):
+def click(qtbot, w, name, timeout=5000):
     action = w.controls.actions[name]
     assert action.isEnabled(), f"{name} is disabled"
     qtbot.mouseClick(w.toolbar.widgetForAction(action), Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(w.bridge.is_idle, timeout=5000)
+    qtbot.waitUntil(w.bridge.is_idle, timeout=timeout)
 
 
 def test_opens_ready_with_title_and_status(win):

@@ -2,35 +2,16 @@
 panel (type included) and trains a few steps with finite numbers."""
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
 
-from aeviz.engine import ModelConfig
 from aeviz.presets import PRESETS
-from aeviz.ui.main_window import MainWindow
 
-from test_ui_bridge import make_ratings
+import test_ui_app
+from test_ui_app import win  # noqa: F401  (fixture)
 
-
-
-@pytest.fixture
-def win(qtbot, tmp_path):
-    from aeviz.data import load_ratings
-    p = tmp_path / "ratings.csv"
-    make_ratings(p)
-    w = MainWindow(load_ratings(p), str(p), config=ModelConfig(hidden=(6, 3, 6)))
-    qtbot.addWidget(w)
-    w.confirm = lambda *_: True
-    w.show()
-    qtbot.waitUntil(lambda: w._last_snapshot is not None and w.bridge.is_idle(), timeout=5000)
-    yield w
-    w.close()
 
 
 def click(qtbot, w, name):
-    action = w.controls.actions[name]
-    assert action.isEnabled(), f"{name} is disabled"
-    qtbot.mouseClick(w.toolbar.widgetForAction(action), Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(w.bridge.is_idle, timeout=20000)
+    test_ui_app.click(qtbot, w, name, timeout=20000)  # pre-training presets take a while
 
 
 @pytest.mark.parametrize("preset", PRESETS, ids=[p.key for p in PRESETS])

@@ -32,6 +32,16 @@ def esc(text) -> str:
     return html.escape(str(text))
 
 
+def set_html_keeping_scroll(view, html: str, previous: str) -> str:
+    """Replace a QTextBrowser's HTML only when it changed, keeping the reader's scroll position."""
+    if html != previous:
+        bar = view.verticalScrollBar()
+        keep = bar.value()
+        view.setHtml(html)
+        bar.setValue(keep)
+    return html
+
+
 class Panel(QtWidgets.QWidget):
     """Base: remembers the dataset and the selected node; subclasses draw in `show_snapshot`."""
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6 import QtCore, QtWidgets
 
-from .base import Panel, esc, fmt
+from .base import Panel, esc, fmt, set_html_keeping_scroll
 
 EMPTY = ("<p style='color:#888'>Train a little (Play, or Step epoch) to see which movies switch each "
          "first-layer unit on and off: trained units often become genre detectors.</p>")
@@ -110,12 +110,7 @@ class FeatureDetectorsPanel(Panel):
                          f"</td><td valign='top'>{neg}</td></tr>")
         parts.append("</table>")
         html = "".join(parts)
-        if html != self.html:
-            bar = self.view.verticalScrollBar()
-            keep = bar.value()
-            self.view.setHtml(html)
-            bar.setValue(keep)
-            self.html = html
+        self.html = set_html_keeping_scroll(self.view, html, self.html)
 
     def _anchor(self, url: QtCore.QUrl):
         text = url.toString()

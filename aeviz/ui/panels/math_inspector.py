@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from PySide6 import QtWidgets
 
-from .base import Panel, esc, fmt
+from .base import Panel, esc, fmt, set_html_keeping_scroll
 
 EMPTY = ("<p style='color:#888'>Click a node in the network, then step forward (F): its formula "
          "appears here with this step's numbers, term by term.</p>")
@@ -44,12 +44,7 @@ class MathInspectorPanel(Panel):
         if not m:
             return
         html = self.render(m)
-        if html != self.html:
-            bar = self.view.verticalScrollBar()
-            keep = bar.value()
-            self.view.setHtml(html)
-            bar.setValue(keep)
-            self.html = html
+        self.html = set_html_keeping_scroll(self.view, html, self.html)
 
     def render(self, m: dict) -> str:
         layer, index = m["layer"], m["index"]
