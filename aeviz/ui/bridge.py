@@ -40,6 +40,16 @@ MANUAL = {"step_phase", "forward", "backward", "update", "step_observation", "st
           "step_epoch", "undo", "set_weight", "select_observation"}
 
 
+def _split_and_clip(config, dataset):
+    """(train, test, clip) as every rebuild makes them: the config's seeded hold-out split, and
+    predictions clipped to the dataset's rating scale."""
+    train, test = dataset, None
+    if config.test_fraction > 0:
+        split = holdout_split(dataset, config.test_fraction, config.seed)
+        train, test = split.train, split.test
+    return train, test, (float(dataset.scale.minimum), float(dataset.scale.maximum))
+
+
 class _Worker(QObject):
     """Lives in the worker thread; runs commands and, while playing, steps at the asked rate."""
 
@@ -200,12 +210,7 @@ class _Worker(QObject):
             if preset is not None:  # the preset knows its own split, clipping and start weights
                 trainer, _ = preset.make_trainer(dataset)
             else:
-                train, test = dataset, None
-                if config.test_fraction > 0:
-                    split = holdout_split(dataset, config.test_fraction, config.seed)
-                    train, test = split.train, split.test
-                clip = (float(dataset.scale.minimum), float(dataset.scale.maximum))
-                trainer = build_trainer(config, train, test, clip=clip)
+                trainer = build_trainer(config, *_split_and_clip(config, dataset))
         except Exception as exc:
             self.rebuildFailed.emit(f"Could not build the network: {exc}")
             return
@@ -232,12 +237,7 @@ class _Worker(QObject):
         dataset = self.dataset if dataset is None else dataset
         try:
             config = saved.config
-            train, test = dataset, None
-            if config.test_fraction > 0:
-                split = holdout_split(dataset, config.test_fraction, config.seed)
-                train, test = split.train, split.test
-            clip = (float(dataset.scale.minimum), float(dataset.scale.maximum))
-            trainer = restore_trainer(saved, train, test, clip=clip)
+            trainer = restore_trainer(saved, *_split_and_clip(config, dataset))
         except Exception as exc:
             self.workFailed.emit(tag, str(exc) or type(exc).__name__)
             return
