@@ -173,6 +173,12 @@ class Ratings:
         r = self._rows(rows)
         out = np.zeros((len(r), self.n_items), dtype=np.float32)
         mask = np.zeros((len(r), self.n_items), dtype=bool)
+        if len(r) == 1:  # one user per step is the common case: two slices, no index arithmetic
+            a, b = self.indptr[r[0]], self.indptr[r[0] + 1]
+            cols = self.indices[a:b]
+            out[0, cols] = self.values[a:b]
+            mask[0, cols] = True
+            return out, mask
         starts = self.indptr[r]
         counts = self.indptr[r + 1] - starts
         total = int(counts.sum())

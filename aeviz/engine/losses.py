@@ -8,6 +8,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import kernels
+
+
+def _plain_2d(y, t, mask) -> bool:
+    """Arrays a compiled kernel takes as they are: 2-D, same shape, float y and t, bool mask."""
+    return (y.ndim == 2 and y.dtype.kind == "f" and t.dtype == y.dtype and mask.dtype == bool
+            and y.shape == t.shape == mask.shape)
+
 
 def _rated_counts(mask: np.ndarray) -> np.ndarray:
     return mask.sum(axis=-1, dtype=np.float64)
@@ -56,6 +64,11 @@ class MaskedMSE(Loss):
         return g.reshape(np.shape(y))
 
     def value_and_gradient(self, y, t, mask):
+        if kernels.enabled and _plain_2d(y, t, mask):  # one compiled loop instead of ~8 calls
+            grad = np.empty_like(y)
+            per_obs = np.empty(y.shape[0])
+            kernels.masked_mse(y, t, mask, grad, per_obs)
+            return per_obs, grad
         diff = y - t
         diff *= mask
         n = np.maximum(mask.sum(axis=-1), 1)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import kernels
 from .activations import Activation, get_activation
 
 INITS = ("pytorch", "xavier", "zeros")
@@ -130,6 +131,9 @@ class Network:
         ]
         self._own_weights = own_w
         self._own_grad_weights = own_g
+        self.grad_weights = [own_g[self._owner(l)] if self._owner(l) == l else own_g[self._owner(l)].T
+                             for l in range(self.n_layers)]
+        self._weights_t = [w.T for w in self.weights]  # forward multiplies by W^T: made once
         nb = len(shapes)
         self.biases = [self._view(self.params, nb + l) for l in range(self.n_layers)] if self.bias else [None] * self.n_layers
         self.grad_biases = [self._view(self.grads, nb + l) for l in range(self.n_layers)] if self.bias else [None] * self.n_layers
@@ -232,12 +236,12 @@ class Network:
         if h.shape[1] != self.sizes[0]:
             raise ValueError(f"input has {h.shape[1]} values, the network expects {self.sizes[0]}")
         inputs, preacts, outputs = [], [], []
-        for l in range(self.n_layers):
+        for l, act in enumerate(self.activations):
             inputs.append(h)
-            a = h @ self.weights[l].T
+            a = h @ self._weights_t[l]
             if self.bias:
                 a += self.biases[l]
-            z = self.activations[l].forward(a)
+            z = act.forward(a)
             preacts.append(a)
             outputs.append(z)
             h = z
@@ -297,12 +301,18 @@ class Network:
             owner = self._owner(l)
             inp = trace.inputs[l]
             if direct:
-                if single:  # an outer product: broadcasting beats a K=1 matrix product
-                    np.multiply(delta[0][:, None], inp[0][None, :], out=self._own_grad_weights[l])
+                if single:  # an outer product, straight into the matrix's storage order
+                    if self._transposed[l]:
+                        kernels.outer(inp[0], delta[0], self._own_grad_weights[l].T)
+                    else:
+                        kernels.outer(delta[0], inp[0], self._own_grad_weights[l])
                 else:
                     np.matmul(delta.T, inp, out=self._own_grad_weights[l])
                 if self.bias:
-                    np.sum(delta, axis=0, out=self.grad_biases[l])
+                    if single:
+                        np.copyto(self.grad_biases[l], delta[0])
+                    else:
+                        np.sum(delta, axis=0, out=self.grad_biases[l])
             else:
                 if owner == l:
                     self._own_grad_weights[l] += delta.T @ inp
@@ -312,6 +322,4 @@ class Network:
                     self.grad_biases[l] += delta.sum(axis=0)
             if l > 0:
                 g = delta @ self.weights[l]
-        grad_w = [self._own_grad_weights[self._owner(l)] if self._owner(l) == l
-                  else self._own_grad_weights[self._owner(l)].T for l in range(self.n_layers)]
-        return Gradients(deltas, grad_w, list(self.grad_biases))
+        return Gradients(deltas, list(self.grad_weights), list(self.grad_biases))

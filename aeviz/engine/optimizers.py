@@ -4,10 +4,17 @@ Each step writes the proposed new state into spare buffers and the change into `
 checks that the change is finite, and only then commits (a buffer swap, not a copy). A step that
 would put NaN or infinity into the network is refused with the network and the optimizer
 exactly as they were, which is what makes divergence recoverable.
+
+Each rule is written twice on purpose: as NumPy calls here (the readable reference, and the
+fallback) and as one fused loop in `kernels.py` (five times faster; the tests hold them equal).
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
+
+from . import kernels
 
 
 class NonFiniteStep(ArithmeticError):
@@ -17,6 +24,7 @@ class NonFiniteStep(ArithmeticError):
 class Optimizer:
     name = "optimizer"
     defaults: dict = {}
+    use_kernels = True  # the fused loops of kernels.py when Numba is there; False: NumPy calls
 
     def __init__(self, size: int, dtype=np.float32, **hyper):
         unknown = set(hyper) - set(self.defaults)
@@ -58,19 +66,36 @@ class Optimizer:
 
     def step(self, params: np.ndarray, grads: np.ndarray) -> np.ndarray:
         """Apply one update in place; return the change applied to every parameter."""
-        new_keys = self._propose(params, grads)  # writes self.change and spare buffers
-        # NaN and inf propagate through a dot product (BLAS: a fraction of a sum's cost); it also
-        # overflows when some change exceeds ~1e19, which is divergence by any standard.
-        if not np.isfinite(np.dot(self.change, self.change)):
-            raise NonFiniteStep(int(np.argmax(~np.isfinite(self.change))))
+        if self._can_fuse(params, grads):
+            new_keys, committed = self._fused(params, grads)  # adds the change if it is sound
+        else:
+            new_keys = self._propose(params, grads)  # writes self.change and spare buffers
+            # NaN and inf propagate through a dot product (BLAS: a fraction of a sum's cost); it
+            # also overflows when some change exceeds ~1e19, which is divergence by any standard.
+            committed = bool(np.isfinite(np.dot(self.change, self.change)))
+            if committed:
+                params += self.change
+        if not committed:
+            raise NonFiniteStep(int(np.argmax(~(np.abs(self.change) < kernels.LIMIT))))
         for key in new_keys:
             self._state[key], self._spare[key] = self._spare[key], self._state[key]
         self.t += 1
-        params += self.change
         return self.change
 
     def _propose(self, params, grads) -> list[str]:
         raise NotImplementedError
+
+    def _fused(self, params, grads) -> tuple[list[str], bool]:
+        """The same step as one compiled loop: (state keys written, whether it was applied)."""
+        raise NotImplementedError
+
+    def _can_fuse(self, params, grads) -> bool:
+        return (self.use_kernels and kernels.enabled and params.dtype == grads.dtype == self.dtype
+                and params.ndim == grads.ndim == 1 and params.flags.c_contiguous
+                and grads.flags.c_contiguous)
+
+    def _scalar(self, value):
+        return self.dtype.type(value)
 
     # state for saving and undo
     def state_dict(self) -> dict:
@@ -122,6 +147,17 @@ class SGD(Optimizer):
         np.multiply(g, -h["lr"], out=self.change)
         return []
 
+    def _fused(self, params, grads):
+        h, f = self.hyper, self._scalar
+        wd, neg_lr = f(h["weight_decay"]), f(-h["lr"])
+        if not h["momentum"]:
+            return [], kernels.sgd(params, grads, self.change, wd, neg_lr)
+        buf, new = self._buffer("momentum_buffer")
+        committed = kernels.sgd_momentum(params, grads, self.change, buf, new, wd, neg_lr,
+                                     f(h["momentum"]), f(1.0 - h["dampening"]), self.t == 0,
+                                     bool(h["nesterov"]))
+        return ["momentum_buffer"], committed
+
     def formula(self):
         if self.hyper["momentum"]:
             return "v = momentum*v + g;  w -= lr * v"
@@ -157,6 +193,17 @@ class RMSprop(Optimizer):
             self.change *= -h["lr"]
         return keys
 
+    def _fused(self, params, grads):
+        h, f = self.hyper, self._scalar
+        sq, new_sq = self._buffer("square_avg")
+        common = (f(h["weight_decay"]), f(-h["lr"]), f(h["alpha"]), f(1.0 - h["alpha"]), f(h["eps"]))
+        if not h["momentum"]:
+            return ["square_avg"], kernels.rmsprop(params, grads, self.change, sq, new_sq, *common)
+        buf, new_buf = self._buffer("momentum_buffer")
+        committed = kernels.rmsprop_momentum(params, grads, self.change, sq, new_sq, buf, new_buf,
+                                             *common, f(h["momentum"]))
+        return ["square_avg", "momentum_buffer"], committed
+
     def formula(self):
         return "s = alpha*s + (1-alpha)*g^2;  w -= lr * g / (sqrt(s) + eps)"
 
@@ -190,11 +237,23 @@ class Adam(Optimizer):
         bc1 = 1.0 - b1**t
         bc2 = 1.0 - b2**t
         np.sqrt(new_v, out=self._tmp)
-        self._tmp *= 1.0 / np.sqrt(bc2)
+        self._tmp *= 1.0 / math.sqrt(bc2)  # a Python float: the arithmetic stays in float32
         self._tmp += h["eps"]
         np.divide(new_m, self._tmp, out=self.change)
         self.change *= -h["lr"] / bc1
         return ["exp_avg", "exp_avg_sq"]
+
+    def _fused(self, params, grads):
+        h, f = self.hyper, self._scalar
+        b1, b2 = h["betas"]
+        m, new_m = self._buffer("exp_avg")
+        v, new_v = self._buffer("exp_avg_sq")
+        t = self.t + 1
+        bc1, bc2 = 1.0 - b1**t, 1.0 - b2**t
+        committed = kernels.adam(params, grads, self.change, m, new_m, v, new_v, f(h["weight_decay"]),
+                             f(b1), f(1.0 - b1), f(b2), f(1.0 - b2), f(1.0 / math.sqrt(bc2)),
+                             f(h["eps"]), f(-h["lr"] / bc1))
+        return ["exp_avg", "exp_avg_sq"], committed
 
     def formula(self):
         return "m = b1*m + (1-b1)*g;  v = b2*v + (1-b2)*g^2;  w -= lr * m_hat / (sqrt(v_hat) + eps)"

@@ -36,7 +36,7 @@ class DenseRows:
 
     def dense_rows(self, rows):
         rows = np.atleast_1d(np.asarray(rows, dtype=np.int64))
-        return self.values[rows].copy(), self.mask[rows].copy()
+        return self.values[rows], self.mask[rows]  # integer indexing already copies
 
     def rated_counts_per_user(self) -> np.ndarray:
         return self.mask.sum(axis=1)

@@ -8,6 +8,7 @@ one batch of k.
 from __future__ import annotations
 
 import functools
+import math
 import time
 
 import numpy as np
@@ -284,7 +285,7 @@ class Trainer:
                 extra[layer] = extra[layer] + g if layer in extra else g
         self._obs_penalty = pen
         self._extra = extra
-        if not np.isfinite(per_obs).all() or not np.isfinite(pen):
+        if not (math.isfinite(per_obs.sum()) and math.isfinite(pen)):
             self._diverge("the loss")
 
     def _backward(self, scale, accumulate):

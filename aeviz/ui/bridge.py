@@ -16,7 +16,7 @@ import time
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
-from aeviz.engine import DivergenceError, PhaseError, build_trainer
+from aeviz.engine import DivergenceError, PhaseError, build_trainer, kernels
 
 try:  # the insight panels' worker-side computations (may not exist yet)
     from aeviz.engine.insights import compute_extras
@@ -88,6 +88,7 @@ class _Worker(QObject):
         self._extras_at = 0.0
         self._rate_t = time.perf_counter()
         self._rate_steps = 0
+        self._warm = False
 
     # ------------------------------------------------------------------------------ the loop
     @Slot()
@@ -110,6 +111,9 @@ class _Worker(QObject):
                         next_due = self._play_step(next_due)
                         continue
             else:
+                if not self._warm and self.q.empty():
+                    self._warm = True
+                    kernels.warm_up()  # compile the engine's loops now, not at the first click
                 cmd = self.q.get()
                 next_due = time.perf_counter()
             if cmd[0] == "stop":

@@ -1,0 +1,159 @@
+"""The compiled loops of engine/kernels.py compute what the NumPy reference computes.
+
+Optimizers must agree bit for bit (same operations in the same order); the loss and activation
+loops to rounding. Without Numba the whole engine runs its NumPy path, which the last tests run
+on purpose.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from aeviz.engine import DenseRows, ModelConfig, build_trainer, kernels
+from aeviz.engine.activations import Sigmoid
+from aeviz.engine.losses import MaskedMSE
+from aeviz.engine.optimizers import NonFiniteStep, make_optimizer
+
+needs_numba = pytest.mark.skipif(not kernels.enabled, reason="Numba is not installed")
+
+CONFIGS = [
+    ("sgd", dict(lr=0.1)),
+    ("sgd", dict(lr=0.1, weight_decay=0.01, momentum=0.9)),
+    ("sgd", dict(lr=0.1, momentum=0.9, dampening=0.1, nesterov=True)),
+    ("rmsprop", dict(lr=0.01, weight_decay=0.5)),
+    ("rmsprop", dict(lr=0.01, alpha=0.9, momentum=0.5)),
+    ("adam", dict(lr=0.01, weight_decay=0.1)),
+    ("adam", dict(lr=0.001, betas=(0.8, 0.99), eps=1e-6)),
+]
+
+
+def _run(name, hyper, dtype, fused, steps=6, n=1000):
+    rng = np.random.default_rng(3)
+    params = rng.normal(size=n).astype(dtype)
+    opt = make_optimizer(name, n, dtype=dtype, **hyper)
+    opt.use_kernels = fused
+    changes = []
+    for _ in range(steps):
+        grads = (rng.normal(size=n) * (rng.random(n) < 0.2)).astype(dtype)
+        changes.append(opt.step(params, grads).copy())
+    return params, opt, changes
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name,hyper", CONFIGS)
+def test_fused_optimizer_equals_numpy_bit_for_bit(name, hyper, dtype):
+    p_fast, o_fast, c_fast = _run(name, hyper, dtype, fused=True)
+    p_ref, o_ref, c_ref = _run(name, hyper, dtype, fused=False)
+    np.testing.assert_array_equal(p_fast, p_ref)
+    for a, b in zip(c_fast, c_ref):
+        np.testing.assert_array_equal(a, b)
+    assert o_fast.t == o_ref.t == 6
+    for key, buf in o_ref._state.items():
+        np.testing.assert_array_equal(o_fast._state[key], buf)
+    assert not np.array_equal(p_ref, _run(name, hyper, dtype, fused=False, steps=5)[0])
+
+
+@needs_numba
+def test_the_fused_path_really_runs(monkeypatch):
+    calls = []
+    real = kernels.rmsprop
+    monkeypatch.setattr(kernels, "rmsprop", lambda *a: calls.append(1) or real(*a))
+    _run("rmsprop", dict(lr=0.01), np.float32, fused=True, steps=3)
+    assert len(calls) == 3
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("fused", [True, False])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, 1e25])
+def test_a_bad_step_changes_nothing_on_either_path(fused, bad):
+    opt = make_optimizer("adam", 5, dtype=np.float32, lr=1.0)
+    opt.use_kernels = fused
+    params = np.array([0.1, 0.2, 0.3, 0.4, 0.5], np.float32)
+    opt.step(params, np.full(5, 0.5, np.float32))
+    before_p, before_state = params.copy(), opt.state_dict()
+    grads = np.full(5, 0.5, np.float32)
+    grads[3] = bad
+    if bad == 1e25:  # finite gradient, absurd step: Adam normalises it, SGD does not
+        opt = make_optimizer("sgd", 5, dtype=np.float32, lr=1.0)
+        opt.use_kernels = fused
+        before_state = opt.state_dict()
+    with pytest.raises(NonFiniteStep) as err:
+        opt.step(params, grads)
+    assert err.value.args[0] == 3  # names the offending parameter
+    np.testing.assert_array_equal(params, before_p)
+    after = opt.state_dict()
+    assert after["t"] == before_state["t"]
+    for key, buf in before_state["buffers"].items():
+        np.testing.assert_array_equal(after["buffers"][key], buf)
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_masked_mse_kernel_matches_the_formula(dtype):
+    rng = np.random.default_rng(0)
+    y = rng.normal(size=(3, 50)).astype(dtype)
+    t = rng.integers(0, 6, size=(3, 50)).astype(dtype)
+    mask = t > 0
+    mask[2] = False  # a row with nothing rated counts as one rating, loss 0
+    grad = np.empty_like(y)
+    per_obs = np.empty(3)
+    kernels.masked_mse(y, t, mask, grad, per_obs)
+    diff = np.where(mask, y.astype(np.float64) - t, 0.0)
+    n = np.maximum(mask.sum(axis=1), 1)
+    np.testing.assert_allclose(per_obs, (diff ** 2).sum(axis=1) / n, rtol=1e-6)
+    np.testing.assert_allclose(grad, 2 * diff / (n[:, None] * 3), rtol=1e-6, atol=1e-12)
+    assert per_obs[2] == 0.0 and not grad[2].any()
+
+
+@needs_numba
+def test_loss_and_sigmoid_agree_with_their_numpy_paths(monkeypatch):
+    rng = np.random.default_rng(1)
+    y = rng.normal(size=(1, 300)).astype(np.float32)
+    t = rng.integers(0, 6, size=(1, 300)).astype(np.float32)
+    a = (rng.normal(size=(1, 20)) * 30).astype(np.float32)  # saturating values included
+    g = rng.normal(size=(1, 20)).astype(np.float32)
+    fast = MaskedMSE().value_and_gradient(y, t, t > 0), Sigmoid().forward(a)
+    z = fast[1]
+    fast_back = Sigmoid().backward(a, z, g)
+    monkeypatch.setattr(kernels, "enabled", False)
+    slow = MaskedMSE().value_and_gradient(y, t, t > 0), Sigmoid().forward(a)
+    slow_back = Sigmoid().backward(a, z, g)
+    np.testing.assert_allclose(fast[0][0], slow[0][0], rtol=1e-6)
+    np.testing.assert_array_equal(fast[0][1], slow[0][1])
+    np.testing.assert_allclose(fast[1], slow[1], atol=1e-7)
+    assert fast[1].min() >= 0.0 and fast[1].max() <= 1.0
+    np.testing.assert_allclose(fast_back, slow_back, rtol=1e-6)
+
+
+@needs_numba
+def test_outer_product_kernel():
+    a = np.array([1.0, -2.0, 0.5], np.float32)
+    b = np.array([3.0, 0.0, 4.0, -1.0], np.float32)
+    out = np.full((3, 4), np.nan, np.float32)
+    kernels.outer(a, b, out)
+    np.testing.assert_array_equal(out, np.outer(a, b))
+
+
+def test_training_without_numba_gives_the_same_network(monkeypatch):
+    """The NumPy fallback is a complete engine: a few epochs on both paths end in the same place."""
+    rng = np.random.default_rng(2)
+    values = np.where(rng.random((30, 40)) < 0.3, rng.integers(1, 6, (30, 40)), 0).astype(np.float32)
+    cfg = ModelConfig(hidden=(8, 4, 8), hidden_activation="sigmoid", optimizer="rmsprop", lr=0.01,
+                      weight_decay=0.1, batch_size=1, shuffle=True)
+
+    def train():
+        trainer = build_trainer(cfg, DenseRows(values))
+        trainer.train(3)
+        return trainer
+
+    fast = train()
+    monkeypatch.setattr(kernels, "enabled", False)
+    slow = train()
+    np.testing.assert_allclose(fast.network.params, slow.network.params, rtol=1e-4, atol=1e-6)
+    assert [round(h.train_rmse, 4) for h in fast.history] == [round(h.train_rmse, 4) for h in slow.history]
+
+
+def test_warm_up_compiles_without_error():
+    kernels.warm_up(np.float32)
+    kernels.warm_up(np.float64)
