@@ -1,7 +1,7 @@
 """The compiled loops of engine/kernels.py compute what the NumPy reference computes.
 
-Optimizers must agree bit for bit (same operations in the same order); the loss and activation
-loops to rounding. Without Numba the whole engine runs its NumPy path, which the last tests run
+Optimizers, outer products and the loss's gradient agree bit for bit (same operations in the
+same order); the loss's value to rounding (it sums in float64). Without Numba the whole engine runs its NumPy path, which the last tests run
 on purpose.
 """
 from __future__ import annotations
@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 
 from aeviz.engine import DenseRows, ModelConfig, build_trainer, kernels
-from aeviz.engine.activations import Sigmoid
 from aeviz.engine.losses import MaskedMSE
 from aeviz.engine.optimizers import NonFiniteStep, make_optimizer
 
@@ -56,6 +55,7 @@ def test_fused_optimizer_equals_numpy_bit_for_bit(name, hyper, dtype):
 
 @needs_numba
 def test_the_fused_path_really_runs(monkeypatch):
+    kernels.warm_up()
     calls = []
     real = kernels.rmsprop
     monkeypatch.setattr(kernels, "rmsprop", lambda *a: calls.append(1) or real(*a))
@@ -107,23 +107,15 @@ def test_masked_mse_kernel_matches_the_formula(dtype):
 
 
 @needs_numba
-def test_loss_and_sigmoid_agree_with_their_numpy_paths(monkeypatch):
+def test_loss_agrees_with_its_numpy_path(monkeypatch):
     rng = np.random.default_rng(1)
     y = rng.normal(size=(1, 300)).astype(np.float32)
     t = rng.integers(0, 6, size=(1, 300)).astype(np.float32)
-    a = (rng.normal(size=(1, 20)) * 30).astype(np.float32)  # saturating values included
-    g = rng.normal(size=(1, 20)).astype(np.float32)
-    fast = MaskedMSE().value_and_gradient(y, t, t > 0), Sigmoid().forward(a)
-    z = fast[1]
-    fast_back = Sigmoid().backward(a, z, g)
+    fast = MaskedMSE().value_and_gradient(y, t, t > 0)
     monkeypatch.setattr(kernels, "enabled", False)
-    slow = MaskedMSE().value_and_gradient(y, t, t > 0), Sigmoid().forward(a)
-    slow_back = Sigmoid().backward(a, z, g)
-    np.testing.assert_allclose(fast[0][0], slow[0][0], rtol=1e-6)
-    np.testing.assert_array_equal(fast[0][1], slow[0][1])
-    np.testing.assert_allclose(fast[1], slow[1], atol=1e-7)
-    assert fast[1].min() >= 0.0 and fast[1].max() <= 1.0
-    np.testing.assert_allclose(fast_back, slow_back, rtol=1e-6)
+    slow = MaskedMSE().value_and_gradient(y, t, t > 0)
+    np.testing.assert_allclose(fast[0], slow[0], rtol=1e-6)
+    np.testing.assert_array_equal(fast[1], slow[1])
 
 
 @needs_numba
@@ -154,6 +146,17 @@ def test_training_without_numba_gives_the_same_network(monkeypatch):
     assert [round(h.train_rmse, 4) for h in fast.history] == [round(h.train_rmse, 4) for h in slow.history]
 
 
-def test_warm_up_compiles_without_error():
+def test_warm_up_compiles_every_kernel():
     kernels.warm_up(np.float32)
     kernels.warm_up(np.float64)
+    if kernels.enabled:
+        assert not any(isinstance(getattr(kernels, name), kernels._Deferred) for name in kernels._KERNELS)
+
+
+def test_numba_is_not_imported_with_the_engine():
+    """The window opens without paying for Numba's import; the first kernel call pays it."""
+    import subprocess
+    import sys
+    code = "import sys, aeviz.engine, aeviz.ui.bridge; print('numba' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -111,10 +111,15 @@ class _Worker(QObject):
                         next_due = self._play_step(next_due)
                         continue
             else:
-                if not self._warm and self.q.empty():
-                    self._warm = True
-                    kernels.warm_up()  # compile the engine's loops now, not at the first click
-                cmd = self.q.get()
+                if not self._warm:
+                    try:  # after a second of quiet (start-up is drawn by then), compile the
+                        cmd = self.q.get(timeout=1.0)  # engine's loops, not at the first click
+                    except queue.Empty:
+                        self._warm = True
+                        kernels.warm_up()
+                        continue
+                else:
+                    cmd = self.q.get()
                 next_due = time.perf_counter()
             if cmd[0] == "stop":
                 self.done += 1
