@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 
-from aeviz.engine import DenseRows, ModelConfig, build_trainer
+from aeviz.engine import DenseRows, ModelConfig, build_trainer, kernels
 from aeviz.engine.threads import single_threaded_blas
 
 N_USERS, N_ITEMS, DENSITY = 943, 1682, 0.063
@@ -36,14 +36,44 @@ def movielens_like(seed=0):
     return np.where(rated, r, 0).astype(np.float32), rated
 
 
-def aeviz_epoch(values, mask, batch_size):
+def tutorial_trainer(values, mask, batch_size):
     cfg = ModelConfig(hidden=(20, 10, 20), hidden_activation="sigmoid", optimizer="rmsprop",
                       lr=0.01, weight_decay=0.5, batch_size=batch_size, shuffle=False)
     trainer = build_trainer(cfg, DenseRows(values, mask))
     trainer.keep_undo = False
+    return trainer
+
+
+def aeviz_epoch(values, mask, batch_size):
+    trainer = tutorial_trainer(values, mask, batch_size)
     t0 = time.perf_counter()
     trainer.step_epoch()
     return time.perf_counter() - t0
+
+
+def phase_costs(values, mask):
+    """Microseconds per user spent in each part of a one-user step (the trainer's own fast path)."""
+    trainer = tutorial_trainer(values, mask, 1)
+    trainer.step_epoch()  # the state of a trained network (RMSprop's weights are then tiny)
+    clock = time.perf_counter
+    parts = {"read row": 0.0, "forward": 0.0, "loss": 0.0, "backward": 0.0, "update": 0.0}
+    order = trainer.order
+    for k in range(order.size):
+        t0 = clock()
+        trainer._load_rows(order[k:k + 1])
+        t1 = clock()
+        trainer._trace = trainer.network.forward(trainer._x_in)
+        t2 = clock()
+        trainer._compute_loss()
+        t3 = clock()
+        trainer._backward(1.0, accumulate=False)
+        trainer.batch_fill = 1
+        t4 = clock()
+        trainer._apply_update()
+        t5 = clock()
+        for key, dt in zip(parts, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4)):
+            parts[key] += dt
+    return {key: round(v / order.size * 1e6, 1) for key, v in parts.items()}
 
 
 def torch_epoch(torch, values, mask, batch_size):
@@ -100,13 +130,27 @@ def main():
         result[f"{key}aeviz_s_per_epoch"] = round(a, 4)
         result[f"{key}torch_s_per_epoch"] = round(t, 4) if t else None
         result[f"{key}speedup"] = round(t / a, 2) if t else None
+    # the NumPy fallback (no Numba, or AEVIZ_JIT=0), one user per update, in the same run
+    was = kernels.enabled
+    kernels.enabled = False
+    aeviz_epoch(values, mask, 1)
+    numpy_path = statistics.median(aeviz_epoch(values, mask, 1) for _ in range(args.epochs))
+    kernels.enabled = was
+    result["numpy_path_s_per_epoch"] = round(numpy_path, 4)
+    t1 = result["torch_s_per_epoch"]
+    result["numpy_path_speedup"] = round(t1 / numpy_path, 2) if t1 else None
+    costs = phase_costs(values, mask)
+    result["per_user_us"] = costs
     print(f"{'mode':<22}{'aeviz s/epoch':>15}{'torch s/epoch':>15}{'torch/aeviz':>13}")
     for label, a, t in rows:
         ts = f"{t:15.3f}" if t else f"{'n/a':>15}"
         sp = f"{t / a:12.2f}x" if t else f"{'n/a':>13}"
         print(f"{label:<22}{a:15.3f}{ts}{sp}")
+    ts = f"{t1 / numpy_path:12.2f}x" if t1 else f"{'n/a':>13}"
+    print(f"{'same, NumPy path only':<22}{numpy_path:15.3f}{'':>15}{ts}")
     print(f"({N_USERS} users x {N_ITEMS} movies, {mask.mean():.1%} rated; "
-          f"us per user: {rows[0][1] / N_USERS * 1e6:.0f})")
+          f"us per user: {rows[0][1] / N_USERS * 1e6:.0f}, of which "
+          + ", ".join(f"{k} {v:.0f}" for k, v in costs.items()) + ")")
     print(json.dumps(result))
 
 

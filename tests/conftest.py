@@ -6,6 +6,13 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest  # noqa: E402
 
+from aeviz.engine import kernels  # noqa: E402
+
+# Compile the engine's loops once for the session and freeze Numba's objects out of the collector's
+# way: the collection after every test below would otherwise scan them each time.
+kernels.warm_up()
+kernels.warm_up("float64")
+
 
 @pytest.fixture(autouse=True)
 def _collect_garbage_between_tests():
