@@ -273,3 +273,18 @@ def test_update_flashes_once_when_stepping(qtbot):
     assert v.canvas.animating and v.canvas._anim_kind == "update"
     qtbot.waitUntil(lambda: not v.canvas.animating, timeout=3000)
     assert v.scene().cmax > 0
+
+
+def test_arg_max_marker_gives_way_before_the_title_is_cut(qtbot):
+    from PySide6.QtGui import QFont, QFontMetrics
+
+    from aeviz.ui.graph.canvas import _fit_title
+    fm = QFontMetrics(QFont())
+    title = "Movie A"
+    full, short = title + "   ◀ arg-max", title + " ◀"
+    assert _fit_title(fm, title, True, fm.horizontalAdvance(full) + 2) == full
+    assert _fit_title(fm, title, True, fm.horizontalAdvance(short) + 2) == short
+    assert _fit_title(fm, title, True, fm.horizontalAdvance(title) + 2) == title
+    assert _fit_title(fm, title, False, fm.horizontalAdvance(full) + 2) == title
+    cut = _fit_title(fm, "A Very Long Movie Title Indeed", False, fm.horizontalAdvance("A Very"))
+    assert cut.endswith("…") and len(cut) < 20

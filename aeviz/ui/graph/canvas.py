@@ -684,10 +684,9 @@ class GraphCanvas(QWidget):
                 cx += we
             if lay.title_right:
                 p.setPen(INK)
-                title = self._title(idx) + ("   ◀ arg-max" if i == top else "")
                 room = max(20, int(self.width() - cx - 6))
                 p.drawText(QRectF(cx, y - lh / 2, room, lh), Qt.AlignLeft | Qt.AlignVCenter,
-                           fm.elidedText(title, Qt.ElideRight, room))
+                           _fit_title(fm, self._title(idx), i == top, room))
 
     def _paint_sparsity(self, p):
         """Sparse models: each unit's mean activation over the users as a small bar beside the node,
@@ -981,3 +980,12 @@ class GraphCanvas(QWidget):
     def mouseDoubleClickEvent(self, ev):
         if self.scene is not None and self.node_at(ev.position()) is None and self.edge_at(ev.position()) is None:
             self.reset_view()
+
+
+def _fit_title(fm, title: str, arg_max: bool, room: int) -> str:
+    """The arg-max marker shrinks, then goes, before the movie's own title is cut short."""
+    if arg_max:
+        for marked in (title + "   ◀ arg-max", title + " ◀"):
+            if fm.horizontalAdvance(marked) <= room:
+                return marked
+    return fm.elidedText(title, Qt.ElideRight, room)
