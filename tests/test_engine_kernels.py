@@ -13,7 +13,7 @@ from aeviz.engine import DenseRows, ModelConfig, build_trainer, kernels
 from aeviz.engine.losses import MaskedMSE
 from aeviz.engine.optimizers import NonFiniteStep, make_optimizer
 
-needs_numba = pytest.mark.skipif(not kernels.enabled, reason="Numba is not installed")
+needs_numba = pytest.mark.skipif(not kernels.ready(), reason="Numba is not installed")
 
 CONFIGS = [
     ("sgd", dict(lr=0.1)),
@@ -149,8 +149,23 @@ def test_training_without_numba_gives_the_same_network(monkeypatch):
 def test_warm_up_compiles_every_kernel():
     kernels.warm_up(np.float32)
     kernels.warm_up(np.float64)
-    if kernels.enabled:
-        assert not any(isinstance(getattr(kernels, name), kernels._Deferred) for name in kernels._KERNELS)
+    if kernels.ready():
+        assert all(hasattr(getattr(kernels, name), "py_func") for name in kernels._KERNELS)
+
+
+def test_a_broken_numba_means_numpy_with_a_warning(monkeypatch):
+    import sys
+    monkeypatch.setitem(sys.modules, "numba", None)  # `import numba` now fails
+    monkeypatch.setattr(kernels, "_compiled", None)
+    monkeypatch.setattr(kernels, "enabled", True)
+    with pytest.warns(RuntimeWarning, match="Numba could not be imported"):
+        assert kernels.ready() is False
+    params, opt, _ = _run("adam", dict(lr=0.01), np.float32, fused=True, steps=2)
+    ref, _, _ = _run("adam", dict(lr=0.01), np.float32, fused=False, steps=2)
+    np.testing.assert_array_equal(params, ref)
+    out = np.empty((2, 3), np.float32)
+    kernels.outer(np.ones(2, np.float32), np.arange(3, dtype=np.float32), out)
+    np.testing.assert_array_equal(out, [[0, 1, 2], [0, 1, 2]])
 
 
 def test_numba_is_not_imported_with_the_engine():

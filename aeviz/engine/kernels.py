@@ -24,47 +24,57 @@ import gc
 import importlib.util
 import os
 import threading
+import warnings
 
 import numpy as np
 
-# Numba is imported at the first kernel call, not with the engine: the window opens without it.
+# The switch: off without Numba or with AEVIZ_JIT=0 (tests and benchmarks flip it too).
 enabled = os.environ.get("AEVIZ_JIT", "1") != "0" and importlib.util.find_spec("numba") is not None
 LIMIT = 1e19
-_KERNELS = ("_commit", "outer", "masked_mse", "sgd", "sgd_momentum", "rmsprop", "rmsprop_momentum",
-            "adam")
+_KERNELS = ("_commit", "_outer_jit", "masked_mse", "sgd", "sgd_momentum", "rmsprop",
+            "rmsprop_momentum", "adam")
+_compiled: bool | None = None  # None: Numba not imported yet; then whether it could be
 _lock = threading.Lock()
 
 
-def _compile_all():
-    """Replace every kernel name in this module by its compiled version (once)."""
-    with _lock:
-        if not isinstance(globals()["sgd"], _Deferred):
-            return
-        import numba
+def ready() -> bool:
+    """Whether the compiled loops can be used. The first call imports Numba (not the engine's
+    import: the window opens without paying for it); a Numba that fails to import means NumPy."""
+    if not enabled:
+        return False
+    if _compiled is None:
+        _load()
+    return bool(_compiled)
 
+
+def _load():
+    global _compiled
+    with _lock:
+        if _compiled is not None:
+            return
+        try:
+            import numba
+        except Exception as exc:  # installed but broken, e.g. built for another NumPy
+            warnings.warn(f"aeviz: Numba could not be imported ({exc}); training uses NumPy only",
+                          RuntimeWarning, stacklevel=3)
+            _compiled = False
+            return
         # No fast-math (results must match NumPy's); NumPy's error model lets loops vectorise.
         jit = numba.njit(cache=True, nogil=True, boundscheck=False, error_model="numpy")
-        for name in _KERNELS:
+        for name in _KERNELS:  # each compiles at its first call, for the dtypes it is given
             globals()[name] = jit(_SOURCES[name])
+        _compiled = True
 
 
-class _Deferred:
-    """Stands in for a kernel until the first call compiles them all."""
-
-    def __init__(self, name):
-        self.name = name
-
-    def __call__(self, *args):
-        _compile_all()
-        return globals()[self.name](*args)
-
-
-def _outer_numpy(a, b, out):
-    np.multiply(a[:, None], b[None, :], out=out)
-
-
-def _outer(a, b, out):
+def outer(a, b, out):
     """out[i, j] = a[i] * b[j]: one observation's weight gradient (NumPy's broadcast is 7x slower)."""
+    if ready():
+        _outer_jit(a, b, out)
+    else:
+        np.multiply(a[:, None], b[None, :], out=out)
+
+
+def _outer_jit(a, b, out):
     for i in range(a.size):
         ai = a[i]
         for j in range(b.size):
@@ -176,12 +186,12 @@ def _adam(p, grad, change, m, new_m, v, new_v, wd, b1, one_minus_b1, b2, one_min
     return True
 
 
-_SOURCES = {"_commit": _commit, "outer": _outer, "masked_mse": _masked_mse, "sgd": _sgd, "sgd_momentum": _sgd_momentum,
-            "rmsprop": _rmsprop, "rmsprop_momentum": _rmsprop_momentum, "adam": _adam}
-for _name in _KERNELS:
-    globals()[_name] = _Deferred(_name) if enabled else None
-if not enabled:
-    outer = _outer_numpy
+# The Python loops; _load() binds each compiled one to its name (`_commit` and `_outer_jit` keep
+# theirs, as the other loops call `_commit`).
+_SOURCES = {"_commit": _commit, "_outer_jit": _outer_jit, "masked_mse": _masked_mse, "sgd": _sgd,
+            "sgd_momentum": _sgd_momentum, "rmsprop": _rmsprop, "rmsprop_momentum": _rmsprop_momentum,
+            "adam": _adam}
+masked_mse = sgd = sgd_momentum = rmsprop = rmsprop_momentum = adam = None  # until ready()
 
 
 def warm_up(dtype=np.float32):
@@ -189,7 +199,7 @@ def warm_up(dtype=np.float32):
 
     Numba leaves some 100,000 long-lived objects behind; freezing them out of the garbage
     collector's sight keeps every later collection as cheap as before (50 ms -> 6 ms a pass)."""
-    if not enabled:
+    if not ready():
         return
     f = np.dtype(dtype).type
     v = np.ones(4, dtype)

@@ -64,7 +64,7 @@ class MaskedMSE(Loss):
         return g.reshape(np.shape(y))
 
     def value_and_gradient(self, y, t, mask):
-        if kernels.enabled and _plain_2d(y, t, mask):  # one compiled loop instead of ~8 calls
+        if _plain_2d(y, t, mask) and kernels.ready():  # one compiled loop instead of ~8 calls
             grad = np.empty_like(y)
             per_obs = np.empty(y.shape[0])
             kernels.masked_mse(y, t, mask, grad, per_obs)

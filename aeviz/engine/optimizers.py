@@ -90,7 +90,7 @@ class Optimizer:
         raise NotImplementedError
 
     def _can_fuse(self, params, grads) -> bool:
-        return (self.use_kernels and kernels.enabled and params.dtype == grads.dtype == self.dtype
+        return (self.use_kernels and kernels.ready() and params.dtype == grads.dtype == self.dtype
                 and params.ndim == grads.ndim == 1 and params.flags.c_contiguous
                 and grads.flags.c_contiguous)
 
