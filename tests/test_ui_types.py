@@ -293,3 +293,28 @@ def test_graph_titles_fit_and_movies_are_labelled_at_any_size(qtbot, size):
     assert lay.title_left >= 36 and lay.title_right >= 36
     assert gap >= 56  # the network keeps its width
     assert xs[-1] + lay.right <= size[0] + 1
+
+
+def test_loss_plot_stars_the_best_test_epoch(qtbot):
+    from aeviz.ui.loss_plot import LossPlot
+    rng = np.random.default_rng(1)
+    m = np.where(rng.random((40, 12)) < 0.5, rng.integers(1, 6, (40, 12)), 0).astype(np.float32)
+    train, test = m.copy(), np.zeros_like(m)
+    held = (m > 0) & (rng.random(m.shape) < 0.3)
+    train[held], test[held] = 0, m[held]
+    tr = build_trainer(ModelConfig(hidden=(12,), lr=0.05), DenseRows(train), DenseRows(test), clip=(1, 5))
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    plot.show()
+    plot.show_snapshot(tr.snapshot())
+    assert plot.best_marker.getData()[0] is None or len(plot.best_marker.getData()[0]) == 0
+    assert "best test" not in plot.epochs.titleLabel.text
+    for _ in range(12):
+        tr.step_epoch()
+    plot.show_snapshot(tr.snapshot())
+    tests = [h.test_rmse for h in tr.history]
+    best = int(np.argmin(tests))
+    x, y = plot.best_marker.getData()
+    assert list(x) == [best + 1] and y[0] == pytest.approx(tests[best])
+    assert f"best test {tests[best]:.4g} @ {best + 1}" in plot.epochs.titleLabel.text
+    assert "(the best test so far)" in plot._describe(plot.epochs, best + 1)

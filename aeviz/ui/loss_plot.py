@@ -77,6 +77,7 @@ class LossPlot(QWidget):
         self._epoch_losses = np.zeros(0)
         self._epoch_penalties = np.zeros(0)
         self._key = None
+        self._best = None  # (epoch, best test RMSE, epochs since) or None
         self._throttled = False
         self._pending = None
         self._drawn_at = 0.0
@@ -97,6 +98,9 @@ class LossPlot(QWidget):
                                             symbolSize=4, symbolBrush="#1f77b4", symbolPen=None)
         self.test_curve = self.epochs.plot([], [], pen=TEST_PEN, symbol="o",
                                            symbolSize=4, symbolBrush="#ff7f0e", symbolPen=None)
+        # the best test RMSE so far: where early stopping would have kept the network
+        self.best_marker = self.epochs.plot([], [], pen=None, symbol="star", symbolSize=15,
+                                            symbolBrush="#ff7f0e", symbolPen=pg.mkPen("#7a3a00"))
         self._penalty_name = "penalty"
         self._penalty_shown = False
         self.penalty_view, self.penalty_curve = self._twin(self.epochs)
@@ -171,6 +175,10 @@ class LossPlot(QWidget):
                  "<span style='color:#ff7f0e'>&#9632; test</span>"]
         if penalty:
             words.append(f"<span style='color:#2ca02c'>&#9476; {self._penalty_name} (right axis)</span>")
+        if self._best is not None:
+            epoch, value, since = self._best
+            ago = f", {since} epochs ago" if since >= 5 else ""
+            words.append(f"<span style='color:#a04000'>&#9733; best test {fmt(value)} @ {epoch}{ago}</span>")
         self.epochs.setTitle(f"RMSE per epoch: {' '.join(words)}", color="#333", size="10pt")
 
     def _set_within_title(self, penalty: bool):
@@ -264,10 +272,18 @@ class LossPlot(QWidget):
             if c.opts["symbol"] != sym:
                 c.setSymbol(sym)
         self.train_curve.setData(x, self._positive(debiased_ema(train, w)), connect="finite")
+        best = None
         if np.isfinite(test).any():
             self.test_curve.setData(x, self._positive(debiased_ema(test, w)), connect="finite")
+            i = int(np.nanargmin(test))  # raw, not smoothed: the epoch whose network was best
+            self.best_marker.setData([x[i]], [test[i]])
+            best = (int(x[i]), float(test[i]), int(x[-1] - x[i]))
         else:
             self.test_curve.setData([], [])
+            self.best_marker.setData([], [])
+        if best != self._best:
+            self._best = best
+            self._set_epoch_title(bool(self._penalty_shown))
         obs_pen = _finite(self._epoch_penalties)
         used = bool(np.nan_to_num(pen).any()) or bool(np.nan_to_num(obs_pen).any())
         if used and x.size:
@@ -305,6 +321,8 @@ class LossPlot(QWidget):
             i = int(np.clip(round(xv) - 1, 0, len(self._history) - 1))
             h = self._history[i]
             parts = [f"epoch {h.epoch}", f"train RMSE {fmt(h.train_rmse)}", f"test RMSE {fmt(h.test_rmse)}"]
+            if self._best is not None and self._best[0] == h.epoch:
+                parts[-1] += " (the best test so far)"
             if h.penalty:
                 parts.append(f"{self._penalty_name} {fmt(h.penalty)}")
             return ",  ".join(parts)
