@@ -179,3 +179,60 @@ def test_layer_sizes_must_match_the_data():
     net = Network([5, 2, 5], "sigmoid")
     with pytest.raises(ValueError, match="6 movies"):
         Trainer(net, make_optimizer("sgd", net.params.size), get_loss("mse"), train)
+
+
+def _split_trainer(shuffle=True, **cfg):
+    rng = np.random.default_rng(1)
+    m = np.where(rng.random((40, 12)) < 0.5, rng.integers(1, 6, (40, 12)), 0).astype(np.float32)
+    train, test = m.copy(), np.zeros_like(m)
+    held = (m > 0) & (rng.random(m.shape) < 0.3)
+    train[held], test[held] = 0, m[held]
+    config = ModelConfig(hidden=(12,), lr=0.05, shuffle=shuffle, **cfg)
+    return build_trainer(config, DenseRows(train), DenseRows(test), clip=(1, 5))
+
+
+def test_restore_best_returns_to_the_best_epoch_exactly_and_training_goes_on_identically():
+    t = _split_trainer()
+    assert t.best_epoch is None and t.snapshot().best_epoch is None
+    params = []
+    for _ in range(12):
+        t.step_epoch()
+        params.append(t.network.params.copy())
+    tests = [h.test_rmse for h in t.history]
+    best = int(np.argmin(tests)) + 1
+    assert best < 11, "the fixture must overfit for this test to mean anything"
+    assert t.best_epoch == best and t.best_test_rmse == pytest.approx(min(tests))
+    assert t.epochs_since_best == 12 - best and t.snapshot().best_epoch == best
+    t.step_observation()  # mid-epoch is fine too
+    t.restore_best()
+    assert t.epoch == best and len(t.history) == best and t.k == 0
+    np.testing.assert_array_equal(t.network.params, params[best - 1])
+    t.step_epoch()  # same shuffled order, same optimizer state: the original next epoch again
+    np.testing.assert_array_equal(t.network.params, params[best])
+    assert [h.test_rmse for h in t.history] == tests[:best + 1]
+
+
+def test_best_epoch_needs_a_test_set_and_is_forgotten_by_reset():
+    rng = np.random.default_rng(0)
+    t = build_trainer(ModelConfig(hidden=(3,)), DenseRows(rng.integers(1, 6, (10, 8)).astype(np.float32)))
+    t.step_epoch()
+    assert t.best_epoch is None
+    with pytest.raises(PhaseError, match="test set"):
+        t.restore_best()
+    t = _split_trainer()
+    t.step_epoch()
+    assert t.best_epoch == 1
+    t.reset_counters()
+    assert t.best_epoch is None
+
+
+def test_train_with_patience_stops_early_at_the_best_network():
+    t = _split_trainer()
+    t.train(200, patience=5)
+    tests = [h.test_rmse for h in t.history]
+    assert t.epoch == len(t.history) == t.best_epoch < 200
+    assert tests[-1] == min(tests)
+    reference = _split_trainer()
+    reference.train(t.best_epoch + 5)  # patience 5: it stopped five epochs after the best
+    assert reference.best_epoch == t.best_epoch
+    assert reference.epochs_since_best == 5

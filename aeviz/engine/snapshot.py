@@ -76,6 +76,7 @@ class Snapshot:
     epoch_penalties: np.ndarray | None = None
     diverged: str | None = None
     can_undo: bool = False
+    best_epoch: int | None = None  # the epoch whose network had the lowest test RMSE (restorable)
     extras: dict = field(default_factory=dict)
 
     @property

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import math
 import time
+from typing import NamedTuple
 
 import numpy as np
 
@@ -39,6 +40,18 @@ class DivergenceError(ArithmeticError):
     def __init__(self, message: str, layer: str | None = None):
         super().__init__(message)
         self.layer = layer
+
+
+class _Checkpoint(NamedTuple):
+    params: np.ndarray
+    optimizer: dict
+    epoch: int
+    test_rmse: float
+    steps: int
+    updates: int
+    history: list
+    rng_state: dict
+    order: np.ndarray  # the next epoch's order, drawn before the checkpoint
 
 
 class Trainer:
@@ -104,6 +117,7 @@ class Trainer:
         self.last_change = None
         self.diverged: str | None = None
         self._undo = None
+        self._best = None
         self._seq = 0
         self.network.grads.fill(0.0)
         self.optimizer.reset()
@@ -251,10 +265,15 @@ class Trainer:
             else:
                 self.step_phase()
 
-    def train(self, epochs: int, callback=None):
+    def train(self, epochs: int, callback=None, patience: int = 0):
+        """Up to `epochs` epochs. With `patience`, stop once the test RMSE has not improved for
+        that many epochs and go back to the best epoch's network (early stopping)."""
         for _ in range(int(epochs)):
             self.step_epoch()
             if callback is not None and callback(self.history[-1]) is False:
+                break
+            if patience and self.epochs_since_best is not None and self.epochs_since_best >= patience:
+                self.restore_best()
                 break
         return self.history
 
@@ -349,6 +368,9 @@ class Trainer:
         self._epoch_losses = []
         self._epoch_penalties = []
         self._new_order()
+        if ev.test_rmse is not None and math.isfinite(ev.test_rmse) and (
+                self._best is None or ev.test_rmse < self._best.test_rmse):
+            self._best = self._checkpoint(ev.test_rmse)
 
     # ------------------------------------------------------------------------------ divergence
     def _first_bad_layer(self, flat_index=None) -> str:
@@ -412,6 +434,46 @@ class Trainer:
         self.diverged = None
         self._undo = None
 
+    # ---------------------------------------------------------------------------- best epoch
+    def _checkpoint(self, test_rmse):
+        """Everything that makes the state at the end of an epoch, to come back to it later."""
+        return _Checkpoint(self.network.params.copy(), self.optimizer.state_dict(), self.epoch,
+                           float(test_rmse), self.steps, self.updates, list(self.history),
+                           self.rng.bit_generator.state, self.order.copy())
+
+    @property
+    def best_epoch(self) -> int | None:
+        """The epoch whose network had the lowest test RMSE so far (None without a test set)."""
+        return None if self._best is None else self._best.epoch
+
+    @property
+    def best_test_rmse(self) -> float | None:
+        return None if self._best is None else self._best.test_rmse
+
+    @property
+    def epochs_since_best(self) -> int | None:
+        return None if self._best is None else self.epoch - self._best.epoch
+
+    def restore_best(self):
+        """Go back to the end of the best epoch: its weights, optimizer state, counters and
+        history (early stopping, after the fact). Training can go on from there."""
+        if self._best is None:
+            raise PhaseError("there is no best epoch yet: it needs a test set and one finished epoch")
+        b = self._best
+        self.network.params[...] = b.params
+        self.optimizer.load_state_dict(b.optimizer)
+        self.epoch, self.steps, self.updates = b.epoch, b.steps, b.updates
+        self.history = list(b.history)
+        self.rng.bit_generator.state = b.rng_state
+        self.order, self.k, self.batch_fill = b.order.copy(), 0, 0
+        self._epoch_losses, self._epoch_penalties = [], []
+        self._epoch_started = time.perf_counter()
+        self.network.grads.fill(0.0)
+        self._clear_observation()
+        self.last_change = None
+        self.diverged = None
+        self._undo = None
+
     # ---------------------------------------------------------------------------- inspection
     def set_weight(self, layer: int, row: int, col: int, value: float):
         if not np.isfinite(value):
@@ -465,5 +527,5 @@ class Trainer:
             history=tuple(self.history),
             epoch_losses=frozen(np.asarray(self._epoch_losses, dtype=np.float64)) if full_history else None,
             epoch_penalties=frozen(np.asarray(self._epoch_penalties, dtype=np.float64)) if full_history else None,
-            diverged=self.diverged, can_undo=self.can_undo,
+            diverged=self.diverged, can_undo=self.can_undo, best_epoch=self.best_epoch,
         )
