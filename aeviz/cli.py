@@ -98,6 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="users per update (1 = online, 0 = the whole training set)")
     o.add_argument("--epochs", type=_number(int, 1, what="epochs"), default=DEFAULT_EPOCHS,
                    help="passes over the training set")
+    o.add_argument("--patience", type=_number(int, 0, what="patience"), default=0, metavar="N",
+                   help="early stopping: once the test RMSE has not improved for N epochs, stop and "
+                        "keep the best epoch's network (0 = off; needs a test set)")
     o.add_argument("--seed", type=_number(int, 0, what="seed"), default=D.seed,
                    help="random seed (weights, split, order)")
     s = o.add_mutually_exclusive_group()
@@ -224,6 +227,8 @@ def cmd_train(a) -> int:
         trainer = build_trainer(cfg, train, test, clip=clip)
     except ValueError as exc:
         raise CliError(str(exc)) from None
+    if a.patience and (test is None or not test.nnz):
+        raise CliError("--patience needs test ratings (--test-fraction above 0, or --test FILE)")
     baseline = item_mean_baseline(train, test) if test is not None and test.nnz else None
     say = (lambda *x: None) if a.quiet else print
     say(f"{full.n_users} users x {full.n_items} movies, {train.nnz} training and "
@@ -234,6 +239,7 @@ def cmd_train(a) -> int:
         say(f"item-mean baseline: test RMSE {baseline:.4f}")
     say(f"{'epoch':>7}  {'train RMSE':>10}  {'test RMSE':>10}  {'per user':>9}  {'penalty':>9}  {'seconds':>7}")
     bar = _Progress(a.epochs)
+    stopped_early = False
     try:
         for e in range(a.epochs):
             while trainer.epoch == e:
@@ -243,6 +249,12 @@ def cmd_train(a) -> int:
             bar.clear()
             say(f"{rec.epoch:>7}  {_fmt(rec.train_rmse):>10}  {_fmt(rec.test_rmse):>10}  "
                 f"{_fmt(rec.test_rmse_per_user):>9}  {rec.penalty:>9.4g}  {rec.seconds:>7.2f}")
+            if a.patience and (trainer.epochs_since_best or 0) >= a.patience:
+                trainer.restore_best()
+                stopped_early = True
+                say(f"test RMSE has not improved for {a.patience} epochs: stopped, and went back to "
+                    f"epoch {trainer.best_epoch} (test RMSE {_fmt(trainer.best_test_rmse)})")
+                break
     except DivergenceError as exc:
         bar.clear()
         raise CliError(str(exc), EXIT_DIVERGED) from None
@@ -265,6 +277,7 @@ def cmd_train(a) -> int:
             "items": full.n_items, "ratings": int(train.nnz + (test.nnz if test is not None else 0)),
             "train_ratings": int(train.nnz), "test_ratings": int(test.nnz) if test is not None else 0,
             "type": cfg.kind, "layers": list(cfg.hidden), "seconds": round(seconds, 3),
+            "best_epoch": trainer.best_epoch, "stopped_early": stopped_early,
             "saved": str(a.save) if a.save else None}))
     return EXIT_OK
 

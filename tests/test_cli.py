@@ -112,6 +112,8 @@ def test_recommend_refusals(files, capsys, tmp_path):
     (["--test-fraction", "1"], "test fraction must be below 1"),
     (["--layers", "10,5", "--tied"], "mirrored"),
     (["--type", "sparse", "--activation", "tanh"], "sigmoid"),
+    (["--patience", "3", "--test-fraction", "0"], "--patience needs test ratings"),
+    (["--patience", "-2"], "patience must be at least 0"),
 ])
 def test_invalid_values_exit_2_with_a_message(files, capsys, argv, needle):
     code, out, err = run(["train", files["ratings"], "--epochs", 1, *argv], capsys)
@@ -155,7 +157,8 @@ def test_help_documents_every_flag(capsys):
     for flag in ("--titles", "--layers", "--activation", "--output-activation", "--optimizer", "--lr",
                  "--momentum", "--weight-decay", "--batch-size", "--epochs", "--test-fraction", "--test",
                  "--seed", "--type", "--sparsity-target", "--sparsity-weight", "--sparsity-penalty",
-                 "--noise", "--noise-level", "--contractive-weight", "--pretrain-epochs", "--save", "--json"):
+                 "--noise", "--noise-level", "--contractive-weight", "--pretrain-epochs", "--save", "--json",
+                 "--patience"):
         assert flag in text, flag
     parser = cli.build_parser()
     train = parser._subparsers._group_actions[0].choices["train"]
@@ -180,3 +183,18 @@ def test_genres_sample_defaults_beat_the_baseline(capsys):
     s = last_json(out)
     assert s["users"] == 300 and s["items"] == 60
     assert s["epochs"] == 500 and s["test_rmse"] < s["item_mean_baseline"] - 0.2
+
+
+def test_patience_stops_early_and_keeps_the_best_epoch(files, capsys):
+    argv = ["train", files["ratings"], "--epochs", 300, "--batch-size", 1, "--lr", 0.02, "--json"]
+    code, out, err = run(argv + ["--patience", 4], capsys)
+    assert code == 0, err
+    s = last_json(out)
+    assert s["stopped_early"] and s["epochs"] == s["best_epoch"] < 300
+    assert f"went back to epoch {s['best_epoch']}" in out
+    rows = [l.split() for l in out.splitlines() if l.strip()[:1].isdigit() and len(l.split()) == 6]
+    tests = [float(r[2]) for r in rows]
+    assert len(rows) == s["best_epoch"] + 4  # it saw four epochs without improvement, then went back
+    assert min(tests) == pytest.approx(s["test_rmse"], abs=1e-4) == pytest.approx(tests[s["best_epoch"] - 1], abs=1e-4)
+    code, out, _ = run(argv[:3] + [10, "--json", "--quiet"], capsys)
+    assert not last_json(out)["stopped_early"]
