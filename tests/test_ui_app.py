@@ -329,3 +329,30 @@ def test_open_titles_attaches_titles(win, qtbot, ratings_path, tmp_path):
     win.open_path(str(ratings_path), titles=str(movies))
     qtbot.waitUntil(lambda: win.dataset.titles[0].startswith("Film number"), timeout=5000)
     assert "ratings.csv" in win.windowTitle()
+
+
+def test_early_stopping_pauses_play_and_ctrl_b_goes_back_to_the_best_epoch(win, qtbot):
+    win.patience_actions[10].trigger()  # Train > Early stopping > Pause after 10 epochs ...
+    assert settings.read_number("train/patience", 0, 0, 1000) == 10
+    restore = win.controls.actions["restore_best"]
+    assert not restore.isEnabled()  # no finished epoch, no best
+    win.controls.actions["play"].trigger()
+    qtbot.waitUntil(lambda: win.bridge.playing, timeout=5000)
+    qtbot.waitUntil(lambda: not win.bridge.playing, timeout=60000)  # paused by itself
+    qtbot.waitUntil(win.bridge.is_idle, timeout=5000)
+    t = win.bridge.trainer
+    assert t.epochs_since_best == 10 and t.epoch == t.best_epoch + 10
+    assert win.banner.isVisible() and "has not improved for 10 epochs" in win.banner.label.text()
+    assert f"epoch {t.best_epoch}" in win.banner.label.text()
+    qtbot.waitUntil(restore.isEnabled, timeout=5000)
+    assert restore.text() == f"Go back to the best epoch ({t.best_epoch})"
+    best, best_rmse = t.best_epoch, t.best_test_rmse
+    qtbot.keyClick(win, Qt.Key.Key_B, Qt.KeyboardModifier.ControlModifier)  # Ctrl+B
+    qtbot.waitUntil(lambda: t.epoch == best, timeout=5000)
+    qtbot.waitUntil(win.bridge.is_idle, timeout=5000)
+    assert t.epoch == best and len(t.history) == best and t.history[-1].test_rmse == best_rmse
+    qtbot.waitUntil(lambda: win._last_snapshot.epoch == best, timeout=5000)
+    assert not restore.isEnabled()  # already there
+    win.patience_actions[0].trigger()
+    assert settings.read_number("train/patience", 1, 0, 1000) == 0
+    qtbot.waitUntil(lambda: win.bridge._worker.patience == 0, timeout=5000)

@@ -115,6 +115,9 @@ class Monkey:
     def reset(self):
         return self.click("reset")
 
+    def restore_best(self):
+        return self.click("restore_best")
+
     def configure(self):
         s = self.w.setup
         r = self.rng
@@ -195,7 +198,7 @@ class Monkey:
         self.qtbot.keyClick(self.w, self.rng.choice([Qt.Key.Key_Space, Qt.Key.Key_N, Qt.Key.Key_Escape]))
 
     TABLE = [("step", step, 30), ("epoch", epoch, 2), ("play_pause", play_pause, 8), ("speed", speed, 4),
-             ("undo", undo, 5), ("reset", reset, 2), ("configure", configure, 6), ("open_file", open_file, 2),
+             ("undo", undo, 5), ("reset", reset, 2), ("restore_best", restore_best, 2), ("configure", configure, 6), ("open_file", open_file, 2),
              ("preset", preset, 1), ("resize", resize, 3), ("dock", dock, 4), ("select_node", select_node, 6),
              ("select_user", select_user, 5), ("edit_weight", edit_weight, 3), ("save_model", save_model, 1),
              ("open_model", open_model, 1), ("keys", keys, 3)]
@@ -222,7 +225,7 @@ class Monkey:
             return
         where = f"after action #{len(self.log)} ({self.log[-1]})"
         now = (self.generation, s.steps, s.updates, s.epoch)
-        if self.last is not None and now[0] == self.last[0] and name not in ("undo", "reset"):
+        if self.last is not None and now[0] == self.last[0] and name not in ("undo", "reset", "restore_best"):
             assert all(a >= b for a, b in zip(now[1:], self.last[1:])), \
                 f"counters (steps, updates, epoch) ran backwards {self.last[1:]} -> {now[1:]} {where}"
         self.last = now

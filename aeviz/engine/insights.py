@@ -499,6 +499,7 @@ def _slow_parts(st, trainer, fresh=False):
     return st.slow
 
 
+@np.errstate(all="ignore")  # a diverging network overflows; the panels show "not finite", never NaN
 def compute_extras(trainer, selection: dict | None = None, fresh: bool = False) -> dict:
     """Everything the insight panels draw, for the trainer's current observation and node.
 

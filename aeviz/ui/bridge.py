@@ -37,7 +37,7 @@ DRAW_BUDGET = 0.10  # share of wall time the GUI may spend drawing while the wor
 MAX_FRAME_INTERVAL = 0.2  # >= 5 pictures a second: the network view treats slower as single steps
 EXTRAS_INTERVAL = 0.25  # insights are computed at most ~4 times a second
 MANUAL = {"step_phase", "forward", "backward", "update", "step_observation", "step_batch",
-          "step_epoch", "undo", "set_weight", "select_observation"}
+          "step_epoch", "undo", "restore_best", "set_weight", "select_observation"}
 
 
 def _split_and_clip(config, dataset):
@@ -56,6 +56,7 @@ class _Worker(QObject):
     snapshotReady = Signal()
     diverged = Signal(str)
     message = Signal(str)
+    stoppedEarly = Signal(str)
     rebuilt = Signal(object, object)
     rebuildFailed = Signal(str)
     playingChanged = Signal(bool)
@@ -89,6 +90,8 @@ class _Worker(QObject):
         self._rate_t = time.perf_counter()
         self._rate_steps = 0
         self._warm = False
+        self.patience = 0  # early stopping: pause after this many epochs without a better test RMSE
+        self._stopped_for = None  # (trainer, best epoch) an early stop was last announced for
 
     # ------------------------------------------------------------------------------ the loop
     @Slot()
@@ -184,6 +187,13 @@ class _Worker(QObject):
 
     def _cmd_undo(self):
         self._manual(lambda: self.trainer.undo())
+
+    def _cmd_restore_best(self):
+        self._manual(lambda: self.trainer.restore_best())
+
+    def _cmd_set_patience(self, epochs):
+        self.patience = max(0, int(epochs))
+        self._stopped_for = None
 
     def _cmd_set_weight(self, layer, row, col, value):
         self._manual(lambda: self.trainer.set_weight(layer, row, col, value))
@@ -281,6 +291,8 @@ class _Worker(QObject):
         except DivergenceError as exc:
             self._on_diverged(exc)
             return
+        if self.patience and t.k == 0 and self._stop_early():
+            return
         now = time.perf_counter()
         if now - self._last_pub >= self.frame_interval:
             if now - self._rate_t >= 0.5:
@@ -304,6 +316,8 @@ class _Worker(QObject):
         except DivergenceError as exc:
             self._on_diverged(exc)
             return time.perf_counter()
+        if self.patience and t.k == 0 and self._stop_early():
+            return time.perf_counter()
         now = time.perf_counter()
         if s != FULL_SPEED:
             done = t.steps - before
@@ -316,6 +330,21 @@ class _Worker(QObject):
             self._rate_t, self._rate_steps = now, t.steps
         self._publish(force=s <= 4)
         return next_due
+
+    def _stop_early(self) -> bool:
+        """Pause once the test RMSE has not improved for `patience` epochs (once per best)."""
+        t = self.trainer
+        since = t.epochs_since_best
+        if since is None or since < self.patience or self._stopped_for == (id(t), t.best_epoch):
+            return False
+        self._stopped_for = (id(t), t.best_epoch)
+        self._set_playing(False)
+        self.stoppedEarly.emit(
+            f"Paused: the test RMSE has not improved for {since} epochs; the best, "
+            f"{t.best_test_rmse:.4g}, was at epoch {t.best_epoch}. Train > Go back to the best epoch "
+            f"(Ctrl+B) restores that network; Play goes on.")
+        self._publish(force=True)
+        return True
 
     def _on_diverged(self, exc):
         self._set_playing(False)
@@ -358,6 +387,7 @@ class EngineBridge(QObject):
     snapshotReady = Signal(object)
     diverged = Signal(str)
     message = Signal(str)
+    stoppedEarly = Signal(str)
     rebuilt = Signal(object, object)  # dataset, config
     rebuildFailed = Signal(str)
     playingChanged = Signal(bool)
@@ -384,6 +414,7 @@ class EngineBridge(QObject):
         self._worker.snapshotReady.connect(self._on_snapshot)
         self._worker.diverged.connect(self._on_diverged)
         self._worker.message.connect(self._on_message)
+        self._worker.stoppedEarly.connect(self._on_stopped_early)
         self._worker.rebuilt.connect(self._on_rebuilt)
         self._worker.rebuildFailed.connect(self._on_rebuild_failed)
         self._worker.playingChanged.connect(self._on_playing)
@@ -406,6 +437,11 @@ class EngineBridge(QObject):
     def pause(self): self.send("pause")
     def reset(self): self.send("reset")
     def undo(self): self.send("undo")
+    def restore_best(self): self.send("restore_best")
+
+    def set_patience(self, epochs: int):
+        """Early stopping while playing: pause after `epochs` epochs without a better test RMSE."""
+        self.send("set_patience", int(epochs))
 
     def play(self, speed: float = FULL_SPEED):
         """`speed` in observations per second; `FULL_SPEED` (inf) = as fast as possible."""
@@ -524,6 +560,10 @@ class EngineBridge(QObject):
     @Slot(str)
     def _on_message(self, msg):
         self.message.emit(msg)
+
+    @Slot(str)
+    def _on_stopped_early(self, msg):
+        self.stoppedEarly.emit(msg)
 
     @Slot(object, object)
     def _on_rebuilt(self, dataset, config):

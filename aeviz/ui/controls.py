@@ -25,6 +25,8 @@ STEP_ACTIONS = (
     ("step_batch", "Step batch", ["Shift+Right"], "Finish the current batch, then update (STEP 7)"),
     ("step_epoch", "Step epoch", ["Ctrl+E"], "Run to the end of the epoch (STEP 8)"),
     ("undo", "Undo update", ["Ctrl+Z"], "Restore the weights from before the last update"),
+    ("restore_best", "Go back to the best epoch", ["Ctrl+B"],
+     "Restore the network of the epoch with the lowest test RMSE (early stopping, after the fact)"),
     ("reset", "Reset", ["Ctrl+R"], "Re-initialise the network with the seed"),
 )
 PHASE_NAMES = (("forward", "Forward"), ("loss", "Loss"), ("backward", "Backward"), ("update", "Update"))
@@ -149,13 +151,13 @@ class StepControls(QObject):
 
     def all_actions(self):
         order = ["play", "step_phase", "forward", "backward", "update", "step_observation", "step_batch",
-                 "step_epoch", "undo", "reset"]
+                 "step_epoch", "undo", "restore_best", "reset"]
         return [self.actions[k] for k in order]
 
     def populate_toolbar(self, tb):
         for a in self.all_actions():
-            if a is self.actions["step_phase"]:
-                continue  # menu and keyboard only: Forward/Backward/Update say the same with names
+            if a is self.actions["step_phase"] or a is self.actions["restore_best"]:
+                continue  # menu and keyboard only (the toolbar stays one row)
             tb.addAction(a)
             if a is self.actions["update"] or a is self.actions["step_epoch"]:
                 tb.addSeparator()
@@ -202,5 +204,10 @@ class StepControls(QObject):
         for k in ("step_phase", "step_observation", "step_batch", "step_epoch"):
             self.actions[k].setEnabled(manual)
         self.actions["undo"].setEnabled(manual and bool(s.can_undo))
+        best = getattr(s, "best_epoch", None) if have else None
+        at_best = have and best == s.epoch and s.position == 0 and s.phase in ("idle", "update")
+        self.actions["restore_best"].setEnabled(manual and best is not None and not at_best)
+        self.actions["restore_best"].setText(
+            "Go back to the best epoch" + (f" ({best})" if best is not None else ""))
         self.actions["reset"].setEnabled(have)
         self.play_action.setEnabled(have)

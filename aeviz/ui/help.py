@@ -46,6 +46,8 @@ learning rate (STEP 7). With batches, only once the batch is complete.</td></tr>
 <tr><td><b>Space</b></td><td><b>Play</b> / pause; the speed slider runs from one observation a
 second (every phase visible) to full speed.</td></tr>
 <tr><td><b>Ctrl+Z</b></td><td><b>Undo update</b>: the weights from before the last update.</td></tr>
+<tr><td><b>Ctrl+B</b></td><td><b>Go back to the best epoch</b>: the network, optimizer and history
+of the epoch with the lowest test RMSE (the star on the loss curve).</td></tr>
 <tr><td><b>Ctrl+R</b></td><td><b>Reset</b>: a fresh network from the same seed.</td></tr>
 </table>
 <p>The <b>phase strip</b> under the toolbar shows the phase just done (filled) and the next one
@@ -56,7 +58,9 @@ second (every phase visible) to full speed.</td></tr>
 held-out ratings the network never saw (<span style="color:#ff7f0e">orange</span>); sparse and
 contractive models add their penalty (<span style="color:#2ca02c">green, dashed</span>, own axis).
 When orange stops falling while blue keeps falling, the network is memorising instead of learning
-tastes. Right: the loss of each observation in the current epoch. Right-click to export.</p>
+tastes. The star marks the best test RMSE so far; Train &gt; Early stopping pauses Play once it is
+N epochs old, and Ctrl+B goes back to it. Right: the loss of each observation in the current
+epoch. Right-click to export.</p>
 
 <h3>The panels</h3>
 <ul>

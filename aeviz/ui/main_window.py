@@ -9,6 +9,7 @@ import os
 from functools import partial
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer, Slot
+from PySide6.QtGui import QActionGroup
 from PySide6.QtWidgets import (QDockWidget, QFileDialog, QHBoxLayout, QLabel, QMainWindow,
                                QMessageBox, QPushButton, QScrollArea, QToolBar, QVBoxLayout,
                                QWidget)
@@ -25,6 +26,8 @@ from .loading import LoadProgress, RatingsLoader
 from .loss_plot import LossPlot, fmt
 from .model_files import ModelFiles
 from .setup_panel import SetupPanel
+
+PATIENCE_CHOICES = (0, 10, 25, 50, 100)  # epochs without a better test RMSE before Play pauses
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +132,7 @@ class MainWindow(QMainWindow):
         b.snapshotReady.connect(self._on_snapshot)
         b.diverged.connect(self._on_diverged)
         b.message.connect(self._on_message)
+        b.stoppedEarly.connect(self._on_stopped_early)
         b.rebuilt.connect(self._on_rebuilt)
         b.rebuildFailed.connect(self._on_rebuild_failed)
         b.playingChanged.connect(self._on_playing)
@@ -269,6 +273,30 @@ class MainWindow(QMainWindow):
             sb.addPermanentWidget(lab)
             self.status_labels[key] = lab
 
+    def _build_early_stopping_menu(self, menu):
+        """While playing, pause once the test RMSE has not improved for N epochs (remembered)."""
+        menu.setToolTipsVisible(True)
+        group = QActionGroup(menu)
+        current = int(settings.read_number("train/patience", 0, 0, 10_000))
+        if current not in PATIENCE_CHOICES:
+            current = 0
+        self.patience_actions = {}
+        for n in PATIENCE_CHOICES:
+            a = menu.addAction("Off" if n == 0 else f"Pause after {n} epochs without a better test RMSE")
+            a.setCheckable(True)
+            a.setChecked(n == current)
+            a.setToolTip("Early stopping: Play pauses, and Train > Go back to the best epoch restores "
+                         "the network with the lowest test RMSE")
+            a.triggered.connect(partial(self.set_patience, n))
+            group.addAction(a)
+            self.patience_actions[n] = a
+        self.bridge.set_patience(current)
+
+    def set_patience(self, epochs: int, _checked=None):
+        self.patience_actions[epochs].setChecked(True)
+        settings.write("train/patience", int(epochs))
+        self.bridge.set_patience(epochs)
+
     def _build_menus(self):
         mb = self.menuBar()
         f = mb.addMenu("&File")
@@ -288,6 +316,7 @@ class MainWindow(QMainWindow):
         q.setShortcut("Ctrl+Q")
         t = mb.addMenu("&Train")
         self.controls.populate_menu(t)
+        self._build_early_stopping_menu(t.addMenu("Early stopping"))
         v = mb.addMenu("&View")
         for d in self.docks:
             v.addAction(d.toggleViewAction())
@@ -528,6 +557,11 @@ class MainWindow(QMainWindow):
     def _on_diverged(self, msg):
         self.statusBar().showMessage(msg, 15000)
         self.banner.show_message(msg, "error")
+
+    @Slot(str)
+    def _on_stopped_early(self, msg):
+        self.statusBar().showMessage(msg, 15000)
+        self.banner.show_message(msg, "info")
 
     @Slot(str)
     def _on_message(self, msg):
