@@ -31,8 +31,7 @@ import numpy as np
 # The switch: off without Numba or with AEVIZ_JIT=0 (tests and benchmarks flip it too).
 enabled = os.environ.get("AEVIZ_JIT", "1") != "0" and importlib.util.find_spec("numba") is not None
 LIMIT = 1e19
-_KERNELS = ("_commit", "_outer_jit", "masked_mse", "sgd", "sgd_momentum", "rmsprop",
-            "rmsprop_momentum", "adam")
+_KERNELS = ("_commit", "_outer_jit", "masked_mse", "sgd", "sgd_momentum", "rmsprop", "adam")
 _compiled: bool | None = None  # None: Numba not imported yet; then whether it could be
 _lock = threading.Lock()
 
@@ -98,9 +97,13 @@ def _masked_mse(y, t, mask, grad, per_obs):
         per_obs[r] = total / count
 
 
-def _commit(p, change):
+def _commit(p, change, bad):
+    """Add the change to the parameters only if every entry of it is sound; say whether."""
+    if bad:
+        return False
     for i in range(p.size):
         p[i] += change[i]
+    return True
 
 
 def _sgd(p, grad, change, wd, neg_lr):
@@ -110,10 +113,7 @@ def _sgd(p, grad, change, wd, neg_lr):
         c = (p[i] * wd + grad[i]) * neg_lr
         change[i] = c
         bad |= not abs(c) < LIMIT  # NaN compares false
-    if bad:
-        return False
-    _commit(p, change)
-    return True
+    return _commit(p, change, bad)
 
 
 def _sgd_momentum(p, grad, change, buf, new_buf, wd, neg_lr, momentum, damp, first, nesterov):
@@ -126,45 +126,26 @@ def _sgd_momentum(p, grad, change, buf, new_buf, wd, neg_lr, momentum, damp, fir
         c = (g + b * momentum) * neg_lr if nesterov else b * neg_lr
         change[i] = c
         bad |= not abs(c) < LIMIT  # NaN compares false
-    if bad:
-        return False
-    _commit(p, change)
-    return True
+    return _commit(p, change, bad)
 
 
-def _rmsprop(p, grad, change, sq, new_sq, wd, neg_lr, alpha, one_minus_alpha, eps):
-    """s = alpha*s + (1-alpha)*g^2;  change = -lr * g / (sqrt(s) + eps)."""
+def _rmsprop(p, grad, change, sq, new_sq, buf, new_buf, wd, neg_lr, alpha, one_minus_alpha, eps,
+             momentum):
+    """s = alpha*s + (1-alpha)*g^2;  change = -lr * g / (sqrt(s) + eps); with momentum, of
+    buf = momentum*buf + g / (sqrt(s) + eps) instead."""
     bad = False
     for i in range(p.size):
         g = p[i] * wd + grad[i]
         s = sq[i] * alpha + (g * g) * one_minus_alpha
         new_sq[i] = s
-        c = (g / (np.sqrt(s) + eps)) * neg_lr
+        d = g / (np.sqrt(s) + eps)
+        if momentum != 0:
+            d = buf[i] * momentum + d
+            new_buf[i] = d
+        c = d * neg_lr
         change[i] = c
         bad |= not abs(c) < LIMIT  # NaN compares false
-    if bad:
-        return False
-    _commit(p, change)
-    return True
-
-
-def _rmsprop_momentum(p, grad, change, sq, new_sq, buf, new_buf, wd, neg_lr, alpha,
-                      one_minus_alpha, eps, momentum):
-    """As RMSprop, then buf = momentum*buf + g / (sqrt(s) + eps);  change = -lr * buf."""
-    bad = False
-    for i in range(p.size):
-        g = p[i] * wd + grad[i]
-        s = sq[i] * alpha + (g * g) * one_minus_alpha
-        new_sq[i] = s
-        b = buf[i] * momentum + g / (np.sqrt(s) + eps)
-        new_buf[i] = b
-        c = b * neg_lr
-        change[i] = c
-        bad |= not abs(c) < LIMIT
-    if bad:
-        return False
-    _commit(p, change)
-    return True
+    return _commit(p, change, bad)
 
 
 def _adam(p, grad, change, m, new_m, v, new_v, wd, b1, one_minus_b1, b2, one_minus_b2,
@@ -180,18 +161,14 @@ def _adam(p, grad, change, m, new_m, v, new_v, wd, b1, one_minus_b1, b2, one_min
         c = (mi / (np.sqrt(vi) * inv_sqrt_bc2 + eps)) * step
         change[i] = c
         bad |= not abs(c) < LIMIT  # NaN compares false
-    if bad:
-        return False
-    _commit(p, change)
-    return True
+    return _commit(p, change, bad)
 
 
-# The Python loops; _load() binds each compiled one to its name (`_commit` and `_outer_jit` keep
-# theirs, as the other loops call `_commit`).
+# The Python loops; _load() binds each compiled loop to its name (the optimizers' loops call the
+# compiled `_commit`).
 _SOURCES = {"_commit": _commit, "_outer_jit": _outer_jit, "masked_mse": _masked_mse, "sgd": _sgd,
-            "sgd_momentum": _sgd_momentum, "rmsprop": _rmsprop, "rmsprop_momentum": _rmsprop_momentum,
-            "adam": _adam}
-masked_mse = sgd = sgd_momentum = rmsprop = rmsprop_momentum = adam = None  # until ready()
+            "sgd_momentum": _sgd_momentum, "rmsprop": _rmsprop, "adam": _adam}
+masked_mse = sgd = sgd_momentum = rmsprop = adam = None  # until ready()
 
 
 def warm_up(dtype=np.float32):
@@ -206,9 +183,8 @@ def warm_up(dtype=np.float32):
     w = [np.ones(4, dtype) for _ in range(5)]
     sgd(v.copy(), v, w[0], f(0), f(-0.1))
     sgd_momentum(v.copy(), v, w[0], w[1], w[2], f(0), f(-0.1), f(0.9), f(1), False, False)
-    rmsprop(v.copy(), v, w[0], w[1], w[2], f(0), f(-0.1), f(0.99), f(0.01), f(1e-8))
-    rmsprop_momentum(v.copy(), v, w[0], w[1], w[2], w[3], w[4], f(0), f(-0.1), f(0.99), f(0.01),
-                     f(1e-8), f(0.9))
+    rmsprop(v.copy(), v, w[0], w[1], w[2], w[3], w[4], f(0), f(-0.1), f(0.99), f(0.01), f(1e-8),
+            f(0.9))
     adam(v.copy(), v, w[0], w[1], w[2], w[3], w[4], f(0), f(0.9), f(0.1), f(0.999), f(0.001),
          f(1), f(1e-8), f(-0.1))
     m = v[None, :]

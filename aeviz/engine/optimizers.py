@@ -196,13 +196,16 @@ class RMSprop(Optimizer):
     def _fused(self, params, grads):
         h, f = self.hyper, self._scalar
         sq, new_sq = self._buffer("square_avg")
-        common = (f(h["weight_decay"]), f(-h["lr"]), f(h["alpha"]), f(1.0 - h["alpha"]), f(h["eps"]))
-        if not h["momentum"]:
-            return ["square_avg"], kernels.rmsprop(params, grads, self.change, sq, new_sq, *common)
-        buf, new_buf = self._buffer("momentum_buffer")
-        committed = kernels.rmsprop_momentum(params, grads, self.change, sq, new_sq, buf, new_buf,
-                                             *common, f(h["momentum"]))
-        return ["square_avg", "momentum_buffer"], committed
+        keys = ["square_avg"]
+        if h["momentum"]:
+            buf, new_buf = self._buffer("momentum_buffer")
+            keys.append("momentum_buffer")
+        else:
+            buf = new_buf = self._tmp  # neither read nor written without momentum
+        committed = kernels.rmsprop(params, grads, self.change, sq, new_sq, buf, new_buf,
+                                    f(h["weight_decay"]), f(-h["lr"]), f(h["alpha"]),
+                                    f(1.0 - h["alpha"]), f(h["eps"]), f(h["momentum"]))
+        return keys, committed
 
     def formula(self):
         return "s = alpha*s + (1-alpha)*g^2;  w -= lr * g / (sqrt(s) + eps)"
