@@ -157,3 +157,29 @@ def test_shutdown_interrupts_a_long_step_epoch(qtbot, tmp_path):
     assert b.shutdown()
     assert time.perf_counter() - t0 < 1.0
     assert b.trainer.epoch < 20
+
+
+def test_step_epoch_is_drawn_as_it_goes_and_pause_cancels_it(qtbot, tmp_path):
+    big = make_ratings(tmp_path / "big.csv", users=4000, items=1500, per_user=10)
+    b = EngineBridge()
+    try:
+        b.rebuild(ModelConfig(hidden=(40, 20, 40), optimizer="adam"), big)
+        qtbot.waitUntil(lambda: b.latest is not None and b.is_idle(), timeout=10000)
+        n = b.trainer.n_observations
+        seen = []
+        b.snapshotReady.connect(lambda s: seen.append((s.epoch, s.position)))  # GUI thread: safe
+        b.step_epoch()
+        qtbot.waitUntil(lambda: any(0 < p < n for _, p in seen), timeout=10000)
+        assert b.playing  # the Play button reads Pause meanwhile: that is the cancel
+        b.pause()
+        idle(qtbot, b)
+        t = b.trainer
+        assert t.epoch == 0 and 0 < t.k < n and not b.playing  # stopped where it was
+        b.step_epoch()
+        b.step_epoch()  # asked again while running: one epoch more
+        qtbot.waitUntil(b.is_idle, timeout=30000)
+        assert t.epoch == 2 and t.k == 0 and not b.playing
+        assert b.latest.epoch == 2 and b.latest.position == 0  # the last frame is the finished epoch
+        assert b._worker.speed == float("inf")  # the slider's speed is back
+    finally:
+        assert b.shutdown()

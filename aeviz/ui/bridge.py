@@ -37,7 +37,7 @@ DRAW_BUDGET = 0.10  # share of wall time the GUI may spend drawing while the wor
 MAX_FRAME_INTERVAL = 0.2  # >= 5 pictures a second: the network view treats slower as single steps
 EXTRAS_INTERVAL = 0.25  # insights are computed at most ~4 times a second
 MANUAL = {"step_phase", "forward", "backward", "update", "step_observation", "step_batch",
-          "step_epoch", "undo", "restore_best", "set_weight", "select_observation"}
+          "undo", "restore_best", "set_weight", "select_observation"}
 
 
 def _split_and_clip(config, dataset):
@@ -91,6 +91,8 @@ class _Worker(QObject):
         self._rate_steps = 0
         self._warm = False
         self.patience = 0  # early stopping: pause after this many epochs without a better test RMSE
+        self.epoch_target = None  # set while Step epoch plays to the end of an epoch
+        self._speed_after = FULL_SPEED  # the speed to go back to once it has
         self._stopped_for = None  # (trainer, best epoch) an early stop was last announced for
 
     # ------------------------------------------------------------------------------ the loop
@@ -176,14 +178,19 @@ class _Worker(QObject):
         self._manual(lambda: self.trainer.step_batch())
 
     def _cmd_step_epoch(self):
-        def run():  # Trainer.step_epoch, batch by batch, so that closing the window need not wait
-            t, epoch = self.trainer, self.trainer.epoch
-            while t.epoch == epoch and not self.stopping:
-                if t.next_phase == "forward" and t.batch_fill == 0:
-                    t.step_batch()
-                else:
-                    t.step_phase()
-        self._manual(run)
+        """Play at full speed to the end of this epoch: drawn as it goes (an epoch of a big file
+        takes minutes), and Pause cancels it. Asked again meanwhile: one epoch more."""
+        if self.trainer is None:
+            return
+        if self.epoch_target is not None:
+            self.epoch_target += 1
+            return
+        if self.playing:
+            self._set_playing(False)
+        self.epoch_target = self.trainer.epoch + 1
+        self._speed_after, self.speed = self.speed, FULL_SPEED
+        self.trainer.keep_undo = False
+        self._set_playing(True)
 
     def _cmd_undo(self):
         self._manual(lambda: self.trainer.undo())
@@ -207,6 +214,9 @@ class _Worker(QObject):
         self._publish(force=True)
 
     def _cmd_play(self, speed):
+        if self.epoch_target is not None:  # the slider moved during Step epoch: for afterwards
+            self._speed_after = FULL_SPEED if speed is None else float(speed)
+            return
         self.speed = FULL_SPEED if speed is None else float(speed)
         if self.trainer is not None:
             self.trainer.keep_undo = self.speed != FULL_SPEED
@@ -269,6 +279,9 @@ class _Worker(QObject):
 
     # ---------------------------------------------------------------------------- playing
     def _set_playing(self, on: bool):
+        if not on and self.epoch_target is not None:  # an epoch run ends (or is cancelled)
+            self.epoch_target = None
+            self.speed = self._speed_after
         if on != self.playing:
             self.playing = on
             if self.trainer is not None and not on:
@@ -291,7 +304,7 @@ class _Worker(QObject):
         except DivergenceError as exc:
             self._on_diverged(exc)
             return
-        if self.patience and t.k == 0 and self._stop_early():
+        if t.k == 0 and self._epoch_boundary():
             return
         now = time.perf_counter()
         if now - self._last_pub >= self.frame_interval:
@@ -316,7 +329,7 @@ class _Worker(QObject):
         except DivergenceError as exc:
             self._on_diverged(exc)
             return time.perf_counter()
-        if self.patience and t.k == 0 and self._stop_early():
+        if t.k == 0 and self._epoch_boundary():
             return time.perf_counter()
         now = time.perf_counter()
         if s != FULL_SPEED:
@@ -330,6 +343,14 @@ class _Worker(QObject):
             self._rate_t, self._rate_steps = now, t.steps
         self._publish(force=s <= 4)
         return next_due
+
+    def _epoch_boundary(self) -> bool:
+        """At the start of an epoch: stop if Step epoch is done or early stopping says so."""
+        if self.epoch_target is not None and self.trainer.epoch >= self.epoch_target:
+            self._publish(force=True)  # before the target clears: the GUI is not idle until drawn
+            self._set_playing(False)
+            return True
+        return bool(self.patience) and self._stop_early()
 
     def _stop_early(self) -> bool:
         """Pause once the test RMSE has not improved for `patience` epochs (once per best)."""
@@ -488,7 +509,7 @@ class EngineBridge(QObject):
     def is_idle(self) -> bool:
         """Every command sent has been handled and its snapshot delivered."""
         return (self._worker.done == self._sent and not self._worker._pending and self._holds == 0
-                and self._worker.gui_free.is_set())
+                and self._worker.gui_free.is_set() and self._worker.epoch_target is None)
 
     def is_running(self) -> bool:
         return self._thread.isRunning()

@@ -23,7 +23,7 @@ STEP_ACTIONS = (
     ("update", "Update", ["U"], "Apply the weight change (STEP 7)"),
     ("step_observation", "Step observation", ["Right", "."], "One whole observation: forward, loss, backward (and update)"),
     ("step_batch", "Step batch", ["Shift+Right"], "Finish the current batch, then update (STEP 7)"),
-    ("step_epoch", "Step epoch", ["Ctrl+E"], "Run to the end of the epoch (STEP 8)"),
+    ("step_epoch", "Step epoch", ["Ctrl+E"], "Run to the end of the epoch (STEP 8); Pause stops it"),
     ("undo", "Undo update", ["Ctrl+Z"], "Restore the weights from before the last update"),
     ("restore_best", "Go back to the best epoch", ["Ctrl+B"],
      "Restore the network of the epoch with the lowest test RMSE (early stopping, after the fact)"),

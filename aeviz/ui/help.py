@@ -42,7 +42,8 @@ learning rate (STEP 7). With batches, only once the batch is complete.</td></tr>
 <tr><td><b>N</b></td><td><b>Next phase</b>: forward, loss, backward or update, one at a time.</td></tr>
 <tr><td><b>&rarr;</b> or <b>.</b></td><td><b>Step observation</b>: one whole user.</td></tr>
 <tr><td><b>Shift+&rarr;</b></td><td><b>Step batch</b>: finish the batch, then update.</td></tr>
-<tr><td><b>Ctrl+E</b></td><td><b>Step epoch</b>: every user once (STEP 8).</td></tr>
+<tr><td><b>Ctrl+E</b></td><td><b>Step epoch</b>: every user once (STEP 8), at full speed and
+drawn as it goes; Pause stops it where it is.</td></tr>
 <tr><td><b>Space</b></td><td><b>Play</b> / pause; the speed slider runs from one observation a
 second (every phase visible) to full speed.</td></tr>
 <tr><td><b>Ctrl+Z</b></td><td><b>Undo update</b>: the weights from before the last update.</td></tr>
