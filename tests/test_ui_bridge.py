@@ -183,3 +183,21 @@ def test_step_epoch_is_drawn_as_it_goes_and_pause_cancels_it(qtbot, tmp_path):
         assert b._worker.speed == float("inf")  # the slider's speed is back
     finally:
         assert b.shutdown()
+
+
+def test_undo_is_offered_only_for_the_last_update(qtbot, tmp_path):
+    b = EngineBridge()
+    try:
+        b.rebuild(ModelConfig(hidden=(4,)), make_ratings(tmp_path / "r.csv"))
+        idle(qtbot, b)
+        b.step_observation()
+        idle(qtbot, b)
+        assert b.latest.can_undo
+        b.step_epoch()  # full speed, no undo points: the one before it must not survive
+        qtbot.waitUntil(b.is_idle, timeout=10000)
+        assert b.trainer.epoch == 1 and not b.latest.can_undo
+        b.step_observation()
+        idle(qtbot, b)
+        assert b.latest.can_undo
+    finally:
+        assert b.shutdown()

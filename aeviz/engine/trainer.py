@@ -319,8 +319,9 @@ class Trainer:
             p.add_parameter_gradients(self.network, self._trace, scale)
 
     def _apply_update(self):
-        if self.keep_undo:
-            self._undo = self._state_for_undo()
+        # without keep_undo (full-speed play) an older undo point would jump back over every
+        # update since: there is then nothing to undo
+        self._undo = self._state_for_undo() if self.keep_undo else None
         try:
             self.last_change = self.optimizer.step(self.network.params, self.network.grads)
         except NonFiniteStep as exc:
