@@ -236,3 +236,33 @@ def test_train_with_patience_stops_early_at_the_best_network():
     reference.train(t.best_epoch + 5)  # patience 5: it stopped five epochs after the best
     assert reference.best_epoch == t.best_epoch
     assert reference.epochs_since_best == 5
+
+
+def test_a_huge_batch_goes_through_in_chunks_with_the_same_result(monkeypatch):
+    import aeviz.engine.trainer as trainer_module
+    rng = np.random.default_rng(5)
+    m = np.where(rng.random((50, 16)) < 0.4, rng.integers(1, 6, (50, 16)), 0).astype(np.float32)
+    cfg = ModelConfig(hidden=(6,), batch_size=0, optimizer="sgd", lr=0.5)
+
+    def two_epochs():
+        t = build_trainer(cfg, DenseRows(m))
+        t.train(2)
+        return t
+
+    whole = two_epochs()
+    monkeypatch.setattr(trainer_module, "CHUNK_VALUES", 16 * 7)  # chunks of 7 users
+    chunked = two_epochs()
+    np.testing.assert_allclose(chunked.network.params, whole.network.params, rtol=1e-5, atol=1e-7)
+    assert chunked.steps == whole.steps == 100 and chunked.updates == 2
+    assert [h.mean_loss for h in chunked.history] == pytest.approx([h.mean_loss for h in whole.history])
+
+
+def test_divergence_in_a_later_chunk_counts_nothing(monkeypatch):
+    import aeviz.engine.trainer as trainer_module
+    monkeypatch.setattr(trainer_module, "CHUNK_VALUES", 8 * 3)
+    m = np.ones((10, 8), np.float32) * 3
+    m[8] = np.float32(3e38)  # a later chunk's loss overflows
+    t = build_trainer(ModelConfig(hidden=(3,), batch_size=0, shuffle=False), DenseRows(m))
+    with pytest.raises(DivergenceError):
+        t.step_batch()
+    assert t.steps == 0 and t._epoch_losses == [] and t.k == 0 and t.updates == 0

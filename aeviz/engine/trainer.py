@@ -19,6 +19,7 @@ from .optimizers import NonFiniteStep
 from .snapshot import EpochRecord, Snapshot, frozen, frozen_list
 
 PHASES = ("forward", "loss", "backward", "update")
+CHUNK_VALUES = 1 << 22  # users x movies cells densified at once: 16 MB per float32 array
 
 
 def _quiet(method):
@@ -340,14 +341,27 @@ class Trainer:
         self.steps += n
 
     def _fast_batch(self):
-        """A whole batch at once (vectorised): the same mathematics as the phase-by-phase path."""
+        """A whole batch at once (vectorised): the same mathematics as the phase-by-phase path.
+
+        A batch bigger than CHUNK_VALUES ratings-matrix cells (the whole of a 20M-rating file, say)
+        goes through in chunks of users whose gradients add up, as single observations do."""
         start, end = self._batch_bounds()
-        self._load_rows(self.order[start:end])
-        self._trace = self.network.forward(self._x_in)
-        self._compute_loss()
-        self._backward(1.0, accumulate=False)
-        self._record_observation()
-        self.batch_fill = end - start
+        rows, n = self.order[start:end], end - start
+        step = max(1, CHUNK_VALUES // self.network.sizes[0])
+        counted = len(self._epoch_losses), len(self._epoch_penalties), self.steps
+        try:
+            for a in range(0, n, step):
+                chunk = rows[a:a + step]
+                self._load_rows(chunk)
+                self._trace = self.network.forward(self._x_in)
+                self._compute_loss()
+                self._backward(1.0 if n <= step else len(chunk) / n, accumulate=a > 0)
+                self._record_observation()
+        except DivergenceError:  # the chunks before the bad one are not counted either
+            del self._epoch_losses[counted[0]:], self._epoch_penalties[counted[1]:]
+            self.steps = counted[2]
+            raise
+        self.batch_fill = n
         self._apply_update()
         self.k = end
         self._done("update", "forward")
