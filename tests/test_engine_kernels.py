@@ -13,7 +13,7 @@ from aeviz.engine import DenseRows, ModelConfig, build_trainer, kernels
 from aeviz.engine.losses import MaskedMSE
 from aeviz.engine.optimizers import NonFiniteStep, make_optimizer
 
-needs_numba = pytest.mark.skipif(not kernels.ready(), reason="Numba is not installed")
+needs_numba = pytest.mark.skipif(not kernels.ready(), reason="compiled kernels are off (no Numba, or AEVIZ_JIT=0)")
 
 CONFIGS = [
     ("sgd", dict(lr=0.1)),
