@@ -250,7 +250,7 @@ def cmd_train(a) -> int:
             say(f"{rec.epoch:>7}  {_fmt(rec.train_rmse):>10}  {_fmt(rec.test_rmse):>10}  "
                 f"{_fmt(rec.test_rmse_per_user):>9}  {rec.penalty:>9.4g}  {rec.seconds:>7.2f}")
             if a.patience and (trainer.epochs_since_best or 0) >= a.patience:
-                trainer.restore_best()
+                trainer.restore_best()  # a fresh run: the best epoch's network was kept
                 stopped_early = True
                 say(f"test RMSE has not improved for {a.patience} epochs: stopped, and went back to "
                     f"epoch {trainer.best_epoch} (test RMSE {_fmt(trainer.best_test_rmse)})")

@@ -206,4 +206,5 @@ def restore_trainer(saved: SavedModel, train, test=None, clip=None):
         tr.optimizer.load_state_dict(saved.optimizer_state)
     tr.history = list(saved.history)
     tr.epoch = len(tr.history)
+    tr.note_best_epoch()  # saved at its best epoch: Ctrl+B can come back here
     return tr

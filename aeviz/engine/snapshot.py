@@ -76,7 +76,8 @@ class Snapshot:
     epoch_penalties: np.ndarray | None = None
     diverged: str | None = None
     can_undo: bool = False
-    best_epoch: int | None = None  # the epoch whose network had the lowest test RMSE (restorable)
+    best_epoch: int | None = None  # the epoch with the lowest test RMSE so far
+    can_restore_best: bool = False  # its network was kept (Ctrl+B can go back to it)
     extras: dict = field(default_factory=dict)
 
     @property

@@ -274,7 +274,8 @@ class Trainer:
             if callback is not None and callback(self.history[-1]) is False:
                 break
             if patience and self.epochs_since_best is not None and self.epochs_since_best >= patience:
-                self.restore_best()
+                if self.can_restore_best:
+                    self.restore_best()
                 break
         return self.history
 
@@ -383,9 +384,7 @@ class Trainer:
         self._epoch_losses = []
         self._epoch_penalties = []
         self._new_order()
-        if ev.test_rmse is not None and math.isfinite(ev.test_rmse) and (
-                self._best is None or ev.test_rmse < self._best.test_rmse):
-            self._best = self._checkpoint(ev.test_rmse)
+        self.note_best_epoch()
 
     # ------------------------------------------------------------------------------ divergence
     def _first_bad_layer(self, flat_index=None) -> str:
@@ -456,24 +455,52 @@ class Trainer:
                            float(test_rmse), self.steps, self.updates, list(self.history),
                            self.rng.bit_generator.state, self.order.copy())
 
+    def _history_best(self) -> tuple[int, float] | None:
+        """(epoch, test RMSE) of the lowest test RMSE in the history, whoever wrote it (a saved
+        model's history counts too); cached, as snapshots ask for it many times a second."""
+        key = (id(self.history), len(self.history))
+        if getattr(self, "_best_key", None) != key:
+            finite = [(h.test_rmse, h.epoch) for h in self.history
+                      if h.test_rmse is not None and math.isfinite(h.test_rmse)]
+            self._best_cached = None if not finite else min(finite)[::-1]
+            self._best_key = key
+        return self._best_cached
+
     @property
     def best_epoch(self) -> int | None:
-        """The epoch whose network had the lowest test RMSE so far (None without a test set)."""
-        return None if self._best is None else self._best.epoch
+        """The epoch with the lowest test RMSE so far (None without a test set)."""
+        best = self._history_best()
+        return None if best is None else best[0]
 
     @property
     def best_test_rmse(self) -> float | None:
-        return None if self._best is None else self._best.test_rmse
+        best = self._history_best()
+        return None if best is None else best[1]
 
     @property
     def epochs_since_best(self) -> int | None:
-        return None if self._best is None else self.epoch - self._best.epoch
+        best = self._history_best()
+        return None if best is None else self.epoch - best[0]
+
+    def note_best_epoch(self):
+        """At the end of an epoch that has the best test RMSE so far, keep a way back to it."""
+        if self.best_epoch == self.epoch and self.k == 0:
+            self._best = self._checkpoint(self.best_test_rmse)
+
+    @property
+    def can_restore_best(self) -> bool:
+        """Whether this session has the best epoch's network to go back to (a model opened from
+        a file knows its past best, but not the weights it had then)."""
+        return self._best is not None and self._best.epoch == self.best_epoch
 
     def restore_best(self):
         """Go back to the end of the best epoch: its weights, optimizer state, counters and
         history (early stopping, after the fact). Training can go on from there."""
-        if self._best is None:
-            raise PhaseError("there is no best epoch yet: it needs a test set and one finished epoch")
+        if not self.can_restore_best:
+            if self.best_epoch is None:
+                raise PhaseError("there is no best epoch yet: it needs a test set and one finished epoch")
+            raise PhaseError(f"the network of epoch {self.best_epoch}, the best, was not kept "
+                             f"(it was trained before this model was opened)")
         b = self._best
         self.network.params[...] = b.params
         self.optimizer.load_state_dict(b.optimizer)
@@ -543,4 +570,5 @@ class Trainer:
             epoch_losses=frozen(np.asarray(self._epoch_losses, dtype=np.float64)) if full_history else None,
             epoch_penalties=frozen(np.asarray(self._epoch_penalties, dtype=np.float64)) if full_history else None,
             diverged=self.diverged, can_undo=self.can_undo, best_epoch=self.best_epoch,
+            can_restore_best=self.can_restore_best,
         )

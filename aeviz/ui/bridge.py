@@ -360,10 +360,13 @@ class _Worker(QObject):
             return False
         self._stopped_for = (id(t), t.best_epoch)
         self._set_playing(False)
+        back = ("Train > Go back to the best epoch (Ctrl+B) restores that network; Play goes on."
+                if t.can_restore_best else
+                "That network was trained before this model was opened, so it cannot be restored; "
+                "Play goes on.")
         self.stoppedEarly.emit(
             f"Paused: the test RMSE has not improved for {since} epochs; the best, "
-            f"{t.best_test_rmse:.4g}, was at epoch {t.best_epoch}. Train > Go back to the best epoch "
-            f"(Ctrl+B) restores that network; Play goes on.")
+            f"{t.best_test_rmse:.4g}, was at epoch {t.best_epoch}. {back}")
         self._publish(force=True)
         return True
 
