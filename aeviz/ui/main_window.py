@@ -286,7 +286,8 @@ class MainWindow(QMainWindow):
             a.setCheckable(True)
             a.setChecked(n == current)
             a.setToolTip("Early stopping: Play pauses, and Train > Go back to the best epoch restores "
-                         "the network with the lowest test RMSE")
+                         "the network with the lowest test RMSE (needs held-out ratings: a test "
+                         "fraction above 0)")
             a.triggered.connect(partial(self.set_patience, n))
             group.addAction(a)
             self.patience_actions[n] = a
