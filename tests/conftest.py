@@ -61,3 +61,18 @@ def ratings_path(tmp_path):
     p = tmp_path / "ratings.csv"
     make_ratings(p)
     return p
+
+
+@pytest.fixture
+def overfit_split():
+    """(train, test) DenseRows of a 40 x 12 ratings matrix, 30% held out: a 12-unit network
+    overfits it within a few epochs, so the best test epoch comes early (early-stopping tests)."""
+    import numpy as np
+
+    from aeviz.engine import DenseRows
+    rng = np.random.default_rng(1)
+    m = np.where(rng.random((40, 12)) < 0.5, rng.integers(1, 6, (40, 12)), 0).astype(np.float32)
+    train, test = m.copy(), np.zeros_like(m)
+    held = (m > 0) & (rng.random(m.shape) < 0.3)
+    train[held], test[held] = 0, m[held]
+    return DenseRows(train), DenseRows(test)

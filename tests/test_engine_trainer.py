@@ -181,18 +181,13 @@ def test_layer_sizes_must_match_the_data():
         Trainer(net, make_optimizer("sgd", net.params.size), get_loss("mse"), train)
 
 
-def _split_trainer(shuffle=True, **cfg):
-    rng = np.random.default_rng(1)
-    m = np.where(rng.random((40, 12)) < 0.5, rng.integers(1, 6, (40, 12)), 0).astype(np.float32)
-    train, test = m.copy(), np.zeros_like(m)
-    held = (m > 0) & (rng.random(m.shape) < 0.3)
-    train[held], test[held] = 0, m[held]
+def _split_trainer(split, shuffle=True, **cfg):
     config = ModelConfig(hidden=(12,), lr=0.05, shuffle=shuffle, **cfg)
-    return build_trainer(config, DenseRows(train), DenseRows(test), clip=(1, 5))
+    return build_trainer(config, *split, clip=(1, 5))
 
 
-def test_restore_best_returns_to_the_best_epoch_exactly_and_training_goes_on_identically():
-    t = _split_trainer()
+def test_restore_best_returns_to_the_best_epoch_exactly_and_training_goes_on_identically(overfit_split):
+    t = _split_trainer(overfit_split)
     assert t.best_epoch is None and t.snapshot().best_epoch is None
     params = []
     for _ in range(12):
@@ -212,27 +207,27 @@ def test_restore_best_returns_to_the_best_epoch_exactly_and_training_goes_on_ide
     assert [h.test_rmse for h in t.history] == tests[:best + 1]
 
 
-def test_best_epoch_needs_a_test_set_and_is_forgotten_by_reset():
+def test_best_epoch_needs_a_test_set_and_is_forgotten_by_reset(overfit_split):
     rng = np.random.default_rng(0)
     t = build_trainer(ModelConfig(hidden=(3,)), DenseRows(rng.integers(1, 6, (10, 8)).astype(np.float32)))
     t.step_epoch()
     assert t.best_epoch is None
     with pytest.raises(PhaseError, match="test set"):
         t.restore_best()
-    t = _split_trainer()
+    t = _split_trainer(overfit_split)
     t.step_epoch()
     assert t.best_epoch == 1
     t.reset_counters()
     assert t.best_epoch is None
 
 
-def test_train_with_patience_stops_early_at_the_best_network():
-    t = _split_trainer()
+def test_train_with_patience_stops_early_at_the_best_network(overfit_split):
+    t = _split_trainer(overfit_split)
     t.train(200, patience=5)
     tests = [h.test_rmse for h in t.history]
     assert t.epoch == len(t.history) == t.best_epoch < 200
     assert tests[-1] == min(tests)
-    reference = _split_trainer()
+    reference = _split_trainer(overfit_split)
     reference.train(t.best_epoch + 5)  # patience 5: it stopped five epochs after the best
     assert reference.best_epoch == t.best_epoch
     assert reference.epochs_since_best == 5

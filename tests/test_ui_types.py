@@ -295,14 +295,9 @@ def test_graph_titles_fit_and_movies_are_labelled_at_any_size(qtbot, size):
     assert xs[-1] + lay.right <= size[0] + 1
 
 
-def test_loss_plot_stars_the_best_test_epoch(qtbot):
+def test_loss_plot_stars_the_best_test_epoch(qtbot, overfit_split):
     from aeviz.ui.loss_plot import LossPlot
-    rng = np.random.default_rng(1)
-    m = np.where(rng.random((40, 12)) < 0.5, rng.integers(1, 6, (40, 12)), 0).astype(np.float32)
-    train, test = m.copy(), np.zeros_like(m)
-    held = (m > 0) & (rng.random(m.shape) < 0.3)
-    train[held], test[held] = 0, m[held]
-    tr = build_trainer(ModelConfig(hidden=(12,), lr=0.05), DenseRows(train), DenseRows(test), clip=(1, 5))
+    tr = build_trainer(ModelConfig(hidden=(12,), lr=0.05), *overfit_split, clip=(1, 5))
     plot = LossPlot()
     qtbot.addWidget(plot)
     plot.show()
