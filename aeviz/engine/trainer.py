@@ -458,10 +458,12 @@ class Trainer:
     def _history_best(self) -> tuple[int, float] | None:
         """(epoch, test RMSE) of the lowest test RMSE in the history, whoever wrote it (a saved
         model's history counts too); cached, as snapshots ask for it many times a second."""
-        key = (id(self.history), len(self.history))
-        if getattr(self, "_best_key", None) != key:
-            finite = [(h.test_rmse, h.epoch) for h in self.history
-                      if h.test_rmse is not None and math.isfinite(h.test_rmse)]
+        h = self.history
+        key = (h, len(h), h[-1] if h else None)  # the objects themselves: an id can be reused
+        old = getattr(self, "_best_key", None)
+        if old is None or old[0] is not h or old[1] != key[1] or old[2] is not key[2]:
+            finite = [(r.test_rmse, r.epoch) for r in h
+                      if r.test_rmse is not None and math.isfinite(r.test_rmse)]
             self._best_cached = None if not finite else min(finite)[::-1]
             self._best_key = key
         return self._best_cached
