@@ -154,8 +154,8 @@ class SGD(Optimizer):
             return [], kernels.sgd(params, grads, self.change, wd, neg_lr)
         buf, new = self._buffer("momentum_buffer")
         committed = kernels.sgd_momentum(params, grads, self.change, buf, new, wd, neg_lr,
-                                     f(h["momentum"]), f(1.0 - h["dampening"]), self.t == 0,
-                                     bool(h["nesterov"]))
+                                         f(h["momentum"]), f(1.0 - h["dampening"]), self.t == 0,
+                                         bool(h["nesterov"]))
         return ["momentum_buffer"], committed
 
     def formula(self):
