@@ -71,7 +71,6 @@ class _Worker(QObject):
         self.config = None
         self.preset = None
         self.playing = False
-        self.stopping = False  # set by the GUI on shutdown: long commands give up early
         self.speed = FULL_SPEED
         self.selection: dict = {}
         self.frame_interval = 1 / 30
@@ -93,7 +92,7 @@ class _Worker(QObject):
         self.patience = 0  # early stopping: pause after this many epochs without a better test RMSE
         self.epoch_target = None  # set while Step epoch plays to the end of an epoch
         self._speed_after = FULL_SPEED  # the speed to go back to once it has
-        self._stopped_for = None  # (trainer, best epoch) an early stop was last announced for
+        self._stopped_for = None  # the best epoch an early stop was last announced for
 
     # ------------------------------------------------------------------------------ the loop
     @Slot()
@@ -245,6 +244,7 @@ class _Worker(QObject):
             return
         self._set_playing(False)
         self.trainer, self.config, self.dataset, self.preset = trainer, config, dataset, preset
+        self._stopped_for = None
         self._extras, self._extras_at = {}, 0.0
         self.rebuilt.emit(dataset, config)
         self._publish(force=True)
@@ -272,6 +272,7 @@ class _Worker(QObject):
             return
         self._set_playing(False)
         self.trainer, self.config, self.dataset, self.preset = trainer, config, dataset, None
+        self._stopped_for = None
         self._extras, self._extras_at = {}, 0.0
         self.rebuilt.emit(dataset, config)
         self.workDone.emit(tag, None)
@@ -356,9 +357,9 @@ class _Worker(QObject):
         """Pause once the test RMSE has not improved for `patience` epochs (once per best)."""
         t = self.trainer
         since = t.epochs_since_best
-        if since is None or since < self.patience or self._stopped_for == (id(t), t.best_epoch):
+        if since is None or since < self.patience or self._stopped_for == t.best_epoch:
             return False
-        self._stopped_for = (id(t), t.best_epoch)
+        self._stopped_for = t.best_epoch
         self._set_playing(False)
         back = ("Train > Go back to the best epoch (Ctrl+B) restores that network; Play goes on."
                 if t.can_restore_best else
@@ -521,7 +522,6 @@ class EngineBridge(QObject):
         """Stop the worker cleanly (called on window close); True if the thread has ended."""
         if not self._thread.isRunning():
             return True
-        self._worker.stopping = True
         self._queue.put(_STOP)
         self._sent += 1
         self._worker.gui_free.set()

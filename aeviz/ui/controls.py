@@ -204,10 +204,9 @@ class StepControls(QObject):
         for k in ("step_phase", "step_observation", "step_batch", "step_epoch"):
             self.actions[k].setEnabled(manual)
         self.actions["undo"].setEnabled(manual and bool(s.can_undo))
-        best = getattr(s, "best_epoch", None) if have else None
+        best = s.best_epoch if have else None
         at_best = have and best == s.epoch and s.position == 0 and s.phase in ("idle", "update")
-        self.actions["restore_best"].setEnabled(
-            manual and bool(getattr(s, "can_restore_best", False)) and not at_best)
+        self.actions["restore_best"].setEnabled(manual and s.can_restore_best and not at_best)
         self.actions["restore_best"].setText(
             "Go back to the best epoch" + (f" ({best})" if best is not None else ""))
         self.actions["reset"].setEnabled(have)
