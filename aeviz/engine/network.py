@@ -123,20 +123,11 @@ class Network:
             n = int(np.prod(s))
             self._slices.append((offset, offset + n, s))
             offset += n
-        own_w = [self._view(self.params, i) for i in range(len(shapes))]
-        own_g = [self._view(self.grads, i) for i in range(len(shapes))]
-        self.weights = [
-            own_w[self._owner(l)] if self._owner(l) == l else own_w[self._owner(l)].T
-            for l in range(self.n_layers)
-        ]
-        self._own_weights = own_w
-        self._own_grad_weights = own_g
-        self.grad_weights = [own_g[self._owner(l)] if self._owner(l) == l else own_g[self._owner(l)].T
-                             for l in range(self.n_layers)]
+        self._own_weights = [self._view(self.params, i) for i in range(len(shapes))]
+        self._own_grad_weights = [self._view(self.grads, i) for i in range(len(shapes))]
+        self.weights, self.biases = self.split_flat(self.params)
+        self.grad_weights, self.grad_biases = self.split_flat(self.grads)
         self._weights_t = [w.T for w in self.weights]  # forward multiplies by W^T: made once
-        nb = len(shapes)
-        self.biases = [self._view(self.params, nb + l) for l in range(self.n_layers)] if self.bias else [None] * self.n_layers
-        self.grad_biases = [self._view(self.grads, nb + l) for l in range(self.n_layers)] if self.bias else [None] * self.n_layers
 
     def _view(self, buf, i):
         """Parameter i of a flat buffer: weight matrices as (out x in), whatever their storage."""
