@@ -26,6 +26,7 @@ import math
 import os
 import pathlib
 import re
+import stat
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace as _replace
@@ -33,7 +34,7 @@ from dataclasses import replace as _replace
 import numpy as np
 
 from . import _packed
-from .errors import LoadCancelled, RatingsFileError
+from .errors import LoadCancelled, RatingsFileError, quote
 from .ratings import (MAX_RATING, MIN_RATING, Ratings, build_csr, build_ratings, canonical_ids, detect_scale,
                       ratings_from_codes, scale_from_stats)
 from .ratings import _key as _tkey
@@ -86,12 +87,16 @@ def _split(line: str, sep: str) -> list[str]:
     return [f.strip() for f in line.split(sep)]
 
 
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_NON_FINITE = {"nan", "inf", "infinity"}
+
+
 def _number(s: str):
-    """float, or None when not a number at all (nan/inf are numbers here)."""
-    try:
+    """float, or None when not a number at all (nan/inf are numbers here). Only ASCII
+    digits: Python's float() also takes Arabic-Indic or full-width digits and ``3_0``."""
+    if _NUMBER.fullmatch(s) or s.lower().lstrip("+-") in _NON_FINITE:
         return float(s)
-    except ValueError:
-        return None
+    return None
 
 
 def _sep_name(sep: str) -> str:
@@ -102,8 +107,9 @@ def _sep_name(sep: str) -> str:
 # reading bytes in chunks
 # =====================================================================================
 class _Reader:
-    """Yields newline-terminated chunks, strips a UTF-8 BOM, refuses NUL bytes,
-    reports progress and honours cancel."""
+    """Yields newline-terminated chunks, strips a UTF-8 BOM, turns CR-only line ends into
+    newlines, refuses NUL bytes (and UTF-16) as soon as they are read and lines longer than
+    ``MAX_LINE_BYTES``, reports progress and honours cancel between reads."""
 
     def __init__(self, path: pathlib.Path, chunk_bytes: int, progress, cancel, share=(0.0, 0.9)):
         self.path = path
@@ -114,6 +120,7 @@ class _Reader:
         self.size = os.path.getsize(path)
         self.lines_before = 0  # lines completely consumed before the current chunk
         self.offset = 0  # byte offset in the file of the current chunk
+        self.cr_only = False  # old Mac line ends: every CR is a newline
         self._free = []  # buffers given back by release()
 
     def _report(self, done: int):
@@ -121,6 +128,10 @@ class _Reader:
             lo, hi = self.share
             frac = done / self.size if self.size else 1.0
             self.progress(lo + (hi - lo) * min(frac, 1.0))
+
+    def _check_cancel(self):
+        if self.cancel is not None and self.cancel():
+            raise LoadCancelled()
 
     def release(self, chunk):
         """The caller is done with a chunk from ``chunks()``: its buffer may be reused
@@ -131,6 +142,44 @@ class _Reader:
         if buf is not None and len(self._free) < 16:
             self._free.append(buf)
 
+    def _buffer(self, size: int) -> bytearray:
+        while self._free:
+            cand = self._free.pop()
+            if len(cand) >= size:
+                return cand
+        return bytearray(max(size, len(_PAD) + 2 * self.chunk_bytes))
+
+    def _new_data(self, buf, lo: int, hi: int, at: int, first: bool):
+        """Checks and fixes bytes just read (``buf[lo:hi]``, file offset ``at``)."""
+        if first:
+            _refuse_utf16(self.path, bytes(buf[lo:min(hi, lo + 64)]))
+            cr, nl = buf.find(b"\r", lo, hi), buf.find(b"\n", lo, hi)
+            self.cr_only = cr >= 0 and nl < 0
+        nul = buf.find(b"\x00", lo, hi)
+        if nul >= 0:
+            raise RatingsFileError(self.path, "this is a binary file, not a text table of ratings (NUL byte)",
+                                   line=_line_at(self.path, at + nul - lo))
+        if self.cr_only:
+            buf[lo:hi] = bytes(buf[lo:hi]).replace(b"\r", b"\n")
+
+    def _long_line(self, f, line: bytearray, done: int):
+        """A line longer than a chunk: read on with amortised appends (one copy of the data,
+        not one per chunk) until a newline or the end, refusing lines over MAX_LINE_BYTES."""
+        while True:
+            self._check_cancel()
+            if len(line) > MAX_LINE_BYTES:
+                raise RatingsFileError(self.path, f"a line longer than {MAX_LINE_BYTES >> 20} MB: this is not "
+                                                  "a table of ratings", line=_line_at(self.path, self.offset))
+            block = bytearray(f.read(self.chunk_bytes))
+            if not block:
+                return line, done
+            self._new_data(block, 0, len(block), done, False)
+            done += len(block)
+            self._report(done)
+            line += block
+            if b"\n" in block:
+                return line, done
+
     def chunks(self):
         """Newline-terminated chunks: memoryviews of buffers with 8 bytes of padding
         (``_PAD``) in front (the fast parser reads 8-byte words ending at any field).
@@ -139,20 +188,12 @@ class _Reader:
         carry = b""
         first = True
         pad = len(_PAD)
-        with open(self.path, "rb") as f:
+        with _open(self.path) as f:
             while True:
-                if self.cancel is not None and self.cancel():
-                    raise LoadCancelled()
+                self._check_cancel()
                 head = pad + len(carry)
                 size = head + self.chunk_bytes
-                ba = None
-                while self._free:
-                    cand = self._free.pop()
-                    if len(cand) >= size:
-                        ba = cand
-                        break
-                if ba is None:
-                    ba = bytearray(max(size, pad + 2 * self.chunk_bytes))
+                ba = self._buffer(size)
                 ba[:pad] = _PAD
                 ba[pad:head] = carry
                 with memoryview(ba) as mv:
@@ -160,8 +201,9 @@ class _Reader:
                 end = head + got
                 if got == 0:
                     if carry:
-                        yield self._checked(memoryview(ba)[:end])
+                        yield memoryview(ba)[:end]
                     break
+                self._new_data(ba, head, end, done, first)
                 done += got
                 if first:
                     first = False
@@ -169,42 +211,88 @@ class _Reader:
                         ba[pad:end - 3] = ba[pad + 3:end]
                         end -= 3
                         self.offset = 3
-                cut = ba.rfind(b"\n", pad, end)
+                cut = ba.rfind(b"\n", head, end)  # the carry holds no newline
                 if cut < 0:
-                    carry = bytes(ba[pad:end])
+                    line = bytearray(ba[pad:end])
                     self._free.append(ba)
-                    continue
+                    line, done = self._long_line(f, line, done)
+                    ba = bytearray(_PAD) + line
+                    del line
+                    end = len(ba)
+                    cut = ba.rfind(b"\n", pad, end)
+                    if cut < 0:  # the last line, without a newline
+                        carry = b""
+                        yield memoryview(ba)[:end]
+                        break
                 carry = bytes(ba[cut + 1:end])
                 chunk = memoryview(ba)[:cut + 1]
-                yield self._checked(chunk)
+                yield chunk
                 self.offset += cut + 1 - pad
                 self._report(done)
         self._report(self.size)
 
-    def _checked(self, chunk: memoryview) -> memoryview:
-        nul = chunk.obj.find(b"\x00", len(_PAD), len(chunk))
-        if nul >= 0:
-            line = _line_at(self.path, self.offset + nul - len(_PAD))
-            raise RatingsFileError(self.path, "this is a binary file, not a text table of ratings (NUL byte)",
-                                   line=line)
-        return chunk
+
+#: a longer line is refused: no ratings table has one (a 20,000-movie wide row is ~100 KB)
+MAX_LINE_BYTES = 16 << 20
+
+
+def _open(path):
+    """Open for reading; an unreadable file is a RatingsFileError naming it."""
+    try:
+        return open(path, "rb")
+    except OSError as exc:
+        raise RatingsFileError(path, f"cannot be read ({exc.strerror or exc})") from None
+
+
+def _check_regular_file(path: pathlib.Path):
+    """Refuse at once what is not a regular file: a FIFO or a device would block or never end."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise RatingsFileError(path, "no such file") from None
+    except OSError as exc:
+        raise RatingsFileError(path, f"cannot be read ({exc.strerror or exc})") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise RatingsFileError(path, "this is a folder, not a file")
+    if not stat.S_ISREG(st.st_mode):
+        kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(st.st_mode) else
+                "a device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode) else
+                "a socket" if stat.S_ISSOCK(st.st_mode) else "not a regular file")
+        raise RatingsFileError(path, f"this is {kind}, not a regular file: save the data to a file first")
+
+
+def _refuse_utf16(path, head: bytes):
+    """UTF-16 text (a BOM, or every other byte NUL) gets its own message, not 'binary file'."""
+    bom = head[:2] in (b"\xff\xfe", b"\xfe\xff")
+    even, odd = head[0:32:2], head[1:32:2]
+    zeros = len(head) >= 8 and any(a.count(0) == len(a) and b.count(0) == 0 for a, b in ((even, odd), (odd, even)))
+    if bom or zeros:
+        raise RatingsFileError(path, "this file is UTF-16 text: save it as UTF-8 (or plain text) and open it again",
+                               line=1)
 
 
 def _line_at(path, offset: int) -> int:
     """1-based line number of a byte offset (slow second pass, for error messages)."""
+    count = 0
     with open(path, "rb") as f:
-        return f.read(offset).count(b"\n") + 1
+        while offset > 0:
+            block = f.read(min(offset, 1 << 20))
+            if not block:
+                break
+            count += block.count(b"\n")
+            offset -= len(block)
+    return count + 1
 
 
 _CONTROL = re.compile("[\x00-\x08\x0e-\x1f]")
 
 
-def _check_not_binary(path, text: str, line0: int = 0):
-    head = text[:SNIFF_BYTES]
-    found = _CONTROL.findall(head)
-    if len(found) > max(2, len(head) // 200):
-        first = _CONTROL.search(head).start()
-        line = line0 + text.count("\n", 0, first) + 1
+def _check_not_binary(path, sample: list[tuple[int, str]]):
+    """Many control characters in the sniffed lines: a binary file (NUL bytes are refused
+    by the reader as they are read)."""
+    text = "\n".join(line for _, line in sample)[:SNIFF_BYTES]
+    if len(_CONTROL.findall(text)) > max(2, len(text) // 200):
+        line = next(n for n, s in sample if _CONTROL.search(s))
         raise RatingsFileError(path, "this is a binary file, not a text table of ratings (control characters)",
                                line=line)
 
@@ -310,16 +398,16 @@ def _rating_value(path, s: str, line: int, col: int, colname: str) -> float:
         raise RatingsFileError(path, "the rating is missing", line, col, colname)
     x = _number(s)
     if x is None:
-        raise RatingsFileError(path, f"{s!r} is not a number", line, col, colname)
+        raise RatingsFileError(path, f"{quote(s)} is not a number", line, col, colname)
     if math.isnan(x):
-        raise RatingsFileError(path, f"{s!r} is not a number (NaN)", line, col, colname)
+        raise RatingsFileError(path, f"{quote(s)} is not a number (NaN)", line, col, colname)
     if math.isinf(x):
-        raise RatingsFileError(path, f"{s!r} is not a finite number", line, col, colname)
+        raise RatingsFileError(path, f"{quote(s)} is not a finite number", line, col, colname)
     if x < MIN_RATING:
-        raise RatingsFileError(path, f"{s} is negative: ratings must be between "
+        raise RatingsFileError(path, f"{quote(s)[1:-1]} is negative: ratings must be between "
                                      f"{MIN_RATING:g} and {MAX_RATING:g}", line, col, colname)
     if x > MAX_RATING:
-        raise RatingsFileError(path, f"{s} is outside the rating scale: ratings must be between "
+        raise RatingsFileError(path, f"{quote(s)[1:-1]} is outside the rating scale: ratings must be between "
                                      f"{MIN_RATING:g} and {MAX_RATING:g}", line, col, colname)
     return x
 
@@ -753,19 +841,20 @@ def _local_presence(ids, lo, hi, n=None):
 # the long and wide loaders
 # =====================================================================================
 def _sample_lines(first_chunk: bytes) -> tuple[str, list[tuple[int, str]]]:
-    """The decoded head of the file and its first non-blank lines (line number, text)."""
-    head = first_chunk[:SNIFF_BYTES]
-    cut = head.rfind(b"\n")
-    if cut >= 0 and len(first_chunk) > SNIFF_BYTES:
-        head = head[:cut + 1]
-    text = _decode(head)
-    sample = []
-    for k, line in enumerate(_lines(text)):
+    """The decoded first non-blank lines of the file, whole however long (line number,
+    text), and their text. Leading blank lines are skipped in one step, not one by one."""
+    body = first_chunk.lstrip(b" \t\r\n")
+    n = first_chunk.count(b"\n", 0, len(first_chunk) - len(body))
+    sample, pos = [], 0
+    while pos < len(body) and len(sample) < SNIFF_LINES:
+        nl = body.find(b"\n", pos)
+        stop = len(body) if nl < 0 else nl + 1
+        line = _decode(body[pos:stop]).rstrip("\r\n")
+        pos = stop
+        n += 1
         if line.strip():
-            sample.append((k + 1, line))
-            if len(sample) >= SNIFF_LINES:
-                break
-    return text, sample
+            sample.append((n, line))
+    return "\n".join(line for _, line in sample), sample
 
 
 class _Presence:
@@ -909,14 +998,8 @@ def _load_long(path, reader: _Reader, first: bytes, rest, layout: _Layout, cance
     try:
         if layout.header_line is not None:
             # cut the header (and any blank lines before it) off the first chunk
-            pos = 0
-            skip = layout.header_line - line_base
-            for _ in range(skip):
-                nl = first.find(b"\n", pos)
-                pos = len(first) if nl < 0 else nl + 1
-            blank += skip - 1
-            line_base += skip
-            first = first[pos:]
+            blank += layout.header_line - line_base - 1
+            first, line_base = _cut_lines(first, layout.header_line - line_base, line_base)
         if first:
             submit(first, padded=False)
         del first
@@ -1033,93 +1116,213 @@ def _concat_ids(parts):
     return canonical_ids([str(x) for x in out])
 
 
-def _load_wide(path, text: str, layout: _Layout):
-    sep, ncols = layout.sep, layout.ncols
-    lines = _lines(text)
-    rows = []
-    blank = 0
-    header_line = layout.header_line
-    for k, line in enumerate(lines):
-        n = k + 1
-        if n == header_line:
-            continue
-        if not line.strip():
-            if k != len(lines) - 1:
-                blank += 1
-            continue
-        f = _split(line, sep)
-        if len(f) != ncols:
-            raise RatingsFileError(path, f"expected {ncols} columns separated by {_sep_name(sep)}, "
-                                         f"found {len(f)}", line=n)
-        rows.append((n, f))
-    if not rows:
-        if header_line is not None:
-            raise RatingsFileError(path, "there is a header row but no ratings below it", line=header_line)
-        raise RatingsFileError(path, "the file is empty")
-    header = layout.header
-    col0 = [f[0] for _, f in rows]
+def _wide_has_id(header, col0: list[str]) -> bool:
+    """Is the first column of a wide file user ids (decided on the sniffed rows)?"""
     h0 = _norm(header[0]) if header else None
     nums = [_number(c) if c != "" else 0.0 for c in col0]
     if header is not None and (h0 == "" or h0 in USER_WORDS):
-        has_id = True
-    elif any(not _in_scale(x) for x in nums):
-        has_id = True  # names, ids > 5, ...: not ratings
-    elif header is not None:
-        has_id = False  # the first header cell is a title: the first column is ratings
-    else:  # no header, small numbers: ids only if they count the rows (1, 2, 3, ...)
-        has_id = (len(col0) >= 3 and all(x == int(x) for x in nums) and int(nums[0]) in (0, 1)
-                  and [int(x) for x in nums] == list(range(int(nums[0]), int(nums[0]) + len(nums))))
-    first = 1 if has_id else 0
-    n_items = ncols - first
+        return True
+    if any(not _in_scale(x) for x in nums):
+        return True  # names, ids > 5, ...: not ratings
     if header is not None:
-        titles = [h if h else str(j + 1) for j, h in enumerate(header[first:])]
+        return False  # the first header cell is a title: the first column is ratings
+    # no header, small numbers: ids only if they count the rows (1, 2, 3, ...)
+    return (len(col0) >= 3 and all(x == int(x) for x in nums) and int(nums[0]) in (0, 1)
+            and [int(x) for x in nums] == list(range(int(nums[0]), int(nums[0]) + len(nums))))
+
+
+class _WideRows:
+    """The rows of a wide file parsed chunk by chunk: memory follows the ratings (the
+    zeros and empty cells are dropped as each chunk is read), Cancel is checked between
+    chunks, and a bad line stops the load as soon as its chunk is read."""
+
+    def __init__(self, path, layout: _Layout, first_col: int, colnames, cancel):
+        self.path, self.layout, self.first_col, self.colnames = path, layout, first_col, colnames
+        self.cancel = cancel
+        self.sepb = ord(layout.sep) if len(layout.sep) == 1 and layout.sep != '"' else None
+        self.user_of_row: list[str] = []
+        self.rows, self.cols, self.vals = [], [], []
+        self.blank = 0
+
+    def add(self, data: bytes, line_base: int) -> int:
+        """Parse one newline-terminated chunk whose first line is ``line_base + 1``; returns
+        its number of lines."""
+        if self.cancel is not None and self.cancel():
+            raise LoadCancelled()
+        res = _fast_wide_chunk(data, self.sepb, self.layout.ncols, self.first_col) if self.sepb else None
+        if res is None:
+            res = self._careful(data, line_base)
+        users, r, c, v, nlines = res
+        r += len(self.user_of_row)
+        self.user_of_row.extend(users)
+        self.rows.append(r.astype(np.int64))
+        self.cols.append(c.astype(np.int32))
+        self.vals.append(v.astype(np.float32))
+        return nlines
+
+    def _careful(self, data: bytes, line_base: int):
+        """The Python parse of a chunk: precise messages, quotes, blank lines."""
+        path, sep, ncols, first = self.path, self.layout.sep, self.layout.ncols, self.first_col
+        lines = _lines(_decode(data))
+        if lines and lines[-1] == "":
+            lines.pop()
+        users, rows, cols, vals = [], [], [], []
+        for k, line in enumerate(lines):
+            n = line_base + k + 1
+            if k % 256 == 255 and self.cancel is not None and self.cancel():
+                raise LoadCancelled()
+            if not line.strip():
+                self.blank += 1
+                continue
+            f = _split(line, sep)
+            if len(f) != ncols:
+                raise RatingsFileError(path, f"expected {ncols} columns separated by {_sep_name(sep)}, "
+                                             f"found {len(f)}", line=n)
+            if first:
+                if f[0] == "":
+                    raise RatingsFileError(path, "the user id is missing", n, 1, "user")
+                users.append(f[0])
+            else:
+                users.append(None)  # numbered below
+            r = len(users) - 1
+            for j in range(ncols - first):
+                cell = f[first + j]
+                if cell == "" or cell == "0":
+                    continue
+                x = _rating_value(path, cell, n, first + j + 1, self.colnames[j])
+                if x != 0:
+                    rows.append(r)
+                    cols.append(j)
+                    vals.append(x)
+        return (users, np.array(rows, np.int64), np.array(cols, np.int64), np.array(vals, np.float32),
+                len(lines))
+
+    def ratings(self, n_items: int, titles) -> Ratings:
+        path = self.path
+        if not self.user_of_row:
+            if self.layout.header_line is not None:
+                raise RatingsFileError(path, "there is a header row but no ratings below it",
+                                       line=self.layout.header_line)
+            raise RatingsFileError(path, "the file is empty")
+        ids = [str(r + 1) if u is None else u for r, u in enumerate(self.user_of_row)]
+        uid_arr = canonical_ids(ids)
+        # rows keep the file's order; a repeated user id merges into its first row
+        seen = {}
+        row_of = np.array([seen.setdefault(u, len(seen)) for u in uid_arr.tolist()], dtype=np.int64)
+        user_ids = uid_arr
+        if len(seen) != len(uid_arr):
+            first_pos = {}
+            for pos, u in enumerate(uid_arr.tolist()):
+                first_pos.setdefault(u, pos)
+            user_ids = uid_arr[np.array(sorted(first_pos.values()), dtype=np.int64)]
+        rows = np.concatenate(self.rows) if self.rows else np.zeros(0, np.int64)
+        cols = np.concatenate(self.cols) if self.cols else np.zeros(0, np.int32)
+        vals = np.concatenate(self.vals) if self.vals else np.zeros(0, np.float32)
+        self.rows = self.cols = self.vals = []
+        indptr, indices, values, dups = build_csr(row_of[rows], cols.astype(np.int64), vals,
+                                                  len(user_ids), n_items)
+        warnings = []
+        if self.blank:
+            warnings.append(f"{self.blank} blank line{'s' if self.blank != 1 else ''} skipped")
+        if dups:
+            warnings.append(f"{dups} duplicated user/item pair{'s' if dups != 1 else ''}: kept the last")
+        empty_users = int(np.count_nonzero(np.diff(indptr) == 0))
+        if empty_users:
+            warnings.append(f"{empty_users} user{'s have' if empty_users != 1 else ' has'} no ratings")
+        item_ids = np.arange(1, n_items + 1, dtype=np.int64)
+        return Ratings(indptr, indices, values, user_ids, item_ids, tuple(titles), detect_scale(values),
+                       source=str(path), warnings=tuple(warnings))
+
+
+def _fast_wide_chunk(data: bytes, sepb: int, ncols: int, first_col: int):
+    """Vectorised parse of a wide chunk of plain ASCII cells (ids, empty, digits with at
+    most one dot): (user ids, rows, columns, values) of the rated cells, or None when
+    anything is odd (the careful parse then reports it)."""
+    if b"\r" in data:
+        data = data.replace(b"\r\n", b"\n")
+        if b"\r" in data:
+            return None
+    if not data.endswith(b"\n"):
+        data += b"\n"
+    buf = np.frombuffer(_PAD + data, dtype=np.uint8)
+    m = buf == sepb
+    m |= buf == 10
+    D = np.flatnonzero(m)
+    del m
+    n = len(D) // ncols
+    if n == 0 or len(D) != n * ncols:
+        return None
+    D = D.reshape(n, ncols)
+    if not bool(np.all(buf[D[:, -1]] == 10)) or (ncols > 1 and not bool(np.all(buf[D[:, :-1]] == sepb))):
+        return None
+    starts = np.empty_like(D)
+    starts[:, 1:] = D[:, :-1] + 1
+    starts[0, 0] = len(_PAD)
+    starts[1:, 0] = D[:-1, -1] + 1
+    users = [None] * n
+    if first_col:
+        users = [data[a - len(_PAD):b - len(_PAD)].decode("ascii", "replace") for a, b in
+                 zip(starts[:, 0].tolist(), D[:, 0].tolist())]
+        if any(u == "" or u != u.strip() or "\ufffd" in u or '"' in u for u in users):
+            return None
+    vs, ve = starts[:, first_col:], D[:, first_col:]
+    rows, cols = np.nonzero(ve > vs)
+    s, e = vs[rows, cols], ve[rows, cols]
+    vals = np.empty(len(s), np.float32)
+    one = (e - s) == 1
+    d = buf[s[one]] - np.uint8(48)
+    if len(d) and int(d.max()) > 9:
+        return None
+    vals[one] = d
+    other = ~one
+    if other.any():
+        r = _fast_decimal(buf, s[other], e[other])
+        if r is None:
+            return None
+        vals[other] = r
+    if len(vals) and float(vals.max()) > MAX_RATING:
+        return None
+    keep = vals != 0
+    return users, rows[keep], cols[keep], vals[keep], n
+
+
+def _load_wide(path, reader: _Reader, first: bytes, rest, layout: _Layout, sample, cancel) -> Ratings:
+    """Parse a wide file chunk by chunk (see _WideRows)."""
+    header = layout.header
+    line_base = reader.lines_before
+    if layout.header_line is not None:
+        first, line_base = _cut_lines(first, layout.header_line - line_base, line_base)
+    col0 = [_split(s, layout.sep)[0] for n, s in sample
+            if n != layout.header_line and len(_split(s, layout.sep)) == layout.ncols]
+    first_col = 1 if _wide_has_id(header, col0) else 0
+    n_items = layout.ncols - first_col
+    if header is not None:
+        titles = [h if h else str(j + 1) for j, h in enumerate(header[first_col:])]
         colnames = titles
     else:
         titles = [str(j + 1) for j in range(n_items)]
         colnames = ["rating"] * n_items
-    users, items, vals = [], [], []
-    user_of_row = []
-    for r, (n, f) in enumerate(rows):
-        if has_id:
-            if f[0] == "":
-                raise RatingsFileError(path, "the user id is missing", n, 1, "user")
-            user_of_row.append(f[0])
-        else:
-            user_of_row.append(str(r + 1))
-        for j in range(n_items):
-            s = f[first + j]
-            if s == "":
-                continue
-            x = _rating_value(path, s, n, first + j + 1, colnames[j])
-            if x == 0:
-                continue
-            users.append(r)
-            items.append(j)
-            vals.append(x)
-    uid_arr = canonical_ids(user_of_row)
-    # rows keep the file's order; a repeated user id merges into its first row
-    seen = {}
-    row_of = np.array([seen.setdefault(u, len(seen)) for u in uid_arr.tolist()], dtype=np.int64)
-    user_ids = uid_arr[np.array(sorted(set(row_of.tolist())), dtype=np.int64)] if len(seen) != len(uid_arr) else uid_arr
-    if len(seen) != len(uid_arr):
-        first_pos = {}
-        for pos, u in enumerate(uid_arr.tolist()):
-            first_pos.setdefault(u, pos)
-        user_ids = uid_arr[np.array(sorted(first_pos.values()), dtype=np.int64)]
-    rows_arr = row_of[np.array(users, dtype=np.int64)] if users else np.zeros(0, np.int64)
-    indptr, indices, values, dups = build_csr(rows_arr, np.array(items, dtype=np.int64),
-                                              np.array(vals, dtype=np.float32), len(user_ids), n_items)
-    warnings = []
-    if blank:
-        warnings.append(f"{blank} blank line{'s' if blank != 1 else ''} skipped")
-    if dups:
-        warnings.append(f"{dups} duplicated user/item pair{'s' if dups != 1 else ''}: kept the last")
-    empty_users = int(np.count_nonzero(np.diff(indptr) == 0))
-    if empty_users:
-        warnings.append(f"{empty_users} user{'s have' if empty_users != 1 else ' has'} no ratings")
-    item_ids = np.arange(1, n_items + 1, dtype=np.int64)
-    return Ratings(indptr, indices, values, user_ids, item_ids, tuple(titles), detect_scale(values),
-                   source=str(path), warnings=tuple(warnings))
+    rows = _WideRows(path, layout, first_col, colnames, cancel)
+    if first:
+        line_base += rows.add(first, line_base)
+    del first
+    for chunk in rest:
+        data = bytes(chunk[len(_PAD):])
+        reader.release(chunk)
+        del chunk
+        line_base += rows.add(data, line_base)
+    if cancel is not None and cancel():
+        raise LoadCancelled()
+    return rows.ratings(n_items, titles)
+
+
+def _cut_lines(data: bytes, count: int, line_base: int):
+    """``data`` without its first ``count`` lines, and the new line base."""
+    pos = 0
+    for _ in range(count):
+        nl = data.find(b"\n", pos)
+        pos = len(data) if nl < 0 else nl + 1
+    return data[pos:], line_base + count
 
 
 # =====================================================================================
@@ -1128,10 +1331,7 @@ def _load_wide(path, text: str, layout: _Layout):
 def _read_ratings(path, progress=None, cancel=None, chunk_bytes=CHUNK_BYTES, allow_single=False):
     """(Ratings, is_wide) without titles attached."""
     path = pathlib.Path(path)
-    if not path.exists():
-        raise RatingsFileError(path, "no such file")
-    if path.is_dir():
-        raise RatingsFileError(path, "this is a folder, not a file")
+    _check_regular_file(path)
     if progress is not None:
         progress(0.0)
     reader = _Reader(path, chunk_bytes, progress, cancel)
@@ -1147,17 +1347,12 @@ def _read_ratings(path, progress=None, cancel=None, chunk_bytes=CHUNK_BYTES, all
     if not first or first.isspace():
         raise RatingsFileError(path, "the file is empty")
     line0 = reader.lines_before
-    text, sample = _sample_lines(first)
-    _check_not_binary(path, text, line0)
+    _, sample = _sample_lines(first)
     sample = [(n + line0, s) for n, s in sample]
+    _check_not_binary(path, sample)
     layout = _detect_layout(path, sample)
     if layout.wide:
-        parts = [first] + [bytes(c[len(_PAD):]) for c in chunks]  # not released: no reuse
-        if cancel is not None and cancel():
-            raise LoadCancelled()
-        blob = b"".join(parts)
-        text = "\n" * line0 + _decode(blob)
-        ratings = _load_wide(path, text, layout)
+        ratings = _load_wide(path, reader, first, chunks, layout, sample, cancel)
     else:
         kind, arrays, warnings, hints = _load_long(path, reader, first, chunks, layout, cancel)
         build = {"codes": ratings_from_codes, "csr": _ratings_from_csr}.get(kind, build_ratings)
