@@ -1358,6 +1358,7 @@ def _read_ratings(path, progress=None, cancel=None, chunk_bytes=CHUNK_BYTES, all
         build = {"codes": ratings_from_codes, "csr": _ratings_from_csr}.get(kind, build_ratings)
         ratings = build(*arrays, source=str(path), warnings=warnings, **hints)
         del arrays
+        ratings = _drop_unrated_zeros(ratings)
     if not allow_single:
         _check_enough(path, ratings)
     return ratings, layout.wide
@@ -1368,6 +1369,28 @@ def _ratings_from_csr(user_ids, item_ids, indptr, indices, values, *, source, wa
     """A Ratings from finished CSR arrays (no repeated pairs, columns sorted in each row)."""
     return Ratings(indptr, indices, values, user_ids, item_ids, tuple(map(str, item_ids.tolist())), scale,
                    source=source, warnings=tuple(warnings))
+
+
+def _drop_unrated_zeros(ratings: Ratings) -> Ratings:
+    """A 0 among ratings above 1 means "not rated" in a long file too, as in wide tables
+    and the tutorial (1-5 stars, 0 = not rated): those lines are dropped, with a warning,
+    instead of silently turning the scale into "0-5 (continuous)". Files within 0-1
+    (like/dislike, or a continuous 0-1 scale) keep their zeros."""
+    v = ratings.values
+    if not len(v) or ratings.scale.minimum != 0 or float(v.max()) <= 1:
+        return ratings
+    keep = v != 0
+    zeros = len(v) - int(np.count_nonzero(keep))
+    if not zeros:
+        return ratings
+    rows = np.repeat(np.arange(ratings.n_users), np.diff(ratings.indptr))
+    indptr = np.zeros(ratings.n_users + 1, np.int64)
+    np.cumsum(np.bincount(rows[keep], minlength=ratings.n_users), out=indptr[1:])
+    values = v[keep]
+    note = (f"{zeros} rating{'s' if zeros != 1 else ''} of 0 skipped: 0 means \"not rated\" "
+            f"on a {detect_scale(values).describe()} scale")
+    return _replace(ratings, indptr=indptr, indices=ratings.indices[keep], values=values,
+                    scale=detect_scale(values), warnings=ratings.warnings + (note,))
 
 
 def _check_enough(path, ratings: Ratings):
@@ -1442,9 +1465,13 @@ def load_titles(path) -> tuple[dict, dict]:
     19 genre flags), movies.dat (``::``, ``A|B`` genres) or movies.csv
     (``movieId,title,genres``, quoted titles). Ids are ints when they look like ints."""
     path = pathlib.Path(path)
-    if not path.is_file():
-        raise RatingsFileError(path, "no such file")
-    data = path.read_bytes()
+    _check_regular_file(path)
+    with _open(path) as f:
+        try:
+            data = f.read()
+        except OSError as exc:
+            raise RatingsFileError(path, f"cannot be read ({exc.strerror or exc})") from None
+    _refuse_utf16(path, data[:64])
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     if b"\x00" in data:
