@@ -6,12 +6,23 @@ slots of `RatingsLoader`, which lives in the GUI thread.
 """
 from __future__ import annotations
 
+import atexit
 import threading
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
 from aeviz.data import LoadCancelled, RatingsFileError, load_ratings
+
+#: load threads still running when shutdown() stopped waiting: kept referenced (Python must never
+#: destroy a running QThread: that aborts the process) and waited for at exit.
+_ORPHANS: list = []
+
+
+@atexit.register
+def _wait_for_orphans(timeout_ms: int = 10000):
+    for thread, _job in _ORPHANS:
+        thread.wait(timeout_ms)
 
 
 class _LoadJob(QObject):
@@ -59,6 +70,11 @@ class RatingsLoader(QObject):
         self._cancel = threading.Event()
 
     @property
+    def path(self) -> str:
+        """The file being (or last) loaded."""
+        return self._path
+
+    @property
     def busy(self) -> bool:
         return self._thread is not None
 
@@ -82,12 +98,18 @@ class RatingsLoader(QObject):
     def cancel(self):
         self._cancel.set()
 
-    def shutdown(self):
-        if self._thread is not None:
-            self._cancel.set()
-            self._thread.quit()
-            self._thread.wait(10000)
-            self._thread = None
+    def shutdown(self, timeout_ms: int = 10000) -> bool:
+        """Cancel the load and wait for its thread (window close); True if it has ended. A thread
+        that outlives the wait is kept alive in _ORPHANS, never destroyed while running."""
+        if self._thread is None:
+            return True
+        self._cancel.set()
+        self._thread.quit()
+        ok = bool(self._thread.wait(timeout_ms))
+        if not ok:
+            _ORPHANS.append((self._thread, self._job))
+        self._thread = self._job = None
+        return ok
 
     def _finish(self):
         if self._thread is not None:
@@ -146,6 +168,6 @@ class LoadProgress(QWidget):
     def _on_busy(self, busy):
         if busy:
             import os
-            self.label.setText(f"Loading {os.path.basename(self.loader._path)}…")
+            self.label.setText(f"Loading {os.path.basename(self.loader.path)}…")
             self.bar.setValue(0)
         self.setVisible(busy)
