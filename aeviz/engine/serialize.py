@@ -162,7 +162,10 @@ def _read_archive(path, zf: zipfile.ZipFile, progress, cancel) -> SavedModel:
     members = {n[:-4]: n for n in zf.namelist() if n.endswith(".npy")}
     if "header" not in members:
         raise ModelFileError(path, "is an .npz archive but not an aeviz model (no aeviz header)")
-    raw = _read_member(zf, members["header"], np.dtype(np.uint8), None, MAX_HEADER_BYTES, None, None)
+    try:
+        raw = _read_member(zf, members["header"], np.dtype(np.uint8), None, MAX_HEADER_BYTES, None, None)
+    except ValueError as exc:
+        raise ModelFileError(path, f"has a damaged header (the header {exc})") from None
     try:
         header = json.loads(raw.tobytes().decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
