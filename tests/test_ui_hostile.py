@@ -121,3 +121,62 @@ def test_a_huge_field_gives_a_short_error(win, qtbot, tmp_path):
         win.open_path(str(bad))
     assert len(errors[0]) < 300 and "line 3" in errors[0]
     np.testing.assert_equal(win.loader.busy, False)
+
+
+# ------------------------------------------------------------------ model files (point 4)
+def test_a_model_is_read_off_the_gui_thread_and_a_bomb_is_refused(win, qtbot, tmp_path, monkeypatch):
+    import io
+    import json
+    import zipfile
+    import aeviz.ui.model_files as model_files
+    from aeviz.engine.serialize import load_model
+    assert win.model_files.save(str(tmp_path / "good.aeviz.npz"))
+    assert win.model_files.wait("save", timeout=10)[0]
+    with np.load(tmp_path / "good.aeviz.npz") as npz:
+        header = json.loads(npz["header"].tobytes())
+    header["optimizer"] = None
+    buf = io.BytesIO()
+    np.lib.format.write_array_header_1_0(buf, {"descr": "<f4", "fortran_order": False, "shape": (750_000_000,)})
+    bomb = tmp_path / "bomb.aeviz.npz"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zf:
+        raw = json.dumps(header).encode()
+        hbuf = io.BytesIO()
+        np.lib.format.write_array_header_1_0(hbuf, {"descr": "|u1", "fortran_order": False, "shape": (len(raw),)})
+        zf.writestr("header.npy", hbuf.getvalue() + raw)
+        zf.writestr("params.npy", buf.getvalue() + b"\0" * 4096)
+    threads = []
+
+    def spy(*a, **k):
+        threads.append(threading.current_thread() is threading.main_thread())
+        return load_model(*a, **k)
+    monkeypatch.setattr(model_files, "load_model", spy)
+    errors = []
+    win.show_error = lambda title, text: errors.append(text)
+    params = win.bridge.trainer.network.params.copy()
+    assert win.model_files.open(str(bomb))
+    result = win.model_files.wait("open", timeout=10)
+    assert threads == [False]
+    assert result[0] is False and "750,000,000 values" in errors[0] and "session is unchanged" in errors[0]
+    np.testing.assert_array_equal(win.bridge.trainer.network.params, params)
+
+
+def test_cancel_stops_opening_a_model(win, qtbot, monkeypatch):
+    import aeviz.ui.model_files as model_files
+    from aeviz.engine.serialize import ModelLoadCancelled
+    pressed = threading.Event()
+
+    def slow(path, progress=None, cancel=None):
+        progress(0.25)
+        pressed.wait(5)
+        if cancel():
+            raise ModelLoadCancelled()
+        raise AssertionError("Cancel never reached the reader")
+    monkeypatch.setattr(model_files, "load_model", slow)
+    assert win.model_files.open("big.aeviz.npz")
+    strip = win.model_files.read_progress
+    qtbot.waitUntil(lambda: strip.isVisible() and strip.bar.value() == 250, timeout=5000)
+    assert "big.aeviz.npz" in strip.label.text()
+    qtbot.mouseClick(strip.cancel_button, Qt.MouseButton.LeftButton)
+    pressed.set()
+    assert win.model_files.wait("open", timeout=10) == (False, "cancelled")
+    assert "cancelled" in win.statusBar().currentMessage() and not strip.isVisible()
