@@ -180,3 +180,29 @@ def test_cancel_stops_opening_a_model(win, qtbot, monkeypatch):
     pressed.set()
     assert win.model_files.wait("open", timeout=10) == (False, "cancelled")
     assert "cancelled" in win.statusBar().currentMessage() and not strip.isVisible()
+
+
+# ------------------------------------------------------------------ saving (point 9)
+def test_a_failed_save_names_the_target_not_the_temporary_file(win, tmp_path, monkeypatch):
+    def full_disk(fh, **arrays):
+        raise OSError(28, "No space left on device", fh.name)
+    monkeypatch.setattr(np, "savez_compressed", full_disk)
+    errors = []
+    win.show_error = lambda title, text: errors.append(text)
+    target = tmp_path / "m.aeviz.npz"
+    assert win.model_files.save(str(target))
+    ok, message = win.model_files.wait("save", timeout=10)
+    assert not ok and errors == [f"{target}: No space left on device"]
+    assert ".tmp" not in errors[0] and list(tmp_path.glob(".m.aeviz.npz.*")) == []
+
+
+def test_saving_onto_the_open_ratings_file_is_refused(win, ratings_path):
+    before = ratings_path.read_bytes()
+    errors = []
+    win.show_error = lambda title, text: errors.append(text)
+    link = ratings_path.with_name("ratings-link.npz")
+    link.symlink_to(ratings_path)  # the GUI adds .aeviz.npz to other names: reach the file through a link
+    assert win.model_files.save(str(link))
+    ok, _ = win.model_files.wait("save", timeout=10)
+    assert not ok and "ratings file that is open" in errors[0]
+    assert ratings_path.read_bytes() == before

@@ -72,8 +72,10 @@ def _parts(trainer_or_parts):
     return t.network, t.optimizer.state_dict(), list(t.history)
 
 
-def save_model(path, trainer_or_parts, config: ModelConfig, dataset_identity: dict | None = None) -> pathlib.Path:
-    """Write the model atomically; returns the path written."""
+def save_model(path, trainer_or_parts, config: ModelConfig, dataset_identity: dict | None = None,
+               protect=()) -> pathlib.Path:
+    """Write the model atomically; returns the path written. ``protect``: files it must never
+    replace (the ratings file): refused, like devices and empty names, with a WriteError."""
     path = pathlib.Path(path)
     net, opt, history = _parts(trainer_or_parts)
     ds = dict(dataset_identity or {})
@@ -99,7 +101,8 @@ def save_model(path, trainer_or_parts, config: ModelConfig, dataset_identity: di
         "dataset": {k: (int(v) if isinstance(v, (np.integer,)) else v) for k, v in ds.items()},
     }
     arrays["header"] = np.frombuffer(json.dumps(header, default=str).encode("utf-8"), dtype=np.uint8)
-    return atomic_write(path, lambda fh: np.savez_compressed(fh, **arrays), binary=True, fsync=True)
+    return atomic_write(path, lambda fh: np.savez_compressed(fh, **arrays), binary=True, fsync=True,
+                        protect=protect)
 
 
 #: limits a hostile header cannot pass: the arrays they imply are allocated only within them

@@ -42,7 +42,7 @@ def _save_in_worker(path, data_path):
     def run(trainer, config, dataset):
         if trainer is None or dataset is None:
             raise ValueError("there is no model to save yet: open ratings first")
-        save_model(path, trainer, config, dataset_identity(dataset, data_path))
+        save_model(path, trainer, config, dataset_identity(dataset, data_path), protect=(data_path,))
         return trainer.updates
     return run
 
