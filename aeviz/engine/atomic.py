@@ -87,7 +87,7 @@ def atomic_write(path, write, binary: bool = False, fsync: bool = False, protect
             os.unlink(tmp)
         except OSError:
             pass
-        if isinstance(exc, OSError) and not isinstance(exc, WriteError):
+        if isinstance(exc, OSError) and exc.errno is not None and not isinstance(exc, WriteError):
             raise WriteError(exc.strerror or str(exc), path, exc.errno) from None
         raise
     finally:
