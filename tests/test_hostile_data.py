@@ -9,7 +9,8 @@ import threading
 import numpy as np
 import pytest
 
-import aeviz.data.loader as loader
+import aeviz.data.reading as reading
+import aeviz.data.wide as wide
 from aeviz.data import LoadCancelled, RatingsFileError, load_ratings, load_titles
 
 
@@ -68,14 +69,14 @@ def test_wide_parsing_honours_cancel_between_chunks(tmp_path, monkeypatch):
     p = write(tmp_path, "wide.csv", wide_text(400, 30).replace(",", ", "))  # spaces: the careful path
     flag = threading.Event()
     seen = []
-    real_split = loader._split
+    real_split = wide._split
 
     def split(line, sep):
         seen.append(1)
         if len(seen) == 300:
             flag.set()  # the user presses Cancel in the middle of the parse
         return real_split(line, sep)
-    monkeypatch.setattr(loader, "_split", split)
+    monkeypatch.setattr(wide, "_split", split)
     with pytest.raises(LoadCancelled):
         load_ratings(p, cancel=flag.is_set, chunk_bytes=4096)
     assert len(seen) < 500  # stopped within a chunk, not after all 400 rows
@@ -151,7 +152,7 @@ def test_nul_at_the_start_is_refused_after_the_first_read(tmp_path):
 
 
 def test_a_line_over_the_limit_is_refused_while_reading(tmp_path, monkeypatch):
-    monkeypatch.setattr(loader, "MAX_LINE_BYTES", 64 << 10)
+    monkeypatch.setattr(reading, "MAX_LINE_BYTES", 64 << 10)
     p = write(tmp_path, "line.csv", "1,10,4\n" + "5," * (400 << 10))
     seen = []
     err = refusal(p, progress=seen.append, chunk_bytes=4096)
@@ -216,7 +217,7 @@ def _deny(monkeypatch, victim):
         if os.fspath(path) == os.fspath(victim):
             raise PermissionError(13, "Permission denied", os.fspath(path))
         return real(path, *a, **k)
-    monkeypatch.setattr(loader, "open", fake_open, raising=False)
+    monkeypatch.setattr(reading, "open", fake_open, raising=False)
 
 
 def test_unreadable_titles_beside_the_ratings_are_a_warning(tmp_path, monkeypatch):
