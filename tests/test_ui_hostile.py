@@ -10,20 +10,7 @@ from PySide6.QtCore import Qt
 
 import aeviz.data.loader as data_loader
 import aeviz.data.wide as data_wide
-from aeviz.engine.config import ModelConfig
-from aeviz.ui.main_window import MainWindow
-
-
-@pytest.fixture
-def win(qtbot, ratings_path):
-    from aeviz.data import load_ratings
-    w = MainWindow(load_ratings(ratings_path), str(ratings_path), config=ModelConfig(hidden=(6, 3, 6)))
-    qtbot.addWidget(w)
-    w.confirm = lambda *_: True
-    w.show()
-    qtbot.waitUntil(lambda: w._last_snapshot is not None and w.bridge.is_idle(), timeout=5000)
-    yield w
-    w.close()
+from test_ui_app import win  # noqa: F401 - the window fixture, shared
 
 
 def test_dropping_a_loader_whose_thread_still_runs_does_not_abort(tmp_path):

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import os
 import pathlib
-import stat
 
+from ..filekinds import not_readable
 from .errors import LoadCancelled, RatingsFileError
 
 
@@ -156,19 +156,11 @@ def _open(path):
 
 def _check_regular_file(path: pathlib.Path):
     """Refuse at once what is not a regular file: a FIFO or a device would block or never end."""
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        raise RatingsFileError(path, "no such file") from None
-    except OSError as exc:
-        raise RatingsFileError(path, f"cannot be read ({exc.strerror or exc})") from None
-    if stat.S_ISDIR(st.st_mode):
-        raise RatingsFileError(path, "this is a folder, not a file")
-    if not stat.S_ISREG(st.st_mode):
-        kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(st.st_mode) else
-                "a device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode) else
-                "a socket" if stat.S_ISSOCK(st.st_mode) else "not a regular file")
-        raise RatingsFileError(path, f"this is {kind}, not a regular file: save the data to a file first")
+    problem = not_readable(path)
+    if problem is not None:
+        if problem.endswith("not a regular file"):
+            problem += ": save the data to a file first"
+        raise RatingsFileError(path, problem)
 
 
 def _refuse_utf16(path, head: bytes):

@@ -19,6 +19,8 @@ import stat
 import tempfile
 import threading
 
+from ..filekinds import kind_of
+
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
 
@@ -46,10 +48,8 @@ def write_target(path, protect=()) -> pathlib.Path:
         st = None
     except OSError as exc:
         raise WriteError(exc.strerror or str(exc), path, exc.errno) from None
-    if st is not None and stat.S_ISDIR(st.st_mode):
-        raise WriteError("this is a folder, not a file", path)
     if st is not None and not stat.S_ISREG(st.st_mode):
-        raise WriteError("this is not a regular file (a device, pipe or socket): it was not replaced", path)
+        raise WriteError(f"this is {kind_of(st.st_mode)}, not a regular file: it was not replaced", path)
     for other in protect:
         if other and st is not None and os.path.exists(other) and os.path.samefile(real, other):
             raise WriteError(f"this is the ratings file that is open ({os.path.basename(os.fspath(other))}): "

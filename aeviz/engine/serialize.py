@@ -11,13 +11,13 @@ import json
 import math
 import os
 import pathlib
-import stat
 import zipfile
 import zlib
 from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
 
+from ..filekinds import not_readable
 from .atomic import atomic_write
 
 from .config import ModelConfig
@@ -151,14 +151,9 @@ def _short(exc, limit: int = 120) -> str:
 
 
 def _check_regular(path: pathlib.Path):
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        raise ModelFileError(path, "no such file") from None
-    except OSError as exc:
-        raise ModelFileError(path, f"cannot be read ({exc.strerror or exc})") from None
-    if not stat.S_ISREG(st.st_mode):
-        raise ModelFileError(path, "is not a regular file (a folder, pipe or device)")
+    problem = not_readable(path)
+    if problem is not None:
+        raise ModelFileError(path, problem)
 
 
 def _read_archive(path, zf: zipfile.ZipFile, progress, cancel) -> SavedModel:

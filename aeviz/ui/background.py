@@ -25,6 +25,16 @@ def _wait_for_orphans(timeout_ms: int = 10000):
         thread.wait(timeout_ms)
 
 
+def stop_thread(thread: QThread, keep, timeout_ms: int) -> bool:
+    """Ask `thread`'s event loop to quit and wait; True if it has ended. If not, the thread (and
+    `keep`, the object running in it) go to _ORPHANS: never destroyed while running."""
+    thread.quit()
+    ok = bool(thread.wait(timeout_ms))
+    if not ok:
+        _ORPHANS.append((thread, keep))
+    return ok
+
+
 class _Job(QObject):
     progress = Signal(float)
     done = Signal(object)
@@ -105,10 +115,7 @@ class BackgroundTask(QObject):
         if self._thread is None:
             return True
         self._cancel.set()
-        self._thread.quit()
-        ok = bool(self._thread.wait(timeout_ms))
-        if not ok:
-            _ORPHANS.append((self._thread, self._job))
+        ok = stop_thread(self._thread, self._job, timeout_ms)
         self._thread = self._job = None
         return ok
 
@@ -119,29 +126,25 @@ class BackgroundTask(QObject):
         self._thread = self._job = None
         self.busyChanged.emit(False)
 
-    @Slot(float)
-    def _on_progress(self, f):
+    def _answer(self, signal, *args):
         if self._thread is None:  # shut down: a late answer from an orphan
             return
-        self.progress.emit(float(f))
+        self._finish()
+        signal.emit(*args)
+
+    @Slot(float)
+    def _on_progress(self, f):
+        if self._thread is not None:
+            self.progress.emit(float(f))
 
     @Slot(object)
     def _on_done(self, result):
-        if self._thread is None:  # shut down: a late answer from an orphan
-            return
-        self._finish()
-        self.loaded.emit(self._path, result)
+        self._answer(self.loaded, self._path, result)
 
     @Slot(str)
     def _on_failed(self, msg):
-        if self._thread is None:  # shut down: a late answer from an orphan
-            return
-        self._finish()
-        self.failed.emit(self._path, msg)
+        self._answer(self.failed, self._path, msg)
 
     @Slot()
     def _on_cancelled(self):
-        if self._thread is None:  # shut down: a late answer from an orphan
-            return
-        self._finish()
-        self.cancelled.emit()
+        self._answer(self.cancelled)
