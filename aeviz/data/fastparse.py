@@ -27,14 +27,25 @@ def _gather(buf, s, e, w):
     return mat, valid
 
 
-def _fast_uint(buf, s, e):
+def _fields(buf, s, e, max_width: int):
+    """(lengths, width, right-aligned byte matrix, valid mask) of the fields ``buf[s:e]`` (width 0
+    if there are none), or None if one is empty or wider than ``max_width`` (the caller's
+    digits would overflow)."""
     L = e - s
     if L.size == 0:
-        return np.zeros(0, np.int64)
-    lmin, w = int(L.min()), int(L.max())
-    if lmin < 1 or w > 18:
+        return L, 0, None, None
+    w = int(L.max())
+    if int(L.min()) < 1 or w > max_width:
         return None
     mat, valid = _gather(buf, s, e, w)
+    return L, w, mat, valid
+
+
+def _fast_uint(buf, s, e):
+    f = _fields(buf, s, e, 18)
+    if f is None or f[1] == 0:
+        return None if f is None else np.zeros(0, np.int64)
+    L, w, mat, valid = f
     d = mat - np.uint8(48)
     if not bool(np.all((d <= 9) | ~valid)):
         return None
@@ -47,13 +58,10 @@ def _fast_uint(buf, s, e):
 
 
 def _fast_decimal(buf, s, e):
-    L = e - s
-    if L.size == 0:
-        return np.zeros(0, np.float64)
-    lmin, w = int(L.min()), int(L.max())
-    if lmin < 1 or w > 15:
-        return None
-    mat, valid = _gather(buf, s, e, w)
+    f = _fields(buf, s, e, 15)
+    if f is None or f[1] == 0:
+        return None if f is None else np.zeros(0, np.float64)
+    L, w, mat, valid = f
     isdot = (mat == 46) & valid
     d = mat - np.uint8(48)
     isdig = (d <= 9) & valid
