@@ -242,3 +242,13 @@ def test_unreadable_ratings_blame_the_ratings_file(tmp_path, monkeypatch):
     _deny(monkeypatch, p)
     err = refusal(p)
     assert err.path == str(p) and "cannot be read (Permission denied)" in err.reason
+
+
+@pytest.mark.parametrize("sep", [",", "\t", ";", "|"])
+def test_wide_ids_with_spaces_or_quotes_load_as_the_careful_parse_reads_them(tmp_path, sep):
+    rows = (["user", "a", "b", "c", "d"], [" u1", "1", "0", "3", ""], ['"u2"', "0", "5", "0", "2"],
+            ["u3 ", "4", "", "1", "0"])
+    text = "\n".join(sep.join(r) for r in rows) + "\n"
+    r = load_ratings(write(tmp_path, "w.csv", text))
+    assert list(r.user_ids) == ["u1", "u2", "u3"]
+    assert r.values.tolist() == [1, 3, 5, 2, 4, 1] and r.indices.tolist() == [0, 2, 1, 3, 0, 2]
