@@ -9,6 +9,7 @@ import threading
 import numpy as np
 import pytest
 
+import aeviz.data.careful as careful
 import aeviz.data.reading as reading
 import aeviz.data.wide as wide
 from aeviz.data import LoadCancelled, RatingsFileError, load_ratings, load_titles
@@ -80,6 +81,24 @@ def test_wide_parsing_honours_cancel_between_chunks(tmp_path, monkeypatch):
     with pytest.raises(LoadCancelled):
         load_ratings(p, cancel=flag.is_set, chunk_bytes=4096)
     assert len(seen) < 500  # stopped within a chunk, not after all 400 rows
+
+
+def test_the_careful_long_parse_honours_cancel_within_a_chunk(tmp_path, monkeypatch):
+    lines = [f'"{u}","{i}",{1 + (u + i) % 5}' for u in range(1, 201) for i in range(1, 61)]  # quotes: careful
+    p = write(tmp_path, "quoted.csv", "\n".join(lines) + "\n")
+    flag = threading.Event()
+    seen = []
+    real_split = careful._split
+
+    def split(line, sep):
+        seen.append(1)
+        if len(seen) == 1000:
+            flag.set()
+        return real_split(line, sep)
+    monkeypatch.setattr(careful, "_split", split)
+    with pytest.raises(LoadCancelled):
+        load_ratings(p, cancel=flag.is_set)
+    assert p.stat().st_size < 1 << 20 and len(seen) < 5000  # one chunk of 12,000 lines, stopped early
 
 
 def test_wide_file_loads_the_same_through_both_parsers(tmp_path):

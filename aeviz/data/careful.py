@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from .errors import RatingsFileError, quote
+from .errors import LoadCancelled, RatingsFileError, quote
 from .ratings import MAX_RATING, MIN_RATING, canonical_ids
 from .sniff import _lines, _split, _number, _sep_name, _Layout
 
@@ -31,8 +31,9 @@ def _rating_value(path, s: str, line: int, col: int, colname: str) -> float:
     return x
 
 
-def _parse_long_text(path, text: str, layout: _Layout, line0: int):
-    """Python parse of a chunk of a long file. Returns (users, items, ratings, n_blank)."""
+def _parse_long_text(path, text: str, layout: _Layout, line0: int, cancel=None):
+    """Python parse of a chunk of a long file. Returns (users, items, ratings, n_blank).
+    ``cancel()`` is asked every 4,096 lines: a 1 MB chunk of odd lines takes a while."""
     users, items, ratings = [], [], []
     blank = 0
     lines = _lines(text)
@@ -41,6 +42,8 @@ def _parse_long_text(path, text: str, layout: _Layout, line0: int):
     sep, ncols = layout.sep, layout.ncols
     for k, line in enumerate(lines):
         n = line0 + k + 1
+        if k & 4095 == 4095 and cancel is not None and cancel():
+            raise LoadCancelled()
         if n == layout.header_line:
             continue
         if not line.strip():

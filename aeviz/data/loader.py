@@ -162,7 +162,7 @@ def _load_long(path, reader: _Reader, first: bytes, rest, layout: _Layout, cance
         if res is None:
             raw = bytes(chunk[len(_PAD):]) if padded else bytes(chunk)
             nlines = raw.count(b"\n") + (0 if raw.endswith(b"\n") else 1)
-            res = _parse_long_text(path, _decode(raw), layout, line_base) + (nlines, "slow")
+            res = _parse_long_text(path, _decode(raw), layout, line_base, cancel) + (nlines, "slow")
             del raw
         if padded:
             reader.release(chunk)
