@@ -140,7 +140,7 @@ def main():
         model = tmp / "model.npz"
         subprocess.run([sys.executable, "-m", "aeviz", "train", small, "--epochs", "1", "--layers", "4",
                         "--quiet", "--save", model], check=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
-        cases = [("single 15 MB line (under the cap: parsed)", lambda p: single_line(p, 15), "line15.csv",
+        cases = [("single 15 MB line (under the line cap)", lambda p: single_line(p, 15), "line15.csv",
                   lambda p: ["train", p, "--epochs", "1"])]
         for mb in (50, 100, 200):
             cases.append((f"single {mb} MB line", lambda p, mb=mb: single_line(p, mb), "line.csv",

@@ -271,3 +271,10 @@ def test_wide_ids_with_spaces_or_quotes_load_as_the_careful_parse_reads_them(tmp
     r = load_ratings(write(tmp_path, "w.csv", text))
     assert list(r.user_ids) == ["u1", "u2", "u3"]
     assert r.values.tolist() == [1, 3, 5, 2, 4, 1] and r.indices.tolist() == [0, 2, 1, 3, 0, 2]
+
+
+def test_a_table_wider_than_the_limit_is_refused_before_it_is_split(tmp_path, monkeypatch):
+    import aeviz.data.sniff as sniff
+    monkeypatch.setattr(sniff, "MAX_COLUMNS", 1000)
+    err = refusal(write(tmp_path, "w.csv", ",".join(["5"] * 1500) + "\n" + ",".join(["4"] * 1500) + "\n"))
+    assert err.line == 1 and "1,500 columns" in err.reason and "long format" in err.reason

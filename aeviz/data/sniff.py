@@ -18,6 +18,9 @@ from .ratings import MAX_RATING, MIN_RATING
 SNIFF_BYTES = 64 << 10
 SNIFF_LINES = 200
 SEPARATORS = ("::", "\t", ",", ";", "|")
+#: a wider table is refused before it is split: 200,000 movies already make a network input
+#: far wider than any ratings set the app is for (ml-latest has 60,000 movies)
+MAX_COLUMNS = 200_000
 
 USER_WORDS = {"user", "userid", "users", "uid", "customer", "customerid", "reviewer", "reviewerid",
               "person", "rater", "raterid", "id", "name", "u"}
@@ -125,6 +128,10 @@ def _detect_layout(path, sample: list[tuple[int, str]]) -> _Layout:
         found = len(_split(sample[0][1], sep)) if sep else 1
         raise RatingsFileError(path, f"too few columns: found {found}, need at least 3 "
                                      "(user, item, rating) or a wide matrix of ratings", line=first_line)
+    if ncols > MAX_COLUMNS:
+        raise RatingsFileError(path, f"{ncols:,} columns: a wide table of more than {MAX_COLUMNS:,} movies is not "
+                                     "something aeviz can train on (for many items, use the long format "
+                                     "user,item,rating)", line=first_line)
     rows = _sniff_rows(sample, sep, ncols)
     head_cells = rows[0][1]
     words = [_norm(c) for c in head_cells]
