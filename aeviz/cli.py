@@ -364,7 +364,10 @@ def main(argv=None) -> int:
     try:
         return {"train": cmd_train, "recommend": cmd_recommend}[a.command](a)
     except BrokenPipeError:  # `train ... | head -1`: the reader has gone, so stop quietly
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        try:  # and Python's final flush must not complain either
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError, AttributeError):
+            pass
         return EXIT_BROKEN_PIPE
     except CliError as exc:
         print(f"aeviz {a.command}: {exc}", file=sys.stderr)

@@ -14,7 +14,8 @@ of its own). Target: each < 5 s and < 1 GB.
 
 Wall-clock figures are noisy on a shared machine: each is also given as a ratio to a reference
 run in the same process (`python -m aeviz --help`: interpreter start and imports).
-Prints a table, then as the LAST line one JSON object. Run: ``python benchmarks/hostile.py [name ...]`` (names: run only the cases containing them).
+Prints a table, then as the LAST line one JSON object. Run: ``python benchmarks/hostile.py [name ...]``
+(names: run only the cases containing them).
 """
 from __future__ import annotations
 

@@ -199,7 +199,8 @@ def test_a_garbage_wide_file_fails_at_its_first_bad_line_after_one_chunk(tmp_pat
 
 
 # ------------------------------------------------------------------ 12. loose parsing
-@pytest.mark.parametrize("value", ["\u0664", "\uff14", "3_0", "\u0663.5"], ids=["arabic", "fullwidth", "underscore", "arabic-decimal"])
+@pytest.mark.parametrize("value", ["\u0664", "\uff14", "3_0", "\u0663.5"],
+                         ids=["arabic", "fullwidth", "underscore", "arabic-decimal"])
 def test_only_ascii_digits_are_numbers(tmp_path, value):
     err = refusal(write(tmp_path, "r.csv", f"1,10,4\n1,11,3\n2,10,{value}\n2,11,1\n"))
     assert err.line == 3 and err.column == 3 and "is not a number" in err.reason
