@@ -16,6 +16,8 @@ from .errors import LoadCancelled, RatingsFileError
 
 _PAD = b"00000000"  # 8 bytes before each chunk's data: every field ends >= 8 bytes in
 CHUNK_BYTES = 1 << 20  # small chunks stay in cache and reuse freed memory: faster than big ones
+
+
 class _Reader:
     """Yields newline-terminated chunks, strips a UTF-8 BOM, turns CR-only line ends into
     newlines, refuses NUL bytes (and UTF-16) as soon as they are read and lines longer than

@@ -31,6 +31,7 @@ RATING_WORDS = {"rating", "ratings", "score", "stars", "star", "value", "rate", 
 TIME_WORDS = {"timestamp", "time", "date", "ts", "datetime", "unixtime", "t", "when"}
 LONG_WORDS = USER_WORDS | ITEM_WORDS | RATING_WORDS | TIME_WORDS
 
+
 def _norm(word: str) -> str:
     return "".join(ch for ch in word.lower() if ch.isalnum())
 
