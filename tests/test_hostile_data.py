@@ -65,19 +65,25 @@ def test_a_device_is_refused_at_once():
     assert isinstance(out["error"], RatingsFileError) and "a device" in out["error"].reason
 
 
-def test_wide_parsing_honours_cancel_between_chunks(tmp_path, monkeypatch):
-    """The careful wide parse used to run to its end once the bytes were read."""
-    p = write(tmp_path, "wide.csv", wide_text(400, 30).replace(",", ", "))  # spaces: the careful path
+def _cancel_while_splitting(monkeypatch, module, after: int):
+    """Press Cancel once `module` has split `after` lines; returns (cancel flag, lines split)."""
     flag = threading.Event()
     seen = []
-    real_split = wide._split
+    real_split = module._split
 
     def split(line, sep):
         seen.append(1)
-        if len(seen) == 300:
+        if len(seen) == after:
             flag.set()  # the user presses Cancel in the middle of the parse
         return real_split(line, sep)
-    monkeypatch.setattr(wide, "_split", split)
+    monkeypatch.setattr(module, "_split", split)
+    return flag, seen
+
+
+def test_wide_parsing_honours_cancel_between_chunks(tmp_path, monkeypatch):
+    """The careful wide parse used to run to its end once the bytes were read."""
+    p = write(tmp_path, "wide.csv", wide_text(400, 30).replace(",", ", "))  # spaces: the careful path
+    flag, seen = _cancel_while_splitting(monkeypatch, wide, 300)
     with pytest.raises(LoadCancelled):
         load_ratings(p, cancel=flag.is_set, chunk_bytes=4096)
     assert len(seen) < 500  # stopped within a chunk, not after all 400 rows
@@ -86,16 +92,7 @@ def test_wide_parsing_honours_cancel_between_chunks(tmp_path, monkeypatch):
 def test_the_careful_long_parse_honours_cancel_within_a_chunk(tmp_path, monkeypatch):
     lines = [f'"{u}","{i}",{1 + (u + i) % 5}' for u in range(1, 201) for i in range(1, 61)]  # quotes: careful
     p = write(tmp_path, "quoted.csv", "\n".join(lines) + "\n")
-    flag = threading.Event()
-    seen = []
-    real_split = careful._split
-
-    def split(line, sep):
-        seen.append(1)
-        if len(seen) == 1000:
-            flag.set()
-        return real_split(line, sep)
-    monkeypatch.setattr(careful, "_split", split)
+    flag, seen = _cancel_while_splitting(monkeypatch, careful, 1000)
     with pytest.raises(LoadCancelled):
         load_ratings(p, cancel=flag.is_set)
     assert p.stat().st_size < 1 << 20 and len(seen) < 5000  # one chunk of 12,000 lines, stopped early
