@@ -482,6 +482,11 @@ class MainWindow(QMainWindow):
         self.show_error("Could not build the network", msg)
 
     # ------------------------------------------------------------------------------ snapshots
+    @property
+    def last_snapshot(self):
+        """The snapshot drawn last (read-only; None before the first one)."""
+        return self._last_snapshot
+
     @Slot(object)
     def _on_snapshot(self, snap):
         """The network, controls and status now; each visible dock in its own event-loop pass, so

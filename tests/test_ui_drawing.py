@@ -1,0 +1,166 @@
+"""Issue 13, the drawing points: titles, flashes, tied weights, divergence, clipping, small screens,
+one-point plots and names, each checked on real widgets with the numbers a user reads."""
+import dataclasses
+
+import numpy as np
+import pytest
+from PySide6.QtGui import QFontMetrics
+
+from aeviz.data import load_ratings
+from aeviz.engine import DenseRows, ModelConfig, Trainer, get_loss, make_optimizer
+from aeviz.engine.snapshot import EpochRecord
+from aeviz.engine.toy import INPUTS, toy_network
+from aeviz.ui.graph.text import status_line
+from aeviz.ui.graph_view import NetworkView
+from aeviz.ui.loss_plot import LossPlot
+from aeviz.ui.main_window import MainWindow
+
+from test_ui_app import click
+
+
+def toy_trainer():
+    net = toy_network()
+    opt = make_optimizer("sgd", net.params.size, lr=0.1)
+    return Trainer(net, opt, get_loss("mse"), DenseRows(INPUTS, mask=np.ones((4, 4), bool)))
+
+
+@pytest.fixture
+def view(qtbot):
+    v = NetworkView()
+    v.set_animated(False)
+    v.resize(1000, 560)
+    qtbot.addWidget(v)
+    v.show()
+    qtbot.waitExposed(v)
+    return v
+
+
+@pytest.fixture
+def plot(qtbot):
+    p = LossPlot()
+    p.resize(560, 260)  # the loss dock at 1366 x 768
+    qtbot.addWidget(p)
+    p.show()
+    qtbot.waitExposed(p)
+    return p
+
+
+def window(qtbot, path, config, size=(1366, 768)):
+    w = MainWindow(load_ratings(path), str(path), config=config, restore=False)
+    qtbot.addWidget(w)
+    w.confirm = lambda *_: True
+    w.resize(*size)
+    w.show()
+    qtbot.waitUntil(lambda: w.last_snapshot is not None and w.bridge.is_idle(), timeout=5000)
+    return w
+
+
+def history(test):
+    return tuple(EpochRecord(i + 1, 1.0 - 0.001 * i, t, t, 0.5, 0.0, 0.1) for i, t in enumerate(test))
+
+
+def overlaps(a, b) -> bool:
+    return a.intersected(b).width() > 0.5 and a.intersected(b).height() > 0.5
+
+
+# ------------------------------------------------------------------ 5. titles never push plots
+def test_a_long_best_test_title_keeps_both_plots_inside_the_dock(plot, qtbot):
+    test = [1.2 - (1.2 - 0.9493) * i / 120 for i in range(121)] + [0.9493 + 0.001 * i for i in range(1, 54)]
+    snap = dataclasses.replace(toy_trainer().snapshot(), history=history(test), epoch=len(test),
+                               steps=len(test), epoch_losses=np.linspace(1, 2, 30))
+    plot.show_snapshot(snap)
+    qtbot.wait(50)
+    width = plot.glw.width()
+    epochs, within = plot.epochs.sceneBoundingRect(), plot.within.sceneBoundingRect()
+    assert "best test 0.9493 @ 121, 53 epochs ago" in plot.epochs.titleLabel.text
+    assert within.right() <= width + 1  # not pushed out of the dock
+    assert within.width() >= 0.3 * width and epochs.width() >= 0.5 * width  # the 3:2 share holds
+    head, _ = plot.title_rects()
+    assert head.right() <= epochs.right() + 1 and head.left() >= epochs.left() - 1  # wrapped, not cut
+
+
+# ------------------------------------------------------------------ 8. after divergence
+def test_a_diverged_networks_legend_and_caption_read_right(view):
+    tr = toy_trainer()
+    tr.forward()
+    s = tr.snapshot()
+    huge = tuple(w * 3.7e29 for w in s.weights)
+    s = dataclasses.replace(s, weights=huge, diverged="Training diverged: the update became NaN or infinite in W2 "
+                            "at epoch 1, observation 3. The network was kept as it was before this step.")
+    view.resize(700, 560)
+    view.show_snapshot(s)
+    lo, zero, hi = view.canvas.weight_scale_labels()
+    for text in (lo, hi):
+        assert float(text.replace("−", "-")) == pytest.approx(5e29 if text[0] == "+" else -5e29)
+        assert len(text) <= 7  # fits its slot: never 30 digits cut to "000000"
+    head, info = view.canvas.caption_lines()
+    assert head.startswith("⚠ Training diverged")
+    assert "user row 1" in info  # the diverged message no longer eats the status line
+
+
+def test_after_divergence_and_reset_the_loss_axis_re_ranges(qtbot, ratings_path):
+    """SGD at lr 100 diverges within the first epoch (losses ~1e30); after Reset the next
+    observation's loss must fill the axis instead of sitting flat under the old 1e30 range."""
+    w = window(qtbot, ratings_path, ModelConfig(hidden=(6, 3, 6), optimizer="sgd", lr=100.0, momentum=0.0))
+    w.bridge.play()
+    qtbot.waitUntil(lambda: bool(w.last_snapshot.diverged), timeout=20000)
+    qtbot.waitUntil(w.bridge.is_idle, timeout=5000)
+    qtbot.wait(100)
+    (_, _), (_, top) = w.loss_plot.within.vb.viewRange()
+    assert top > 1e6  # the diverging losses were drawn
+    click(qtbot, w, "reset")
+    click(qtbot, w, "step_observation")
+    loss = float(w.last_snapshot.epoch_losses[0])
+    assert np.isfinite(loss) and loss < 1e3
+    qtbot.wait(100)
+    (_, _), (y0, y1) = w.loss_plot.within.vb.viewRange()
+    assert y0 < loss < y1 and y1 - y0 < 10 * loss
+    w.close()
+
+
+# ------------------------------------------------------------------ 11. output columns
+def test_toy_output_columns_never_overlap(view):
+    tr = toy_trainer()
+    tr.forward()
+    s = tr.snapshot()
+    pre = list(s.preacts)
+    pre[-1] = np.array([-2.7e-4, 1.234e-4, -0.5, 2.0])
+    s = dataclasses.replace(s, preacts=tuple(pre), activation_names=("identity", "softmax"),
+                            output_error=np.array([-2.5e-4, 0.105, 0.105, 0.014]))
+    view.resize(760, 560)
+    view.show_snapshot(s)
+    fm = QFontMetrics(view.canvas.font())
+    cells = view.canvas.output_cells()
+    assert [c[0] for c in cells[0]] == ["ŷ", "a", "target", "error"]
+    texts = [c[2] for row in cells for c in row]
+    assert "-2.7e-04" in texts
+    for row in cells:
+        for k, (name, rect, text, _) in enumerate(row):
+            assert fm.horizontalAdvance(text) <= rect.width() + 0.5, (name, text, rect.width())
+            for _, other, _, _ in row[k + 1:]:
+                assert not overlaps(rect, other)
+
+
+# ------------------------------------------------------------------ 12. one point
+def test_one_epoch_and_one_observation_are_drawn_in_sensible_ranges(plot, qtbot):
+    snap = dataclasses.replace(toy_trainer().snapshot(), history=history([0.9]), epoch=1, steps=4,
+                               epoch_losses=np.array([0.42]))
+    plot.show_snapshot(snap)
+    qtbot.wait(20)
+    (x0, x1), (y0, y1) = plot.epochs.vb.viewRange()
+    assert 0 <= x0 < 1 < x1 <= 2.5  # around epoch 1, not -200..200
+    assert y0 < 0.9 < y1 and y1 - y0 < 1
+    (x0, x1), (y0, y1) = plot.within.vb.viewRange()
+    assert x0 < 1 < x1 and y0 < 0.42 < y1
+    assert plot.obs_curve.opts["symbol"] is not None  # a dot: a one-point line draws nothing
+
+
+# ------------------------------------------------------------------ 16. the caption after an update
+def test_caption_after_updating_user_one_names_the_user_done_and_the_next_observation():
+    tr = toy_trainer()
+    tr.step_observation()
+    s = tr.snapshot()
+    assert s.phase == "update" and s.user_row == 0
+    line = status_line(s)
+    assert "user row 1 updated" in line and "next: observation 2 of 4" in line
+    assert "observation 2 of 4  ·  user row 1" not in line
