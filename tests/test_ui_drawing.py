@@ -164,3 +164,55 @@ def test_caption_after_updating_user_one_names_the_user_done_and_the_next_observ
     line = status_line(s)
     assert "user row 1 updated" in line and "next: observation 2 of 4" in line
     assert "observation 2 of 4  ·  user row 1" not in line
+
+
+# ------------------------------------------------------------------ 6. the Update flash is relative
+def test_adam_like_changes_flash_only_their_largest_share(view):
+    """Adam moves nearly every weight by about lr: the flash must still single out the largest
+    changes per layer pair (here ~10%), graded, instead of painting every edge at full strength."""
+    tr = toy_trainer()
+    tr.step_observation()
+    s = tr.snapshot()
+    rng = np.random.default_rng(0)
+    change = tuple(0.01 * (1 + 0.02 * rng.standard_normal(w.shape)) * np.sign(rng.standard_normal(w.shape))
+                   for w in s.weights)
+    big = dataclasses.replace(s, change_weights=change, sizes=s.sizes)
+    view.show_snapshot(big)
+    for pair, lev in zip(view.drawn_edges(), view.canvas.flash_levels()):
+        n = len(pair.w)
+        flashed = lev >= 0
+        assert 1 <= flashed.sum() <= max(1, int(np.ceil(0.1 * n)))
+        mag = np.abs(pair.change)
+        assert mag[flashed].min() >= mag[~flashed].max()  # exactly the largest changes
+        if flashed.sum() > 1:
+            top = np.argmax(np.where(flashed, mag, -1))
+            assert lev[top] == lev.max()
+    assert "largest 10%" in view.canvas.caption_lines()[0]
+
+
+# ------------------------------------------------------------------ 9. outside the rating scale
+def test_predictions_above_the_scale_show_raw_and_clipped_and_rank_by_raw(qtbot, view):
+    from test_ui_panels import make, setup, snap
+    from aeviz.ui.panels import RecommendationsPanel
+    tr, r, split = setup()
+    L = tr.network.n_layers - 1
+    # push every prediction above 5 stars, each by a different amount (a diverging recommender)
+    tr.network.biases[L][:] = 6.0 + np.linspace(0.0, 1.0, r.n_items)[::-1]
+    tr.select_observation(30)
+    tr.step_phase()
+    s = snap(tr)
+    w = make(qtbot, RecommendationsPanel, r, split)
+    w.show_snapshot(s)
+    rec = s.extras["recommendations"]
+    raw = np.asarray(rec["raw"])
+    assert all(p == "5.00" for _, p in w.top_items())  # the rating the scale allows
+    assert (np.diff(raw) <= 0).all() and raw[0] > 6  # ties broken by raw score, best first
+    assert w.top_raw()[0] == f"{raw[0]:.2f}"  # and the raw output is shown beside it
+    # the graph: ŷ is the raw output, the clipped rating follows in its own cell
+    view.set_rating_range(1, 5)
+    view.show_snapshot(s)
+    cells = view.canvas.output_cells()[0]
+    names = [c[0] for c in cells]
+    assert names[:2] == ["ŷ", "rating"] and cells[1][2] == "→ 5"
+    assert float(cells[0][2]) > 5
+    assert not overlaps(cells[0][1], cells[1][1]) and not overlaps(cells[1][1], cells[2][1])

@@ -14,6 +14,7 @@ import weakref
 
 import numpy as np
 
+from .evaluation import top_n
 from .snapshot import frozen
 
 PERCENTILES = (0, 7, 16, 31, 50, 69, 84, 93, 100)  # TensorBoard's distribution bands
@@ -238,13 +239,12 @@ def _reconstruction(trainer, row, y_raw):
 def _recommendations(rec, n=10):
     """Top-n movies the user has not rated in training (held-out ones count as unrated: the
     network never saw them), and every held-out rating beside its prediction."""
-    y = rec["output_clipped"]
-    cand = np.flatnonzero(~rec["mask"])
-    top = cand[np.argsort(-y[cand], kind="stable")][:n] if cand.size else np.zeros(0, dtype=np.int64)
+    y, raw = rec["output_clipped"], rec["output"]
+    top = top_n(np.flatnonzero(~rec["mask"]), y, raw, n)
     ho = np.flatnonzero(rec["heldout_mask"])
     ho = ho[np.argsort(-rec["heldout_values"][ho], kind="stable")]
     return {
-        "row": rec["row"], "items": _ro(top), "predicted": _ro(y[top]),
+        "row": rec["row"], "items": _ro(top), "predicted": _ro(y[top]), "raw": _ro(raw[top]),
         "is_heldout": _ro(rec["heldout_mask"][top]), "heldout_values_of_items": _ro(rec["heldout_values"][top]),
         "heldout_items": _ro(ho), "heldout_values": _ro(rec["heldout_values"][ho]),
         "heldout_predicted": _ro(y[ho]), "heldout_error": _ro(y[ho] - rec["heldout_values"][ho]),

@@ -405,7 +405,39 @@ class GraphCanvas(QWidget):
                 self._overlay_lines(p, "grad", sc.gmax, C.GRADIENT, 0.9)
         if s.phase == "update" and s.change_weights is not None:
             flash = 1.0 - 0.6 * self._progress if self._anim_kind == "update" else 0.4
-            self._overlay_lines(p, "change", sc.cmax, C.CHANGE, flash)
+            scale = min(self._zoom, 4.0) ** 0.5
+            for pair, lev in zip(sc.edges, self.flash_levels()):
+                seg = self.edge_segments(pair) if (lev >= 0).any() else None
+                for lv in range(C.N_LEVELS):
+                    m = lev == lv
+                    if not m.any():
+                        continue
+                    a = int(255 * flash * (0.25 + 0.75 * C.level_fraction(lv) ** 2))
+                    pen = QPen(qc(C.CHANGE, a), 0.5 + 0.8 * C.level_width(lv, scale))
+                    pen.setCapStyle(Qt.FlatCap)
+                    p.setPen(pen)
+                    self._batch.draw(p, seg[m])
+
+    def flash_levels(self):
+        """Per drawn layer pair, the Update flash of each edge: -1 = none, 0..N_LEVELS-1 = strength.
+
+        Relative, not absolute: only the largest FLASH_SHARE of the changes in each layer pair
+        flash, graded by rank among them. Adam moves nearly every weight by about the learning
+        rate, so an absolute scale would paint the whole network dark and say nothing."""
+        out = []
+        for pair in self.scene.edges:
+            ch = pair.change
+            lev = np.full(len(pair.w), -1, dtype=np.int64)
+            if ch is not None and len(ch):
+                mag = np.abs(np.nan_to_num(np.asarray(ch, dtype=np.float64), nan=0.0, posinf=0.0, neginf=0.0))
+                moved = np.flatnonzero(mag > 0)
+                k = int(np.ceil(C.FLASH_SHARE * len(moved))) if moved.size else 0
+                if k:
+                    top = moved[np.argsort(-mag[moved], kind="stable")[:k]]
+                    rank = np.arange(k)  # 0 = the largest change
+                    lev[top] = C.N_LEVELS - 1 - (rank * C.N_LEVELS // k)
+            out.append(lev)
+        return out
 
     def _paint_nodes(self, p):
         sc, s = self.scene, self.snapshot
@@ -899,7 +931,7 @@ class GraphCanvas(QWidget):
         marks += [
             ("δ / |gradient| (backward)", lambda p, c: (p.setPen(QPen(qc(C.GRADIENT, 200), 3)), p.setBrush(Qt.NoBrush),
                                                         p.drawEllipse(c, r, r))),
-            ("change (update)", lambda p, c: (p.setPen(QPen(qc(C.CHANGE, 150), 3)),
+            (f"largest {C.FLASH_SHARE:.0%} of changes (update)", lambda p, c: (p.setPen(QPen(qc(C.CHANGE, 150), 3)),
                                               p.drawLine(QPointF(c.x() - 7, c.y() + 4), QPointF(c.x() + 7, c.y() - 4)))),
             ("not finite", lambda p, c: (p.setPen(QPen(qc(C.NOT_FINITE), 1.6)),
                                          p.drawLine(QPointF(c.x() - 5, c.y() - 5), QPointF(c.x() + 5, c.y() + 5)),

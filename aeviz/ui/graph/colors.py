@@ -22,6 +22,7 @@ SPARSE_OK = (90, 90, 90)  # a unit's mean activation at or below the sparsity ta
 SPARSE_OVER = (200, 80, 0)  # above it: the KL penalty pulls this unit down
 
 N_LEVELS = 6  # width/opacity buckets per sign
+FLASH_SHARE = 0.10  # the Update flash shows the largest 10% of each layer pair's weight changes
 _VIRIDIS = pg.colormap.get("viridis").getLookupTable(nPts=256)[:, :3].astype(np.int64)
 
 

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from .colors import FLASH_SHARE
+
 PHASE_CAPTIONS = {
     "idle": "Idle: no observation fed yet (nodes are grey until the forward pass)",
     "forward": "Forward: each layer computes h = f(W·h_prev + b), left to right",
     "loss": "Loss: every rated output compares its prediction ŷ with the rating x (error ŷ − x)",
     "backward": "Backward: error signals δ (purple rings) flow right to left; purple edges = |gradient|",
-    "update": "Update: weights moved against their gradient; dark flashes = the largest changes",
+    "update": ("Update: weights moved against their gradient; dark flashes = the largest "
+               f"{FLASH_SHARE:.0%} of |Δw| per layer pair"),
 }
 
 
