@@ -216,3 +216,121 @@ def test_predictions_above_the_scale_show_raw_and_clipped_and_rank_by_raw(qtbot,
     assert names[:2] == ["ŷ", "rating"] and cells[1][2] == "→ 5"
     assert float(cells[0][2]) > 5
     assert not overlaps(cells[0][1], cells[1][1]) and not overlaps(cells[1][1], cells[2][1])
+
+
+# ------------------------------------------------------------------ 7. tied weights are visible
+def toy_preset_trainer():
+    from aeviz.presets import get_preset
+    preset = get_preset("toy")
+    ratings = preset.load_dataset()
+    tr, _ = preset.make_trainer(ratings)
+    return tr, ratings
+
+
+def test_tied_weights_show_in_setup_graph_and_math(qtbot, view):
+    from aeviz.engine.insights import compute_extras
+    from aeviz.ui.panels import MathInspectorPanel
+    from aeviz.ui.setup_panel import SetupPanel
+    from aeviz.presets import get_preset
+    panel = SetupPanel(get_preset("toy").config)
+    qtbot.addWidget(panel)
+    assert panel.tied.isChecked() and panel.config().tied
+    panel.tied.setChecked(False)
+    assert panel.config().tied is False
+    tr, ratings = toy_preset_trainer()
+    tr.forward()
+    tr.step_phase()
+    tr.step_phase()  # backward: the gradient of the shared W1[1,1] = W2[1,1]
+    s = dataclasses.replace(tr.snapshot(), extras=compute_extras(tr, {"layer": 2, "index": 0}))
+    assert s.tied_with == (1, 0)
+    view.show_snapshot(s)
+    labels = [t for _, t in view.canvas.tied_labels()]
+    assert labels == ["W1, shared with W2", "W2 = W1ᵀ, tied"]
+    for rect, _ in view.canvas.tied_labels():
+        for row in view.canvas.output_cells():
+            assert not any(overlaps(rect, c[1]) for c in row)
+    w = s.extras["math"]["weight"]
+    parts = [p["product"] for p in w["tied_parts"]]
+    assert sum(parts) == pytest.approx(w["gradient"], rel=1e-6)  # decoder + encoder = dL/dw
+    assert parts[0] == pytest.approx(-0.2242, abs=1e-4) and parts[1] == pytest.approx(-0.2384, abs=1e-4)
+    # finite differences on the shared number: the loss moves by the sum of both parts
+    net, flat, eps = tr.network, net_flat(tr), 1e-3
+    loss = lambda: float(tr.loss.value(net.predict(ratings.dense_rows([0])[0]), *ratings.dense_rows([0])))  # noqa
+    base = net.params[flat]
+    net.params[flat] = base + eps
+    up = loss()
+    net.params[flat] = base - eps
+    down = loss()
+    net.params[flat] = base
+    assert (up - down) / (2 * eps) == pytest.approx(w["gradient"], rel=1e-2)
+    m = make_math(qtbot, MathInspectorPanel, ratings)
+    m.show_snapshot(s)
+    text = m.view.toPlainText()
+    assert "Tied weights" in text and "W2[1, 1]" in text and "W1[1, 1]" in text
+    assert "-0.2242 + -0.2384 = -0.4626" in text
+    assert "0 of 1" not in text and "so far" not in text
+
+
+def net_flat(tr):
+    return tr.network.flat_index(1, 0, 0)
+
+
+def make_math(qtbot, cls, ratings):
+    w = cls()
+    qtbot.addWidget(w)
+    w.set_dataset(ratings, None)
+    w.set_selected_node(2, 0)
+    w.resize(700, 500)
+    w.show()
+    qtbot.waitExposed(w)
+    return w
+
+
+# ------------------------------------------------------------------ 16. names
+def test_setup_says_hidden_layer_sizes(qtbot):
+    from PySide6.QtWidgets import QFormLayout
+    from aeviz.ui.setup_panel import SetupPanel
+    panel = SetupPanel()
+    qtbot.addWidget(panel)
+    form = panel.findChild(QFormLayout)
+    label = form.labelForField(panel.layers.parentWidget())
+    assert label.text() == "Hidden layer sizes"
+
+
+def test_math_inspector_names_outputs_by_their_movie(qtbot):
+    from aeviz.engine.insights import compute_extras
+    from aeviz.ui.panels import MathInspectorPanel
+    tr, ratings = toy_preset_trainer()
+    tr.forward()
+    s = dataclasses.replace(tr.snapshot(), extras=compute_extras(tr, {"layer": 2, "index": 0}))
+    m = make_math(qtbot, MathInspectorPanel, ratings)
+    m.show_snapshot(s)
+    text = m.view.toPlainText()
+    assert text.startswith(f"ŷ for {ratings.titles[0]}")
+    assert "y[1]" not in text
+
+
+def test_math_inspector_header_cells_never_run_together(qtbot):
+    from PySide6.QtGui import QFontMetricsF, QTextCursor
+    from aeviz.engine.insights import compute_extras
+    from aeviz.ui.panels import MathInspectorPanel
+    tr, ratings = toy_preset_trainer()
+    tr.forward()
+    s = dataclasses.replace(tr.snapshot(), extras=compute_extras(tr, {"layer": 2, "index": 0}))
+    m = make_math(qtbot, MathInspectorPanel, ratings)
+    m.show_snapshot(s)
+    doc = m.view.document()
+    table = next(f for f in doc.rootFrame().childFrames() if hasattr(f, "cellAt"))
+    fm = QFontMetricsF(doc.defaultFont())
+    spans = []
+    for c in range(table.columns()):
+        cell = table.cellAt(0, c)
+        cur = cell.firstCursorPosition()
+        block = cur.block()
+        rect = doc.documentLayout().blockBoundingRect(block)
+        cur.movePosition(QTextCursor.MoveOperation.EndOfBlock, QTextCursor.MoveMode.KeepAnchor)
+        width = fm.horizontalAdvance(cur.selectedText()) * 1.1  # headers are bold
+        left = rect.left() if c == 0 else rect.right() - width  # numbers are right-aligned
+        spans.append((left, left + width))
+    for (_, end), (start, _) in zip(spans, spans[1:]):
+        assert start - end >= 8, spans  # "wᵢ h1ᵢ wᵢ·h1ᵢ", never "wᵢh1ᵢwᵢ·h1ᵢ"

@@ -409,11 +409,25 @@ def _math(trainer, selection, row, acts, preacts, from_trainer, titles):
     flat = _flat_index(net, l, index, col)
     w_now = float(net.params[flat])
     g_batch = float(net.grads[flat]) if grads_ready else None
+    contribution = (out["delta"] * float(h_in[col])) if out["delta"] is not None else None
+    parts = None
+    mirror = net.tied_with(l)
+    if mirror is not None:
+        # one shared number, used twice: as W{l+1}[index, col] and as W{mirror+1}[col, index];
+        # this observation's gradient is the sum of what each use contributes
+        parts = [{"layer": l, "row": index, "col": col, "delta": out["delta"], "input": float(h_in[col]),
+                  "product": contribution}]
+        d_m = float(trainer._gradients.deltas[mirror][-1][col]) if grads_ready else None
+        x_m = float(np.asarray(acts[mirror], dtype=np.float64)[index])
+        parts.append({"layer": mirror, "row": col, "col": index, "delta": d_m, "input": x_m,
+                      "product": d_m * x_m if d_m is not None else None})
+        parts.sort(key=lambda p: -p["layer"])  # decoder first, as back-propagation meets them
+        if contribution is not None:
+            contribution = sum(p["product"] for p in parts)
     out["weight"] = {
         "layer": l, "row": index, "col": col, "value": w_now,
         "from_label": (titles[col] if (l == 0 and titles and col < len(titles)) else f"h{l}[{col + 1}]"),
-        "input": float(h_in[col]),
-        "contribution": (out["delta"] * float(h_in[col])) if out["delta"] is not None else None,
+        "input": float(h_in[col]), "contribution": contribution, "tied_parts": parts,
         "gradient": g_batch, "batch_fill": int(trainer.batch_fill), "batch_size": int(trainer.batch_size),
         "update": _optimizer_view(trainer, flat, w_now, g_batch, applied),
     }

@@ -579,7 +579,36 @@ class GraphCanvas(QWidget):
         p.setFont(self._small)
         for rect, text in self.collapsed_labels():
             p.drawText(rect, Qt.AlignCenter, text)
+        p.setPen(qc(C.TIED))
+        for rect, text in self.tied_labels():
+            p.drawText(rect, Qt.AlignCenter, text)
         p.setFont(self._font)
+
+    def tied_labels(self):
+        """[(QRectF, text)] under each weight layer pair that shares its matrix (tied weights):
+        'W1, shared' under the encoder, 'W2 = W1ᵀ, tied' under the decoder; below every node and
+        '+N more' note, so nothing overlaps."""
+        sc, s = self.scene, self.snapshot
+        tied = getattr(s, "tied_with", ()) or ()
+        if not any(t is not None for t in tied):
+            return []
+        X, Y, r, spacing, xs = self.geometry_arrays()
+        fm = QFontMetrics(self._small)
+        lh = fm.height()
+        lowest = max(float(y.max()) for y in Y if len(y))
+        y = lowest + r + 4 + (max(spacing, lh) + lh / 2 if any(sc.hidden_count) else 0)
+        out = []
+        for l, m in enumerate(tied):
+            if m is None:
+                continue
+            text = f"W{l + 1} = W{m + 1}ᵀ, tied" if l > m else f"W{l + 1}, shared with W{m + 1}"
+            gap = float(xs[l + 1] - xs[l])
+            wdt = min(gap - 10, fm.horizontalAdvance(text) + 6)
+            if wdt < fm.horizontalAdvance(f"W{l + 1} = W{m + 1}ᵀ"):
+                text = f"W{l + 1} = W{m + 1}ᵀ" if l > m else f"W{l + 1}"
+                wdt = min(gap - 4, fm.horizontalAdvance(text) + 4)
+            out.append((QRectF((xs[l] + xs[l + 1]) / 2 - wdt / 2, y, wdt, lh), text))
+        return out
 
     def collapsed_labels(self):
         """[(QRectF, text)] of the '+N more movies' notes under collapsed columns, as painted:
@@ -607,7 +636,7 @@ class GraphCanvas(QWidget):
             return
         X, Y, r, spacing, xs = self.geometry_arrays()
         L = len(sc.sizes) - 1
-        y = max(float(y.max()) for y in Y) + r + 30
+        y = max(float(y.max()) for y in Y) + r + 30  # leaves room for the tied-weights note
         vec = lambda a: "[" + " ".join(num(v) for v in a) + "]"
         p.setFont(self._font)
         for l in range(L + 1):
