@@ -17,7 +17,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSizePolicy, QSlider, QVBoxLayout, QWidget
 
 THROTTLED_HZ = 2
 MAX_SYMBOLS = 40  # epoch markers only while they can be told apart (and are cheap)
@@ -124,6 +124,9 @@ class LossPlot(QWidget):
         self.smooth = QSlider(Qt.Orientation.Horizontal)
         self.smooth.setRange(0, 99)
         self.smooth.setMaximumWidth(110)
+        self.smooth.setMinimumWidth(80)  # a narrow dock squeezes the hover read-out, not the slider
+        self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.readout.setMinimumWidth(60)
         self.smooth.setToolTip("Smoothing (TensorBoard's debiased moving average); 0 = raw")
         self.smooth_label = QLabel("smoothing 0.00")
         bar.addWidget(self.readout, 1)
