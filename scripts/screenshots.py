@@ -107,7 +107,7 @@ def save(app, win, out, raise_docks=()):
     pump(app, 1.2)
     win.grab().save(str(out))
     small_png(out)
-    print("wrote", out, f"{out.stat().st_size // 1024} KB")
+    print("wrote", out, f"{out.stat().st_size // 1024} KB", flush=True)
     win.close()
     pump(app, 0.5)
 
@@ -137,9 +137,14 @@ def shot_movielens(app, out, size, path, epochs=25):
     win.open_path(str(path))
     if not wait_for(app, lambda: win.dataset is not None and win.dataset.n_items > 1000 and win.bridge.is_idle()):
         raise SystemExit(f"{path} did not load")
-    win.bridge.play()
-    wait_for(app, lambda: (win.last_snapshot is not None and win.last_snapshot.epoch >= epochs), timeout=900)
-    win.bridge.pause()
+    print(f"loaded {win.dataset.n_users} x {win.dataset.n_items}; training {epochs} epochs", flush=True)
+    # the same engine in the worker thread, without a frame per observation (a loaded machine
+    # draws a 1682-movie network a few times a second), then a real step drawn as usual
+    done = []
+    win.bridge.workDone.connect(lambda tag, _: done.append(tag))
+    win.bridge.call("screenshots", lambda trainer, config, dataset: trainer.train(epochs))
+    wait_for(app, lambda: "screenshots" in done, timeout=1800)
+    win.bridge.select_observation(0)
     wait_idle(app, win)
     step(app, win, "backward")
     save(app, win, out, raise_docks=("Recommendations",))
