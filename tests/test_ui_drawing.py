@@ -7,32 +7,14 @@ import pytest
 from PySide6.QtGui import QFontMetrics
 
 from aeviz.data import load_ratings
-from aeviz.engine import DenseRows, ModelConfig, Trainer, get_loss, make_optimizer
+from aeviz.engine import DenseRows, ModelConfig
 from aeviz.engine.snapshot import EpochRecord
-from aeviz.engine.toy import INPUTS, toy_network
 from aeviz.ui.graph.text import status_line
-from aeviz.ui.graph_view import NetworkView
 from aeviz.ui.loss_plot import LossPlot
 from aeviz.ui.main_window import MainWindow
 
 from test_ui_app import click
-
-
-def toy_trainer():
-    net = toy_network()
-    opt = make_optimizer("sgd", net.params.size, lr=0.1)
-    return Trainer(net, opt, get_loss("mse"), DenseRows(INPUTS, mask=np.ones((4, 4), bool)))
-
-
-@pytest.fixture
-def view(qtbot):
-    v = NetworkView()
-    v.set_animated(False)
-    v.resize(1000, 560)
-    qtbot.addWidget(v)
-    v.show()
-    qtbot.waitExposed(v)
-    return v
+from test_ui_graph import toy_trainer, view  # noqa: F401  (fixture)
 
 
 @pytest.fixture
@@ -297,7 +279,8 @@ def test_setup_says_hidden_layer_sizes(qtbot):
     assert label.text() == "Hidden layer sizes"
 
 
-def test_math_inspector_names_outputs_by_their_movie(qtbot):
+def toy_math_after_forward(qtbot):
+    """The Math inspector on the seed's toy after Forward, output 1 selected: (panel, ratings)."""
     from aeviz.engine.insights import compute_extras
     from aeviz.ui.panels import MathInspectorPanel
     tr, ratings = toy_preset_trainer()
@@ -305,6 +288,11 @@ def test_math_inspector_names_outputs_by_their_movie(qtbot):
     s = dataclasses.replace(tr.snapshot(), extras=compute_extras(tr, {"layer": 2, "index": 0}))
     m = make_math(qtbot, MathInspectorPanel, ratings)
     m.show_snapshot(s)
+    return m, ratings
+
+
+def test_math_inspector_names_outputs_by_their_movie(qtbot):
+    m, ratings = toy_math_after_forward(qtbot)
     text = m.view.toPlainText()
     assert text.startswith(f"ŷ for {ratings.titles[0]}")
     assert "y[1]" not in text
@@ -312,13 +300,7 @@ def test_math_inspector_names_outputs_by_their_movie(qtbot):
 
 def test_math_inspector_header_cells_never_run_together(qtbot):
     from PySide6.QtGui import QFontMetricsF, QTextCursor
-    from aeviz.engine.insights import compute_extras
-    from aeviz.ui.panels import MathInspectorPanel
-    tr, ratings = toy_preset_trainer()
-    tr.forward()
-    s = dataclasses.replace(tr.snapshot(), extras=compute_extras(tr, {"layer": 2, "index": 0}))
-    m = make_math(qtbot, MathInspectorPanel, ratings)
-    m.show_snapshot(s)
+    m, _ = toy_math_after_forward(qtbot)
     doc = m.view.document()
     table = next(f for f in doc.rootFrame().childFrames() if hasattr(f, "cellAt"))
     fm = QFontMetricsF(doc.defaultFont())
