@@ -228,6 +228,7 @@ def test_tied_weights_show_in_setup_graph_and_math(qtbot, view):
     view.show_snapshot(s)
     labels = [t for _, t in view.canvas.tied_labels()]
     assert labels == ["W1, shared with W2", "W2 = W1ᵀ, tied"]
+    assert "tied: the same number as W1[2, 3]" in view.edge_tooltip(1, 2, 1)
     for rect, _ in view.canvas.tied_labels():
         for row in view.canvas.output_cells():
             assert not any(overlaps(rect, c[1]) for c in row)

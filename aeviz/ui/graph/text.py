@@ -105,6 +105,10 @@ def edge_tooltip(snapshot, layer: int, row: int, col: int, titles=None) -> str:
         return f"{node_name(sizes, l)} {i + 1}" if l in (0, L) else f"h{l}.{i + 1}"
     lines = [f"<b>W{layer + 1}[{row + 1}, {col + 1}]</b>: {name(layer, col)} → {name(layer + 1, row)}",
              f"weight: {num(snapshot.weights[layer][row, col])}"]
+    tied = getattr(snapshot, "tied_with", ()) or ()
+    if layer < len(tied) and tied[layer] is not None:
+        lines.append(f"tied: the same number as W{tied[layer] + 1}[{col + 1}, {row + 1}] "
+                     "(its gradient sums both uses)")
     if snapshot.grad_weights is not None:
         lines.append(f"gradient: {num(snapshot.grad_weights[layer][row, col])}")
     if snapshot.change_weights is not None:
