@@ -51,25 +51,33 @@ class Preset:
 
     def make_trainer(self, ratings=None):
         """(trainer, split or None): the preset's data split as configured, network ready to train."""
-        from .data import holdout_split
         ratings = self.load_dataset() if ratings is None else ratings
-        clip = (ratings.scale.minimum, ratings.scale.maximum)
-        split = None
-        train, test = ratings, None
-        if self.config.test_fraction > 0:
-            split = holdout_split(ratings, self.config.test_fraction, self.config.seed)
-            train, test = split.train, split.test
+        split, parts = split_for(self.config, ratings)
         net = self.build_network(ratings.n_items) if self.initial_weights else None
         if self.dataset == "toy":
-            clip = None  # softmax probabilities: nothing to clip
-        return build_trainer(self.config, train, test, clip=clip, network=net), split
+            parts["clip"] = None  # softmax probabilities: nothing to clip
+        return build_trainer(self.config, network=net, **parts), split
+
+
+def split_for(config: ModelConfig, ratings):
+    """(split or None, build_trainer's data arguments): the config's seeded split into train,
+    validation (from the training ratings) and test, and predictions clipped to the rating scale.
+    Every caller (app, presets, CLI) splits through here, so they split alike."""
+    from .data import three_way_split
+    clip = (float(ratings.scale.minimum), float(ratings.scale.maximum))
+    if config.test_fraction <= 0 and config.validation_fraction <= 0:
+        return None, {"train": ratings, "test": None, "validation": None, "clip": clip}
+    split = three_way_split(ratings, config.test_fraction, config.validation_fraction, config.seed)
+    test = split.test if split.test.nnz else None
+    val = split.validation if split.validation is not None and split.validation.nnz else None
+    return split, {"train": split.train, "test": test, "validation": val, "clip": clip}
 
 
 def _toy() -> Preset:
     from .engine.toy import DECODER, ENCODER
     cfg = ModelConfig(hidden=(2,), hidden_activation="identity", output_activation="softmax", bias=False,
                       tied=True, init="zeros", loss="cross_entropy", optimizer="sgd", lr=0.1,
-                      batch_size=1, shuffle=False, test_fraction=0.0,
+                      batch_size=1, shuffle=False, test_fraction=0.0, validation_fraction=0.0,
                       extras={"initial_weights": [ENCODER.tolist(), DECODER.tolist()]})
     return Preset(
         "toy", "The seed's example (4-2-4)",

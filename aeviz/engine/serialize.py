@@ -196,12 +196,12 @@ def check_dataset(saved: SavedModel, ratings, strict: bool = False) -> list[str]
     return notes
 
 
-def restore_trainer(saved: SavedModel, train, test=None, clip=None):
+def restore_trainer(saved: SavedModel, train, test=None, clip=None, validation=None):
     """A Trainer continuing from a saved model: its weights, optimizer state and history."""
     from .config import build_trainer
     check_dataset(saved, train)
     cfg = saved.config.with_(pretrain_epochs=0)
-    tr = build_trainer(cfg, train, test, clip=clip, network=saved.network)
+    tr = build_trainer(cfg, train, test, clip=clip, network=saved.network, validation=validation)
     if saved.optimizer_state is not None and saved.optimizer_state.get("name") == tr.optimizer.name:
         tr.optimizer.load_state_dict(saved.optimizer_state)
     tr.history = list(saved.history)

@@ -17,16 +17,12 @@ import time
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from aeviz.engine import DivergenceError, PhaseError, build_trainer, kernels
+from aeviz.presets import split_for
 
 try:  # the insight panels' worker-side computations (may not exist yet)
     from aeviz.engine.insights import compute_extras
 except ImportError:  # pragma: no cover - depends on what has landed
     compute_extras = None
-
-try:
-    from aeviz.data import holdout_split
-except ImportError:  # pragma: no cover
-    holdout_split = None
 
 log = logging.getLogger(__name__)
 
@@ -38,16 +34,6 @@ MAX_FRAME_INTERVAL = 0.2  # >= 5 pictures a second: the network view treats slow
 EXTRAS_INTERVAL = 0.25  # insights are computed at most ~4 times a second
 MANUAL = {"step_phase", "forward", "backward", "update", "step_observation", "step_batch",
           "undo", "restore_best", "set_weight", "select_observation"}
-
-
-def _split_and_clip(config, dataset):
-    """(train, test, clip) as every rebuild makes them: the config's seeded hold-out split, and
-    predictions clipped to the dataset's rating scale."""
-    train, test = dataset, None
-    if config.test_fraction > 0:
-        split = holdout_split(dataset, config.test_fraction, config.seed)
-        train, test = split.train, split.test
-    return train, test, (float(dataset.scale.minimum), float(dataset.scale.maximum))
 
 
 class _Worker(QObject):
@@ -238,7 +224,7 @@ class _Worker(QObject):
             if preset is not None:  # the preset knows its own split, clipping and start weights
                 trainer, _ = preset.make_trainer(dataset)
             else:
-                trainer = build_trainer(config, *_split_and_clip(config, dataset))
+                trainer = build_trainer(config, **split_for(config, dataset)[1])
         except Exception as exc:
             self.rebuildFailed.emit(f"Could not build the network: {exc}")
             return
@@ -266,7 +252,7 @@ class _Worker(QObject):
         dataset = self.dataset if dataset is None else dataset
         try:
             config = saved.config
-            trainer = restore_trainer(saved, *_split_and_clip(config, dataset))
+            trainer = restore_trainer(saved, **split_for(config, dataset)[1])
         except Exception as exc:
             self.workFailed.emit(tag, str(exc) or type(exc).__name__)
             return
