@@ -79,6 +79,7 @@ class Snapshot:
     can_undo: bool = False
     best_epoch: int | None = None  # the epoch with the lowest validation RMSE so far
     can_restore_best: bool = False  # its network was kept (Ctrl+B can go back to it)
+    baselines: object = None  # read-only {global_mean, item_mean, user_item_bias} test RMSEs, or None
     extras: dict = field(default_factory=dict)
 
     @property

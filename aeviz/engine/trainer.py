@@ -10,10 +10,12 @@ from __future__ import annotations
 import functools
 import math
 import time
+from types import MappingProxyType
 from typing import NamedTuple
 
 import numpy as np
 
+from .baselines import baseline_rmses
 from .evaluation import evaluate
 from .optimizers import NonFiniteStep
 from .snapshot import EpochRecord, Snapshot, frozen, frozen_list
@@ -541,6 +543,14 @@ class Trainer:
         self.diverged = None
         self._undo = None
 
+    @functools.cached_property
+    def baselines(self):
+        """The classical baselines' test RMSEs on this split, read-only (None without a test set):
+        what the loss plot draws as horizontal lines for the network to beat."""
+        if self.test_set is None:
+            return None
+        return MappingProxyType(baseline_rmses(self.train_set, self.test_set, self.clip))
+
     # ---------------------------------------------------------------------------- inspection
     def set_weight(self, layer: int, row: int, col: int, value: float):
         if not np.isfinite(value):
@@ -595,5 +605,5 @@ class Trainer:
             epoch_losses=frozen(np.asarray(self._epoch_losses, dtype=np.float64)) if full_history else None,
             epoch_penalties=frozen(np.asarray(self._epoch_penalties, dtype=np.float64)) if full_history else None,
             diverged=self.diverged, can_undo=self.can_undo, best_epoch=self.best_epoch,
-            can_restore_best=self.can_restore_best,
+            can_restore_best=self.can_restore_best, baselines=self.baselines,
         )

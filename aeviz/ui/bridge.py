@@ -75,7 +75,7 @@ class _Worker(QObject):
         self._rate_t = time.perf_counter()
         self._rate_steps = 0
         self._warm = False
-        self.patience = 0  # early stopping: pause after this many epochs without a better test RMSE
+        self.patience = 0  # early stopping: pause after this many epochs without a better validation RMSE
         self.epoch_target = None  # set while Step epoch plays to the end of an epoch
         self._speed_after = FULL_SPEED  # the speed to go back to once it has
         self._stopped_for = None  # the best epoch an early stop was last announced for
@@ -340,10 +340,10 @@ class _Worker(QObject):
         return bool(self.patience) and self._stop_early()
 
     def _stop_early(self) -> bool:
-        """Pause once the test RMSE has not improved for `patience` epochs (once per best)."""
+        """Pause once the trainer's early-stopping rule says so (once per best)."""
         t = self.trainer
         since = t.epochs_since_best
-        if since is None or since < self.patience or self._stopped_for == t.best_epoch:
+        if not t.should_stop_early(self.patience) or self._stopped_for == t.best_epoch:
             return False
         self._stopped_for = t.best_epoch
         self._set_playing(False)
@@ -352,8 +352,8 @@ class _Worker(QObject):
                 "That network was trained before this model was opened, so it cannot be restored; "
                 "Play goes on.")
         self.stoppedEarly.emit(
-            f"Paused: the test RMSE has not improved for {since} epochs; the best, "
-            f"{t.best_test_rmse:.4g}, was at epoch {t.best_epoch}. {back}")
+            f"Paused: the validation RMSE has not improved for {since} epochs; the best, "
+            f"{t.best_val_rmse:.4g}, was at epoch {t.best_epoch}. {back}")
         self._publish(force=True)
         return True
 
