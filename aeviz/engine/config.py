@@ -15,7 +15,7 @@ from .network import INITS, Network
 from .optimizers import OPTIMIZERS, make_optimizer
 from .trainer import Trainer
 
-KINDS = ("plain", "sparse", "denoising", "contractive")
+KINDS = ("plain", "sparse", "denoising", "contractive", "vae")
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,13 @@ class ModelConfig:
     noise_level: float = 0.2
     contractive_weight: float = 0.01
     pretrain_epochs: int = 0
+    # variational (aeviz/engine/vae.py): the KL weight's cap, the updates it takes to warm up to
+    # it, and the fraction of each input row dropped (Mult-VAE's input dropout)
+    beta: float = 0.2
+    anneal_steps: int = 0
+    dropout: float = 0.0
+    # implicit feedback (aeviz/data/implicit.py): ratings >= 4 are 1, every other cell 0
+    implicit: bool = False
     extras: dict = field(default_factory=dict, compare=False)
 
     def validate(self) -> "ModelConfig":
@@ -92,6 +99,14 @@ class ModelConfig:
             p.append(f"type must be one of {', '.join(KINDS)}")
         if not (0 < self.sparsity_target < 1):
             p.append("sparsity target must lie strictly between 0 and 1")
+        if not (np.isfinite(self.beta) and self.beta >= 0):
+            p.append("beta (the KL weight) must be zero or positive")
+        if self.anneal_steps < 0:
+            p.append("annealing steps must be zero or positive")
+        if not (0 <= self.dropout < 1):
+            p.append("input dropout is a fraction in [0, 1)")
+        if self.kind == "vae" and len(self.hidden) < 1:
+            p.append("a variational autoencoder needs a hidden code layer")
         if not (0 <= self.noise_level < 1) and self.noise == "mask":
             p.append("masking noise level is a fraction in [0, 1)")
         return p
@@ -140,6 +155,11 @@ def build_network(config: ModelConfig, n_items: int, weights=None, biases=None) 
         sizes = config.sizes(n_items)
         if [w.shape for w in given] == [(b, a) for a, b in zip(sizes[:-1], sizes[1:])]:
             weights, biases = given, (config.extras.get("initial_biases") if config.bias else None)
+    if config.kind == "vae":
+        from .vae import VAENetwork
+        return VAENetwork(config.sizes(n_items), acts, normalize_input=config.loss == "multinomial",
+                          bias=config.bias, tied=config.tied, init=config.init, seed=config.seed,
+                          weights=weights, biases=biases)
     return Network(config.sizes(n_items), acts, bias=config.bias, tied=config.tied,
                    init=config.init, seed=config.seed, weights=weights, biases=biases)
 

@@ -184,7 +184,7 @@ class Trainer:
         """STEP 2-4: feed the current user, encode, decode."""
         self._expect("forward")
         self._load_rows(np.array([self.current_row]))
-        self._trace = self.network.forward(self._x_in)
+        self._trace = self.network.forward(self._x_in, rng=self.rng)
         t = self._trace
         if not all(np.isfinite(a).all() and np.isfinite(h).all() for a, h in zip(t.preacts, t.outputs)):
             self._diverge("the forward pass")
@@ -325,6 +325,7 @@ class Trainer:
         pen = 0.0
         extra = {}
         for p in self.penalties:
+            p.at_update(self.updates)
             pen += p.value(self.network, self._trace)
             for layer, g in p.hidden_gradients(self.network, self._trace).items():
                 extra[layer] = extra[layer] + g if layer in extra else g
@@ -378,7 +379,7 @@ class Trainer:
             for a in range(0, n, step):
                 chunk = rows[a:a + step]
                 self._load_rows(chunk)
-                self._trace = self.network.forward(self._x_in)
+                self._trace = self.network.forward(self._x_in, rng=self.rng)
                 self._compute_loss()
                 self._backward(1.0 if n <= step else len(chunk) / n, accumulate=a > 0)
                 self._record_observation()
