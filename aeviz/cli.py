@@ -118,7 +118,9 @@ def build_parser(only_given: bool = False) -> argparse.ArgumentParser:
                    help="share of each user's training ratings held out to choose the best epoch and "
                         "stop early (0 = none); the test ratings are only reported")
     k = t.add_argument_group("autoencoder type")
-    k.add_argument("--type", choices=KINDS, default=D.kind, help="plain, sparse, denoising or contractive")
+    k.add_argument("--type", choices=KINDS, default=D.kind,
+                   help="plain, sparse, denoising, contractive or vae (variational; with --implicit "
+                        "and no --preset it starts from the vae preset)")
     k.add_argument("--sparsity-target", type=_number(float, 0, 1, True, True, "sparsity target"),
                    default=D.sparsity_target, help="sparse: desired mean activation rho of each code unit")
     k.add_argument("--sparsity-weight", type=_number(float, 0, what="sparsity weight"), default=D.sparsity_weight,
@@ -135,6 +137,15 @@ def build_parser(only_given: bool = False) -> argparse.ArgumentParser:
                    default=D.contractive_weight, help="contractive: weight lambda of ||J||_F^2")
     k.add_argument("--pretrain-epochs", type=_number(int, 0, what="pre-training epochs"), default=D.pretrain_epochs,
                    help="stacked: epochs of greedy layer-wise pre-training per encoder layer (0 = none)")
+    k.add_argument("--beta", type=_number(float, 0, what="beta"), default=D.beta,
+                   help="vae: the cap of the KL term's weight")
+    k.add_argument("--anneal-steps", type=_number(int, 0, what="annealing steps"), default=D.anneal_steps,
+                   help="vae: updates over which beta warms up linearly from 0 to its cap (0 = none)")
+    k.add_argument("--dropout", type=_number(float, 0, 1, hi_open=True, what="dropout"), default=D.dropout,
+                   help="vae: fraction of each input row dropped while training")
+    k.add_argument("--implicit", action="store_true",
+                   help="implicit feedback: ratings >= 4 are 1, every other cell 0; scored by "
+                        "recall@20 and NDCG@100 over all unseen movies")
     out = t.add_argument_group("output")
     out.add_argument("--save", metavar="FILE", help="save the trained model (.npz) for `recommend` and the app")
     out.add_argument("--json", action="store_true", help="print a JSON summary as the last line")
@@ -174,7 +185,9 @@ _FIELDS = {"layers": ("hidden", tuple), "activation": ("hidden_activation", str)
            "sparsity_target": ("sparsity_target", float), "sparsity_weight": ("sparsity_weight", float),
            "sparsity_penalty": ("sparsity_penalty", str), "l1_weight": ("l1_weight", float),
            "noise": ("noise", str), "noise_level": ("noise_level", float),
-           "contractive_weight": ("contractive_weight", float), "pretrain_epochs": ("pretrain_epochs", int)}
+           "contractive_weight": ("contractive_weight", float), "pretrain_epochs": ("pretrain_epochs", int),
+           "beta": ("beta", float), "anneal_steps": ("anneal_steps", int), "dropout": ("dropout", float),
+           "implicit": ("implicit", bool)}
 
 
 def given_flags(argv) -> set:
@@ -189,9 +202,12 @@ def _config(a, given=None):
     from .engine.config import ModelConfig
     from .presets import get_preset
     given = set(vars(a)) if given is None else given
-    if a.preset is not None:
+    key = a.preset
+    if key is None and a.type == "vae" and a.implicit:
+        key = "vae"  # the variational preset's settings are the implicit VAE's defaults
+    if key is not None:
         try:
-            preset = get_preset(a.preset)
+            preset = get_preset(key)
         except KeyError as exc:
             raise CliError(exc.args[0]) from None
         base, epochs = preset.config.with_(extras={}), preset.epochs
@@ -277,6 +293,9 @@ def cmd_train(a, given=None) -> int:
     full = None if a.test else _load(a.ratings, a.titles)
     split, parts = _split(a, cfg, full)
     full = split.train if full is None else full
+    if cfg.implicit:
+        from .cli_implicit import train_implicit_command
+        return train_implicit_command(a, cfg, epochs, full, parts, started, given)
     train, test, val, clip = parts["train"], parts["test"], parts["validation"], parts["clip"]
     for w in full.warnings:
         print(f"note: {w}", file=sys.stderr)

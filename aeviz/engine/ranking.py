@@ -5,7 +5,8 @@ if any) is ranked by predicted score; the user's held-out test ratings of `thres
 relevant movies. Over the users with at least one relevant movie:
 
 * precision@N: relevant movies in the top N, divided by N;
-* recall@N: relevant movies in the top N, divided by the number of relevant movies;
+* recall@N: relevant movies in the top N, divided by the number of relevant movies (with
+  `capped_recall`, by min(N, relevant), as the Mult-VAE papers do, so 1 is reachable);
 * NDCG@N: sum of 1/log2(rank + 1) over the relevant movies in the top N (rank from 1), divided by
   the best possible sum (all relevant movies first).
 
@@ -30,7 +31,8 @@ class TopN:
     users: int  # users with at least one relevant held-out movie
 
 
-def top_n_metrics(predict, train, test, n: int = 10, threshold: float = 4.0, exclude=()) -> TopN:
+def top_n_metrics(predict, train, test, n: int = 10, threshold: float = 4.0, exclude=(),
+                  capped_recall: bool = False) -> TopN:
     """`predict(rows) -> (len(rows), n_items)` scores; `exclude`: further ratings matrices whose
     movies are known to the model (the validation set), removed from the candidates like training."""
     n = int(n)
@@ -55,7 +57,7 @@ def top_n_metrics(predict, train, test, n: int = 10, threshold: float = 4.0, exc
         hits = np.take_along_axis(relevant[users], top, axis=1)
         k = hits.sum(axis=1)
         prec.append(k / n)
-        rec.append(k / n_rel[users])
+        rec.append(k / (np.minimum(n_rel[users], n) if capped_recall else n_rel[users]))
         ndcg.append((hits * discount[:top.shape[1]]).sum(axis=1) / ideal[np.minimum(n_rel[users], n) - 1])
     if not prec:
         return TopN(n, None, None, None, 0)
