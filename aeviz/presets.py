@@ -70,6 +70,9 @@ def split_for(config: ModelConfig, ratings):
     split = three_way_split(ratings, config.test_fraction, config.validation_fraction, config.seed)
     test = split.test if split.test.nnz else None
     val = split.validation if split.validation is not None and split.validation.nnz else None
+    if config.implicit:  # the network learns likes over every cell; held-out parts stay stars
+        from .data.implicit import implicit
+        return split, {"train": implicit(split.train), "test": test, "validation": val, "clip": None}
     return split, {"train": split.train, "test": test, "validation": val, "clip": clip}
 
 

@@ -56,3 +56,14 @@ def test_train_implicit_json_reports_top_n_and_the_popularity_baseline(tmp_path,
     assert 0 < out["baselines"]["popularity_recall_at_20"] <= 1
     assert out["type"] == "vae" and out["layers"] == [8, 3, 8] and out["loss"] == "multinomial"
     assert out["epochs"] == 3 and 1 <= out["best_epoch"] <= 3
+
+
+def test_top_columns_equals_a_stable_argsort_ties_included():
+    from aeviz.engine.ranking import top_columns
+    rng = np.random.default_rng(5)
+    scores = rng.integers(0, 4, size=(30, 50)).astype(float)  # many ties
+    scores[3] = -np.inf
+    scores[4, :45] = -np.inf
+    for n in (1, 7, 20, 50):
+        np.testing.assert_array_equal(top_columns(scores, n),
+                                      np.argsort(-scores, axis=1, kind="stable")[:, :n])

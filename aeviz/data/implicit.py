@@ -23,7 +23,9 @@ class ImplicitRatings(Ratings):
 
 def implicit(ratings: Ratings, threshold: float = LIKED) -> ImplicitRatings:
     """The implicit view of `ratings`: the same users, movies and seen entries, values 1 where the
-    rating is >= threshold, else 0."""
+    rating is >= threshold, else 0. Already implicit ratings are returned as they are."""
+    if isinstance(ratings, ImplicitRatings):
+        return ratings
     kw = {f.name: getattr(ratings, f.name) for f in fields(ratings)}
     kw.update(values=(ratings.values >= threshold).astype(np.float32), scale=BINARY)
     return ImplicitRatings(**kw)

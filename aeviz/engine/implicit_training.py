@@ -42,7 +42,8 @@ def top_n_scores(predict, train, heldout, exclude=()) -> TopNScores:
 
 def popularity_predictor(train):
     """rows -> every movie's count of training likes (the same list for every user)."""
-    liked = np.bincount(train.indices, weights=train.values >= LIKED, minlength=train.n_items)
+    view = implicit(train)
+    liked = np.bincount(view.indices, weights=view.values, minlength=view.n_items)
 
     def predict(rows):
         return np.broadcast_to(liked, (len(rows), train.n_items))

@@ -15,6 +15,7 @@ import weakref
 import numpy as np
 
 from .snapshot import frozen
+from .vae_insights import code_ellipses, sampling_view
 
 PERCENTILES = (0, 7, 16, 31, 50, 69, 84, 93, 100)  # TensorBoard's distribution bands
 RING = 512  # distribution samples kept per trainer
@@ -178,9 +179,10 @@ def _codes_all(st, trainer):
         xy, axes, mean, explained = pca_2d(codes, st.pca_axes)
         st.pca_axes = axes
         axis_names, method = [f"PC1 ({explained[0]:.0%})", f"PC2 ({explained[1]:.0%})"], "PCA"
+    ellipses = code_ellipses(net, st.x, axes, mean) if k >= 2 else None
     return {"layer": layer, "units": k, "rows": _ro(st.rows), "xy": _ro(xy), "axis_names": axis_names,
             "method": method, "explained": explained, "activation": net.activations[layer - 1].name,
-            "_mean": mean, "_axes": axes}
+            "ellipses": _ro(ellipses) if ellipses is not None else None, "_mean": mean, "_axes": axes}
 
 
 def _codes(st, trainer, row, acts, every):
@@ -526,6 +528,7 @@ def compute_extras(trainer, selection: dict | None = None, fresh: bool = False) 
         "recommendations": _recommendations(rec),
         "feature_detectors": slow["feature_detectors"],
         "math": _math(trainer, selection, row, acts, preacts, from_trainer, titles),
+        "sampling": sampling_view(trainer, row, from_trainer),
         "distributions": _distributions(st, trainer),
         "sparsity": slow["sparsity"],
         "penalties": [p.describe() for p in trainer.penalties],

@@ -31,6 +31,19 @@ class TopN:
     users: int  # users with at least one relevant held-out movie
 
 
+def top_columns(scores: np.ndarray, n: int) -> np.ndarray:
+    """Each row's n best columns, best first, ties to the lowest column: what a stable argsort of
+    the whole row gives, but only the candidates at or above the n-th best value get sorted."""
+    if n >= scores.shape[1]:
+        return np.argsort(-scores, axis=1, kind="stable")[:, :n]
+    kth = np.partition(scores, scores.shape[1] - n, axis=1)[:, scores.shape[1] - n]
+    out = np.empty((scores.shape[0], n), dtype=np.int64)
+    for i, (row, cut) in enumerate(zip(scores, kth)):
+        cand = np.flatnonzero(row >= cut)
+        out[i] = cand[np.argsort(-row[cand], kind="stable")[:n]]
+    return out
+
+
 def top_n_metrics(predict, train, test, n: int = 10, threshold: float = 4.0, exclude=(),
                   capped_recall: bool = False) -> TopN:
     """`predict(rows) -> (len(rows), n_items)` scores; `exclude`: further ratings matrices whose
@@ -53,7 +66,7 @@ def top_n_metrics(predict, train, test, n: int = 10, threshold: float = 4.0, exc
             kl, kc, _ = block_entries(known, rows)
             keep = np.isin(kl, users)
             scores[np.searchsorted(users, kl[keep]), kc[keep]] = -np.inf
-        top = np.argsort(-scores, axis=1, kind="stable")[:, :n]
+        top = top_columns(scores, n)
         hits = np.take_along_axis(relevant[users], top, axis=1)
         k = hits.sum(axis=1)
         prec.append(k / n)

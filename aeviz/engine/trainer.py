@@ -553,6 +553,15 @@ class Trainer:
         return MappingProxyType(baseline_rmses(self.train_set, self.test_set, self.clip))
 
     # ---------------------------------------------------------------------------- inspection
+    @property
+    def last_sampling(self) -> dict | None:
+        """What a stochastic network drew for the last observation forwarded (the VAE's mu,
+        logvar, sigma, eps and, after backward, dL/dz, dL/dlogvar), read-only; else None."""
+        side = self._trace.side if self._trace is not None and self.phase != "idle" else None
+        if not side:
+            return None
+        return {k: frozen(np.asarray(v)[-1]) for k, v in side.items()}
+
     def set_weight(self, layer: int, row: int, col: int, value: float):
         if not np.isfinite(value):
             raise ValueError("a weight must be a finite number")

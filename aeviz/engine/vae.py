@@ -112,6 +112,7 @@ class VAENetwork(Network):
         d_logvar = grad_out * s["eps"] * s["sigma"] * 0.5
         if extra and LOGVAR in extra:
             d_logvar = d_logvar + extra[LOGVAR]
+        s.update(dL_dz=grad_out, dL_dlogvar=d_logvar)  # for the Math inspector's numbers
         inp = trace.inputs[layer]
         gw = self.extra_grads[0]
         if accumulate:

@@ -58,6 +58,12 @@ class CodePanel(Panel):
         bp.getAxis("left").enableAutoSIPrefix(False)
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.7, brush=pg.mkBrush(80, 130, 200))
         bp.addItem(self.bars)
+        # a VAE's code is a distribution: sigma as whiskers round the mean, the drawn z as dots
+        self.sigma_bars = pg.ErrorBarItem(x=np.zeros(0), y=np.zeros(0), height=np.zeros(0),
+                                          beam=0.3, pen=pg.mkPen(40, 40, 40, width=1.5))
+        self.z_dots = pg.ScatterPlotItem(size=8, brush=pg.mkBrush(220, 30, 30), pen=None)
+        bp.addItem(self.sigma_bars)
+        bp.addItem(self.z_dots)
 
         self.scatter_plot = pg.PlotWidget(background="w")
         self.scatter_plot.setMenuEnabled(False)
@@ -66,6 +72,10 @@ class CodePanel(Panel):
         for ax in ("left", "bottom"):
             sp.getAxis(ax).enableAutoSIPrefix(False)
         self.groups: list[pg.ScatterPlotItem] = []
+        # every user's 1-sigma ellipse (a VAE), one NaN-separated curve for all of them
+        self.spread = pg.PlotCurveItem(connect="finite", pen=pg.mkPen(110, 110, 110, 70))
+        self.spread.setZValue(-5)
+        sp.addItem(self.spread)
         self.mean_item = pg.ScatterPlotItem(size=6, pen=None)
         self.mean_item.sigClicked.connect(self._point_clicked)
         sp.addItem(self.mean_item)
@@ -132,12 +142,24 @@ class CodePanel(Panel):
         sel_layer, sel_index = self.selected
         brushes = [pg.mkBrush(230, 120, 20) if (sel_layer == codes["layer"] and sel_index == k)
                    else pg.mkBrush(80, 130, 200) for k in range(z.size)]
-        self.bars.setOpts(x=units[ok], height=z[ok], width=0.7, brushes=[b for b, o in zip(brushes, ok) if o])
+        sampling = extras.get("sampling")
+        heights = np.asarray(sampling["mu"], dtype=np.float64) if sampling else z
+        ok = ok & np.isfinite(heights)
+        self.bars.setOpts(x=units[ok], height=heights[ok], width=0.7,
+                          brushes=[b for b, o in zip(brushes, ok) if o])
+        self._draw_sampling(sampling, units, ok)
         bp = self.bars_plot.getPlotItem()
         bp.setXRange(0.4, z.size + 0.6, padding=0)
         bp.getAxis("bottom").setTicks([[(k, str(k)) for k in unit_ticks(z.size)]])
-        bp.setTitle(f"z of {esc(self.user_label(extras.get('row')))} \u00b7 {z.size} code units "
+        what = ("\u03bc \u00b1 \u03c3 (bars) and z = \u03bc + \u03c3\u00b7\u03b5 (red)" if sampling
+                and sampling.get("eps") is not None else ("\u03bc \u00b1 \u03c3" if sampling else "z"))
+        bp.setTitle(f"{what} of {esc(self.user_label(extras.get('row')))} \u00b7 {z.size} code units "
                     f"(layer {codes['layer']}, {esc(codes['activation'])})", size="8pt")
+        ell = codes.get("ellipses")
+        if ell is not None:
+            self.spread.setData(x=ell[:, 0], y=ell[:, 1])
+        else:
+            self.spread.setData(x=np.zeros(0), y=np.zeros(0))
         sp = self.scatter_plot.getPlotItem()
         sp.setLabel("bottom", codes["axis_names"][0])
         sp.setLabel("left", codes["axis_names"][1])
@@ -157,10 +179,25 @@ class CodePanel(Panel):
             self._place_label(cur)
         method = {"PCA": "a PCA projection to 2-D", "units": "its two code units",
                   "unit vs mean rating": "its one code unit against the mean rating"}[codes["method"]]
+        spread = " Grey ellipses: each user's \u03c3 (1 sd)." if codes.get("ellipses") is not None else ""
         self.header.setText(f"{codes['units']}-unit code; each of {len(codes['rows'])} users at {method}. "
-                            f"Click a point to step that user.")
+                            f"Click a point to step that user.{spread}")
         self.empty.hide()
         self.body.show()
+
+    def _draw_sampling(self, sampling, units, ok):
+        """mu +- sigma whiskers and the drawn z of this step (a VAE only)."""
+        if not sampling:
+            self.sigma_bars.setData(x=np.zeros(0), y=np.zeros(0), height=np.zeros(0))
+            self.z_dots.setData(x=[], y=[])
+            return
+        mu = np.asarray(sampling["mu"], dtype=np.float64)[ok]
+        sigma = np.asarray(sampling["sigma"], dtype=np.float64)[ok]
+        self.sigma_bars.setData(x=units[ok], y=mu, height=2 * sigma)
+        if sampling.get("eps") is not None:
+            self.z_dots.setData(x=units[ok], y=np.asarray(sampling["z"], dtype=np.float64)[ok])
+        else:
+            self.z_dots.setData(x=[], y=[])
 
     def _place_label(self, cur):
         """Write the user's name on the side of the ring facing the middle of the cloud, so it

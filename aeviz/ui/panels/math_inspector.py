@@ -16,6 +16,47 @@ PHASE_TEXT = {"idle": "not stepped yet", "forward": "after the forward pass", "l
               "backward": "after back-propagation", "update": "after the weight update"}
 
 
+def render_sampling(sv: dict | None, m: dict) -> str:
+    """A VAE's code unit: the reparameterised sample, its KL term and the gradients through it,
+    with this step's numbers (empty for other networks and other layers)."""
+    if not sv:
+        return ""
+    if m.get("layer") != sv["layer"]:
+        return (f"<p style='color:#666'>Variational: select a unit of the code (layer {sv['layer']}) to "
+                f"see its sampling z = \u03bc + \u03c3\u00b7\u03b5 and its KL term.</p>")
+    j = int(m["index"])
+    mu, lv, sg = sv["mu"][j], sv["logvar"][j], sv["sigma"][j]
+    p = [f"<h4 style='margin:4px 0 2px'>Sampling (the reparameterisation trick), unit {j + 1}</h4>",
+         f"<p>The sum above is the mean: \u03bc = <b>{fmt(mu)}</b>. A second set of weights gives the "
+         f"log-variance log\u03c3\u00b2 = <b>{fmt(lv)}</b>, so \u03c3 = e<sup>log\u03c3\u00b2/2</sup> = "
+         f"<b>{fmt(sg)}</b>.</p>"]
+    if sv.get("eps") is not None:
+        e = sv["eps"][j]
+        p.append(f"<p>Drawn \u03b5 ~ N(0, 1) (seeded): \u03b5 = <b>{fmt(e)}</b>; the decoder reads "
+                 f"z = \u03bc + \u03c3\u00b7\u03b5 = {fmt(mu)} + {fmt(sg)} \u00d7 {fmt(e)} = "
+                 f"<b>{fmt(sv['z'][j])}</b>.</p>")
+    else:
+        p.append("<p style='color:#a60'>No \u03b5 drawn for this user yet (preview): the decoder reads "
+                 "z = \u03bc, as evaluation and recommendations do.</p>")
+    p.append(f"<p><b>KL term</b>: \u00bd(\u03bc\u00b2 + \u03c3\u00b2 \u2212 1 \u2212 log\u03c3\u00b2) = "
+             f"\u00bd({fmt(mu * mu)} + {fmt(sg * sg)} \u2212 1 \u2212 ({fmt(lv)})) = "
+             f"<b>{fmt(sv['kl_units'][j])}</b>; over all {sv['units']} units KL = {fmt(sv['kl'])}, "
+             f"weighted by \u03b2 = {fmt(sv['beta'])}: \u03b2\u00b7KL = {fmt(sv['beta'] * sv['kl'])}.</p>")
+    if sv.get("dL_dz") is not None:
+        b, bs, dz = sv["beta"], sv["batch"], sv["dL_dz"][j]
+        kl_lv = b * (sg * sg - 1.0) / (2 * bs)
+        p.append(f"<p><b>Gradients through the sample</b> (\u03b5 held fixed; batch of {bs}):<br>"
+                 f"\u2202L/\u2202z = <b>{fmt(dz)}</b> (from the decoder)<br>"
+                 f"\u2202L/\u2202\u03bc = \u2202L/\u2202z + \u03b2\u03bc/B = {fmt(dz)} + "
+                 f"{fmt(b * mu / bs)} = <b>{fmt(sv['dL_dmu'][j])}</b><br>"
+                 f"\u2202L/\u2202log\u03c3\u00b2 = \u2202L/\u2202z\u00b7\u03b5\u00b7\u03c3/2 + "
+                 f"\u03b2(\u03c3\u00b2 \u2212 1)/(2B) = {fmt(dz * sv['eps'][j] * sg / 2)} + {fmt(kl_lv)} = "
+                 f"<b>{fmt(sv['dL_dlogvar'][j])}</b></p>")
+    else:
+        p.append("<p style='color:#888'>The gradients through the sample appear after back-propagation.</p>")
+    return "".join(p)
+
+
 def _row(*cells, head=False, style=""):
     tag = "th" if head else "td"
     inner = "".join(f"<{tag} align='{'left' if k == 0 else 'right'}'>{c}</{tag}>" for k, c in enumerate(cells))
@@ -43,7 +84,7 @@ class MathInspectorPanel(Panel):
         m = extras.get("math")
         if not m:
             return
-        html = self.render(m)
+        html = self.render(m) + render_sampling(extras.get("sampling"), m)
         self.html = set_html_keeping_scroll(self.view, html, self.html)
 
     def render(self, m: dict) -> str:
