@@ -56,3 +56,51 @@ def test_code_panel_draws_mu_sigma_z_and_every_users_ellipse(qtbot):
     n_users = len(s.extras["codes"]["rows"])
     assert np.isfinite(ex).sum() == n_users * 24  # one closed 24-point ellipse per user
     assert "ellipses" in w.header.text()
+
+
+def test_a_point_of_the_plane_decodes_an_imaginary_user():
+    from aeviz.engine.insights import compute_extras
+    from aeviz.engine.latent import decode
+    tr, r, split = _vae()
+    ex = compute_extras(tr, {"layer": 2, "index": 0, "imagine": {"kind": "point", "xy": (0.5, -1.0)}})
+    rec = ex["reconstruction"]
+    expected = decode(tr.network, [[0.5, -1.0]])[0]  # a 2-unit code: the plane is the code
+    np.testing.assert_allclose(rec["output"], expected, rtol=1e-6)
+    assert rec["label"].startswith("imaginary user at (0.5, -1)") and not rec["mask"].any()
+    top = ex["recommendations"]["items"]
+    assert list(top) == list(np.argsort(-np.clip(expected, 1, 5), kind="stable")[:10])
+    # halfway between two users is the mean of their codes, decoded
+    ex = compute_extras(tr, {"imagine": {"kind": "between", "a": 1, "b": 7, "t": 0.5}})
+    za, zb = tr.network.encode(tr.train_set.dense_rows([1, 7])[0])
+    np.testing.assert_allclose(ex["reconstruction"]["output"], decode(tr.network, (za + zb) / 2)[0], rtol=1e-5)
+    # a draw from the prior is reproducible
+    a = compute_extras(tr, {"imagine": {"kind": "prior", "seed": 3}})["reconstruction"]["output"]
+    b = compute_extras(tr, {"imagine": {"kind": "prior", "seed": 3}})["reconstruction"]["output"]
+    np.testing.assert_array_equal(a, b)
+
+
+def test_walking_in_the_window_shows_the_imaginary_users_recommendations(qtbot, ratings_path):
+    from PySide6.QtCore import QPoint, Qt
+    from aeviz.data import load_ratings
+    from aeviz.engine import ModelConfig
+    from aeviz.ui.main_window import MainWindow
+    w = MainWindow(load_ratings(ratings_path), str(ratings_path),
+                   config=ModelConfig(hidden=(6, 2, 6), kind="vae", hidden_activation="tanh"))
+    qtbot.addWidget(w)
+    w.confirm = lambda *_: True
+    w.show()
+    qtbot.waitUntil(lambda: w._last_snapshot is not None and w.bridge.is_idle(), timeout=10000)
+    code = next(p for p in w.panels if isinstance(p, CodePanel))
+    recs = next(p for p in w.panels if type(p).__name__ == "RecommendationsPanel")
+    from PySide6.QtWidgets import QDockWidget
+    next(d for d in w.findChildren(QDockWidget) if d.windowTitle() == "Code").raise_()
+    qtbot.waitUntil(lambda: code.isVisible() and code.codes is not None, timeout=10000)
+    qtbot.mouseClick(code.walk, Qt.LeftButton)
+    assert code.walk.isChecked()
+    vp = code.scatter_plot.viewport()
+    qtbot.mousePress(vp, Qt.LeftButton, pos=QPoint(vp.width() // 3, vp.height() // 3))
+    qtbot.mouseRelease(vp, Qt.LeftButton, pos=QPoint(vp.width() // 3, vp.height() // 3))
+    assert code.walk_marker.getData()[0].size == 1  # the point walked to is marked
+    next(d for d in w.findChildren(QDockWidget) if d.windowTitle() == "Recommendations").raise_()
+    qtbot.waitUntil(lambda: "Top 10 for imaginary user at (" in recs.header.text(), timeout=10000)
+    w.close()

@@ -15,7 +15,7 @@ import weakref
 import numpy as np
 
 from .snapshot import frozen
-from .vae_insights import code_ellipses, sampling_view
+from .vae_insights import code_ellipses, imagined_reconstruction, sampling_view
 
 PERCENTILES = (0, 7, 16, 31, 50, 69, 84, 93, 100)  # TensorBoard's distribution bands
 RING = 512  # distribution samples kept per trainer
@@ -250,7 +250,7 @@ def _recommendations(rec, n=10):
         "is_heldout": _ro(rec["heldout_mask"][top]), "heldout_values_of_items": _ro(rec["heldout_values"][top]),
         "heldout_items": _ro(ho), "heldout_values": _ro(rec["heldout_values"][ho]),
         "heldout_predicted": _ro(y[ho]), "heldout_error": _ro(y[ho] - rec["heldout_values"][ho]),
-        "heldout_rmse": rec["rmse_heldout"],
+        "heldout_rmse": rec["rmse_heldout"], "label": rec.get("label"),
     }
 
 
@@ -517,6 +517,8 @@ def compute_extras(trainer, selection: dict | None = None, fresh: bool = False) 
     titles = getattr(trainer.train_set, "titles", None)
     y_now = trainer.network.predict(trainer.train_set.dense_rows([row])[0])[0]
     rec = _reconstruction(trainer, row, y_now)
+    if selection.get("imagine"):  # the Code panel's walk: the decoder's imaginary user instead
+        rec = imagined_reconstruction(trainer, selection["imagine"], slow["codes"], rec)
     extras = {
         "row": row,
         "codes": _codes(st, trainer, row, acts, slow["codes"]),

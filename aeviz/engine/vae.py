@@ -150,16 +150,6 @@ class VAENetwork(Network):
             logvar += self.logvar_bias
         return mu, np.exp(0.5 * logvar)
 
-    def decode(self, z) -> np.ndarray:
-        """The decoder alone: a code (B, k) -> outputs (B, n), e.g. an imagined user's scores."""
-        h = np.atleast_2d(np.asarray(z, dtype=self.dtype))
-        for l in range(self.code_layer, self.n_layers):
-            a = h @ self.weights[l].T
-            if self.bias:
-                a += self.biases[l]
-            h = self.activations[l].forward(a, out=a)
-        return h
-
 
 def kl_per_observation(mu, logvar) -> np.ndarray:
     """KL(N(mu, sigma^2) || N(0, 1)) summed over code units, one value per row."""

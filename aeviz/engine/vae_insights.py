@@ -1,9 +1,11 @@
-"""What the app shows of a VAE: the sampling of one user's code, term by term, and every user's
-spread (sigma) as an ellipse in the Code panel's plane. Plain data for the panels; no Qt."""
+"""What the app shows of a VAE and of the code space: the sampling of one user's code, term by
+term, every user's spread (sigma) as an ellipse in the Code panel's plane, and the imaginary user
+a walk in that plane decodes. Plain data for the panels; no Qt."""
 from __future__ import annotations
 
 import numpy as np
 
+from .latent import as_imagined, imagined_code, imagined_user
 from .vae import KLDivergence, VAENetwork
 
 ELLIPSE_POINTS = 24
@@ -64,3 +66,9 @@ def code_ellipses(network, x, axes=None, mean=None) -> np.ndarray | None:
     out = np.full((pts.shape[0], ELLIPSE_POINTS + 1, 2), np.nan)
     out[:, :ELLIPSE_POINTS] = pts
     return out.reshape(-1, 2)
+
+
+def imagined_reconstruction(trainer, spec: dict, every: dict, rec: dict) -> dict:
+    """The Reconstruction / Recommendations record of the imaginary user a walk asks for."""
+    z, label = imagined_code(trainer.network, trainer.train_set, spec, every)
+    return as_imagined(rec, imagined_user(trainer.network, z, trainer.clip), label)

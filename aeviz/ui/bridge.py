@@ -198,6 +198,14 @@ class _Worker(QObject):
         self._extras_at = 0.0
         self._publish(force=True)
 
+    def _cmd_imagine(self, spec):
+        """The Code panel's walk: decode an imaginary user (None: back to the real one)."""
+        self.selection = {k: v for k, v in self.selection.items() if k != "imagine"}
+        if spec:
+            self.selection["imagine"] = dict(spec)
+        self._extras_at = 0.0
+        self._publish(force=True)
+
     def _cmd_play(self, speed):
         if self.epoch_target is not None:  # the slider moved during Step epoch: for afterwards
             self._speed_after = FULL_SPEED if speed is None else float(speed)
@@ -471,6 +479,11 @@ class EngineBridge(QObject):
 
     def set_selection(self, layer: int, index: int):
         self.send("set_selection", int(layer), int(index))
+
+    def imagine(self, spec):
+        """Show the imaginary user a Code panel walk asks for ({"kind": "point", "xy": ...},
+        "between" or "prior"; None ends the walk)."""
+        self.send("imagine", dict(spec) if spec else None)
 
     def call(self, tag: str, fn):
         """Run `fn(trainer, config, dataset)` in the worker between steps (playing goes on);
