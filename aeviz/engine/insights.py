@@ -539,6 +539,18 @@ def compute_extras(trainer, selection: dict | None = None, fresh: bool = False) 
     return extras
 
 
+def walk_extras(trainer, spec: dict) -> dict:
+    """Only what a Code panel walk changes (the Reconstruction and Recommendations records of the
+    imaginary user), for the 30-a-second updates of a drag; the rest of the extras stay."""
+    st = _state_for(trainer)
+    _refresh_sample(st, trainer)
+    every = _slow_parts(st, trainer, False)["codes"]
+    row = current_row(trainer)
+    rec = _reconstruction(trainer, row, np.zeros(trainer.network.sizes[-1]))
+    rec = imagined_reconstruction(trainer, spec, every, rec)
+    return {"reconstruction": rec, "recommendations": _recommendations(rec)}
+
+
 def matrix_image(ratings, max_rows: int = 1200, max_cols: int = 1600) -> tuple[np.ndarray, float, float]:
     """A users x items picture of a sparse ratings matrix, block-averaged when too big.
 

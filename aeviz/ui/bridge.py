@@ -20,7 +20,7 @@ from aeviz.engine import DivergenceError, PhaseError, build_trainer, kernels
 from aeviz.presets import split_for
 
 try:  # the insight panels' worker-side computations (may not exist yet)
-    from aeviz.engine.insights import compute_extras
+    from aeviz.engine.insights import compute_extras, walk_extras
 except ImportError:  # pragma: no cover - depends on what has landed
     compute_extras = None
 
@@ -201,10 +201,17 @@ class _Worker(QObject):
     def _cmd_imagine(self, spec):
         """The Code panel's walk: decode an imaginary user (None: back to the real one)."""
         self.selection = {k: v for k, v in self.selection.items() if k != "imagine"}
-        if spec:
-            self.selection["imagine"] = dict(spec)
-        self._extras_at = 0.0
-        self._publish(force=True)
+        if not spec or not self._extras or self.trainer is None or compute_extras is None:
+            self._extras_at = 0.0
+            self._publish(force=True)
+            return
+        self.selection["imagine"] = dict(spec)
+        try:  # only the two records a walk changes: a drag stays fluid
+            self._extras.update(walk_extras(self.trainer, self.selection["imagine"]))
+        except Exception:
+            log.exception("walk_extras failed")
+        self._extras_at = time.perf_counter()
+        self._publish(force=True, extras_ready=True)
 
     def _cmd_play(self, speed):
         if self.epoch_target is not None:  # the slider moved during Step epoch: for afterwards
@@ -371,13 +378,13 @@ class _Worker(QObject):
         self._publish(force=True)
 
     # ---------------------------------------------------------------------------- publish
-    def _publish(self, force: bool = False):
+    def _publish(self, force: bool = False, extras_ready: bool = False):
         now = time.perf_counter()
         if self.trainer is None or (not force and now - self._last_pub < self.frame_interval):
             return
         self._last_pub = now
         snap = self.trainer.snapshot()
-        if compute_extras is not None and (force or now - self._extras_at >= EXTRAS_INTERVAL):
+        if compute_extras is not None and not extras_ready and (force or now - self._extras_at >= EXTRAS_INTERVAL):
             try:
                 self._extras = dict(compute_extras(self.trainer, dict(self.selection), fresh=force) or {})
             except Exception:
