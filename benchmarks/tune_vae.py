@@ -33,6 +33,7 @@ CANDIDATES = {
     "preset": {},
     "lr3e-3_b50": dict(lr=0.003, batch_size=50),
     "beta0.1_lr3e-3_b50": dict(lr=0.003, batch_size=50, beta=0.1),
+    "anneal200": dict(anneal_steps=200),
     "600-200_paper": dict(hidden=(600, 200, 600)),
     "dae_no_kl": dict(beta=0.0),
     "gaussian": dict(loss="mse", dropout=0.0),

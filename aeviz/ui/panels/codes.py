@@ -65,8 +65,6 @@ class CodePanel(Panel):
         self.prior.clicked.connect(self._sample_prior)
         self.prior.hide()
         self._draws = 0
-        top.addWidget(self.walk)
-        top.addWidget(self.prior)
         # interpolation: from the current user (0%) to user row `to_user` (100%)
         self.to_user = QtWidgets.QSpinBox()
         self.to_user.setObjectName("to_user")
@@ -79,9 +77,14 @@ class CodePanel(Panel):
                                 "decoded")
         self.between.valueChanged.connect(self._between_moved)
         walk_row = QtWidgets.QHBoxLayout()
+        walk_row.addWidget(self.walk)
+        walk_row.addWidget(self.prior)
         walk_row.addWidget(QtWidgets.QLabel("interpolate"))
-        walk_row.addWidget(self.between, 1)
         walk_row.addWidget(self.to_user)
+        between_row = QtWidgets.QHBoxLayout()
+        between_row.addWidget(QtWidgets.QLabel("current user"))
+        between_row.addWidget(self.between, 1)
+        between_row.addWidget(QtWidgets.QLabel("other user"))
 
         self.bars_plot = pg.PlotWidget(background="w")
         self.bars_plot.setMenuEnabled(False)
@@ -109,7 +112,7 @@ class CodePanel(Panel):
             sp.getAxis(ax).enableAutoSIPrefix(False)
         self.groups: list[pg.ScatterPlotItem] = []
         # every user's 1-sigma ellipse (a VAE), one NaN-separated curve for all of them
-        self.spread = pg.PlotCurveItem(connect="finite", pen=pg.mkPen(110, 110, 110, 70))
+        self.spread = pg.PlotCurveItem(connect="finite", pen=pg.mkPen(110, 110, 110, 45))
         self.spread.setZValue(-5)
         sp.addItem(self.spread)
         self.mean_item = pg.ScatterPlotItem(size=6, pen=None)
@@ -149,6 +152,7 @@ class CodePanel(Panel):
         lay.setContentsMargins(2, 2, 2, 2)
         lay.addLayout(top)
         lay.addLayout(walk_row)
+        lay.addLayout(between_row)
         # the genres' colours as a line of text, not a legend inside the plot, where it would
         # cover users
         self.key = QtWidgets.QLabel()

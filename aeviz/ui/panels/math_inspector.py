@@ -16,6 +16,11 @@ PHASE_TEXT = {"idle": "not stepped yet", "forward": "after the forward pass", "l
               "backward": "after back-propagation", "update": "after the weight update"}
 
 
+def _plus(v) -> str:
+    """' + 0.5' or ' \u2212 0.5': a sum written as a person would."""
+    return f" \u2212 {fmt(-v)}" if v < 0 else f" + {fmt(v)}"
+
+
 def render_sampling(sv: dict | None, m: dict) -> str:
     """A VAE's code unit: the reparameterised sample, its KL term and the gradients through it,
     with this step's numbers (empty for other networks and other layers)."""
@@ -33,7 +38,7 @@ def render_sampling(sv: dict | None, m: dict) -> str:
     if sv.get("eps") is not None:
         e = sv["eps"][j]
         p.append(f"<p>Drawn \u03b5 ~ N(0, 1) (seeded): \u03b5 = <b>{fmt(e)}</b>; the decoder reads "
-                 f"z = \u03bc + \u03c3\u00b7\u03b5 = {fmt(mu)} + {fmt(sg)} \u00d7 {fmt(e)} = "
+                 f"z = \u03bc + \u03c3\u00b7\u03b5 = {fmt(mu)}{_plus(sg)} \u00d7 {fmt(e)} = "
                  f"<b>{fmt(sv['z'][j])}</b>.</p>")
     else:
         p.append("<p style='color:#a60'>No \u03b5 drawn for this user yet (preview): the decoder reads "
@@ -47,10 +52,10 @@ def render_sampling(sv: dict | None, m: dict) -> str:
         kl_lv = b * (sg * sg - 1.0) / (2 * bs)
         p.append(f"<p><b>Gradients through the sample</b> (\u03b5 held fixed; batch of {bs}):<br>"
                  f"\u2202L/\u2202z = <b>{fmt(dz)}</b> (from the decoder)<br>"
-                 f"\u2202L/\u2202\u03bc = \u2202L/\u2202z + \u03b2\u03bc/B = {fmt(dz)} + "
-                 f"{fmt(b * mu / bs)} = <b>{fmt(sv['dL_dmu'][j])}</b><br>"
+                 f"\u2202L/\u2202\u03bc = \u2202L/\u2202z + \u03b2\u03bc/B = {fmt(dz)}{_plus(b * mu / bs)} = "
+                 f"<b>{fmt(sv['dL_dmu'][j])}</b><br>"
                  f"\u2202L/\u2202log\u03c3\u00b2 = \u2202L/\u2202z\u00b7\u03b5\u00b7\u03c3/2 + "
-                 f"\u03b2(\u03c3\u00b2 \u2212 1)/(2B) = {fmt(dz * sv['eps'][j] * sg / 2)} + {fmt(kl_lv)} = "
+                 f"\u03b2(\u03c3\u00b2 \u2212 1)/(2B) = {fmt(dz * sv['eps'][j] * sg / 2)}{_plus(kl_lv)} = "
                  f"<b>{fmt(sv['dL_dlogvar'][j])}</b></p>")
     else:
         p.append("<p style='color:#888'>The gradients through the sample appear after back-propagation.</p>")
@@ -84,7 +89,10 @@ class MathInspectorPanel(Panel):
         m = extras.get("math")
         if not m:
             return
-        html = self.render(m) + render_sampling(extras.get("sampling"), m)
+        sv = extras.get("sampling")
+        if sv and m.get("layer") == sv["layer"]:
+            m = {**m, "sampled": True}
+        html = self.render(m) + render_sampling(sv, m)
         self.html = set_html_keeping_scroll(self.view, html, self.html)
 
     def render(self, m: dict) -> str:
@@ -118,9 +126,14 @@ class MathInspectorPanel(Panel):
             p.append(_row("bias b", "", "", fmt(m["bias"])))
         p.append(_row("<b>sum</b>", "", "", f"<b>{fmt(m['sum_check'])}</b>", style="border-top:1px solid #999"))
         p.append("</table>")
-        p.append(f"<p>Pre-activation from the forward pass: a = <b>{fmt(m['preact'])}</b>; "
-                 f"{esc(m['activation_formula'])} \u21d2 {esc(name)} = f({fmt(m['preact'])}) = "
-                 f"<b>{fmt(m['activation_value'])}</b></p>")
+        if m.get("sampled"):  # a VAE's code unit passes on a sample, not f(a)
+            p.append(f"<p>Pre-activation from the forward pass: the mean \u03bc = a = <b>{fmt(m['preact'])}</b>; "
+                     f"the unit passes on the sample {esc(name)} = z = <b>{fmt(m['activation_value'])}</b> "
+                     f"(see Sampling below)</p>")
+        else:
+            p.append(f"<p>Pre-activation from the forward pass: a = <b>{fmt(m['preact'])}</b>; "
+                     f"{esc(m['activation_formula'])} \u21d2 {esc(name)} = f({fmt(m['preact'])}) = "
+                     f"<b>{fmt(m['activation_value'])}</b></p>")
         # ---- loss / error
         if m.get("kind") == "output":
             title = f" ({esc(m['title'])})" if m.get("title") else ""
