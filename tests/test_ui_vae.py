@@ -104,3 +104,28 @@ def test_walking_in_the_window_shows_the_imaginary_users_recommendations(qtbot, 
     next(d for d in w.findChildren(QDockWidget) if d.windowTitle() == "Recommendations").raise_()
     qtbot.waitUntil(lambda: "Top 10 for imaginary user at (" in recs.header.text(), timeout=10000)
     w.close()
+
+
+def test_setup_panel_shows_the_vae_fields_and_the_implicit_switch(qtbot):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+    from aeviz.engine import ModelConfig
+    from aeviz.ui.setup_panel import SetupPanel
+    p = SetupPanel(ModelConfig(kind="vae", hidden=(8, 2, 8), beta=0.3, anneal_steps=50, dropout=0.5))
+    qtbot.addWidget(p)
+    p.show()
+    assert p.active_type_fields() == {"beta", "anneal_steps", "dropout"}
+    assert p.beta.isVisible() and p.dropout.isVisible() and p.anneal_steps.value() == 50
+    p.dropout.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is p.dropout)
+    p.dropout.selectAll()
+    qtbot.keyClicks(QApplication.focusWidget(), "1.5")
+    assert p.field_error("dropout") == "input dropout is a fraction in [0, 1)"
+    assert not p.apply_button.isEnabled()
+    p.dropout.selectAll()
+    qtbot.keyClicks(QApplication.focusWidget(), "0.25")
+    p.implicit.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is p.implicit)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key_Space)
+    cfg = p.config()
+    assert cfg.dropout == 0.25 and cfg.beta == 0.3 and cfg.implicit
