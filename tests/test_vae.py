@@ -129,3 +129,15 @@ def test_implicit_multinomial_vae_learns():
     t.train(30)
     losses = [r.mean_loss for r in t.history]
     assert losses[-1] < losses[0] - 0.05
+
+
+def test_a_saved_vae_opens_with_its_log_variance_branch(tmp_path):
+    from aeviz.engine.serialize import load_model, save_model
+    t = _tiny_trainer(implicit=True, loss="multinomial")
+    t.train(2)
+    cfg = ModelConfig(kind="vae", hidden=(5, 2, 5), hidden_activation="tanh", loss="multinomial", implicit=True)
+    saved = load_model(save_model(tmp_path / "vae.npz", t, cfg))
+    x, _ = t.train_set.dense_rows([0, 1, 2])
+    np.testing.assert_array_equal(saved.network.params, t.network.params)
+    np.testing.assert_allclose(saved.network.encode_distribution(x)[1], t.network.encode_distribution(x)[1])
+    np.testing.assert_allclose(saved.network.predict(x), t.network.predict(x))

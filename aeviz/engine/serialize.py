@@ -140,8 +140,13 @@ def load_model(path) -> SavedModel:
 
 def _build(header, arrays, version) -> SavedModel:
     nh = header["network"]
-    net = Network(nh["sizes"], nh["activations"], bias=nh["bias"], tied=nh["tied"], init=nh["init"],
-                  seed=None, dtype=np.dtype(nh["dtype"]))
+    kw = dict(bias=nh["bias"], tied=nh["tied"], init=nh["init"], seed=None, dtype=np.dtype(nh["dtype"]))
+    cfg = header.get("config") or {}
+    if cfg.get("kind") == "vae":  # the log-variance branch's weights follow the layers' in params
+        from .vae import VAENetwork
+        net = VAENetwork(nh["sizes"], nh["activations"], normalize_input=cfg.get("loss") == "multinomial", **kw)
+    else:
+        net = Network(nh["sizes"], nh["activations"], **kw)
     params = arrays["params"]
     if params.shape != net.params.shape:
         raise ValueError(f"{params.size} parameters stored, the architecture needs {net.params.size}")
