@@ -211,6 +211,8 @@ class MainWindow(QMainWindow):
             docks.append(dock)
             if hasattr(panel, "userSelected"):
                 panel.userSelected.connect(self._on_user_selected)
+            if hasattr(panel, "imagineRequested"):
+                panel.imagineRequested.connect(self.bridge.imagine)
             if hasattr(panel, "nodeSelected"):
                 panel.nodeSelected.connect(self._on_node_selected)
         self._dock_widgets = [(self.loss_plot, self.loss_dock)] + list(zip(self.panels, docks))

@@ -71,7 +71,7 @@ class RecommendationsPanel(Panel):
         if not rec:
             return
         n = len(rec["items"])
-        who = esc(self.user_label(rec["row"]))
+        who = esc(rec.get("label") or self.user_label(rec["row"]))
         if n:
             self.header.setText(f"<b>Top {n} for {who}</b> among the movies they have not rated "
                                 "(\u2605 = they did rate it, but it was held out from training)")
