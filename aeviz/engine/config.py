@@ -13,6 +13,7 @@ from .activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
 from .losses import LOSSES, get_loss
 from .network import INITS, Network
 from .optimizers import OPTIMIZERS, make_optimizer
+from .orientation import ORIENTATIONS
 from .trainer import Trainer
 
 KINDS = ("plain", "sparse", "denoising", "contractive")
@@ -49,6 +50,8 @@ class ModelConfig:
     noise_level: float = 0.2
     contractive_weight: float = 0.01
     pretrain_epochs: int = 0
+    # what one observation is (engine/orientation.py): "user" (the tutorial's) or "item" (I-AutoRec)
+    orientation: str = "user"
     extras: dict = field(default_factory=dict, compare=False)
 
     def validate(self) -> "ModelConfig":
@@ -87,6 +90,8 @@ class ModelConfig:
             p.append(f"type must be one of {', '.join(KINDS)}")
         if not (0 < self.sparsity_target < 1):
             p.append("sparsity target must lie strictly between 0 and 1")
+        if self.orientation not in ORIENTATIONS:
+            p.append(f"orientation must be one of {', '.join(ORIENTATIONS)}")
         if not (0 <= self.noise_level < 1) and self.noise == "mask":
             p.append("masking noise level is a fraction in [0, 1)")
         return p
@@ -140,7 +145,10 @@ def build_network(config: ModelConfig, n_items: int, weights=None, biases=None) 
 
 
 def build_trainer(config: ModelConfig, train, test=None, clip=None, network=None) -> Trainer:
-    """Network + optimizer + loss (+ the type's penalty or corruption) wired into a Trainer."""
+    """Network + optimizer + loss (+ the type's penalty or corruption) wired into a Trainer.
+
+    ``train``/``test`` are what the model sees: for an item model, the transposes of a per-user
+    split (`orientation.orient`)."""
     config.validate()
     net = network if network is not None else build_network(config, train.n_items)
     if network is None and config.pretrain_epochs > 0:  # stacked: greedy layer-wise start
@@ -160,4 +168,4 @@ def build_trainer(config: ModelConfig, train, test=None, clip=None, network=None
     return Trainer(net, opt, get_loss(config.loss), train, test, batch_size=config.batch_size,
                    shuffle=config.shuffle, seed=config.seed, penalties=penalties,
                    corruption=corruption, clip=clip,
-                   accumulate_gradients=config.accumulate_gradients)
+                   accumulate_gradients=config.accumulate_gradients, orientation=config.orientation)

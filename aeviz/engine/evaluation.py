@@ -30,10 +30,16 @@ def predict_rows(network, train, rows, clip=None) -> np.ndarray:
     return y
 
 
-def evaluate(network, train, test=None, clip=None, batch: int = 1024) -> Evaluation:
-    """Pooled RMSE on training ratings, and on held-out ratings from each user's training row."""
+def evaluate(network, train, test=None, clip=None, batch: int = 1024, orientation: str = "user") -> Evaluation:
+    """Pooled RMSE on training ratings, and on held-out ratings from each user's training row.
+
+    For an item model (rows are movies, engine/orientation.py) the pooled figures are the same
+    metric; the per-user average sums each user's COLUMN across the row batches."""
     tr_sq = tr_n = te_sq = te_n = 0.0
     per_user = []
+    by_column = orientation == "item"
+    col_sq = np.zeros(train.n_items) if by_column else None
+    col_n = np.zeros(train.n_items) if by_column else None
     for rows in _batches(train.n_users, batch):
         x, m = train.dense_rows(rows)
         y = network.predict(x)
@@ -45,12 +51,20 @@ def evaluate(network, train, test=None, clip=None, batch: int = 1024) -> Evaluat
         if test is not None:
             tx, tm = test.dense_rows(rows)
             d = np.where(tm, y - tx, 0.0)
+            if by_column:
+                col_sq += np.einsum("ij,ij->j", d, d, dtype=np.float64)
+                col_n += tm.sum(axis=0)
+                continue
             sq = np.einsum("ij,ij->i", d, d, dtype=np.float64)
             cnt = tm.sum(axis=1)
             te_sq += float(sq.sum())
             te_n += float(cnt.sum())
             has = cnt > 0
             per_user.append(np.sqrt(sq[has] / cnt[has]))
+    if by_column and test is not None:
+        te_sq, te_n = float(col_sq.sum()), float(col_n.sum())
+        has = col_n > 0
+        per_user.append(np.sqrt(col_sq[has] / col_n[has]))
     train_rmse = float(np.sqrt(tr_sq / tr_n)) if tr_n else float("nan")
     if test is None or te_n == 0:
         return Evaluation(train_rmse, None, None, int(tr_n), 0)
@@ -78,12 +92,15 @@ def item_mean_baseline(train, test, batch: int = 1024) -> float:
     return float(np.sqrt(sq / n)) if n else float("nan")
 
 
-def recommend(network, train, row: int, n: int = 10, clip=None, exclude_rated: bool = True):
-    """Top-n items by predicted rating for one user: [(item index, predicted)], best first."""
-    x, m = train.dense_rows([row])
-    y = network.predict(x)[0].astype(np.float64)
-    if clip is not None:
-        y = np.clip(y, clip[0], clip[1])
+def recommend(network, train, row: int, n: int = 10, clip=None, exclude_rated: bool = True,
+              orientation: str = "user"):
+    """Top-n items by predicted rating for one user: [(item index, predicted)], best first.
+
+    ``train`` is what the model sees; ``row`` is always a USER row (for an item model, the
+    user's column of the reconstructions is read: engine/orientation.py)."""
+    from .orientation import as_users, user_predictions
+    _, m = as_users(train, orientation).dense_rows([row])
+    y = user_predictions(network, train, orientation, [row], clip=clip)[0].astype(np.float64)
     candidates = np.flatnonzero(~m[0]) if exclude_rated else np.arange(y.size)
     if candidates.size == 0:
         return []
