@@ -61,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     from .engine.config import KINDS
     from .engine.losses import LOSSES
     from .engine.optimizers import OPTIMIZERS
+    from .engine.orientation import ORIENTATIONS
     from .presets import RECOMMENDER as D, get_preset
     DEFAULT_EPOCHS = get_preset("recommender").epochs
 
@@ -86,6 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--loss", choices=tuple(LOSSES), default=D.loss, help="reconstruction loss (rated entries only)")
     m.add_argument("--tied", action="store_true", help="decoder weights = encoder weights transposed")
     m.add_argument("--no-bias", action="store_true", help="no bias terms")
+    m.add_argument("--orientation", choices=ORIENTATIONS, default=D.orientation,
+                   help="what one observation is: a user (their ratings of every movie) or a movie "
+                        "(its ratings by every user, I-AutoRec); the split is per user either way")
     o = t.add_argument_group("training")
     o.add_argument("--optimizer", choices=tuple(OPTIMIZERS), default=D.optimizer, help="optimizer")
     o.add_argument("--lr", type=_number(float, 0, lo_open=True, what="learning rate"), default=D.lr,
@@ -161,7 +165,7 @@ def _config(a):
                       sparsity_target=a.sparsity_target, sparsity_weight=a.sparsity_weight,
                       sparsity_penalty=a.sparsity_penalty, l1_weight=a.l1_weight, noise=a.noise,
                       noise_level=a.noise_level, contractive_weight=a.contractive_weight,
-                      pretrain_epochs=a.pretrain_epochs)
+                      pretrain_epochs=a.pretrain_epochs, orientation=a.orientation)
     problems = cfg.problems()
     if problems:
         raise CliError("; ".join(problems))
@@ -202,6 +206,7 @@ def cmd_train(a) -> int:
     from .data import holdout_split, split_from_files
     from .data import RatingsFileError
     from .engine import DivergenceError, build_trainer, item_mean_baseline
+    from .engine.orientation import LABELS, orient
 
     cfg = _config(a)
     started = time.perf_counter()
@@ -224,7 +229,7 @@ def cmd_train(a) -> int:
         print(f"note: {w}", file=sys.stderr)
     clip = (full.scale.minimum, full.scale.maximum)
     try:
-        trainer = build_trainer(cfg, train, test, clip=clip)
+        trainer = build_trainer(cfg, *orient(train, test, cfg.orientation), clip=clip)
     except ValueError as exc:
         raise CliError(str(exc)) from None
     if a.patience and (test is None or not test.nnz):
@@ -234,7 +239,7 @@ def cmd_train(a) -> int:
     say(f"{full.n_users} users x {full.n_items} movies, {train.nnz} training and "
         f"{test.nnz if test is not None else 0} test ratings ({full.scale.describe()})")
     say(f"network {trainer.network.describe()}, {cfg.kind}, {trainer.optimizer.describe()}, "
-        f"batch {cfg.batch_size or 'all'}")
+        f"batch {cfg.batch_size or 'all'}, {LABELS[cfg.orientation]}")
     if baseline is not None:
         say(f"item-mean baseline: test RMSE {baseline:.4f}")
     say(f"{'epoch':>7}  {'train RMSE':>10}  {'test RMSE':>10}  {'per user':>9}  {'penalty':>9}  {'seconds':>7}")
@@ -284,6 +289,7 @@ def cmd_train(a) -> int:
 
 def cmd_recommend(a) -> int:
     from .engine import recommend
+    from .engine.orientation import observations
     from .engine.serialize import ModelFileError, check_dataset, load_model
 
     try:
@@ -303,7 +309,9 @@ def cmd_recommend(a) -> int:
         raise CliError(f"there is no user {a.user!r} in {a.ratings}") from None
     clip = (ratings.scale.minimum, ratings.scale.maximum)
     rated = int(ratings.rated_counts_per_user()[row])
-    top = recommend(saved.network, ratings, row, a.n, clip=clip)
+    orientation = saved.config.orientation
+    top = recommend(saved.network, observations(ratings, orientation), row, a.n, clip=clip,
+                    orientation=orientation)
     items = [{"rank": k + 1, "item_id": ratings.item_ids[i].item() if hasattr(ratings.item_ids[i], "item")
               else ratings.item_ids[i], "title": ratings.titles[i], "predicted": round(p, 3)}
              for k, (i, p) in enumerate(top)]
