@@ -35,6 +35,8 @@ class ModelConfig:
     lr: float = 0.01
     momentum: float = 0.0
     weight_decay: float = 0.0
+    # lambda of an L2 penalty (lambda/2)||W||^2 on the weight matrices only, biases free (I-AutoRec's)
+    weight_penalty: float = 0.0
     batch_size: int = 1  # 0 = whole training set per update
     shuffle: bool = True
     seed: int = 0
@@ -80,6 +82,8 @@ class ModelConfig:
             p.append("momentum must lie in [0, 1)")
         if not (np.isfinite(self.weight_decay) and self.weight_decay >= 0):
             p.append("weight decay must be zero or positive")
+        if not (np.isfinite(self.weight_penalty) and self.weight_penalty >= 0):
+            p.append("weight penalty must be zero or positive")
         if self.batch_size < 0:
             p.append("batch size must be positive, or 0 for the whole set")
         if not (0 <= self.test_fraction < 1):

@@ -17,6 +17,7 @@ import time
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from aeviz.engine import DivergenceError, PhaseError, build_trainer, kernels
+from aeviz.engine.orientation import orient
 
 try:  # the insight panels' worker-side computations (may not exist yet)
     from aeviz.engine.insights import compute_extras
@@ -41,12 +42,14 @@ MANUAL = {"step_phase", "forward", "backward", "update", "step_observation", "st
 
 
 def _split_and_clip(config, dataset):
-    """(train, test, clip) as every rebuild makes them: the config's seeded hold-out split, and
-    predictions clipped to the dataset's rating scale."""
+    """(train, test, clip) as every rebuild makes them: the config's seeded hold-out split (per
+    user), seen in the config's orientation (engine/orientation.py), and predictions clipped to the
+    dataset's rating scale."""
     train, test = dataset, None
     if config.test_fraction > 0:
         split = holdout_split(dataset, config.test_fraction, config.seed)
         train, test = split.train, split.test
+    train, test = orient(train, test, config.orientation)
     return train, test, (float(dataset.scale.minimum), float(dataset.scale.maximum))
 
 
