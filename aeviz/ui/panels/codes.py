@@ -136,7 +136,7 @@ class CodePanel(Panel):
         bp = self.bars_plot.getPlotItem()
         bp.setXRange(0.4, z.size + 0.6, padding=0)
         bp.getAxis("bottom").setTicks([[(k, str(k)) for k in unit_ticks(z.size)]])
-        bp.setTitle(f"z of {esc(self.user_label(extras.get('row')))} \u00b7 {z.size} code units "
+        bp.setTitle(f"z of {esc(self.observation_label(extras.get('row')))} \u00b7 {z.size} code units "
                     f"(layer {codes['layer']}, {esc(codes['activation'])})", size="8pt")
         sp = self.scatter_plot.getPlotItem()
         sp.setLabel("bottom", codes["axis_names"][0])
@@ -152,13 +152,14 @@ class CodePanel(Panel):
         cur = np.asarray(codes["current_xy"], dtype=np.float64)
         if np.isfinite(cur).all():
             self.me.setData(x=[cur[0]], y=[cur[1]])
-            self.me_label.setText(self.user_label(extras.get("row")))
+            self.me_label.setText(self.observation_label(extras.get("row")))
             self.me_label.setPos(cur[0], cur[1])
             self._place_label(cur)
         method = {"PCA": "a PCA projection to 2-D", "units": "its two code units",
                   "unit vs mean rating": "its one code unit against the mean rating"}[codes["method"]]
-        self.header.setText(f"{codes['units']}-unit code; each of {len(codes['rows'])} users at {method}. "
-                            f"Click a point to step that user.")
+        who = "movie" if self.item_model else "user"
+        self.header.setText(f"{codes['units']}-unit code; each of {len(codes['rows'])} {who}s at {method}. "
+                            f"Click a point to step that {who}.{self.orientation_note()}")
         self.empty.hide()
         self.body.show()
 
@@ -207,7 +208,8 @@ class CodePanel(Panel):
                                    brush=[self.mean_brushes[b] for b in bins[finite]])
             self.cbar.setLevels((lo, hi))
             self.cbar.show()
-        self.key.setText(("colour = most-rated genre: " + " &nbsp; ".join(key)) if key else "")
+        what = "the movie's genre" if self.item_model else "most-rated genre"
+        self.key.setText((f"colour = {what}: " + " &nbsp; ".join(key)) if key else "")
         self.key.setVisible(bool(key))
 
     def _ensure_groups(self, n):

@@ -1,4 +1,5 @@
-"""The ratings matrix (the seed's STEP 1): users x movies, the current observation's row marked.
+"""The ratings matrix (the seed's STEP 1): users x movies, the current observation's row marked
+(its column, for an item-based model, whose observations are movies).
 
 One ImageItem holds the whole matrix (block-averaged by `insights.matrix_image` when it is larger
 than the screen), so a MovieLens-sized table costs one texture, not a million items. Unrated cells
@@ -41,6 +42,12 @@ class RatingsMatrixPanel(Panel):
         self.row_mark.setZValue(10)
         self.row_mark.hide()
         self.plot.addItem(self.row_mark)
+        self.col_mark = pg.LinearRegionItem(values=(0, 1), orientation="vertical", movable=False,
+                                            brush=pg.mkBrush(255, 40, 40, 90),
+                                            pen=pg.mkPen(230, 20, 20, width=2))
+        self.col_mark.setZValue(10)
+        self.col_mark.hide()
+        self.plot.addItem(self.col_mark)
         self.row_label = pg.TextItem(color=(200, 20, 20), anchor=(0, 1), fill=pg.mkBrush(255, 255, 255, 210))
         self.row_label.setZValue(11)
         self.row_label.hide()
@@ -77,15 +84,31 @@ class RatingsMatrixPanel(Panel):
         self.vb.setRange(xRange=(0, r.n_items), yRange=(0, r.n_users), padding=0)
         self.empty.hide()
         self.plot.show()
-        self.info.setText(f"{r.n_users} users \u00d7 {r.n_items} movies, {r.nnz} ratings "
-                          f"({r.density:.1%} filled, {r.scale.describe()}). Click a row to step that user.")
+        self._describe()
         self._mark(self.current_row)
 
+    def _describe(self):
+        r = self.ratings
+        how = ("Item-based model: each column (a movie) is an observation; click a column to step that "
+               "movie." if self.item_model else "Click a row to step that user.")
+        self.info.setText(f"{r.n_users} users \u00d7 {r.n_items} movies, {r.nnz} ratings "
+                          f"({r.density:.1%} filled, {r.scale.describe()}). {how}")
+
     def draw(self, snapshot, extras):
+        if self.ratings is not None and self.item_model != self._drawn_item_model:
+            self._drawn_item_model = self.item_model
+            self._describe()
         self._mark(getattr(snapshot, "user_row", None))
+
+    _drawn_item_model = False
 
     def _mark(self, row):
         self.current_row = row
+        if self.item_model:
+            self.row_mark.hide()
+            self._mark_column(row)
+            return
+        self.col_mark.hide()
         if row is None or self.ratings is None or not (0 <= row < self.ratings.n_users):
             self.row_mark.hide()
             self.row_label.hide()
@@ -100,6 +123,22 @@ class RatingsMatrixPanel(Panel):
         below = row + 0.5 - h / 2 - y0 < 0.15 * max(y1 - y0, 1.0)
         self.row_label.setAnchor((0, 0) if below else (0, 1))
         self.row_label.setPos(0, row + 0.5 + h / 2 if below else row + 0.5 - h / 2)
+        self.row_label.show()
+
+    def _mark_column(self, col):
+        """An item model's observation is a movie: its column is marked, labelled at the top."""
+        if col is None or self.ratings is None or not (0 <= col < self.ratings.n_items):
+            self.col_mark.hide()
+            self.row_label.hide()
+            return
+        w = max(1.0, self.ratings.n_items / 80.0)
+        self.col_mark.setRegion((col + 0.5 - w / 2, col + 0.5 + w / 2))
+        self.col_mark.show()
+        self.row_label.setText(f"{self.title_of(col)} (current movie)")
+        (x0, x1), (y0, _) = self.vb.viewRange()
+        right = col + 0.5 - x0 < 0.6 * max(x1 - x0, 1.0)
+        self.row_label.setAnchor((0, 0) if right else (1, 0))
+        self.row_label.setPos(col + 0.5 + w / 2 if right else col + 0.5 - w / 2, y0)
         self.row_label.show()
 
     # ------------------------------------------------------------------------------ pointer
@@ -144,5 +183,5 @@ class RatingsMatrixPanel(Panel):
         if event.button() != QtCore.Qt.LeftButton:
             return
         cell = self.cell_at(event.scenePos())
-        if cell is not None:
-            self.userSelected.emit(cell[0])
+        if cell is not None:  # the observation under the pointer: a user's row, or a movie's column
+            self.userSelected.emit(cell[1] if self.item_model else cell[0])
