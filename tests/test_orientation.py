@@ -141,3 +141,21 @@ def test_model_file_round_trips_the_orientation(tmp_path):
     other = build_ratings(r.row_of_entries() + 900, r.item_ids[r.indices], r.values)  # other user ids
     with pytest.raises(ValueError, match="item-based model"):
         check_dataset(saved, other)
+
+
+@pytest.mark.parametrize("hidden", [(5,), (6, 3, 6)])
+def test_the_apps_recommendations_for_a_user_read_the_item_models_column(hidden):
+    from aeviz.engine.insights import compute_extras
+    r = _ratings(users=15, items=9)
+    split = holdout_split(r, 0.2, 0)
+    train, test = orient(split.train, split.test, "item")
+    tr = build_trainer(ModelConfig(hidden=hidden, orientation="item"), train, test, clip=(1, 5))
+    tr.train(2)
+    ex = compute_extras(tr, {"user": 6})
+    rec = ex["recommendations"]
+    expect = recommend(tr.network, train, 6, n=10, clip=(1, 5), orientation="item")
+    assert ex["orientation"] == "item" and rec["row"] == 6
+    assert rec["items"].tolist() == [i for i, _ in expect]
+    np.testing.assert_allclose(rec["predicted"], [p for _, p in expect], rtol=1e-5)
+    held = split.test.row(6)[0]
+    assert sorted(rec["heldout_items"].tolist()) == sorted(held.tolist())

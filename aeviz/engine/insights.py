@@ -188,7 +188,7 @@ def _codes_all(st, trainer):
         axis_names, method = [f"PC1 ({explained[0]:.0%})", f"PC2 ({explained[1]:.0%})"], "PCA"
     return {"layer": layer, "units": k, "rows": _ro(st.rows), "xy": _ro(xy), "axis_names": axis_names,
             "method": method, "explained": explained, "activation": net.activations[layer - 1].name,
-            "_mean": mean, "_axes": axes}
+            "_mean": mean, "_axes": axes, "_codes": codes}
 
 
 def _codes(st, trainer, row, acts, every):
@@ -308,12 +308,21 @@ def _user_of_item_model(st, trainer, selection) -> int:
 
 def _item_model_recommendations(st, trainer, user):
     """An item model's recommendations for `user`: that user's column of the reconstructions
-    (engine/orientation.py). Every movie passes through the network for it, so the column is
-    refreshed with the slow parts (not on every snapshot while training runs)."""
+    (engine/orientation.py), refreshed with the slow parts. When the code layer is the last hidden
+    layer and every movie is in the sample (I-AutoRec on MovieLens), the column is one output unit
+    fed by codes already computed: a matrix-vector product instead of a pass of every movie."""
     from .orientation import as_users, user_predictions
     key = (st.slow_key, st.slow_at, user)
     if st.column_key != key:
-        y = user_predictions(trainer.network, trainer.train_set, "item", [user])[0]
+        net, codes = trainer.network, st.slow["codes"]
+        if (codes["layer"] == net.n_layers - 1 and st.rows.size == trainer.train_set.n_users
+                and net.activations[-1].name != "softmax"):  # softmax mixes a movie's outputs
+            h = np.asarray(codes["_codes"])
+            a = h @ net.weights[-1][user] + (net.biases[-1][user] if net.bias else 0)
+            y = np.empty(trainer.train_set.n_users, dtype=net.dtype)
+            y[st.rows] = net.activations[-1].forward(np.atleast_2d(a))[0]
+        else:
+            y = user_predictions(net, trainer.train_set, "item", [user])[0]
         st.column, st.column_key = y, key
     rec = _reconstruction(trainer, user, st.column, as_users(trainer.train_set, "item"),
                           as_users(trainer.test_set, "item"))

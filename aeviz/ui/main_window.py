@@ -66,7 +66,7 @@ class _Placeholder(QLabel):
     def show_snapshot(self, s):
         self.setText(f"network {' - '.join(map(str, s.sizes))}\nphase: {s.phase}")
 
-    def set_titles(self, titles):
+    def set_titles(self, titles, entry="movie"):
         pass
 
 
@@ -463,7 +463,8 @@ class MainWindow(QMainWindow):
                 self._safe(p, "set_dataset", dataset)
         # the graph's input and output nodes: movies, or users for an item-based model
         titles = getattr(observations(dataset, config.orientation), "titles", None)
-        self.network_view.set_titles(list(titles) if titles is not None else None)
+        self.network_view.set_titles(list(titles) if titles is not None else None,
+                                     "user" if config.orientation == "item" else "movie")
         self.setup.set_config(config)
         settings.write_config(config)
         if self._note:

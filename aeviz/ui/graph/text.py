@@ -107,7 +107,8 @@ def status_line(snapshot) -> str:
     epoch, obs = counters(snapshot)
     parts = [f"epoch {epoch}", f"observation {obs} of {snapshot.n_observations}"]
     if snapshot.user_row is not None:
-        parts.append(f"user row {snapshot.user_row + 1}")
+        item_model = (getattr(snapshot, "extras", None) or {}).get("orientation") == "item"
+        parts.append(f"{'movie' if item_model else 'user'} row {snapshot.user_row + 1}")
     if snapshot.loss is not None:
         parts.append(f"loss {num(snapshot.loss)}")
     parts.append(f"next: {snapshot.next_phase}")

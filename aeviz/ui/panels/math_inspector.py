@@ -49,13 +49,13 @@ class MathInspectorPanel(Panel):
     def render(self, m: dict) -> str:
         layer, index = m["layer"], m["index"]
         name = f"x[{index + 1}]" if layer == 0 else ("y" if m.get("kind") == "output" else f"h{layer}") + f"[{index + 1}]"
-        where = esc(self.user_label(m.get("row")))
+        where = esc(self.observation_label(m.get("row")))
         phase = PHASE_TEXT.get(m.get("phase"), m.get("phase"))
         p = [f"<h3 style='margin:2px'>{esc(name)} <span style='font-weight:normal;color:#666'>"
              f"(layer {layer}, {esc(m.get('kind', 'input'))}{', ' + esc(m['activation']) if m.get('activation') else ''})"
              f"</span></h3><p style='margin:2px;color:#555'>{where}, {esc(phase)}; next: {esc(m.get('next_phase'))}</p>"]
         if not m.get("from_step"):
-            p.append("<p style='color:#a60'>This user has not been stepped forward yet: the numbers below "
+            p.append(f"<p style='color:#a60'>This {'movie' if self.item_model else 'user'} has not been stepped forward yet: the numbers below "
                      "come from a preview pass with the current weights.</p>")
         if m.get("kind") == "input":
             title = f" ({esc(m['title'])})" if m.get("title") else ""
