@@ -91,9 +91,10 @@ ONLINE = RECOMMENDER.with_(lr=0.01, batch_size=1)
 OVERCOMPLETE = ONLINE.with_(hidden=(120,), lr=0.005)
 # I-AutoRec (Sedhain et al. 2015): each movie an observation, 500 sigmoid units, identity output,
 # squared errors summed over the ratings + an L2 penalty. Chosen by validation RMSE on real
-# MovieLens-100k with benchmarks/tune_autorec.py (weight_decay = lambda / batch, see MaskedSSE).
+# MovieLens-100k with benchmarks/tune_autorec.py (the paper's lambda = weight_penalty x number of
+# movies, see losses.MaskedSSE; the penalty leaves the biases free, penalties.L2Weights).
 ITEM_AUTOREC = ModelConfig(hidden=(500,), hidden_activation="sigmoid", output_activation="identity",
-                           loss="sse", optimizer="adam", lr=0.001, weight_decay=0.3, batch_size=32,
+                           loss="sse", optimizer="adam", lr=0.0002, weight_penalty=0.1, batch_size=32,
                            shuffle=True, seed=0, test_fraction=0.2, orientation="item")
 
 

@@ -80,6 +80,7 @@ def main(argv=None):
                     help="JSON: ModelConfig field -> list of values to try on the preset's settings")
     ap.add_argument("--max-epochs", type=int, default=200)
     ap.add_argument("--final-only", action="store_true", help="skip the validation grid")
+    ap.add_argument("--skip-final", action="store_true", help="only the validation grid")
     a = ap.parse_args(argv)
     single_threaded_blas()
     ratings = load_ratings(a.ratings)
@@ -88,16 +89,19 @@ def main(argv=None):
     inner = holdout_split(split.train, VALIDATION_FRACTION, seed=1)  # validation from training only
     rows = []
     if not a.final_only:
-        print(f"{'candidate':<48} {'val RMSE':>9} {'best ep':>7} {'ran':>4} {'seconds':>8}")
+        print(f"{'candidate':<60} {'val RMSE':>9} {'best ep':>7} {'ran':>4} {'seconds':>8}")
         for change in candidates(a.grid):
             cfg = preset.config.with_(**change)
             val, ep, ran, secs = validate(cfg, inner.train, inner.test, a.max_epochs)
             rows.append({"change": change, "val_rmse": round(val, 4), "best_epoch": ep, "epochs_run": ran,
                          "seconds": round(secs, 1)})
-            print(f"{json.dumps(change):<48} {val:>9.4f} {ep:>7} {ran:>4} {secs:>8.1f}", flush=True)
+            print(f"{json.dumps(change):<60} {val:>9.4f} {ep:>7} {ran:>4} {secs:>8.1f}", flush=True)
         best = min(rows, key=lambda r: r["val_rmse"])
         print(f"best by validation: {json.dumps(best['change'])} at epoch {best['best_epoch']} "
               f"(val RMSE {best['val_rmse']:.4f})")
+    if a.skip_final:
+        print(json.dumps({"data": a.ratings, "validation": rows}))
+        return
     f = final(preset, ratings)
     print(f"preset item-autorec as shipped ({preset.epochs} epochs on the 80% training ratings): "
           f"test RMSE {f['test_rmse']:.4f} (per user {f['test_rmse_per_user']:.4f}), "

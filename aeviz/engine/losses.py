@@ -86,8 +86,11 @@ class MaskedSSE(Loss):
     Unlike the masked MSE, an observation with many ratings weighs more than one with few: what
     counts is every rating, as in the pooled RMSE. With an item model that matters, because a movie
     with two ratings would otherwise pull as hard as one with five hundred. The batch loss is still
-    the mean over observations, so an L2 penalty lambda/2 ||W||^2 on the *sum* over a batch of B
-    observations is weight_decay = lambda / B."""
+    the mean over the batch's observations (so stepping one at a time agrees with a batch), which
+    scales the paper's objective: each update of B observations minimises SSE_batch / B plus the
+    penalty (weight_penalty / 2)||W||^2, and one epoch over N observations adds up to
+    (1 / B) * [SSE_all + N * weight_penalty / 2 * ||W||^2]: the paper's lambda is N * weight_penalty
+    (1682 movies of MovieLens-100k: weight_penalty 0.1 is lambda = 168)."""
 
     name = "sse"
     label = "SSE (rated only)"
