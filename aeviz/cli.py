@@ -98,6 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="momentum (sgd, rmsprop)")
     o.add_argument("--weight-decay", type=_number(float, 0, what="weight decay"), default=D.weight_decay,
                    help="L2 weight decay added to the gradients")
+    o.add_argument("--weight-penalty", type=_number(float, 0, what="weight penalty"), default=D.weight_penalty,
+                   help="lambda of an L2 penalty (lambda/2)||W||^2 on the weights only, biases free (I-AutoRec)")
     o.add_argument("--batch-size", type=_number(int, 0, what="batch size"), default=D.batch_size,
                    help="users per update (1 = online, 0 = the whole training set)")
     o.add_argument("--epochs", type=_number(int, 1, what="epochs"), default=DEFAULT_EPOCHS,
@@ -160,7 +162,8 @@ def _config(a):
     from .engine.config import ModelConfig
     cfg = ModelConfig(hidden=a.layers, hidden_activation=a.activation, output_activation=a.output_activation,
                       loss=a.loss, tied=a.tied, bias=not a.no_bias, optimizer=a.optimizer, lr=a.lr,
-                      momentum=a.momentum, weight_decay=a.weight_decay, batch_size=a.batch_size,
+                      momentum=a.momentum, weight_decay=a.weight_decay, weight_penalty=a.weight_penalty,
+                      batch_size=a.batch_size,
                       seed=a.seed, test_fraction=0.0 if a.test else a.test_fraction, kind=a.type,
                       sparsity_target=a.sparsity_target, sparsity_weight=a.sparsity_weight,
                       sparsity_penalty=a.sparsity_penalty, l1_weight=a.l1_weight, noise=a.noise,
