@@ -1,0 +1,146 @@
+"""Is the app fluid with an item-based model? 943-wide input and output layers (MovieLens-100k's
+users), 500 hidden units, stepping movie by movie.
+
+* manual stepping: click-to-drawn time of Forward, Backward, Step observation and Step batch
+  (32 movies and the update), with the default panels shown (median and worst of 5 runs);
+* full speed: observations/s while the window draws, against the same trainer headless
+  (a ratio), and the lateness of a 10 ms QTimer meanwhile (p99), i.e. whether input stays responsive.
+
+    python benchmarks/item_gui.py [u.data]      (offscreen; real MovieLens-100k when the file is
+                                                  there, else a generated matrix labelled synthetic)
+Prints a table, then one JSON object as the last line.
+"""
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+
+SECONDS = float(os.environ.get("AEVIZ_BENCH_SECONDS", "4"))
+DEFAULT = os.path.expanduser("~/.cache/aeviz-ml/ml-100k/u.data")
+
+
+def dataset(path):
+    import numpy as np
+    from aeviz.data import load_ratings
+    from aeviz.data.ratings import build_ratings
+    if os.path.isfile(path):
+        titles = os.path.join(os.path.dirname(path), "u.item")
+        return load_ratings(path, titles=titles if os.path.isfile(titles) else None), "MovieLens-100k"
+    rng = np.random.default_rng(0)
+    u, i = np.nonzero(rng.random((943, 1682)) < 0.063)
+    return build_ratings(u + 1, i + 1, rng.integers(1, 6, size=u.size)), "synthetic 943 x 1682"
+
+
+def headless_rate(ds, config, seconds):
+    from aeviz.engine import build_trainer
+    from aeviz.engine.threads import single_threaded_blas
+    from aeviz.ui.bridge import _split_and_clip
+    single_threaded_blas()  # as the app's worker
+    tr = build_trainer(config, *_split_and_clip(config, ds))
+    tr.keep_undo = False
+    for _ in range(5):
+        tr.step_batch()
+    t0, s0 = time.perf_counter(), tr.steps
+    while time.perf_counter() - t0 < seconds:
+        tr.step_batch()
+    return (tr.steps - s0) / (time.perf_counter() - t0)
+
+
+def in_window(ds, config, settings_dir, seconds):
+    from PySide6.QtCore import QElapsedTimer, QEventLoop, QSettings, QTimer
+    from PySide6.QtWidgets import QApplication
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, settings_dir)
+    app = QApplication.instance() or QApplication([])
+    from aeviz.ui.main_window import MainWindow
+    w = MainWindow(ds, config=config, restore=False)
+    w.model_files.ask_unsaved = lambda: "discard"
+    w.resize(1366, 768)
+    w.show()
+    while w._last_snapshot is None or not w.bridge.is_idle():
+        app.processEvents()
+
+    def drawn_after(action_name):
+        """Seconds from triggering the action to its snapshot drawn (the worker idle again and the
+        window's queue of panels drained)."""
+        before = w._last_snapshot
+        t0 = time.perf_counter()
+        action = w.controls.actions[action_name]
+        if not action.isEnabled():
+            raise RuntimeError(f"{action_name} is disabled")
+        action.trigger()
+        while w._last_snapshot is before or not w.bridge.is_idle() or w._draw_queue:
+            app.processEvents()
+            if time.perf_counter() - t0 > 60:
+                raise RuntimeError(f"{action_name}: no snapshot drawn within 60 s")
+        app.processEvents()
+        return time.perf_counter() - t0
+
+    # a batch is 32 movies: Forward and Backward (which runs the loss too) step one movie's phases,
+    # Step observation a whole movie, Step batch the rest of the batch and the update
+    manual = {name: [] for name in ("forward", "backward", "step_observation", "step_batch")}
+    for _ in range(5):
+        for name in manual:
+            manual[name].append(drawn_after(name))
+    loop = QEventLoop()
+    w.controls.play_action.trigger()
+    QTimer.singleShot(500, loop.quit)
+    loop.exec()
+    lateness, clock = [], QElapsedTimer()
+    clock.start()
+    last = [clock.nsecsElapsed()]
+
+    def tick():
+        now = clock.nsecsElapsed()
+        lateness.append(max(0.0, (now - last[0]) / 1e6 - 10.0))
+        last[0] = now
+    timer = QTimer()
+    timer.setInterval(10)
+    timer.timeout.connect(tick)
+    s0, t0 = w.bridge.trainer.steps, time.perf_counter()
+    timer.start()
+    QTimer.singleShot(int(seconds * 1000), loop.quit)
+    loop.exec()
+    timer.stop()
+    rate = (w.bridge.trainer.steps - s0) / (time.perf_counter() - t0)
+    sizes = list(w._last_snapshot.sizes)
+    w.close()
+    lateness.sort()
+    p99 = lateness[min(len(lateness) - 1, int(0.99 * len(lateness)))] if lateness else float("nan")
+    return manual, rate, p99, sizes
+
+
+def main():
+    from aeviz.presets import get_preset
+    ds, label = dataset(sys.argv[1] if len(sys.argv) > 1 else DEFAULT)
+    config = get_preset("item-autorec").config
+    with tempfile.TemporaryDirectory() as tmp:
+        before = headless_rate(ds, config, SECONDS / 2)
+        manual, rate, p99, sizes = in_window(ds, config, tmp, SECONDS)
+        after = headless_rate(ds, config, SECONDS / 2)
+    head = (before + after) / 2
+    print(f"item-based model {'-'.join(map(str, sizes))} on {label}, offscreen window 1366x768")
+    print(f"{'measure':<40}{'median':>9}{'worst':>9}")
+    out = {"data": label, "sizes": sizes}
+    for name, times in manual.items():
+        med, worst = statistics.median(times) * 1000, max(times) * 1000
+        out[f"{name}_ms"] = round(med, 1)
+        out[f"{name}_worst_ms"] = round(worst, 1)
+        print(f"{name + ' click to drawn (ms)':<40}{med:>9.0f}{worst:>9.0f}")
+    print(f"{'full speed, headless (obs/s)':<40}{head:>9.0f}")
+    print(f"{'full speed, in the window (obs/s)':<40}{rate:>9.0f}")
+    print(f"{'throughput ratio window / headless':<40}{rate / head:>9.2f}")
+    print(f"{'10 ms timer lateness p99 (ms)':<40}{p99:>9.1f}")
+    out.update(headless_obs_per_s=round(head), window_obs_per_s=round(rate), throughput_ratio=round(rate / head, 3),
+               latency_p99_ms=round(p99, 1))
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()
