@@ -21,6 +21,9 @@ import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from gui import headless_rate, timer_lateness  # noqa: E402  (benchmarks/gui.py: the same measures)
 
 SECONDS = float(os.environ.get("AEVIZ_BENCH_SECONDS", "4"))
 DEFAULT = os.path.expanduser("~/.cache/aeviz-ml/ml-100k/u.data")
@@ -38,23 +41,8 @@ def dataset(path):
     return build_ratings(u + 1, i + 1, rng.integers(1, 6, size=u.size)), "synthetic 943 x 1682"
 
 
-def headless_rate(ds, config, seconds):
-    from aeviz.engine import build_trainer
-    from aeviz.engine.threads import single_threaded_blas
-    from aeviz.ui.bridge import _split_and_clip
-    single_threaded_blas()  # as the app's worker
-    tr = build_trainer(config, *_split_and_clip(config, ds))
-    tr.keep_undo = False
-    for _ in range(5):
-        tr.step_batch()
-    t0, s0 = time.perf_counter(), tr.steps
-    while time.perf_counter() - t0 < seconds:
-        tr.step_batch()
-    return (tr.steps - s0) / (time.perf_counter() - t0)
-
-
 def in_window(ds, config, settings_dir, seconds):
-    from PySide6.QtCore import QElapsedTimer, QEventLoop, QSettings, QTimer
+    from PySide6.QtCore import QEventLoop, QSettings, QTimer
     from PySide6.QtWidgets import QApplication
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, settings_dir)
     app = QApplication.instance() or QApplication([])
@@ -92,38 +80,25 @@ def in_window(ds, config, settings_dir, seconds):
     w.controls.play_action.trigger()
     QTimer.singleShot(500, loop.quit)
     loop.exec()
-    lateness, clock = [], QElapsedTimer()
-    clock.start()
-    last = [clock.nsecsElapsed()]
-
-    def tick():
-        now = clock.nsecsElapsed()
-        lateness.append(max(0.0, (now - last[0]) / 1e6 - 10.0))
-        last[0] = now
-    timer = QTimer()
-    timer.setInterval(10)
-    timer.timeout.connect(tick)
     s0, t0 = w.bridge.trainer.steps, time.perf_counter()
-    timer.start()
-    QTimer.singleShot(int(seconds * 1000), loop.quit)
-    loop.exec()
-    timer.stop()
+    lateness = timer_lateness(seconds)
     rate = (w.bridge.trainer.steps - s0) / (time.perf_counter() - t0)
     sizes = list(w._last_snapshot.sizes)
     w.close()
-    lateness.sort()
     p99 = lateness[min(len(lateness) - 1, int(0.99 * len(lateness)))] if lateness else float("nan")
     return manual, rate, p99, sizes
 
 
 def main():
+    from aeviz.engine.threads import single_threaded_blas
     from aeviz.presets import get_preset
     ds, label = dataset(sys.argv[1] if len(sys.argv) > 1 else DEFAULT)
     config = get_preset("item-autorec").config
     with tempfile.TemporaryDirectory() as tmp:
-        before = headless_rate(ds, config, SECONDS / 2)
+        single_threaded_blas()  # as the app's worker
+        before, _ = headless_rate(SECONDS / 2, ds, config, warm_up=5)
         manual, rate, p99, sizes = in_window(ds, config, tmp, SECONDS)
-        after = headless_rate(ds, config, SECONDS / 2)
+        after, _ = headless_rate(SECONDS / 2, ds, config, warm_up=5)
     head = (before + after) / 2
     print(f"item-based model {'-'.join(map(str, sizes))} on {label}, offscreen window 1366x768")
     print(f"{'measure':<40}{'median':>9}{'worst':>9}")

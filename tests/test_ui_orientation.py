@@ -10,11 +10,11 @@ from aeviz.data import holdout_split
 from aeviz.engine import ModelConfig, build_trainer, recommend
 from aeviz.engine.insights import compute_extras
 from aeviz.engine.orientation import orient
-from aeviz.ui.main_window import MainWindow
 from aeviz.ui.panels import (CodePanel, FeatureDetectorsPanel, RatingsMatrixPanel, ReconstructionPanel,
                              RecommendationsPanel)
 from aeviz.ui.setup_panel import SetupPanel
 from test_insights import genre_ratings
+from test_ui_app import win  # noqa: F401  (fixture: the window on 40 users x 12 movies)
 from test_ui_panels import all_text, make
 
 
@@ -89,22 +89,15 @@ def test_panels_say_which_orientation_they_show(qtbot, item_model):
     assert "each column (a movie) is an observation" in matrix.info.text()
 
 
-@pytest.fixture
-def win(qtbot, ratings_path):
-    from aeviz.data import load_ratings
-    w = MainWindow(load_ratings(ratings_path), str(ratings_path),
-                   config=ModelConfig(hidden=(6, 3, 6), orientation="item"))
-    qtbot.addWidget(w)
-    w.confirm = lambda *_: True
-    w.show()
-    qtbot.waitUntil(lambda: w._last_snapshot is not None and w.bridge.is_idle(), timeout=5000)
-    yield w
-    w.close()
-    assert not w.bridge.is_running()
-
-
 def test_window_steps_movie_by_movie_with_users_as_nodes(win, qtbot):
     d = win.dataset
+    assert win._last_snapshot.sizes[0] == d.n_items  # a user model first
+    win.setup.orientation.setFocus()  # Model setup's switch, as a learner would use it
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is win.setup.orientation)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key_Down)
+    qtbot.mouseClick(win.setup.apply_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: win.bridge.is_idle() and win._last_snapshot.sizes[0] == d.n_users, timeout=5000)
+    assert win.config.orientation == "item"
     s = win._last_snapshot
     assert s.sizes[0] == s.sizes[-1] == d.n_users == 40  # one input and one output per user
     assert s.n_observations == d.n_items == 12

@@ -36,18 +36,8 @@ class RatingsMatrixPanel(Panel):
         self.bar = pg.ColorBarItem(values=(1, 5), colorMap=self.cmap, interactive=False, width=14,
                                    label="rating")
         self.bar.setImageItem(self.image, insert_in=pi)
-        self.row_mark = pg.LinearRegionItem(values=(0, 1), orientation="horizontal", movable=False,
-                                            brush=pg.mkBrush(255, 40, 40, 90),
-                                            pen=pg.mkPen(230, 20, 20, width=2))
-        self.row_mark.setZValue(10)
-        self.row_mark.hide()
-        self.plot.addItem(self.row_mark)
-        self.col_mark = pg.LinearRegionItem(values=(0, 1), orientation="vertical", movable=False,
-                                            brush=pg.mkBrush(255, 40, 40, 90),
-                                            pen=pg.mkPen(230, 20, 20, width=2))
-        self.col_mark.setZValue(10)
-        self.col_mark.hide()
-        self.plot.addItem(self.col_mark)
+        self.row_mark = self._mark_item("horizontal")  # the current user's row
+        self.col_mark = self._mark_item("vertical")  # the current movie's column (item-based model)
         self.row_label = pg.TextItem(color=(200, 20, 20), anchor=(0, 1), fill=pg.mkBrush(255, 255, 255, 210))
         self.row_label.setZValue(11)
         self.row_label.hide()
@@ -65,6 +55,14 @@ class RatingsMatrixPanel(Panel):
         self.current_row = None
         self.plot.scene().sigMouseMoved.connect(self._hover)
         self.plot.scene().sigMouseClicked.connect(self._clicked)
+
+    def _mark_item(self, orientation):
+        mark = pg.LinearRegionItem(values=(0, 1), orientation=orientation, movable=False,
+                                   brush=pg.mkBrush(255, 40, 40, 90), pen=pg.mkPen(230, 20, 20, width=2))
+        mark.setZValue(10)
+        mark.hide()
+        self.plot.addItem(mark)
+        return mark
 
     # ----------------------------------------------------------------------------------- data
     def dataset_changed(self):
@@ -102,43 +100,32 @@ class RatingsMatrixPanel(Panel):
 
     _drawn_item_model = False
 
-    def _mark(self, row):
-        self.current_row = row
-        if self.item_model:
-            self.row_mark.hide()
-            self._mark_column(row)
-            return
-        self.col_mark.hide()
-        if row is None or self.ratings is None or not (0 <= row < self.ratings.n_users):
-            self.row_mark.hide()
+    def _mark(self, index):
+        """Mark the current observation: a user's row, or (item-based model) a movie's column."""
+        self.current_row = index
+        item = self.item_model
+        mark, other = (self.col_mark, self.row_mark) if item else (self.row_mark, self.col_mark)
+        other.hide()
+        n = 0 if self.ratings is None else (self.ratings.n_items if item else self.ratings.n_users)
+        if index is None or not 0 <= index < n:
+            mark.hide()
             self.row_label.hide()
             return
-        # at least a few pixels tall, even with 100k users on screen
-        h = max(1.0, self.ratings.n_users / 80.0)
-        self.row_mark.setRegion((row + 0.5 - h / 2, row + 0.5 + h / 2))
-        self.row_mark.show()
-        self.row_label.setText(f"{self.user_label(row)} (current)")
-        # above the mark, or below it for the top rows, where above is off the plot
-        (_, _), (y0, y1) = self.vb.viewRange()
-        below = row + 0.5 - h / 2 - y0 < 0.15 * max(y1 - y0, 1.0)
-        self.row_label.setAnchor((0, 0) if below else (0, 1))
-        self.row_label.setPos(0, row + 0.5 + h / 2 if below else row + 0.5 - h / 2)
-        self.row_label.show()
-
-    def _mark_column(self, col):
-        """An item model's observation is a movie: its column is marked, labelled at the top."""
-        if col is None or self.ratings is None or not (0 <= col < self.ratings.n_items):
-            self.col_mark.hide()
-            self.row_label.hide()
-            return
-        w = max(1.0, self.ratings.n_items / 80.0)
-        self.col_mark.setRegion((col + 0.5 - w / 2, col + 0.5 + w / 2))
-        self.col_mark.show()
-        self.row_label.setText(f"{self.title_of(col)} (current movie)")
-        (x0, x1), (y0, _) = self.vb.viewRange()
-        right = col + 0.5 - x0 < 0.6 * max(x1 - x0, 1.0)
-        self.row_label.setAnchor((0, 0) if right else (1, 0))
-        self.row_label.setPos(col + 0.5 + w / 2 if right else col + 0.5 - w / 2, y0)
+        half = max(1.0, n / 80.0) / 2  # a few pixels wide, even with 100k users on screen
+        lo, hi = index + 0.5 - half, index + 0.5 + half
+        mark.setRegion((lo, hi))
+        mark.show()
+        (x0, x1), (y0, y1) = self.vb.viewRange()
+        if item:  # the title at the top, right of the mark unless that runs off the plot
+            self.row_label.setText(f"{self.title_of(index)} (current movie)")
+            right = lo - x0 < 0.6 * max(x1 - x0, 1.0)
+            self.row_label.setAnchor((0, 0) if right else (1, 0))
+            self.row_label.setPos(hi if right else lo, y0)
+        else:  # above the mark, or below it for the top rows, where above is off the plot
+            self.row_label.setText(f"{self.user_label(index)} (current)")
+            below = lo - y0 < 0.15 * max(y1 - y0, 1.0)
+            self.row_label.setAnchor((0, 0) if below else (0, 1))
+            self.row_label.setPos(0, hi if below else lo)
         self.row_label.show()
 
     # ------------------------------------------------------------------------------ pointer
