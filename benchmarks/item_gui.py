@@ -5,6 +5,8 @@ users), 500 hidden units, stepping movie by movie.
   (32 movies and the update), with the default panels shown (median and worst of 5 runs);
 * full speed: observations/s while the window draws, against the same trainer headless
   (a ratio), and the lateness of a 10 ms QTimer meanwhile (p99), i.e. whether input stays responsive.
+Everything is measured for the user-based recommender on the same data too, in the same run: the
+machine is shared, so the item model is judged against that reference (item/user ratios).
 
     python benchmarks/item_gui.py [u.data]      (offscreen; real MovieLens-100k when the file is
                                                   there, else a generated matrix labelled synthetic)
@@ -89,32 +91,42 @@ def in_window(ds, config, settings_dir, seconds):
     return manual, rate, p99, sizes
 
 
+def measure(ds, config, tmp):
+    before, _ = headless_rate(SECONDS / 2, ds, config, warm_up=5)
+    manual, rate, p99, sizes = in_window(ds, config, tmp, SECONDS)
+    after, _ = headless_rate(SECONDS / 2, ds, config, warm_up=5)
+    head = (before + after) / 2
+    out = {"sizes": sizes, "headless_obs_per_s": round(head), "window_obs_per_s": round(rate),
+           "throughput_ratio": round(rate / head, 3), "latency_p99_ms": round(p99, 1)}
+    for name, times in manual.items():
+        out[f"{name}_ms"] = round(statistics.median(times) * 1000, 1)
+        out[f"{name}_worst_ms"] = round(max(times) * 1000, 1)
+    return out
+
+
 def main():
     from aeviz.engine.threads import single_threaded_blas
-    from aeviz.presets import get_preset
+    from aeviz.presets import RECOMMENDER, get_preset
     ds, label = dataset(sys.argv[1] if len(sys.argv) > 1 else DEFAULT)
-    config = get_preset("item-autorec").config
+    single_threaded_blas()  # as the app's worker
     with tempfile.TemporaryDirectory() as tmp:
-        single_threaded_blas()  # as the app's worker
-        before, _ = headless_rate(SECONDS / 2, ds, config, warm_up=5)
-        manual, rate, p99, sizes = in_window(ds, config, tmp, SECONDS)
-        after, _ = headless_rate(SECONDS / 2, ds, config, warm_up=5)
-    head = (before + after) / 2
-    print(f"item-based model {'-'.join(map(str, sizes))} on {label}, offscreen window 1366x768")
-    print(f"{'measure':<40}{'median':>9}{'worst':>9}")
-    out = {"data": label, "sizes": sizes}
-    for name, times in manual.items():
-        med, worst = statistics.median(times) * 1000, max(times) * 1000
-        out[f"{name}_ms"] = round(med, 1)
-        out[f"{name}_worst_ms"] = round(worst, 1)
-        print(f"{name + ' click to drawn (ms)':<40}{med:>9.0f}{worst:>9.0f}")
-    print(f"{'full speed, headless (obs/s)':<40}{head:>9.0f}")
-    print(f"{'full speed, in the window (obs/s)':<40}{rate:>9.0f}")
-    print(f"{'throughput ratio window / headless':<40}{rate / head:>9.2f}")
-    print(f"{'10 ms timer lateness p99 (ms)':<40}{p99:>9.1f}")
-    out.update(headless_obs_per_s=round(head), window_obs_per_s=round(rate), throughput_ratio=round(rate / head, 3),
-               latency_p99_ms=round(p99, 1))
-    print(json.dumps(out))
+        item = measure(ds, get_preset("item-autorec").config, tmp)
+        # the reference in the same run: the user-based recommender on the same data (1682-wide)
+        user = measure(ds, RECOMMENDER, tmp)
+    print(f"{label}, offscreen window 1366x768; item-based {'-'.join(map(str, item['sizes']))} against "
+          f"the user-based reference {'-'.join(map(str, user['sizes']))}")
+    print(f"{'measure':<40}{'item':>9}{'user':>9}{'item/user':>10}")
+    rows = [(f"{n} click to drawn, median (ms)", f"{n}_ms") for n in ("forward", "backward", "step_observation",
+                                                                     "step_batch")]
+    rows += [("step_observation worst (ms)", "step_observation_worst_ms"),
+             ("full speed headless (obs/s)", "headless_obs_per_s"), ("full speed in window (obs/s)", "window_obs_per_s"),
+             ("throughput ratio window/headless", "throughput_ratio"), ("10 ms timer lateness p99 (ms)", "latency_p99_ms")]
+    for text, key in rows:
+        a, b = item[key], user[key]
+        print(f"{text:<40}{a:>9.4g}{b:>9.4g}{(a / b if b else float('nan')):>10.2f}")
+    print(json.dumps({"data": label, "item": item, "user": user,
+                      "step_observation_item_over_user": round(item["step_observation_ms"] / user["step_observation_ms"], 3),
+                      "latency_p99_item_over_user": round(item["latency_p99_ms"] / max(user["latency_p99_ms"], 1e-9), 3)}))
 
 
 if __name__ == "__main__":
