@@ -159,3 +159,18 @@ def test_the_apps_recommendations_for_a_user_read_the_item_models_column(hidden)
     np.testing.assert_allclose(rec["predicted"], [p for _, p in expect], rtol=1e-5)
     held = split.test.row(6)[0]
     assert sorted(rec["heldout_items"].tolist()) == sorted(held.tolist())
+
+
+def test_exported_predictions_of_an_item_model_are_users_by_movies(tmp_path):
+    from aeviz.engine.export import write_predictions_csv
+    r = _ratings(users=6, items=4)
+    train, _ = orient(r, None, "item")
+    tr = build_trainer(ModelConfig(hidden=(3,), orientation="item"), train, clip=(1, 5))
+    tr.train(1)
+    n = write_predictions_csv(tmp_path / "p.csv", tr.network, r, clip=(1, 5), orientation="item")
+    lines = (tmp_path / "p.csv").read_text().splitlines()[1:]
+    assert n == len(lines) == r.n_users * r.n_items
+    recon = np.clip(tr.network.predict(train.to_dense()[0]), 1, 5)  # movies x users
+    first = lines[r.n_items * 2 + 3].split(",")  # user row 2, movie 3
+    assert first[0] == str(r.user_ids[2]) and first[1] == str(r.item_ids[3])
+    assert float(first[3]) == pytest.approx(float(recon[3, 2]), abs=1e-4)
