@@ -6,7 +6,7 @@
    and the app make it. The test ratings are not looked at until step 3.
 2. From the training ratings, 5% of each user's ratings are carved off as a validation set (seed 1).
    Every candidate (the preset's settings with the grid's changes) trains on the rest; its best
-   validation RMSE and that epoch are recorded (patience 10 epochs).
+   validation RMSE and that epoch are recorded (patience 10 epochs, --patience).
 3. The preset as shipped (`item-autorec` in aeviz/presets.py: settings and epoch count chosen from
    step 2) trains on the whole 80% for its epochs, exactly as `train --preset item-autorec` would,
    and its test RMSE, epochs and seconds are printed. That run is the reported figure.
@@ -44,7 +44,7 @@ def candidates(grid: dict):
         yield dict(zip(keys, values))
 
 
-def validate(config, train, val, max_epochs):
+def validate(config, train, val, max_epochs, patience=PATIENCE):
     """(best validation RMSE, its epoch, epochs run, seconds) of `config` trained on `train`."""
     clip = (1.0, 5.0)
     t = build_trainer(config, *orient(train, val, config.orientation), clip=clip)
@@ -55,7 +55,7 @@ def validate(config, train, val, max_epochs):
         rmse = t.history[-1].test_rmse  # the trainer's "test" set here is the validation set
         if rmse < best:
             best, best_epoch = rmse, e
-        if e - best_epoch >= PATIENCE:
+        if e - best_epoch >= patience:
             break
     return best, best_epoch, e, time.perf_counter() - started
 
@@ -79,6 +79,7 @@ def main(argv=None):
     ap.add_argument("--grid", type=json.loads, default=DEFAULT_GRID,
                     help="JSON: ModelConfig field -> list of values to try on the preset's settings")
     ap.add_argument("--max-epochs", type=int, default=200)
+    ap.add_argument("--patience", type=int, default=PATIENCE, help="epochs without a better validation RMSE")
     ap.add_argument("--final-only", action="store_true", help="skip the validation grid")
     ap.add_argument("--skip-final", action="store_true", help="only the validation grid")
     a = ap.parse_args(argv)
@@ -92,7 +93,7 @@ def main(argv=None):
         print(f"{'candidate':<60} {'val RMSE':>9} {'best ep':>7} {'ran':>4} {'seconds':>8}")
         for change in candidates(a.grid):
             cfg = preset.config.with_(**change)
-            val, ep, ran, secs = validate(cfg, inner.train, inner.test, a.max_epochs)
+            val, ep, ran, secs = validate(cfg, inner.train, inner.test, a.max_epochs, a.patience)
             rows.append({"change": change, "val_rmse": round(val, 4), "best_epoch": ep, "epochs_run": ran,
                          "seconds": round(secs, 1)})
             print(f"{json.dumps(change):<60} {val:>9.4f} {ep:>7} {ran:>4} {secs:>8.1f}", flush=True)
