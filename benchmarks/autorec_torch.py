@@ -1,6 +1,6 @@
 """One epoch of the I-AutoRec preset (items as observations, 943-500-943, sigmoid/identity, SSE over
-rated entries + L2 weight penalty, Adam, batches of 32 movies) in aeviz's engine against the same
-model in PyTorch: CPU, the same batches in the same order, float32, one thread each, alternating in
+rated entries + L2 weight penalty, the preset's masking noise on the input, Adam, batches of 32
+movies) in aeviz's engine against the same model in PyTorch: CPU, the same batches in the same order, float32, one thread each, alternating in
 one process. Each epoch ends, in both, with the evaluation aeviz does (a forward pass of every
 movie and the pooled train/test RMSE).
 
@@ -57,6 +57,7 @@ def torch_epoch(torch, cfg, train_x, train_m, test_x, test_m, order):
     model = nn.Sequential(enc, nn.Sigmoid(), dec)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     lam = cfg.weight_penalty
+    noise = cfg.noise_level if cfg.kind == "denoising" and cfg.noise == "mask" else 0.0
     x_all, m_all = torch.from_numpy(train_x), torch.from_numpy(train_m)
     tx, tm = torch.from_numpy(test_x), torch.from_numpy(test_m)
     bs = cfg.batch_size
@@ -64,7 +65,10 @@ def torch_epoch(torch, cfg, train_x, train_m, test_x, test_m, order):
     for start in range(0, order.size, bs):
         rows = torch.from_numpy(order[start:start + bs])
         x, m = x_all[rows], m_all[rows]
-        y = model(x)
+        x_in = x
+        if noise:  # the preset's denoising: each rated entry hidden (set to 0) with probability `noise`
+            x_in = torch.where((m > 0) & (torch.rand(x.shape) < noise), torch.zeros_like(x), x)
+        y = model(x_in)
         loss = (((y - x) * m) ** 2).sum() / x.shape[0]
         loss = loss + 0.5 * lam * (enc.weight.pow(2).sum() + dec.weight.pow(2).sum())
         opt.zero_grad()
