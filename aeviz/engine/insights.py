@@ -22,7 +22,6 @@ MAX_CODE_CELLS = 4_000_000  # dense cells densified for the code scatter (users 
 MAX_QUANTILE_SAMPLE = 20_000  # parameters looked at per layer for the quantiles (a strided sample)
 SLOW_INTERVAL = 0.5  # seconds between refreshes of costly all-users parts while training runs
 SLOW_COST = 0.008  # seconds: all-users parts cheaper than this are always recomputed
-SLOW_SHARE = 0.2  # while training runs, costly all-users parts take at most this share of the time
 N_TERMS = 6  # largest w_i x_i terms spelled out in the math inspector
 
 __all__ = ["PERCENTILES", "compute_extras", "matrix_image", "pca_2d", "InsightState"]
@@ -525,8 +524,7 @@ def _slow_parts(st, trainer, fresh=False):
     """Codes of every user and the feature detectors depend on the weights only: recomputed
     whenever the weights changed, unless they are costly (> SLOW_COST seconds, wide layers or
     many users) and training is running (updates jumping between calls): then at most every
-    SLOW_INTERVAL seconds (longer when they cost more than SLOW_SHARE of that: an item model's 1682
-    codes of 500 units), so their cost is not paid 4 times a second. `fresh` forces them unless
+    SLOW_INTERVAL seconds, so their cost is not paid 4 times a second. `fresh` forces them unless
     the weights are those they were computed from (stepping one observation's phases changes none)."""
     net = trainer.network
     key = (id(net), tuple(net.sizes), st.sample_key, int(trainer.updates),
@@ -536,8 +534,7 @@ def _slow_parts(st, trainer, fresh=False):
         return st.slow
     if st.slow is not None and not fresh:
         running = key[:3] == st.slow_key[:3] and abs(key[3] - st.slow_key[3]) > 1
-        interval = max(SLOW_INTERVAL, st.slow_cost / SLOW_SHARE)  # 0.25 s of codes: every 1.25 s
-        if running and st.slow_cost > SLOW_COST and now - st.slow_at < interval:
+        if running and st.slow_cost > SLOW_COST and now - st.slow_at < SLOW_INTERVAL:
             return st.slow
     if st.slow_key is None or key[:3] != st.slow_key[:3]:
         st.pca_axes = None
