@@ -62,6 +62,9 @@ def test_panels_say_which_orientation_they_show(qtbot, item_model):
     rec.show_snapshot(snap)
     assert r.titles[movie] in rec.header.text() and "item-based" in rec.header.text()
     assert "users who rated it" in rec.header.text()
+    assert rec.plot.getPlotItem().getAxis("bottom").labelText.startswith("users (rated")
+    from aeviz.ui.graph.text import status_line
+    assert f"movie row {movie + 1}" in status_line(snap)
 
     codes = make(qtbot, CodePanel, r, split)
     codes.show_snapshot(snap)

@@ -121,6 +121,7 @@ class ReconstructionPanel(Panel):
         held = (f"RMSE on {rec['n_heldout']} held-out {fmt(rec['rmse_heldout'], 3)}" if rec["n_heldout"]
                 else "no held-out ratings")
         nb = lambda t: t.replace(" ", "&nbsp;")  # noqa: E731  (each figure wraps as a whole)
+        self.plot.getPlotItem().setLabel("bottom", f"{self.entries} (rated \u2192 held-out \u2192 unrated)")
         self.header.setText(
             f"<b>{esc(self.observation_label(rec['row']))}</b>: d(x, y) = \u2016x \u2212 y\u2016 over "
             f"{rec['n_rated']} {'users who rated it' if self.item_model else 'rated movies'} = "
