@@ -67,6 +67,7 @@ def build_parser(only_given: bool = False) -> argparse.ArgumentParser:
     from .engine.config import KINDS
     from .engine.losses import LOSSES
     from .engine.optimizers import OPTIMIZERS
+    from .engine.orientation import ORIENTATIONS
     from .presets import RECOMMENDER as D, get_preset
     DEFAULT_EPOCHS = get_preset("recommender").epochs
 
@@ -95,6 +96,9 @@ def build_parser(only_given: bool = False) -> argparse.ArgumentParser:
     m.add_argument("--loss", choices=tuple(LOSSES), default=D.loss, help="reconstruction loss (rated entries only)")
     m.add_argument("--tied", action="store_true", help="decoder weights = encoder weights transposed")
     m.add_argument("--no-bias", action="store_true", help="no bias terms")
+    m.add_argument("--orientation", choices=ORIENTATIONS, default=D.orientation,
+                   help="what one observation is: a user (their ratings of every movie) or a movie "
+                        "(its ratings by every user, I-AutoRec); the split is per user either way")
     o = t.add_argument_group("training")
     o.add_argument("--optimizer", choices=tuple(OPTIMIZERS), default=D.optimizer, help="optimizer")
     o.add_argument("--lr", type=_number(float, 0, lo_open=True, what="learning rate"), default=D.lr,
@@ -103,6 +107,8 @@ def build_parser(only_given: bool = False) -> argparse.ArgumentParser:
                    help="momentum (sgd, rmsprop)")
     o.add_argument("--weight-decay", type=_number(float, 0, what="weight decay"), default=D.weight_decay,
                    help="L2 weight decay added to the gradients")
+    o.add_argument("--weight-penalty", type=_number(float, 0, what="weight penalty"), default=D.weight_penalty,
+                   help="lambda of an L2 penalty (lambda/2)||W||^2 on the weights only, biases free (I-AutoRec)")
     o.add_argument("--batch-size", type=_number(int, 0, what="batch size"), default=D.batch_size,
                    help="users per update (1 = online, 0 = the whole training set)")
     o.add_argument("--epochs", type=_number(int, 1, what="epochs"), default=DEFAULT_EPOCHS,
@@ -190,7 +196,8 @@ _FIELDS = {"layers": ("hidden", tuple), "activation": ("hidden_activation", str)
            "noise": ("noise", str), "noise_level": ("noise_level", float),
            "contractive_weight": ("contractive_weight", float), "pretrain_epochs": ("pretrain_epochs", int),
            "beta": ("beta", float), "anneal_steps": ("anneal_steps", int), "dropout": ("dropout", float),
-           "implicit": ("implicit", bool)}
+           "implicit": ("implicit", bool), "orientation": ("orientation", str),
+           "weight_penalty": ("weight_penalty", float)}
 
 
 def given_flags(argv) -> set:
@@ -268,6 +275,7 @@ def _print_presets():
 def _split(a, cfg, full):
     """(split or None, build_trainer's data arguments), from --test FILE or the config's fractions."""
     from .data import RatingsFileError, split_from_files, with_validation
+    from .engine.orientation import observations
     from .presets import split_for
     if not a.test:
         return split_for(cfg, full)
@@ -280,12 +288,15 @@ def _split(a, cfg, full):
     split = with_validation(split, cfg.validation_fraction, cfg.seed)
     val = split.validation if split.validation is not None and split.validation.nnz else None
     clip = (float(split.train.scale.minimum), float(split.train.scale.maximum))
-    return split, {"train": split.train, "test": split.test, "validation": val, "clip": clip}
+    return split, {"train": observations(split.train, cfg.orientation),
+                   "test": observations(split.test, cfg.orientation),
+                   "validation": observations(val, cfg.orientation), "clip": clip}
 
 
 def cmd_train(a, given=None) -> int:
     from .engine import DivergenceError, baseline_rmses, build_trainer, evaluate
     from .engine.evaluation import network_predictor
+    from .engine.orientation import LABELS, user_predictions
     from .engine.ranking import top_n_metrics
 
     if a.preset == "help":
@@ -301,6 +312,11 @@ def cmd_train(a, given=None) -> int:
         from .cli_implicit import train_implicit_command
         return train_implicit_command(a, cfg, epochs, full, parts, started, given)
     train, test, val, clip = parts["train"], parts["test"], parts["validation"], parts["clip"]
+    # what the model sees (transposed for an item model) vs. the users x items split that the
+    # baselines and the top-N lists read (engine/orientation.py)
+    u_train = split.train if split is not None else full
+    u_test = split.test if test is not None else None
+    u_val = split.validation if val is not None else None
     for w in full.warnings:
         print(f"note: {w}", file=sys.stderr)
     try:
@@ -312,14 +328,14 @@ def cmd_train(a, given=None) -> int:
         if given is not None and "patience" in given:
             raise CliError("--patience needs a validation set (--validation-fraction above 0)")
         patience = 0  # the default: early stopping only where there is a validation set
-    base = baseline_rmses(train, test, clip) if test is not None else None
+    base = baseline_rmses(u_train, u_test, clip) if u_test is not None else None
     say = (lambda *x: None) if a.quiet else print
     n_val = val.nnz if val is not None else 0
     say(f"{full.n_users} users x {full.n_items} movies, {train.nnz} training, {n_val} validation and "
         f"{test.nnz if test is not None else 0} test ratings ({full.scale.describe()}); predictions are "
         f"clipped to {clip[0]:g}-{clip[1]:g} for scoring")
     say(f"network {trainer.network.describe()}, {cfg.kind}, {trainer.optimizer.describe()}, "
-        f"batch {cfg.batch_size or 'all'}" + (f", early stopping after {patience} epochs without a better "
+        f"batch {cfg.batch_size or 'all'}, {LABELS[cfg.orientation]}" + (f", early stopping after {patience} epochs without a better "
                                                f"validation RMSE" if patience else ""))
     if base is not None:
         say(f"baselines, test RMSE: global mean {_fmt(base['global_mean'])}, item mean "
@@ -341,11 +357,15 @@ def cmd_train(a, given=None) -> int:
     if trainer.stopped_early:
         say(f"validation RMSE has not improved for {patience} epochs: stopped, and went back to "
             f"epoch {trainer.best_epoch} (validation RMSE {_fmt(trainer.best_val_rmse)})")
-    ev = evaluate(trainer.network, train, test, clip=clip, validation=val)
+    ev = evaluate(trainer.network, train, test, clip=clip, validation=val, orientation=cfg.orientation)
     top = None
     if test is not None:
-        top = top_n_metrics(network_predictor(trainer.network, train, clip), train, test,
-                            exclude=(val,) if val is not None else ())
+        if cfg.orientation == "item":
+            def predict(rows):
+                return user_predictions(trainer.network, train, "item", rows, clip)
+        else:
+            predict = network_predictor(trainer.network, train, clip)
+        top = top_n_metrics(predict, u_train, u_test, exclude=(u_val,) if u_val is not None else ())
         say(f"test (clipped to {clip[0]:g}-{clip[1]:g}): RMSE {_fmt(ev.test_rmse)} (per user "
             f"{_fmt(ev.test_rmse_per_user)}), MAE {_fmt(ev.test_mae)} (per user {_fmt(ev.test_mae_per_user)})")
         if top.users:
@@ -398,6 +418,7 @@ def _check_save_target(a):
 
 def cmd_recommend(a) -> int:
     from .engine import recommend
+    from .engine.orientation import observations
     from .engine.serialize import ModelFileError, check_dataset, load_model
 
     try:
@@ -417,7 +438,9 @@ def cmd_recommend(a) -> int:
         raise CliError(f"there is no user {a.user!r} in {a.ratings}") from None
     clip = (ratings.scale.minimum, ratings.scale.maximum)
     rated = int(ratings.rated_counts_per_user()[row])
-    top = recommend(saved.network, ratings, row, a.n, clip=clip)
+    orientation = saved.config.orientation
+    top = recommend(saved.network, observations(ratings, orientation), row, a.n, clip=clip,
+                    orientation=orientation)
     items = [{"rank": k + 1, "item_id": ratings.item_ids[i].item() if hasattr(ratings.item_ids[i], "item")
               else ratings.item_ids[i], "title": ratings.titles[i], "predicted": round(p, 3)}
              for k, (i, p) in enumerate(top)]

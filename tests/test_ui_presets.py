@@ -3,6 +3,7 @@ panel (type included) and trains a few steps with finite numbers."""
 import numpy as np
 import pytest
 
+from aeviz.engine.orientation import observations
 from aeviz.presets import PRESETS
 
 import test_ui_app
@@ -18,8 +19,9 @@ def click(qtbot, w, name):
 def test_preset_loads_explains_fills_the_panel_and_trains(win, qtbot, preset):
     act = next(a for a in win.preset_actions if a.data() == preset.key)
     assert act.text() == preset.title and act.toolTip() == preset.explanation
-    n_items = preset.load_dataset().n_items
-    sizes = tuple(preset.config.sizes(n_items))
+    # inputs: one per movie, or one per user for an item-based preset
+    n_inputs = observations(preset.load_dataset(), preset.config.orientation).n_items
+    sizes = tuple(preset.config.sizes(n_inputs))
     act.trigger()
     qtbot.waitUntil(lambda: win.bridge.is_idle() and tuple(win._last_snapshot.sizes) == sizes, timeout=20000)
     # the explanation is shown, and the setup panel holds the preset's model, its type included

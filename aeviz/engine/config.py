@@ -13,6 +13,7 @@ from .activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
 from .losses import LOSSES, get_loss
 from .network import INITS, Network
 from .optimizers import OPTIMIZERS, make_optimizer
+from .orientation import ORIENTATIONS
 from .trainer import Trainer
 
 KINDS = ("plain", "sparse", "denoising", "contractive", "vae")
@@ -34,6 +35,8 @@ class ModelConfig:
     lr: float = 0.01
     momentum: float = 0.0
     weight_decay: float = 0.0
+    # lambda of an L2 penalty (lambda/2)||W||^2 on the weight matrices only, biases free (I-AutoRec's)
+    weight_penalty: float = 0.0
     batch_size: int = 1  # 0 = whole training set per update
     shuffle: bool = True
     seed: int = 0
@@ -59,6 +62,8 @@ class ModelConfig:
     dropout: float = 0.0
     # implicit feedback (aeviz/data/implicit.py): ratings >= 4 are 1, every other cell 0
     implicit: bool = False
+    # what one observation is (engine/orientation.py): "user" (the tutorial's) or "item" (I-AutoRec)
+    orientation: str = "user"
     extras: dict = field(default_factory=dict, compare=False)
 
     def validate(self) -> "ModelConfig":
@@ -87,6 +92,8 @@ class ModelConfig:
             p.append("momentum must lie in [0, 1)")
         if not (np.isfinite(self.weight_decay) and self.weight_decay >= 0):
             p.append("weight decay must be zero or positive")
+        if not (np.isfinite(self.weight_penalty) and self.weight_penalty >= 0):
+            p.append("weight penalty must be zero or positive")
         if self.batch_size < 0:
             p.append("batch size must be positive, or 0 for the whole set")
         if not (0 <= self.test_fraction < 1):
@@ -107,6 +114,8 @@ class ModelConfig:
             p.append("input dropout is a fraction in [0, 1)")
         if self.kind == "vae" and len(self.hidden) < 1:
             p.append("a variational autoencoder needs a hidden code layer")
+        if self.orientation not in ORIENTATIONS:
+            p.append(f"orientation must be one of {', '.join(ORIENTATIONS)}")
         if not (0 <= self.noise_level < 1) and self.noise == "mask":
             p.append("masking noise level is a fraction in [0, 1)")
         return p
@@ -216,7 +225,9 @@ def check_fits(config: ModelConfig, n_items: int, available: int | None = None):
 def build_trainer(config: ModelConfig, train, test=None, clip=None, network=None,
                   validation=None) -> Trainer:
     """Network + optimizer + loss (+ the type's penalty or corruption) wired into a Trainer.
-    `validation` (carved from the training ratings) chooses the best epoch; `test` is reported."""
+    `validation` (carved from the training ratings) chooses the best epoch; `test` is reported.
+    ``train``/``test``/``validation`` are what the model sees: for an item model, the transposes of
+    a per-user split (`orientation.orient`)."""
     config.validate()
     if network is None:
         check_fits(config, train.n_items)
@@ -238,4 +249,5 @@ def build_trainer(config: ModelConfig, train, test=None, clip=None, network=None
     return Trainer(net, opt, get_loss(config.loss), train, test, batch_size=config.batch_size,
                    shuffle=config.shuffle, seed=config.seed, penalties=penalties,
                    corruption=corruption, clip=clip,
-                   accumulate_gradients=config.accumulate_gradients, validation=validation)
+                   accumulate_gradients=config.accumulate_gradients, validation=validation,
+                   orientation=config.orientation)

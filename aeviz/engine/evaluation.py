@@ -66,8 +66,8 @@ def block_entries(part, rows):
 
 def predictions_at(predict, parts, n_rows: int, n_cols: int):
     """For each part (a ratings matrix shaped like the training one, or None): (predictions,
-    ratings, row of each rating), as flat float64 arrays in row order."""
-    out = [([], [], []) if p is not None else None for p in parts]
+    ratings, row of each rating, column of each rating), as flat arrays in row order."""
+    out = [([], [], [], []) if p is not None else None for p in parts]
     for rows in row_blocks(n_rows, n_cols):
         y = None
         for p, acc in zip(parts, out):
@@ -81,12 +81,13 @@ def predictions_at(predict, parts, n_rows: int, n_cols: int):
             acc[0].append(y[local, cols].astype(np.float64))
             acc[1].append(np.asarray(vals, dtype=np.float64))
             acc[2].append(local + rows[0])
+            acc[3].append(np.asarray(cols, dtype=np.int64))
     result = []
     for acc in out:
         if acc is None:
             result.append(None)
         elif not acc[0]:
-            result.append((np.zeros(0), np.zeros(0), np.zeros(0, dtype=np.int64)))
+            result.append((np.zeros(0), np.zeros(0), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)))
         else:
             result.append(tuple(np.concatenate(a) for a in acc))
     return result
@@ -106,25 +107,33 @@ def error_summary(pred, actual, rows, n_rows):
             float(ab.sum() / d.size), float((ab[has] / cnt[has]).mean()))
 
 
-def evaluate_predictor(predict, train, test=None, validation=None) -> Evaluation:
-    """Scores of `predict` on the training, validation and test ratings."""
+def evaluate_predictor(predict, train, test=None, validation=None, orientation: str = "user") -> Evaluation:
+    """Scores of `predict` on the training, validation and test ratings. Pooled figures are the
+    same metric in both orientations; per-user figures group an item model's ratings by COLUMN
+    (each user is a column there, engine/orientation.py)."""
     n = train.n_users
     tr, va, te = predictions_at(predict, [train, validation, test], n, train.n_items)
-    train_rmse = error_summary(*tr, n)[0]
-    val_rmse = error_summary(*va, n)[0] if va is not None else None
+    by_column = orientation == "item"
+
+    def summary(part):
+        pred, actual, rows, cols = part
+        return error_summary(pred, actual, cols if by_column else rows, train.n_items if by_column else n)
+    train_rmse = summary(tr)[0]
+    val_rmse = summary(va)[0] if va is not None else None
     n_test = int(te[0].size) if te is not None else 0
     n_val = int(va[0].size) if va is not None else 0
     if not n_test:
         return Evaluation(train_rmse if train_rmse is not None else float("nan"), None, None,
                           int(tr[0].size), 0, val_rmse, None, None, n_val)
-    rmse, rmse_u, mae, mae_u = error_summary(*te, n)
+    rmse, rmse_u, mae, mae_u = summary(te)
     return Evaluation(train_rmse if train_rmse is not None else float("nan"), rmse, rmse_u,
                       int(tr[0].size), n_test, val_rmse, mae, mae_u, n_val)
 
 
-def evaluate(network, train, test=None, clip=None, validation=None) -> Evaluation:
-    """Pooled RMSE on training ratings, and on held-out ratings from each user's training row."""
-    return evaluate_predictor(network_predictor(network, train, clip), train, test, validation)
+def evaluate(network, train, test=None, clip=None, validation=None, orientation: str = "user") -> Evaluation:
+    """Pooled RMSE on training ratings, and on held-out ratings from each user's training row (an
+    item model: from each movie's row, per-user figures by column)."""
+    return evaluate_predictor(network_predictor(network, train, clip), train, test, validation, orientation)
 
 
 def top_n(candidates, predicted, raw, n: int) -> np.ndarray:
@@ -138,10 +147,15 @@ def top_n(candidates, predicted, raw, n: int) -> np.ndarray:
     return c[np.lexsort((c, key(raw), key(predicted)))][:n]
 
 
-def recommend(network, train, row: int, n: int = 10, clip=None, exclude_rated: bool = True):
-    """Top-n items by predicted rating for one user: [(item index, predicted)], best first."""
-    x, m = train.dense_rows([row])
-    raw = network.predict(x)[0].astype(np.float64)
+def recommend(network, train, row: int, n: int = 10, clip=None, exclude_rated: bool = True,
+              orientation: str = "user"):
+    """Top-n items by predicted rating for one user: [(item index, predicted)], best first.
+
+    ``train`` is what the model sees; ``row`` is always a USER row (for an item model, the
+    user's column of the reconstructions is read: engine/orientation.py)."""
+    from .orientation import as_users, user_predictions
+    _, m = as_users(train, orientation).dense_rows([row])
+    raw = user_predictions(network, train, orientation, [row])[0].astype(np.float64)
     y = np.clip(raw, clip[0], clip[1]) if clip is not None else raw
     candidates = np.flatnonzero(~m[0]) if exclude_rated else np.arange(y.size)
     return [(int(i), float(y[i])) for i in top_n(candidates, y, raw, n)]

@@ -66,11 +66,14 @@ class Trainer:
 
     def __init__(self, network, optimizer, loss, train, test=None, batch_size: int = 1,
                  shuffle: bool = False, seed: int = 0, penalties=(), corruption=None,
-                 clip=None, accumulate_gradients: bool = False, validation=None):
+                 clip=None, accumulate_gradients: bool = False, validation=None,
+                 orientation: str = "user"):
         if train.n_items != network.sizes[0] or network.sizes[-1] != network.sizes[0]:
+            what = "users" if orientation == "item" else "movies"
             raise ValueError(
                 f"the network's {network.sizes[0]} inputs and {network.sizes[-1]} outputs must both "
-                f"match the data's {train.n_items} movies")
+                f"match the data's {train.n_items} {what}")
+        self.orientation = orientation  # what a row of train_set is (engine/orientation.py)
         self.network = network
         self.optimizer = optimizer
         self.loss = loss
@@ -396,7 +399,7 @@ class Trainer:
 
     def _end_epoch(self):
         ev = evaluate(self.network, self.train_set, self.test_set, clip=self.clip,
-                      validation=self.validation_set)
+                      validation=self.validation_set, orientation=self.orientation)
         losses = np.asarray(self._epoch_losses)
         self.epoch += 1
         now = time.perf_counter()

@@ -6,7 +6,7 @@ else (network, optimizer, loss, stepping) is shared by all types, so the app can
 from __future__ import annotations
 
 from .corruption import make_corruption
-from .penalties import Contractive, KLSparsity, L1Sparsity
+from .penalties import Contractive, KLSparsity, L1Sparsity, L2Weights
 
 DESCRIPTIONS = {
     "plain": "reconstruct the input through the hidden layers; nothing else",
@@ -19,7 +19,15 @@ DESCRIPTIONS = {
 
 
 def for_config(config, network):
-    """(penalties list, corruption or None) for config.kind; ValueError with a message if unusable."""
+    """(penalties list, corruption or None) for config.kind, plus the L2 weight penalty of any type
+    (config.weight_penalty); ValueError with a message if unusable."""
+    penalties, corruption = _for_kind(config, network)
+    if getattr(config, "weight_penalty", 0.0) > 0:
+        penalties = [*penalties, L2Weights(config.weight_penalty)]
+    return penalties, corruption
+
+
+def _for_kind(config, network):
     kind = config.kind
     if kind == "plain":
         return [], None

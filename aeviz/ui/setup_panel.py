@@ -25,6 +25,7 @@ BATCH_MODES = (("each observation", "one"), ("batch of k", "k"), ("whole set", "
 _KEYWORDS = (("layer sizes", "layers"), ("tied", "layers"), ("hidden activation", "hidden"),
              ("output activation", "output"), ("loss", "loss"), ("optimizer", "optimizer"),
              ("learning rate", "lr"), ("momentum", "momentum"), ("weight decay", "weight_decay"),
+             ("weight penalty", "weight_penalty"), ("orientation", "orientation"),
              ("batch", "batch"), ("test fraction", "test_fraction"), ("type must", "kind"),
              ("sparsity target", "sparsity_target"), ("noise level", "noise_level"),
              ("beta (the KL", "beta"), ("annealing", "anneal_steps"), ("dropout", "dropout"))
@@ -35,6 +36,7 @@ TYPE_FIELDS = {"sparse": ("sparsity_penalty", "sparsity_target", "sparsity_weigh
 PENALTY_FIELDS = {"kl": ("sparsity_target", "sparsity_weight"), "l1": ("l1_weight",)}
 SPARSITY_PENALTIES = (("KL divergence to ρ", "kl"), ("L1 on activations", "l1"))
 NOISES = (("masking (hide ratings)", "mask"), ("gaussian (add noise)", "gaussian"))
+ORIENTATION_CHOICES = (("each user (user-based)", "user"), ("each movie (item-based, I-AutoRec)", "item"))
 _BAD = "QLineEdit { border: 2px solid #d33; border-radius: 3px; }"
 
 
@@ -88,7 +90,8 @@ class SetupPanel(QWidget):
         self.layers = row("layers", "Hidden layer sizes", QLineEdit(),
                           "Sizes of the hidden layers, comma separated, e.g. 20,10,20\n"
                           "(one number per hidden layer: '2' is one layer of two units;\n"
-                          "the input and output layers always have one unit per movie)")
+                          "the input and output layers have one unit per movie, or per user when\n"
+                          "each movie is an observation)")
         self.layers.setPlaceholderText("e.g. 20,10,20")
         self.tied = row("tied", "Tied weights", QCheckBox("decoder = encoder transposed"),
                         "The decoder reuses the encoder's matrices, transposed (W2 = W1ᵀ): half the\n"
@@ -106,6 +109,9 @@ class SetupPanel(QWidget):
         self.lr = row("lr", "Learning rate", QLineEdit(), "Step size of every update, e.g. 0.01")
         self.momentum = row("momentum", "Momentum", QLineEdit(), "Fraction of the last change kept (SGD, RMSprop), in [0, 1)")
         self.weight_decay = row("weight_decay", "Weight decay", QLineEdit(), "L2 pull of every weight towards 0 (0 = off)")
+        self.weight_penalty = row("weight_penalty", "Weight penalty λ", QLineEdit(),
+                                  "(λ/2)·||W||² added to the loss: an L2 penalty on the weight matrices "
+                                  "only, the biases stay free (I-AutoRec's regulariser; 0 = off)")
         bw = QWidget()
         bl = QHBoxLayout(bw)
         bl.setContentsMargins(0, 0, 0, 0)
@@ -181,9 +187,16 @@ class SetupPanel(QWidget):
                                    "(stacked autoencoder; 0 = off)",
                                    at=form.getWidgetPosition(self.layers.parentWidget())[0] + 1)
         self.pretrain_epochs.setRange(0, 1000)
+        self.orientation = row("orientation", "Observation", QComboBox(),
+                               "What one observation is. Each user: their ratings of every movie go in "
+                               "(one input per movie).\nEach movie: its ratings by every user go in (one "
+                               "input per user), as in I-AutoRec.\nThe held-out ratings are the same either "
+                               "way: the split is always made per user.", at=0)
+        for text, key in ORIENTATION_CHOICES:
+            self.orientation.addItem(text, key)
         self.pretrain_epochs.setSuffix(" epochs / layer")
         self._form = form
-        for combo in (self.kind, self.sparsity_penalty, self.noise):
+        for combo in (self.kind, self.sparsity_penalty, self.noise, self.orientation):
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             combo.setMinimumContentsLength(8)
         for combo in (self.hidden, self.output, self.loss, self.optimizer):
@@ -199,12 +212,12 @@ class SetupPanel(QWidget):
         outer.addStretch(1)
 
         self.set_config(self._base)
-        for w in (self.layers, self.lr, self.momentum, self.weight_decay, self.test_fraction,
+        for w in (self.layers, self.lr, self.momentum, self.weight_decay, self.weight_penalty, self.test_fraction,
                   self.sparsity_target, self.sparsity_weight, self.l1_weight, self.noise_level,
                   self.contractive_weight, self.beta, self.dropout):
             w.textChanged.connect(self._revalidate)
         for w in (self.hidden, self.output, self.loss, self.optimizer, self.batch_mode, self.kind,
-                  self.sparsity_penalty, self.noise):
+                  self.sparsity_penalty, self.noise, self.orientation):
             w.currentIndexChanged.connect(self._revalidate)
         for w in (self.bias, self.tied, self.shuffle, self.implicit):
             w.toggled.connect(self._revalidate)
@@ -226,6 +239,8 @@ class SetupPanel(QWidget):
         self.lr.setText(f"{c.lr:g}")
         self.momentum.setText(f"{c.momentum:g}")
         self.weight_decay.setText(f"{c.weight_decay:g}")
+        self.weight_penalty.setText(f"{c.weight_penalty:g}")
+        self._select(self.orientation, c.orientation)
         mode = "one" if c.batch_size == 1 else ("all" if c.batch_size == 0 else "k")
         self.batch_mode.setCurrentIndex([k for _, k in BATCH_MODES].index(mode))
         if mode == "k":
@@ -268,6 +283,7 @@ class SetupPanel(QWidget):
             errors["layers"] = str(exc)
         for key, widget, what in (("lr", self.lr, "learning rate"), ("momentum", self.momentum, "momentum"),
                                   ("weight_decay", self.weight_decay, "weight decay"),
+                                  ("weight_penalty", self.weight_penalty, "weight penalty"),
                                   ("test_fraction", self.test_fraction, "test fraction")):
             try:
                 values[key] = _number(widget.text(), what)
@@ -280,7 +296,8 @@ class SetupPanel(QWidget):
         values.update(hidden_activation=self.hidden.currentText(), output_activation=self.output.currentText(),
                       bias=self.bias.isChecked(), tied=self.tied.isChecked(), loss=self.loss.currentText(),
                       optimizer=self.optimizer.currentText(), shuffle=self.shuffle.isChecked(),
-                      seed=self.seed.value(), implicit=self.implicit.isChecked())
+                      seed=self.seed.value(), implicit=self.implicit.isChecked(),
+                      orientation=self.orientation.currentData())
         self._read_type(values, errors)
         cfg = None
         try:

@@ -199,7 +199,7 @@ class CodePanel(Panel):
         bp.getAxis("bottom").setTicks([[(k, str(k)) for k in unit_ticks(z.size)]])
         what = ("\u03bc \u00b1 \u03c3 (bars) and z = \u03bc + \u03c3\u00b7\u03b5 (red)" if sampling
                 and sampling.get("eps") is not None else ("\u03bc \u00b1 \u03c3" if sampling else "z"))
-        bp.setTitle(f"{what} of {esc(self.user_label(extras.get('row')))} \u00b7 {z.size} code units "
+        bp.setTitle(f"{what} of {esc(self.observation_label(extras.get('row')))} \u00b7 {z.size} code units "
                     f"(layer {codes['layer']}, {esc(codes['activation'])})", size="8pt")
         ell = codes.get("ellipses")
         if ell is not None:
@@ -220,7 +220,7 @@ class CodePanel(Panel):
         cur = np.asarray(codes["current_xy"], dtype=np.float64)
         if np.isfinite(cur).all():
             self.me.setData(x=[cur[0]], y=[cur[1]])
-            self.me_label.setText(self.user_label(extras.get("row")))
+            self.me_label.setText(self.observation_label(extras.get("row")))
             self.me_label.setPos(cur[0], cur[1])
             self._place_label(cur)
         method = {"PCA": "a PCA projection to 2-D (a walk moves along its two axes only)", "units": "its two code units",
@@ -228,9 +228,10 @@ class CodePanel(Panel):
         self.prior.setVisible(bool(sampling))
         if self.ratings is not None:
             self.to_user.setMaximum(self.ratings.n_users)
-        spread = " Grey ellipses: each user's \u03c3 (1 sd)." if codes.get("ellipses") is not None else ""
-        self.header.setText(f"{codes['units']}-unit code; each of {len(codes['rows'])} users at {method}. "
-                            f"Click a point to step that user.{spread}")
+        who = "movie" if self.item_model else "user"
+        spread = f" Grey ellipses: each {who}'s \u03c3 (1 sd)." if codes.get("ellipses") is not None else ""
+        self.header.setText(f"{codes['units']}-unit code; each of {len(codes['rows'])} {who}s at {method}. "
+                            f"Click a point to step that {who}.{spread}{self.orientation_note()}")
         self.empty.hide()
         self.body.show()
 
@@ -331,7 +332,8 @@ class CodePanel(Panel):
                                    brush=[self.mean_brushes[b] for b in bins[finite]])
             self.cbar.setLevels((lo, hi))
             self.cbar.show()
-        self.key.setText(("colour = most-rated genre: " + " &nbsp; ".join(key)) if key else "")
+        what = "the movie's genre" if self.item_model else "most-rated genre"
+        self.key.setText((f"colour = {what}: " + " &nbsp; ".join(key)) if key else "")
         self.key.setVisible(bool(key))
 
     def _ensure_groups(self, n):

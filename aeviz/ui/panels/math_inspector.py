@@ -103,17 +103,17 @@ class MathInspectorPanel(Panel):
     def render(self, m: dict) -> str:
         layer, index = m["layer"], m["index"]
         output = m.get("kind") == "output"
-        # outputs are predicted ratings of a movie: named by the movie, written ŷ in the formulas
+        # outputs are predicted ratings of a movie (a user, item-based): named by it, written ŷ in the formulas
         name = f"x[{index + 1}]" if layer == 0 else ("\u0177" if output else f"h{layer}[{index + 1}]")
-        title = m.get("title") or (self.title_of(index) if output else None)
+        title = m.get("title") or (self.entry_label(index) if output else None)
         heading = f"\u0177 for {title}" if output and title else (f"\u0177[{index + 1}]" if output else name)
-        where = esc(self.user_label(m.get("row")))
+        where = esc(self.observation_label(m.get("row")))
         phase = PHASE_TEXT.get(m.get("phase"), m.get("phase"))
         p = [f"<h3 style='margin:2px'>{esc(heading)} <span style='font-weight:normal;color:#666'>"
              f"(layer {layer}, {esc(m.get('kind', 'input'))}{', ' + esc(m['activation']) if m.get('activation') else ''})"
              f"</span></h3><p style='margin:2px;color:#555'>{where}, {esc(phase)}; next: {esc(m.get('next_phase'))}</p>"]
         if not m.get("from_step"):
-            p.append("<p style='color:#a60'>This user has not been stepped forward yet: the numbers below "
+            p.append(f"<p style='color:#a60'>This {'movie' if self.item_model else 'user'} has not been stepped forward yet: the numbers below "
                      "come from a preview pass with the current weights.</p>")
         if m.get("kind") == "input":
             title = f" ({esc(m['title'])})" if m.get("title") else ""
