@@ -46,6 +46,15 @@ GRIDS = {
         dict(hidden=(500,), lr=0.001, batch_size=16),
         dict(hidden=(500,), lr=0.001, batch_size=16, kind="denoising", noise="mask", noise_level=0.3),
         dict(hidden=(500,), lr=0.001, batch_size=16, weight_decay=1e-3),
+        # second round, around the best of the first (the tutorial's network, lr 0.001)
+        dict(kind="denoising", noise="mask", noise_level=0.2),
+        dict(kind="denoising", noise="mask", noise_level=0.1),
+        dict(hidden_activation="tanh"),
+        dict(batch_size=4),
+        dict(hidden=(40, 20, 40)),
+        # third round: wider still
+        dict(hidden=(80, 40, 80)),
+        dict(hidden=(40, 20, 40), kind="denoising", noise="mask", noise_level=0.2),
     ],
     "online": [
         dict(lr=0.01, batch_size=1),  # the app's start until now
