@@ -115,36 +115,37 @@ def _build() -> list[Preset]:
                RECOMMENDER, "genres", epochs=500),
         Preset("overcomplete", "Overcomplete: the copying trap",
                "120 hidden units for 60 movies and nothing to stop them: the network learns to copy "
-               "its input. Watch the training RMSE keep falling (0.27 after 40 epochs) while the test "
-               "RMSE turns round after two epochs and climbs above 1.0, worse than predicting each "
-               "movie's mean rating (0.96): a copy has "
+               "its input. Watch the training RMSE keep falling (0.27 after 40 epochs on this synthetic "
+               "sample) while the test RMSE turns round after three epochs (0.88) and climbs to 1.09, "
+               "worse than predicting each movie's mean rating (0.96): a copy has "
                "nothing to say about the movies a user has not rated.",
                OVERCOMPLETE, "genres", epochs=40),
         Preset("sparse", "Sparse",
                "The same 120 hidden units, but a KL penalty pulls each unit's mean activation towards "
                "rho = 0.05. Watch the hidden layer go dark apart from a few units per user, and the "
-               "penalty curve fall next to the loss; the test RMSE (about 0.87 after 30 epochs) stays far "
-               "below the copying trap's.",
+               "penalty curve fall next to the loss; the test RMSE (0.88 after 30 epochs on this "
+               "synthetic sample) stays far below the copying trap's.",
                OVERCOMPLETE.with_(batch_size=16, kind="sparse", sparsity_target=0.05, sparsity_weight=0.1),
                "genres", epochs=30),
         Preset("denoising", "Denoising",
                "Each user enters with 30% of their ratings hidden and must reproduce all of them, the "
                "hidden ones included. Compare the input and target columns of the observation view: "
                "copying no longer works, so even 120 units have to learn how movies go together (test "
-               "RMSE about 0.87 against the trap's 1.06).",
+               "RMSE 0.84 after 20 epochs on this synthetic sample, against the trap's 1.09).",
                OVERCOMPLETE.with_(kind="denoising", noise="mask", noise_level=0.3), "genres", epochs=20),
         Preset("contractive", "Contractive",
                "A penalty on how strongly the code reacts to small changes of the input "
                "(the encoder's Jacobian). Watch the penalty curve: the weights into the hidden layer "
                "stay small unless the data insists, and the codes become smooth summaries of taste. "
-               "It slows the copying trap down (test RMSE about 0.89 after 20 epochs, not 1.06).",
+               "It slows the copying trap down (on this synthetic sample the validation set picks "
+               "epoch 18, test RMSE 0.91; the trap ends at 1.09).",
                OVERCOMPLETE.with_(kind="contractive", contractive_weight=1.0), "genres", epochs=20),
         Preset("stacked", "Stacked with pre-training",
                "A deep 60-40-20-10-20-40-60 stack. Before fine-tuning, each layer is trained alone as a "
                "small autoencoder on the codes of the one before (greedy layer-wise pre-training), so "
                "the very first epoch already starts from weights with structure: compare the first "
-               "points of the loss curve with the recommender's (test RMSE about 0.79 after 20 epochs; "
-               "0.89 without pre-training).",
+               "points of the loss curve with the recommender's (test RMSE 0.79 after 20 epochs on this "
+               "synthetic sample; 0.89 without pre-training).",
                ONLINE.with_(hidden=(40, 20, 10, 20, 40), pretrain_epochs=5), "genres", epochs=20),
     ]
 
