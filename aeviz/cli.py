@@ -282,6 +282,8 @@ def cmd_train(a, given=None) -> int:
         print(f"note: {w}", file=sys.stderr)
     try:
         trainer = build_trainer(cfg, **parts)
+    except DivergenceError as exc:  # in pre-training
+        raise CliError(str(exc), EXIT_DIVERGED) from None
     except ValueError as exc:
         raise CliError(str(exc)) from None
     patience = a.patience
