@@ -321,6 +321,8 @@ def cmd_train(a, given=None) -> int:
         print(f"note: {w}", file=sys.stderr)
     try:
         trainer = build_trainer(cfg, **parts)
+    except DivergenceError as exc:  # in pre-training
+        raise CliError(str(exc), EXIT_DIVERGED) from None
     except ValueError as exc:
         raise CliError(str(exc)) from None
     patience = a.patience
@@ -343,8 +345,10 @@ def cmd_train(a, given=None) -> int:
     say(f"{'epoch':>7}  {'train RMSE':>10}  {'val RMSE':>9}  {'test RMSE':>10}  {'per user':>9}  "
         f"{'penalty':>9}  {'seconds':>7}")
     bar = _Progress(epochs)
+    ran = []  # every epoch trained, also those early stopping went back over
 
     def show(rec):
+        ran.append(rec.epoch)
         bar.clear()
         say(f"{rec.epoch:>7}  {_fmt(rec.train_rmse):>10}  {_fmt(rec.val_rmse):>9}  {_fmt(rec.test_rmse):>10}  "
             f"{_fmt(rec.test_rmse_per_user):>9}  {rec.penalty:>9.4g}  {rec.seconds:>7.2f}")
@@ -391,7 +395,8 @@ def cmd_train(a, given=None) -> int:
             "baselines": {k: num(v) for k, v in base.items()} if base else None,
             "precision_at_10": num(top.precision) if top else None,
             "recall_at_10": num(top.recall) if top else None, "ndcg_at_10": num(top.ndcg) if top else None,
-            "penalty": num(last.penalty), "epochs": len(trainer.history), "users": full.n_users,
+            "penalty": num(last.penalty), "epochs": len(trainer.history), "epochs_run": len(ran),
+            "users": full.n_users,
             "items": full.n_items, "ratings": int(train.nnz + n_val + (test.nnz if test is not None else 0)),
             "train_ratings": int(train.nnz), "validation_ratings": int(n_val),
             "test_ratings": int(test.nnz) if test is not None else 0,
