@@ -57,10 +57,26 @@ def temp_settings(tmp_path):
 @pytest.fixture
 def ratings_path(tmp_path):
     """A small long-format ratings CSV (40 users x 12 movies) for window tests."""
-    from test_ui_bridge import make_ratings
+    from support import make_ratings
     p = tmp_path / "ratings.csv"
     make_ratings(p)
     return p
+
+
+@pytest.fixture
+def win(qtbot, ratings_path):
+    """The main window on `ratings_path` (a 6-3-6 network), shown and idle; closed afterwards."""
+    from aeviz.data import load_ratings
+    from aeviz.engine import ModelConfig
+    from aeviz.ui.main_window import MainWindow
+    w = MainWindow(load_ratings(ratings_path), str(ratings_path), config=ModelConfig(hidden=(6, 3, 6)))
+    qtbot.addWidget(w)
+    w.confirm = lambda *_: True
+    w.show()
+    qtbot.waitUntil(lambda: w._last_snapshot is not None and w.bridge.is_idle(), timeout=5000)
+    yield w
+    w.close()
+    assert not w.bridge.is_running()
 
 
 @pytest.fixture

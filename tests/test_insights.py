@@ -9,24 +9,7 @@ from aeviz.data.ratings import build_ratings
 from aeviz.engine import ModelConfig, build_trainer, recommend
 from aeviz.engine.insights import PERCENTILES, compute_extras, matrix_image, pca_2d
 
-GENRES = ("Action", "Comedy", "Drama", "Horror", "Romance")
-
-
-def genre_ratings(n_users=300, n_items=60, seed=0):
-    """Like the bundled 'genres' sample: each user loves one of five latent genres, rates its
-    movies 4-5 (and more of them), the others 1-3."""
-    rng = np.random.default_rng(seed)
-    item_g = np.arange(n_items) % len(GENRES)
-    user_g = rng.integers(0, len(GENRES), n_users)
-    fav = item_g[None, :] == user_g[:, None]
-    rated = rng.random((n_users, n_items)) < np.where(fav, 0.55, 0.15)
-    rated[np.arange(n_users), rng.integers(0, n_items, n_users)] = True
-    vals = np.where(fav, rng.choice([4, 5], fav.shape, p=[0.4, 0.6]),
-                    rng.choice([1, 2, 3], fav.shape, p=[0.3, 0.4, 0.3]))
-    u, i = np.nonzero(rated)
-    return build_ratings(u + 1, i + 1, vals[u, i].astype(float),
-                         titles=[f"Movie {k + 1}" for k in range(n_items)],
-                         genres=tuple(GENRES[k] for k in item_g))
+from support import GENRES, genre_ratings
 
 
 def make_trainer(hidden=(8, 3, 8), n_users=60, n_items=20, optimizer="adam", batch_size=1, **kw):

@@ -9,29 +9,7 @@ from aeviz.engine import ModelConfig
 from aeviz.ui import settings
 from aeviz.ui.main_window import MainWindow
 
-from test_ui_bridge import make_ratings
-
-
-
-
-@pytest.fixture
-def win(qtbot, ratings_path):
-    from aeviz.data import load_ratings
-    w = MainWindow(load_ratings(ratings_path), str(ratings_path), config=ModelConfig(hidden=(6, 3, 6)))
-    qtbot.addWidget(w)
-    w.confirm = lambda *_: True
-    w.show()
-    qtbot.waitUntil(lambda: w._last_snapshot is not None and w.bridge.is_idle(), timeout=5000)
-    yield w
-    w.close()
-    assert not w.bridge.is_running()
-
-
-def click(qtbot, w, name, timeout=5000):
-    action = w.controls.actions[name]
-    assert action.isEnabled(), f"{name} is disabled"
-    qtbot.mouseClick(w.toolbar.widgetForAction(action), Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(w.bridge.is_idle, timeout=timeout)
+from support import click, make_ratings
 
 
 def test_opens_ready_with_title_and_status(win):

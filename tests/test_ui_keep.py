@@ -17,7 +17,7 @@ from aeviz.ui import settings
 from aeviz.ui.main_window import MainWindow
 from aeviz.ui.model_files import CANCEL, DISCARD, SAVE
 
-from test_ui_bridge import make_ratings
+from support import make_ratings
 
 
 

@@ -6,7 +6,10 @@ and users, editing weights, undo, reset, saving and opening models). After each 
 escaped (a Qt slot's included), no panel logged a failure, counters only ran backwards on a reset,
 undo or rebuild, and every value the window drew is finite.
 
-Replay a failure with AEVIZ_MONKEY_SEED=<seed printed>; run longer with AEVIZ_MONKEY_ACTIONS=20000.
+The default suite runs one short seeded run (SHORT actions); the long run is behind the `slow`
+marker (`python -m pytest -m slow tests/test_ui_monkey.py`, AEVIZ_MONKEY_ACTIONS of them, 2,000 by
+default), and benchmarks/monkey.py runs it for several seeds. Replay a failure with
+AEVIZ_MONKEY_SEED=<seed printed>; run longer with AEVIZ_MONKEY_ACTIONS=20000.
 """
 import logging
 import math
@@ -15,17 +18,19 @@ import random
 import time
 
 import numpy as np
+import pytest
 from PySide6.QtCore import QCoreApplication, Qt
 
 from aeviz.data import load_ratings
 from aeviz.engine import ModelConfig
 from aeviz.ui.main_window import MainWindow
 
-from test_ui_bridge import make_ratings
+from support import make_ratings
 
 DEFAULT_SEED = 8_2026
 SEED = int(os.environ.get("AEVIZ_MONKEY_SEED", DEFAULT_SEED))
-ACTIONS = int(os.environ.get("AEVIZ_MONKEY_ACTIONS", 2000))
+ACTIONS = int(os.environ.get("AEVIZ_MONKEY_ACTIONS", 2000))  # the long (slow-marked) run
+SHORT = 200  # the default suite's run: a few seconds, every kind of action several times
 
 LAYERS = ["6,3,6", "4", "8,2,8", "3,3", "", "0", "-2", "abc", "5,,5", "2.5", "1e9", " 7 , 3 "]
 NUMBERS = ["0.01", "0.1", "1", "100", "1e6", "0", "-1", "nan", "inf", "1e400", "abc", "", "0.5", " 2 "]
@@ -246,10 +251,19 @@ class Monkey:
                 f"status {lab.text()!r} {where}"
 
 
-
 def test_monkey(qtbot, tmp_path, caplog, capsys):
+    run_monkey(qtbot, tmp_path, caplog, capsys, SHORT)
+
+
+@pytest.mark.slow
+def test_monkey_long(qtbot, tmp_path, caplog, capsys):
+    run_monkey(qtbot, tmp_path, caplog, capsys, ACTIONS)
+
+
+def run_monkey(qtbot, tmp_path, caplog, capsys, actions):
+    """`actions` random actions from SEED on a fresh window, checking the window after each."""
     with capsys.disabled():
-        print(f"\nmonkey: seed {SEED}, {ACTIONS} actions (replay: AEVIZ_MONKEY_SEED={SEED})")
+        print(f"\nmonkey: seed {SEED}, {actions} actions (replay: AEVIZ_MONKEY_SEED={SEED})")
     rng = random.Random(SEED)
     path = tmp_path / "start.csv"
     make_ratings(path, users=24, items=10, seed=SEED % 1000)
@@ -266,7 +280,7 @@ def test_monkey(qtbot, tmp_path, caplog, capsys):
     started = time.perf_counter()
     try:
         with qtbot.captureExceptions() as exceptions:
-            for i in range(ACTIONS):
+            for i in range(actions):
                 t0 = time.perf_counter()
                 name = monkey.act()
                 monkey.settle()
@@ -283,6 +297,6 @@ def test_monkey(qtbot, tmp_path, caplog, capsys):
     assert not win.bridge.is_running()
     seconds = time.perf_counter() - started
     with capsys.disabled():
-        print(f"monkey: {ACTIONS} actions in {seconds:.1f} s, {win._last_snapshot.steps} steps last run, "
+        print(f"monkey: {actions} actions in {seconds:.1f} s, {win._last_snapshot.steps} steps last run, "
               f"{monkey.generation} rebuilds")
         print("monkey: seconds per action kind:", {k: round(v, 1) for k, v in sorted(monkey.cost.items(), key=lambda kv: -kv[1])})

@@ -12,8 +12,7 @@ from aeviz.ui.help import HOW_TO_READ
 from aeviz.ui.panels import (PANELS, CodePanel, DistributionsPanel, ReconstructionPanel,
                              RecommendationsPanel)
 
-from test_ui_app import click, win  # noqa: F401  (fixtures)
-from test_ui_panels import all_text, make, setup, snap
+from support import all_text, click, make, setup, snap
 
 
 def toy():

@@ -5,13 +5,11 @@ import pytest
 
 from aeviz.presets import PRESETS
 
-import test_ui_app
-from test_ui_app import win  # noqa: F401  (fixture)
-
+import support
 
 
 def click(qtbot, w, name):
-    test_ui_app.click(qtbot, w, name, timeout=20000)  # pre-training presets take a while
+    support.click(qtbot, w, name, timeout=20000)  # pre-training presets take a while
 
 
 @pytest.mark.parametrize("preset", PRESETS, ids=[p.key for p in PRESETS])

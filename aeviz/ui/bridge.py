@@ -40,6 +40,14 @@ MANUAL = {"step_phase", "forward", "backward", "update", "step_observation", "st
           "undo", "restore_best", "set_weight", "select_observation"}
 
 
+def play_due(previous_due: float, now: float, speed: float, steps_done: int) -> float:
+    """When the next unit of work is due while playing at `speed` observations a second: one
+    observation every 1/speed s; at 4/s or slower (phase by phase) one phase every 1/(4 speed) s.
+    A late worker catches up at most 0.25 s of backlog, so a stall never ends in a burst."""
+    cost = (1.0 / (4 * speed)) if speed <= 4 else steps_done / speed
+    return max(previous_due, now - 0.25) + cost
+
+
 def _split_and_clip(config, dataset):
     """(train, test, clip) as every rebuild makes them: the config's seeded hold-out split, and
     predictions clipped to the dataset's rating scale."""
@@ -334,9 +342,7 @@ class _Worker(QObject):
             return time.perf_counter()
         now = time.perf_counter()
         if s != FULL_SPEED:
-            done = t.steps - before
-            cost = (1.0 / (4 * s)) if s <= 4 else done / s
-            next_due = max(next_due, now - 0.25) + cost
+            next_due = play_due(next_due, now, s, t.steps - before)
         else:
             next_due = now
         if now - self._rate_t >= 0.5:
