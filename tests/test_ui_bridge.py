@@ -158,7 +158,7 @@ def test_shutdown_interrupts_a_long_step_epoch(qtbot, tmp_path):
 
 
 def test_step_epoch_is_drawn_as_it_goes_and_pause_cancels_it(qtbot, tmp_path):
-    big = make_ratings(tmp_path / "big.csv", users=4000, items=1500, per_user=10)
+    big = make_ratings(tmp_path / "big.csv", users=2500, items=1000, per_user=10)  # an epoch: ~1 s
     b = EngineBridge()
     try:
         b.rebuild(ModelConfig(hidden=(40, 20, 40), optimizer="adam"), big)
