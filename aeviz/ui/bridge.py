@@ -16,17 +16,10 @@ import time
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
+from aeviz.data import holdout_split
 from aeviz.engine import DivergenceError, PhaseError, build_trainer, kernels
-
-try:  # the insight panels' worker-side computations (may not exist yet)
-    from aeviz.engine.insights import compute_extras
-except ImportError:  # pragma: no cover - depends on what has landed
-    compute_extras = None
-
-try:
-    from aeviz.data import holdout_split
-except ImportError:  # pragma: no cover
-    holdout_split = None
+from aeviz.engine.insights import compute_extras
+from aeviz.engine.threads import single_threaded_blas
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +98,7 @@ class _Worker(QObject):
     # ------------------------------------------------------------------------------ the loop
     @Slot()
     def run(self):
+        single_threaded_blas()  # process-wide: BLAS threads would fight this thread and the GUI's
         next_due = time.perf_counter()
         while True:
             if self.playing and self.trainer is not None:
@@ -389,7 +383,7 @@ class _Worker(QObject):
             return
         self._last_pub = now
         snap = self.trainer.snapshot()
-        if compute_extras is not None and (force or now - self._extras_at >= EXTRAS_INTERVAL):
+        if force or now - self._extras_at >= EXTRAS_INTERVAL:
             try:
                 self._extras = dict(compute_extras(self.trainer, dict(self.selection), fresh=force) or {})
             except Exception:

@@ -15,14 +15,10 @@ import pyqtgraph as pg
 import pyqtgraph.exporters  # noqa: F401  (registers pg.exporters)
 from PySide6.QtCore import QCoreApplication, QObject, QPoint, QRectF, QSize, Slot
 from PySide6.QtGui import QPainter
+from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QFileDialog, QGraphicsView
 
 from aeviz.engine.export import write_predictions_csv, write_weights_csv
-
-try:
-    from PySide6.QtSvg import QSvgGenerator
-except ImportError:  # pragma: no cover - PySide6-Essentials ships QtSvg, but be safe
-    QSvgGenerator = None
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +60,6 @@ def export_plot(view, path: str) -> str:
 def export_widget(widget, path: str) -> str:
     """A plain widget (the network canvas) to PNG (a grab) or SVG (painted into QSvgGenerator)."""
     if path.lower().endswith(".svg"):
-        if QSvgGenerator is None:
-            raise OSError("SVG export needs PySide6's QtSvg module, which is not installed")
         gen = QSvgGenerator()
         gen.setFileName(path)
         size = widget.size()

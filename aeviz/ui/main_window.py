@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (QDockWidget, QFileDialog, QHBoxLayout, QLabel, QM
                                QWidget)
 
 from aeviz.engine import ModelConfig
+from aeviz.presets import PRESETS
 
 from . import gc_guard
 from . import help as help_dialogs
@@ -22,29 +23,16 @@ from . import settings
 from .bridge import EngineBridge
 from .controls import StepControls
 from .export import Exporter
+from .graph_view import NetworkView
 from .loading import LoadProgress, RatingsLoader
 from .loss_plot import LossPlot, fmt
 from .model_files import ModelFiles
+from .panels import PANELS
 from .setup_panel import SetupPanel
 
 PATIENCE_CHOICES = (0, 10, 25, 50, 100)  # epochs without a better test RMSE before Play pauses
 
 log = logging.getLogger(__name__)
-
-try:
-    from aeviz.ui.graph_view import NetworkView
-except ImportError:  # pragma: no cover - depends on what has landed
-    NetworkView = None
-try:
-    from aeviz.ui.panels import PANELS
-except ImportError:  # pragma: no cover
-    PANELS = []
-try:
-    from aeviz.presets import PRESETS
-except ImportError:  # pragma: no cover
-    PRESETS = []
-
-
 
 # Where each insight panel starts (users can drag them anywhere; the layout persists).
 RIGHT_PANELS = ("Code", "Reconstruction", "Recommendations")
@@ -53,20 +41,6 @@ FIRST_BOTTOM = "Math inspector"
 
 def _on_screen(dock) -> bool:
     return dock.isVisible() and not dock.visibleRegion().isEmpty()
-
-
-class _Placeholder(QLabel):
-    """Stands in for the network view until it exists."""
-
-    def __init__(self):
-        super().__init__("no network yet")
-        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
-
-    def show_snapshot(self, s):
-        self.setText(f"network {' - '.join(map(str, s.sizes))}\nphase: {s.phase}")
-
-    def set_titles(self, titles):
-        pass
 
 
 class Banner(QWidget):
@@ -157,20 +131,11 @@ class MainWindow(QMainWindow):
         lay.setSpacing(2)
         self.banner = Banner()
         lay.addWidget(self.banner)
-        self.network_view = None
-        if NetworkView is not None:
-            try:
-                self.network_view = NetworkView()
-            except Exception:
-                log.exception("the network view could not be created")
-        if self.network_view is None:
-            self.network_view = _Placeholder()
+        self.network_view = NetworkView()
         lay.addWidget(self.network_view, 1)
         self.setCentralWidget(central)
-        if hasattr(self.network_view, "nodeSelected"):
-            self.network_view.nodeSelected.connect(self._on_node_selected)
-        if hasattr(self.network_view, "weightEdited"):
-            self.network_view.weightEdited.connect(self._on_weight_edited)
+        self.network_view.nodeSelected.connect(self._on_node_selected)
+        self.network_view.weightEdited.connect(self._on_weight_edited)
 
     def _dock(self, title, widget, area, scroll=False):
         dock = QDockWidget(title, self)
@@ -198,21 +163,15 @@ class MainWindow(QMainWindow):
         self.panels = []
         docks = []
         for title, factory in PANELS:
-            try:
-                panel = factory()
-            except Exception:
-                log.exception("panel %s could not be created", title)
-                continue
+            panel = factory()
             self.panels.append(panel)
             area = (Qt.DockWidgetArea.RightDockWidgetArea if title in RIGHT_PANELS
                     else Qt.DockWidgetArea.BottomDockWidgetArea)
             dock = self._dock(title, panel, area)
             dock.visibilityChanged.connect(partial(self._on_dock_shown, panel))
             docks.append(dock)
-            if hasattr(panel, "userSelected"):
-                panel.userSelected.connect(self._on_user_selected)
-            if hasattr(panel, "nodeSelected"):
-                panel.nodeSelected.connect(self._on_node_selected)
+            panel.userSelected.connect(self._on_user_selected)
+            panel.nodeSelected.connect(self._on_node_selected)
         self._dock_widgets = [(self.loss_plot, self.loss_dock)] + list(zip(self.panels, docks))
         # Right column: the setup and the per-user panels, one tab each. Bottom: the loss curves,
         # and beside them the panels that want width (the math, the matrix, the distributions).
@@ -458,7 +417,7 @@ class MainWindow(QMainWindow):
             titles = getattr(dataset, "titles", None)
             self.network_view.set_titles(list(titles) if titles is not None else None)
             scale = getattr(dataset, "scale", None)
-            if scale is not None and hasattr(self.network_view, "set_rating_range"):
+            if scale is not None:
                 self._safe(self.network_view, "set_rating_range", scale.minimum, scale.maximum)
             for p in self.panels:
                 self._safe(p, "set_dataset", dataset)
@@ -583,8 +542,7 @@ class MainWindow(QMainWindow):
     def _on_node_selected(self, layer, index):
         self.bridge.set_selection(layer, index)
         for p in self.panels:
-            if hasattr(p, "set_selected_node"):
-                self._safe(p, "set_selected_node", layer, index)
+            self._safe(p, "set_selected_node", layer, index)
 
     @Slot(int, int, int, float)
     def _on_weight_edited(self, layer, row, col, value):
