@@ -12,6 +12,7 @@ from aeviz.engine import kernels  # noqa: E402
 # way: the collection after every test below would otherwise scan them each time.
 kernels.warm_up()
 kernels.warm_up("float64")
+gc.freeze()
 
 
 @pytest.fixture(autouse=True)

@@ -36,11 +36,11 @@ def test_math_terms_add_up_to_the_forward_pass_pre_activation(trained):
             assert m["row"] == 7 and m["from_step"] and m["phase"] == phase
             shown = sum(t["wx"] for t in m["terms"])
             total = shown + m["rest_sum"] + m["bias"]
-            a = float(tr._trace.preacts[layer - 1][-1][index])
+            a = float(tr.current_step.trace.preacts[layer - 1][-1][index])
             assert total == pytest.approx(a, abs=1e-5)
             assert m["sum_check"] == pytest.approx(a, abs=1e-5)
             assert m["preact"] == pytest.approx(a)
-            assert m["activation_value"] == pytest.approx(float(tr._trace.outputs[layer - 1][-1][index]))
+            assert m["activation_value"] == pytest.approx(float(tr.current_step.trace.outputs[layer - 1][-1][index]))
             # the largest terms come first, by |w x|
             mags = [abs(t["wx"]) for t in m["terms"]]
             assert mags == sorted(mags, reverse=True)
@@ -55,11 +55,11 @@ def test_output_error_delta_gradient_and_update_are_the_trainers(trained):
     j = int(np.flatnonzero(mask[0])[0])
     e = compute_extras(tr, {"layer": 4, "index": j})
     m = e["math"]
-    y = float(tr._trace.y[-1][j])
+    y = float(tr.current_step.trace.y[-1][j])
     assert m["kind"] == "output" and m["rated"]
     assert m["error"] == pytest.approx(y - float(x[0, j]))
-    assert m["dL_dy"] == pytest.approx(float(tr._grad_y[-1][j]))
-    assert m["delta"] == pytest.approx(float(tr._gradients.deltas[3][-1][j]))
+    assert m["dL_dy"] == pytest.approx(float(tr.current_step.grad_y[-1][j]))
+    assert m["delta"] == pytest.approx(float(tr.current_step.gradients.deltas[3][-1][j]))
     w = m["weight"]
     gw, _ = tr.network.split_flat(tr.network.grads)
     assert w["gradient"] == pytest.approx(float(gw[3][j, w["col"]]))
@@ -148,8 +148,8 @@ def test_codes_are_the_networks_encodings():
     x, _ = tr.train_set.dense_rows(np.arange(tr.train_set.n_users))
     np.testing.assert_allclose(c["xy"], tr.network.encode(x, 2), rtol=1e-5)
     row = c["current_index"]
-    assert c["rows"][row] == tr._rows[-1]
-    np.testing.assert_allclose(c["current_code"], tr._trace.outputs[1][-1], rtol=1e-6)
+    assert c["rows"][row] == tr.current_step.rows[-1]
+    np.testing.assert_allclose(c["current_code"], tr.current_step.trace.outputs[1][-1], rtol=1e-6)
     np.testing.assert_allclose(c["current_xy"], c["xy"][row], rtol=1e-4, atol=1e-6)
 
 

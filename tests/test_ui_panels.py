@@ -87,7 +87,7 @@ def test_code_panel_bars_scatter_and_click(qtbot):
     tr.step_phase()
     s = snap(tr)
     w.show_snapshot(s)
-    z = tr._trace.outputs[1][-1]
+    z = tr.current_step.trace.outputs[1][-1]
     np.testing.assert_allclose(w.bars.opts["height"], z, rtol=1e-6)
     # coloured by genre: one scatter item per genre, together every user
     total = sum(len(g.getData()[0]) for g in w.groups)
@@ -139,7 +139,7 @@ def test_math_inspector_shows_the_terms_and_follows_the_phase(qtbot):
     w.show_snapshot(s)
     m = s.extras["math"]
     text = w.view.toPlainText()
-    a = float(tr._trace.preacts[1][-1][1])
+    a = float(tr.current_step.trace.preacts[1][-1][1])
     assert fmt(a) in text and fmt(m["activation_value"]) in text
     for t in m["terms"]:
         assert fmt(t["wx"]) in text
@@ -147,7 +147,7 @@ def test_math_inspector_shows_the_terms_and_follows_the_phase(qtbot):
     tr.run_to("backward")
     w.show_snapshot(snap(tr, sel))
     text = w.view.toPlainText()
-    assert fmt(float(tr._gradients.deltas[1][-1][1])) in text and "will apply" in text
+    assert fmt(float(tr.current_step.gradients.deltas[1][-1][1])) in text and "will apply" in text
     tr.step_phase()
     w.show_snapshot(snap(tr, sel))
     text = w.view.toPlainText()
