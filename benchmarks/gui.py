@@ -31,7 +31,7 @@ app = QApplication([])
 from aeviz.ui.app import make_window
 w = make_window()
 w.show()
-while w._last_snapshot is None:
+while w.last_snapshot is None:
     app.processEvents()
     time.sleep(0.001)
 w.repaint()  # the first snapshot is on screen
@@ -65,7 +65,7 @@ def gui_rate(seconds: float, ds, settings_dir: str) -> dict:
     w = MainWindow(ds, restore=False)
     w.model_files.ask_unsaved = lambda: "discard"  # no "save before closing?" box in a benchmark
     w.show()
-    while w._last_snapshot is None:
+    while w.last_snapshot is None:
         app.processEvents()
     frames = []
     w.bridge.snapshotReady.connect(lambda s: frames.append(time.perf_counter()))  # GUI thread

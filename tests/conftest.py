@@ -74,7 +74,7 @@ def win(qtbot, ratings_path):
     qtbot.addWidget(w)
     w.confirm = lambda *_: True
     w.show()
-    qtbot.waitUntil(lambda: w._last_snapshot is not None and w.bridge.is_idle(), timeout=5000)
+    qtbot.waitUntil(lambda: w.last_snapshot is not None and w.bridge.is_idle(), timeout=20000)
     yield w
     w.close()
     assert not w.bridge.is_running()

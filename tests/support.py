@@ -44,8 +44,9 @@ def genre_ratings(n_users=300, n_items=60, seed=0):
                          genres=tuple(GENRES[k] for k in item_g))
 
 
-def click(qtbot, w, name, timeout=5000):
-    """Click a main-window toolbar action's button, then wait until the worker is idle."""
+def click(qtbot, w, name, timeout=20000):
+    """Click a main-window toolbar action's button, then wait until the worker is idle (a
+    generous timeout: a loaded machine is slow, and waitUntil returns as soon as it is idle)."""
     action = w.controls.actions[name]
     assert action.isEnabled(), f"{name} is disabled"
     qtbot.mouseClick(w.toolbar.widgetForAction(action), Qt.MouseButton.LeftButton)

@@ -178,7 +178,7 @@ def test_step_epoch_is_drawn_as_it_goes_and_pause_cancels_it(qtbot, tmp_path):
         qtbot.waitUntil(b.is_idle, timeout=30000)
         assert t.epoch == 2 and t.k == 0 and not b.playing
         assert b.latest.epoch == 2 and b.latest.position == 0  # the last frame is the finished epoch
-        assert b._worker.speed == float("inf")  # the slider's speed is back
+        assert b.speed == float("inf")  # the slider's speed is back
     finally:
         assert b.shutdown()
 

@@ -162,7 +162,7 @@ class Monkey:
         return d.windowTitle()
 
     def select_node(self):
-        s = self.w._last_snapshot
+        s = self.w.last_snapshot
         if s is None:
             return
         layer = self.rng.randrange(len(s.sizes))
@@ -174,11 +174,11 @@ class Monkey:
         if self.w.dataset is None:
             return
         row = self.rng.randrange(self.w.dataset.n_users)
-        self.w._on_user_selected(row)
+        self.w.panels[0].userSelected.emit(row)  # as a click on the ratings matrix does
         return str(row)
 
     def edit_weight(self):
-        s = self.w._last_snapshot
+        s = self.w.last_snapshot
         if s is None:
             return
         l = self.rng.randrange(len(s.weights))
@@ -216,7 +216,7 @@ class Monkey:
         end = time.monotonic() + 15
         while time.monotonic() < end:
             QCoreApplication.processEvents()
-            if w.bridge._worker.done >= w.bridge._sent and not w.loader.busy:
+            if w.bridge.caught_up() and not w.loader.busy:
                 break
             time.sleep(0.001)
         else:
@@ -225,7 +225,7 @@ class Monkey:
 
     def check(self, name):
         w = self.w
-        s = w._last_snapshot
+        s = w.last_snapshot
         if s is None:
             return
         where = f"after action #{len(self.log)} ({self.log[-1]})"
@@ -274,7 +274,7 @@ def run_monkey(qtbot, tmp_path, caplog, capsys, actions):
     win.model_files.ask_open_anyway = lambda *_: rng.random() < 0.5
     win.show()
     win.resize(900, 640)  # painting is most of each action's cost: keep the window modest
-    qtbot.waitUntil(lambda: win._last_snapshot is not None and win.bridge.is_idle(), timeout=5000)
+    qtbot.waitUntil(lambda: win.last_snapshot is not None and win.bridge.is_idle(), timeout=5000)
     monkey = Monkey(win, qtbot, rng, tmp_path)
     caplog.set_level(logging.ERROR)
     started = time.perf_counter()
@@ -297,6 +297,6 @@ def run_monkey(qtbot, tmp_path, caplog, capsys, actions):
     assert not win.bridge.is_running()
     seconds = time.perf_counter() - started
     with capsys.disabled():
-        print(f"monkey: {actions} actions in {seconds:.1f} s, {win._last_snapshot.steps} steps last run, "
+        print(f"monkey: {actions} actions in {seconds:.1f} s, {win.last_snapshot.steps} steps last run, "
               f"{monkey.generation} rebuilds")
         print("monkey: seconds per action kind:", {k: round(v, 1) for k, v in sorted(monkey.cost.items(), key=lambda kv: -kv[1])})

@@ -519,6 +519,20 @@ class EngineBridge(QObject):
         return (self._worker.done == self._sent and not self._worker._pending and self._holds == 0
                 and self._worker.gui_free.is_set() and self._worker.epoch_target is None)
 
+    def caught_up(self) -> bool:
+        """Every command sent has been handled (its snapshot may still be on its way)."""
+        return self._worker.done >= self._sent
+
+    @property
+    def speed(self) -> float:
+        """The speed Play runs at (observations per second; FULL_SPEED = inf)."""
+        return self._worker.speed
+
+    @property
+    def patience(self) -> int:
+        """Early stopping's patience in epochs (0 = off)."""
+        return self._worker.patience
+
     def is_running(self) -> bool:
         return self._thread.isRunning()
 

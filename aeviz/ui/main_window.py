@@ -441,6 +441,11 @@ class MainWindow(QMainWindow):
         self.show_error("Could not build the network", msg)
 
     # ------------------------------------------------------------------------------ snapshots
+    @property
+    def last_snapshot(self):
+        """The newest Snapshot drawn (None before the first): read-only, like every snapshot."""
+        return self._last_snapshot
+
     @Slot(object)
     def _on_snapshot(self, snap):
         """The network, controls and status now; each visible dock in its own event-loop pass, so
@@ -557,10 +562,14 @@ class MainWindow(QMainWindow):
         return box
 
     def show_help(self):
+        """Open (non-modal) "How to read this screen"; returns the dialog."""
         self._help = help_dialogs.show_how_to_read(self)
+        return self._help
 
     def show_about(self):
+        """Open (non-modal) "About aeviz"; returns the box."""
         self._about = help_dialogs.show_about(self)
+        return self._about
 
     # ------------------------------------------------------------------------------ export
     @Slot()
