@@ -25,8 +25,9 @@ from .controls import StepControls
 from .export import Exporter
 from .graph_view import NetworkView
 from .loading import LoadProgress, RatingsLoader
-from .loss_plot import LossPlot, fmt
+from .loss_plot import LossPlot
 from .model_files import ModelFiles
+from .numbers import fmt
 from .panels import PANELS
 from .setup_panel import SetupPanel
 

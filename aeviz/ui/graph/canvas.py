@@ -509,8 +509,7 @@ class GraphCanvas(QWidget):
             rgb, _ = self.node_fill(l)
             for i in range(len(X[l])):
                 if r >= 11:
-                    txt = num(vals[l][i])
-                    txt = "NaN" if txt == "not finite" else txt
+                    txt = num(vals[l][i]) if np.isfinite(vals[l][i]) else "NaN"
                     p.setPen(qc(C.text_on(rgb[i])) if np.isfinite(vals[l][i]) else qc(C.NOT_FINITE))
                     p.setFont(self._small)
                     p.drawText(QRectF(X[l][i] - r, Y[l][i] - r, 2 * r, 2 * r), Qt.AlignCenter, txt)
@@ -616,7 +615,7 @@ class GraphCanvas(QWidget):
                 rated = sc.rated_in is None or sc.rated_in[i]
                 txt = num(xin[idx]) if rated else "–"
                 p.setPen(INK if rated else GREY)
-                if txt == "not finite":
+                if rated and not np.isfinite(xin[idx]):
                     p.setPen(qc(C.NOT_FINITE))
                 cell = QRectF(x0 - rw - 2, y - lh / 2, rw, lh)
                 if bad is not None and bad[idx]:
@@ -657,16 +656,16 @@ class GraphCanvas(QWidget):
             y = Y[L][i]
             cx = xo
             rated = sc.rated_out is None or sc.rated_out[i]
-            pv = num(vals[i]) if vals is not None else "–"
-            p.setPen(qc(C.NOT_FINITE) if pv == "not finite" else INK)
-            p.drawText(QRectF(cx, y - lh / 2, wy, lh), Qt.AlignLeft | Qt.AlignVCenter,
-                       "NaN ✕" if pv == "not finite" else pv)
+            bad_v = vals is not None and not np.isfinite(vals[i])
+            pv = "NaN ✕" if bad_v else num(vals[i]) if vals is not None else "–"
+            p.setPen(qc(C.NOT_FINITE) if bad_v else INK)
+            p.drawText(QRectF(cx, y - lh / 2, wy, lh), Qt.AlignLeft | Qt.AlignVCenter, pv)
             cx += wy
             if show_pre:
-                av = num(sc.pre[L][i]) if vals is not None else "–"
-                p.setPen(qc(C.NOT_FINITE) if av == "not finite" else FAINT)
-                p.drawText(QRectF(cx, y - lh / 2, wa, lh), Qt.AlignLeft | Qt.AlignVCenter,
-                           "NaN ✕" if av == "not finite" else av)
+                bad_a = vals is not None and not np.isfinite(sc.pre[L][i])
+                av = "NaN ✕" if bad_a else num(sc.pre[L][i]) if vals is not None else "–"
+                p.setPen(qc(C.NOT_FINITE) if bad_a else FAINT)
+                p.drawText(QRectF(cx, y - lh / 2, wa, lh), Qt.AlignLeft | Qt.AlignVCenter, av)
                 cx += wa
             unrated = "not rated" if wt >= 50 else "–"
             tv = num(sc.target[i]) if (sc.target is not None and rated) else (unrated if sc.target is not None else "–")

@@ -32,8 +32,9 @@ def num(v) -> str:
 
 
 def signed(v) -> str:
+    """num(v) with a '+' on positive numbers."""
     s = num(v)
-    return s if s.startswith("-") or s == "not finite" or s == "–" else "+" + s
+    return "+" + s if v is not None and np.isfinite(float(v)) and not s.startswith("-") else s
 
 
 def node_name(sizes, layer: int) -> str:
