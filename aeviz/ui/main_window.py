@@ -80,7 +80,7 @@ class MainWindow(QMainWindow):
         self.setObjectName("aeviz_main")
         self.dataset = None
         self.path = None
-        self._paths: dict[int, str] = {}
+        self._paths: list[tuple[object, str]] = []  # (dataset, path) of rebuilds on their way
         self._closing = False
         self.error_box = None
         self.confirm = self._ask_discard  # tests replace this with lambda *_: True
@@ -303,9 +303,14 @@ class MainWindow(QMainWindow):
             menu.setToolTipsVisible(True)
 
     # ------------------------------------------------------------------------------ datasets
+    def _path_for(self, dataset, path: str):
+        """Remember which file `dataset` came from until the worker has rebuilt on it (by the
+        object itself, not its id(), which a collected dataset hands on; a few at most)."""
+        self._paths = [(d, p) for d, p in self._paths[-7:] if d is not dataset] + [(dataset, path)]
+
     def set_dataset(self, dataset, path=None):
         """Build the current config on `dataset` (the worker replies with `rebuilt`)."""
-        self._paths[id(dataset)] = path or getattr(dataset, "source", "") or ""
+        self._path_for(dataset, path or getattr(dataset, "source", "") or "")
         self._pending_data = dataset
         self.bridge.rebuild(self.config, dataset)
 
@@ -344,7 +349,7 @@ class MainWindow(QMainWindow):
 
     @Slot(str, object)
     def _on_loaded(self, path, ratings):
-        self._paths[id(ratings)] = path
+        self._path_for(ratings, path)
         self.bridge.rebuild(self.config, ratings)
         for w in getattr(ratings, "warnings", ()) or ():
             self.statusBar().showMessage(str(w), 8000)
@@ -401,7 +406,7 @@ class MainWindow(QMainWindow):
             self.show_error("Preset unavailable", f"{preset.title}: {exc}")
             return
         self.config = preset.config
-        self._paths[id(ds)] = ""
+        self._path_for(ds, "")
         self._note = f"<b>{preset.title}</b>: {preset.explanation}"
         self.bridge.rebuild(preset.config, ds, preset)
 
@@ -410,7 +415,8 @@ class MainWindow(QMainWindow):
         new_data = dataset is not self.dataset
         self.dataset, self.config = dataset, config
         if new_data:
-            self.path = self._paths.get(id(dataset)) or None
+            self.path = next((p for d, p in self._paths if d is dataset), "") or None
+            self._paths = [(d, p) for d, p in self._paths if d is not dataset]
             self.statusBar().showMessage(f"{dataset.n_users} users × {dataset.n_items} movies, "
                                          f"{getattr(dataset, 'scale', None) and dataset.scale.describe()}", 5000)
             if self.path and os.path.isfile(self.path) and "resources" not in self.path:
