@@ -15,7 +15,7 @@ def _num(x):
 
 def train_implicit_command(a, cfg, epochs, full, parts, started, given) -> int:
     from .engine import DivergenceError
-    from .engine.implicit_training import train_implicit
+    from .implicit_training import train_implicit
 
     train, test, val = parts["train"], parts["test"], parts["validation"]
     if test is None:

@@ -3,7 +3,10 @@
 * throughput: observations/s while the full window draws at full speed, vs the same model and data
   trained headless (target ratio >= 0.8);
 * latency: lateness of a 10 ms QTimer while training at full speed (p99 target < 50 ms);
-* startup: process start to the first snapshot drawn in a shown window, in a fresh subprocess.
+* startup: process start to the first snapshot drawn in a shown window, in a fresh subprocess;
+* BLAS threads: GUI throughput and lateness as shipped (the worker limits BLAS to one thread)
+  against BLAS's own thread count, in the same process;
+* Numba's place: GUI throughput with the compiled loops off (AEVIZ_JIT=0) against on.
 Prints a table, then one JSON object as the last line. Runs offscreen.
 """
 from __future__ import annotations
@@ -28,7 +31,7 @@ app = QApplication([])
 from aeviz.ui.app import make_window
 w = make_window()
 w.show()
-while w._last_snapshot is None:
+while w.last_snapshot is None:
     app.processEvents()
     time.sleep(0.001)
 w.repaint()  # the first snapshot is on screen
@@ -91,7 +94,7 @@ def gui_rate(seconds: float, ds, settings_dir: str) -> dict:
     w = MainWindow(ds, restore=False)
     w.model_files.ask_unsaved = lambda: "discard"  # no "save before closing?" box in a benchmark
     w.show()
-    while w._last_snapshot is None:
+    while w.last_snapshot is None:
         app.processEvents()
     frames = []
     w.bridge.snapshotReady.connect(lambda s: frames.append(time.perf_counter()))  # GUI thread
@@ -124,14 +127,29 @@ def startup_seconds(settings_dir: str, runs: int = 3) -> float:
 
 
 def main():
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from aeviz.engine import kernels
+    from aeviz.engine.threads import single_threaded_blas
+    blas_threads = max([i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"] or [1])
+    single_threaded_blas()  # as the app's worker does when it starts
     with tempfile.TemporaryDirectory() as tmp:
-        # headless before and after the GUI run: the machine is shared, its load drifts
+        # headless before and after the GUI runs: the machine is shared, its load drifts
         before, ds = headless_rate(SECONDS / 2)
         gui = gui_rate(SECONDS, ds, tmp)
+        with threadpool_limits(limits=blas_threads, user_api="blas"):  # BLAS's own thread count
+            many = gui_rate(SECONDS, ds, tmp)
+        was, kernels.enabled = kernels.enabled, False  # AEVIZ_JIT=0
+        try:
+            no_jit = gui_rate(SECONDS, ds, tmp)
+        finally:
+            kernels.enabled = was
         after, _ = headless_rate(SECONDS / 2)
         head = (before + after) / 2
         start = startup_seconds(tmp)
     ratio = gui["rate"] / head
+    blas_ratio = gui["rate"] / many["rate"]
+    jit_ratio = gui["rate"] / no_jit["rate"]
     print(f"{'measure':<34}{'value':>12}  target")
     print(f"{'headless throughput (obs/s)':<34}{head:>12,.0f}  (before {before:,.0f}, after {after:,.0f})")
     print(f"{'GUI throughput (obs/s)':<34}{gui['rate']:>12,.0f}")
@@ -142,11 +160,20 @@ def main():
     print(f"{'10 ms timer lateness p99 (ms)':<34}{gui['p99']:>12.1f}  < 50")
     print(f"{'10 ms timer lateness max (ms)':<34}{gui['max']:>12.1f}")
     print(f"{'startup to first drawn window (s)':<34}{start:>12.2f}  < 2")
+    print(f"{f'GUI obs/s, BLAS {blas_threads} threads':<34}{many['rate']:>12,.0f}  "
+          f"(p99 lateness {many['p99']:.1f} ms)")
+    print(f"{'GUI obs/s, 1 BLAS thread / many':<34}{blas_ratio:>12.2f}  > 1: the limit helps")
+    print(f"{'GUI obs/s, AEVIZ_JIT=0':<34}{no_jit['rate']:>12,.0f}  (p99 lateness {no_jit['p99']:.1f} ms)")
+    print(f"{'GUI obs/s, Numba / AEVIZ_JIT=0':<34}{jit_ratio:>12.2f}")
     print(f"(genres sample, default ModelConfig, {SECONDS:g} s each, offscreen, default layout: network, loss curves and the front panel drawn)")
     print(json.dumps({"throughput_ratio": round(ratio, 3), "latency_p99_ms": round(gui["p99"], 2),
                       "startup_s": round(start, 3), "headless_obs_per_s": round(head),
                       "gui_obs_per_s": round(gui["rate"]), "fps": round(gui["fps"], 1), "frame_ms": round(gui["frame_ms"], 1),
                       "latency_p50_ms": round(gui["p50"], 2),
+                      "blas_threads_default": blas_threads, "gui_obs_per_s_blas_default": round(many["rate"]),
+                      "latency_p99_ms_blas_default": round(many["p99"], 2),
+                      "one_blas_thread_ratio": round(blas_ratio, 3),
+                      "gui_obs_per_s_no_jit": round(no_jit["rate"]), "jit_ratio": round(jit_ratio, 3),
                       "targets_met": bool(ratio >= 0.8 and gui["p99"] < 50 and start < 2)}))
 
 

@@ -44,7 +44,7 @@ def main() -> int:
     win = MainWindow(ds, None, config=cfg, restore=False)
     win.model_files.ask_unsaved = lambda: "discard"
     win.show()
-    while win._last_snapshot is None:
+    while win.last_snapshot is None:
         app.processEvents()
         time.sleep(0.001)
     for _ in range(20):
@@ -58,7 +58,7 @@ def main() -> int:
     while True:
         app.processEvents()
         now = time.perf_counter()
-        s = win._last_snapshot
+        s = win.last_snapshot
         steps = s.steps if s is not None else 0
         if now - last_sample >= 0.25:
             last_sample = now
@@ -85,7 +85,7 @@ def main() -> int:
             ("RSS start (MB)", f"{rss_start:.1f}"), ("RSS after 10% (MB)", f"{warm:.1f}"),
             ("RSS peak (MB)", f"{peak:.1f}"), ("RSS end (MB)", f"{rss_end:.1f}"),
             ("growth after warm-up (MB)", f"{rss_end - warm:+.1f}")]
-    print(f"long run: {ds.n_users} users x {ds.n_items} movies, network {'-'.join(map(str, win._last_snapshot.sizes))}, "
+    print(f"long run: {ds.n_users} users x {ds.n_items} movies, network {'-'.join(map(str, win.last_snapshot.sizes))}, "
           f"full speed, window drawing offscreen")
     for k, v in rows:
         print(f"  {k:<28}{v:>12}")

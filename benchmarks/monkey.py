@@ -1,8 +1,8 @@
 """The monkey test at length: several seeds, many actions each, in fresh processes.
 
-The suite runs one seed for 2,000 actions; this runs more seeds for longer (a bug that needs an
+The default suite runs one seed for 200 actions (`-m slow`: 2,000); this runs more seeds for longer (a bug that needs an
 unlucky sequence shows up here first) and reports actions per second and any failing seed, which
-replays with `AEVIZ_MONKEY_SEED=<seed> python -m pytest tests/test_ui_monkey.py`.
+replays with `AEVIZ_MONKEY_SEED=<seed> python -m pytest -m slow tests/test_ui_monkey.py`.
 Prints a table, then one JSON object as the last line.
 
     python benchmarks/monkey.py                    # seeds 1-3, 3,000 actions each
@@ -27,7 +27,8 @@ def run(seed: int) -> dict:
     env = dict(os.environ, AEVIZ_MONKEY_SEED=str(seed), AEVIZ_MONKEY_ACTIONS=str(ACTIONS),
                QT_QPA_PLATFORM="offscreen")
     t0 = time.perf_counter()
-    p = subprocess.run([sys.executable, "-m", "pytest", "tests/test_ui_monkey.py", "-q", "-s", "-x",
+    p = subprocess.run([sys.executable, "-m", "pytest", "tests/test_ui_monkey.py::test_monkey_long", "-m", "slow",
+                        "-q", "-s", "-x",
                         "-p", "no:cacheprovider"], cwd=ROOT, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - t0
     out = p.stdout + p.stderr

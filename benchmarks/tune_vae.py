@@ -1,6 +1,6 @@
 """Choose the Variational preset's settings on real MovieLens-100k, implicit feedback.
 
-Each candidate is trained by the app's own engine (aeviz.engine.implicit_training: ratings >= 4
+Each candidate is trained by the app's own engine (aeviz.implicit_training: ratings >= 4
 are likes, each user's ratings split 80/20 at random, a validation set carved from the training
 ratings keeps the best epoch). The candidate with the best *validation* NDCG@100 is chosen; the
 test figures are only reported. EASE (a linear item-item model, closed form) and popularity are
@@ -24,7 +24,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
 from aeviz.data import load_ratings  # noqa: E402
 from aeviz.data.implicit import implicit  # noqa: E402
-from aeviz.engine.implicit_training import top_n_scores, train_implicit  # noqa: E402
+from aeviz.implicit_training import top_n_scores, train_implicit  # noqa: E402
 from aeviz.presets import VARIATIONAL, split_for  # noqa: E402
 
 DEFAULT_DATA = pathlib.Path.home() / ".cache/aeviz-ml/ml-100k/u.data"

@@ -12,6 +12,7 @@ from aeviz.engine import kernels  # noqa: E402
 # way: the collection after every test below would otherwise scan them each time.
 kernels.warm_up()
 kernels.warm_up("float64")
+gc.freeze()
 
 
 @pytest.fixture(autouse=True)
@@ -57,10 +58,26 @@ def temp_settings(tmp_path):
 @pytest.fixture
 def ratings_path(tmp_path):
     """A small long-format ratings CSV (40 users x 12 movies) for window tests."""
-    from test_ui_bridge import make_ratings
+    from support import make_ratings
     p = tmp_path / "ratings.csv"
     make_ratings(p)
     return p
+
+
+@pytest.fixture
+def win(qtbot, ratings_path):
+    """The main window on `ratings_path` (a 6-3-6 network), shown and idle; closed afterwards."""
+    from aeviz.data import load_ratings
+    from aeviz.engine import ModelConfig
+    from aeviz.ui.main_window import MainWindow
+    w = MainWindow(load_ratings(ratings_path), str(ratings_path), config=ModelConfig(hidden=(6, 3, 6)))
+    qtbot.addWidget(w)
+    w.confirm = lambda *_: True
+    w.show()
+    qtbot.waitUntil(lambda: w.last_snapshot is not None and w.bridge.is_idle(), timeout=20000)
+    yield w
+    w.close()
+    assert not w.bridge.is_running()
 
 
 @pytest.fixture
@@ -77,3 +94,16 @@ def overfit_split():
     held = (m > 0) & (rng.random(m.shape) < 0.3)
     train[held], test[held] = 0, m[held]
     return DenseRows(train), DenseRows(test)
+
+
+@pytest.fixture
+def view(qtbot):
+    """A network view, shown, 1100 x 600, without animation."""
+    from aeviz.ui.graph_view import NetworkView
+    v = NetworkView()
+    v.set_animated(False)
+    v.resize(1100, 600)
+    qtbot.addWidget(v)
+    v.show()
+    qtbot.waitExposed(v)
+    return v

@@ -49,3 +49,14 @@ def test_the_check_itself_can_fail(tmp_path):
     bad.write_text("import numpy\nfrom PySide6 import QtCore\n")
     found = [name for _, name in _imported_modules(bad) if name.split(".")[0] in FORBIDDEN]
     assert found == ["PySide6"]
+
+
+def test_the_layers_hold():
+    """import-linter's contracts (.importlinter): aeviz.cli above aeviz.ui above aeviz.presets
+    above aeviz.engine and aeviz.data, which never import each other; no Qt below aeviz.ui.
+    In a subprocess: import-linter reconfigures logging, which the other tests' caplog reads."""
+    root = pathlib.Path(__file__).resolve().parents[1]
+    code = ("import sys; from importlinter.cli import lint_imports; "
+            f"sys.exit(lint_imports(config_filename={str(root / '.importlinter')!r}, no_cache=True))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]

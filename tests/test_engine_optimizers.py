@@ -92,7 +92,7 @@ def test_non_finite_step_changes_nothing():
     np.testing.assert_array_equal(p, before)
     assert opt.t == state["t"]
     for k, v in state["buffers"].items():
-        np.testing.assert_array_equal(opt._state[k], v)
+        np.testing.assert_array_equal(opt.state_dict()["buffers"][k], v)
 
 
 @pytest.mark.parametrize("bad", [0.0, -1.0, float("nan"), float("inf")])

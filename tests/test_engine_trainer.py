@@ -261,4 +261,4 @@ def test_divergence_in_a_later_chunk_counts_nothing(monkeypatch):
     t = build_trainer(ModelConfig(hidden=(3,), batch_size=0, shuffle=False), DenseRows(m))
     with pytest.raises(DivergenceError):
         t.step_batch()
-    assert t.steps == 0 and t._epoch_losses == [] and t.k == 0 and t.updates == 0
+    assert t.steps == 0 and t.snapshot().epoch_losses.size == 0 and t.k == 0 and t.updates == 0

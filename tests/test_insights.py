@@ -9,24 +9,7 @@ from aeviz.data.ratings import build_ratings
 from aeviz.engine import ModelConfig, build_trainer, recommend
 from aeviz.engine.insights import PERCENTILES, compute_extras, matrix_image, pca_2d
 
-GENRES = ("Action", "Comedy", "Drama", "Horror", "Romance")
-
-
-def genre_ratings(n_users=300, n_items=60, seed=0):
-    """Like the bundled 'genres' sample: each user loves one of five latent genres, rates its
-    movies 4-5 (and more of them), the others 1-3."""
-    rng = np.random.default_rng(seed)
-    item_g = np.arange(n_items) % len(GENRES)
-    user_g = rng.integers(0, len(GENRES), n_users)
-    fav = item_g[None, :] == user_g[:, None]
-    rated = rng.random((n_users, n_items)) < np.where(fav, 0.55, 0.15)
-    rated[np.arange(n_users), rng.integers(0, n_items, n_users)] = True
-    vals = np.where(fav, rng.choice([4, 5], fav.shape, p=[0.4, 0.6]),
-                    rng.choice([1, 2, 3], fav.shape, p=[0.3, 0.4, 0.3]))
-    u, i = np.nonzero(rated)
-    return build_ratings(u + 1, i + 1, vals[u, i].astype(float),
-                         titles=[f"Movie {k + 1}" for k in range(n_items)],
-                         genres=tuple(GENRES[k] for k in item_g))
+from support import GENRES, genre_ratings
 
 
 def make_trainer(hidden=(8, 3, 8), n_users=60, n_items=20, optimizer="adam", batch_size=1, **kw):
@@ -53,11 +36,11 @@ def test_math_terms_add_up_to_the_forward_pass_pre_activation(trained):
             assert m["row"] == 7 and m["from_step"] and m["phase"] == phase
             shown = sum(t["wx"] for t in m["terms"])
             total = shown + m["rest_sum"] + m["bias"]
-            a = float(tr._trace.preacts[layer - 1][-1][index])
+            a = float(tr.current_step.trace.preacts[layer - 1][-1][index])
             assert total == pytest.approx(a, abs=1e-5)
             assert m["sum_check"] == pytest.approx(a, abs=1e-5)
             assert m["preact"] == pytest.approx(a)
-            assert m["activation_value"] == pytest.approx(float(tr._trace.outputs[layer - 1][-1][index]))
+            assert m["activation_value"] == pytest.approx(float(tr.current_step.trace.outputs[layer - 1][-1][index]))
             # the largest terms come first, by |w x|
             mags = [abs(t["wx"]) for t in m["terms"]]
             assert mags == sorted(mags, reverse=True)
@@ -72,11 +55,11 @@ def test_output_error_delta_gradient_and_update_are_the_trainers(trained):
     j = int(np.flatnonzero(mask[0])[0])
     e = compute_extras(tr, {"layer": 4, "index": j})
     m = e["math"]
-    y = float(tr._trace.y[-1][j])
+    y = float(tr.current_step.trace.y[-1][j])
     assert m["kind"] == "output" and m["rated"]
     assert m["error"] == pytest.approx(y - float(x[0, j]))
-    assert m["dL_dy"] == pytest.approx(float(tr._grad_y[-1][j]))
-    assert m["delta"] == pytest.approx(float(tr._gradients.deltas[3][-1][j]))
+    assert m["dL_dy"] == pytest.approx(float(tr.current_step.grad_y[-1][j]))
+    assert m["delta"] == pytest.approx(float(tr.current_step.gradients.deltas[3][-1][j]))
     w = m["weight"]
     gw, _ = tr.network.split_flat(tr.network.grads)
     assert w["gradient"] == pytest.approx(float(gw[3][j, w["col"]]))
@@ -165,8 +148,8 @@ def test_codes_are_the_networks_encodings():
     x, _ = tr.train_set.dense_rows(np.arange(tr.train_set.n_users))
     np.testing.assert_allclose(c["xy"], tr.network.encode(x, 2), rtol=1e-5)
     row = c["current_index"]
-    assert c["rows"][row] == tr._rows[-1]
-    np.testing.assert_allclose(c["current_code"], tr._trace.outputs[1][-1], rtol=1e-6)
+    assert c["rows"][row] == tr.current_step.rows[-1]
+    np.testing.assert_allclose(c["current_code"], tr.current_step.trace.outputs[1][-1], rtol=1e-6)
     np.testing.assert_allclose(c["current_xy"], c["xy"][row], rtol=1e-4, atol=1e-6)
 
 

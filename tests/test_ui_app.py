@@ -9,29 +9,7 @@ from aeviz.engine import ModelConfig
 from aeviz.ui import settings
 from aeviz.ui.main_window import MainWindow
 
-from test_ui_bridge import make_ratings
-
-
-
-
-@pytest.fixture
-def win(qtbot, ratings_path):
-    from aeviz.data import load_ratings
-    w = MainWindow(load_ratings(ratings_path), str(ratings_path), config=ModelConfig(hidden=(6, 3, 6)))
-    qtbot.addWidget(w)
-    w.confirm = lambda *_: True
-    w.show()
-    qtbot.waitUntil(lambda: w._last_snapshot is not None and w.bridge.is_idle(), timeout=5000)
-    yield w
-    w.close()
-    assert not w.bridge.is_running()
-
-
-def click(qtbot, w, name, timeout=5000):
-    action = w.controls.actions[name]
-    assert action.isEnabled(), f"{name} is disabled"
-    qtbot.mouseClick(w.toolbar.widgetForAction(action), Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(w.bridge.is_idle, timeout=timeout)
+from support import click, make_ratings
 
 
 def test_opens_ready_with_title_and_status(win):
@@ -48,7 +26,7 @@ def test_opens_ready_with_title_and_status(win):
 def test_forward_keeps_weights_and_fills_activations(win, qtbot):
     w0 = [w.copy() for w in win.bridge.trainer.network.weights]
     click(qtbot, win, "forward")
-    s = win._last_snapshot
+    s = win.last_snapshot
     assert s.phase == "forward" and len(s.activations) == 5
     for a, b in zip(w0, win.bridge.trainer.network.weights):
         np.testing.assert_array_equal(a, b)
@@ -61,7 +39,7 @@ def test_backward_then_update_changes_weights_and_undo_restores(win, qtbot):
     w0 = win.bridge.trainer.network.weights[0].copy()
     click(qtbot, win, "forward")
     click(qtbot, win, "backward")
-    assert win._last_snapshot.phase == "backward" and win._last_snapshot.grad_weights is not None
+    assert win.last_snapshot.phase == "backward" and win.last_snapshot.grad_weights is not None
     np.testing.assert_array_equal(win.bridge.trainer.network.weights[0], w0)
     click(qtbot, win, "update")
     assert win.bridge.trainer.updates == 1
@@ -86,9 +64,9 @@ def test_step_epoch_advances_and_adds_a_curve_point(win, qtbot):
 def test_keyboard_shortcuts(win, qtbot):
     win.activateWindow()
     qtbot.keyClick(win, Qt.Key.Key_F)
-    qtbot.waitUntil(lambda: win.bridge.is_idle() and win._last_snapshot.phase == "forward", timeout=5000)
+    qtbot.waitUntil(lambda: win.bridge.is_idle() and win.last_snapshot.phase == "forward", timeout=5000)
     qtbot.keyClick(win, Qt.Key.Key_Period)
-    qtbot.waitUntil(lambda: win.bridge.is_idle() and win._last_snapshot.steps == 1, timeout=5000)
+    qtbot.waitUntil(lambda: win.bridge.is_idle() and win.last_snapshot.steps == 1, timeout=5000)
     qtbot.keyClick(win, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: win.bridge.playing, timeout=5000)
     qtbot.keyClick(win, Qt.Key.Key_Space)
@@ -99,14 +77,14 @@ def test_keyboard_shortcuts(win, qtbot):
 
 def test_play_then_pause_stops_the_counters(win, qtbot):
     click(qtbot, win, "play")  # not idle-waited on: playing never is idle
-    qtbot.waitUntil(lambda: win._last_snapshot.steps > 200, timeout=10000)
+    qtbot.waitUntil(lambda: win.last_snapshot.steps > 200, timeout=10000)
     assert win.controls.play_action.text() == "Pause"
     assert not win.controls.actions["forward"].isEnabled()
     qtbot.mouseClick(win.toolbar.widgetForAction(win.controls.play_action), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not win.bridge.playing and win.bridge.is_idle(), timeout=5000)
     steps = win.bridge.trainer.steps
     qtbot.wait(200)
-    assert win.bridge.trainer.steps == steps == win._last_snapshot.steps
+    assert win.bridge.trainer.steps == steps == win.last_snapshot.steps
     assert win.controls.play_action.text() == "Play"
 
 
@@ -123,7 +101,7 @@ def test_invalid_lr_refused_in_place_and_apply_rebuilds(win, qtbot):
     asked = []
     win.confirm = lambda q: asked.append(q) or True
     qtbot.mouseClick(win.setup.apply_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: win.bridge.is_idle() and win._last_snapshot.sizes == (12, 4, 12), timeout=5000)
+    qtbot.waitUntil(lambda: win.bridge.is_idle() and win.last_snapshot.sizes == (12, 4, 12), timeout=5000)
     assert asked and win.bridge.trainer.optimizer.hyper["lr"] == pytest.approx(0.05)
     assert win.bridge.trainer.steps == 0
     assert settings.read_config(ModelConfig()).hidden == (4,)
@@ -159,14 +137,14 @@ def test_good_file_opened_replaces_data(win, qtbot, tmp_path):
     win.open_path(str(p))
     qtbot.waitUntil(lambda: win.dataset is not None and win.dataset.n_users == 25, timeout=5000)
     assert "other.csv" in win.windowTitle()
-    qtbot.waitUntil(lambda: win.bridge.is_idle() and win._last_snapshot.sizes[0] == 9, timeout=5000)
+    qtbot.waitUntil(lambda: win.bridge.is_idle() and win.last_snapshot.sizes[0] == 9, timeout=5000)
     assert settings.recent_files()[0] == str(p)
 
 
 def test_divergence_shows_banner_not_nan(win, qtbot):
     cfg = ModelConfig(hidden=(6,), optimizer="sgd", lr=9.9, hidden_activation="relu")
     win.bridge.rebuild(cfg)
-    qtbot.waitUntil(lambda: win.bridge.is_idle() and win._last_snapshot.sizes == (12, 6, 12), timeout=5000)
+    qtbot.waitUntil(lambda: win.bridge.is_idle() and win.last_snapshot.sizes == (12, 6, 12), timeout=5000)
     click(qtbot, win, "play")
     qtbot.waitUntil(lambda: win.banner.isVisible(), timeout=10000)
     assert "smaller learning rate" in win.banner.label.text()
@@ -198,7 +176,7 @@ def test_layout_persists_and_corrupt_state_is_ignored(win, qtbot, ratings_path):
     w3 = MainWindow(load_ratings(ratings_path), str(ratings_path))
     qtbot.addWidget(w3)
     w3.show()
-    qtbot.waitUntil(lambda: w3._last_snapshot is not None, timeout=5000)
+    qtbot.waitUntil(lambda: w3.last_snapshot is not None, timeout=5000)
     assert w3.controls.speed.speed == float("inf")
     w3.close()
 
@@ -217,9 +195,9 @@ def test_close_during_play_exits_cleanly(qtbot, ratings_path):
     w = MainWindow(load_ratings(ratings_path), str(ratings_path))
     qtbot.addWidget(w)
     w.show()
-    qtbot.waitUntil(lambda: w._last_snapshot is not None, timeout=5000)
+    qtbot.waitUntil(lambda: w.last_snapshot is not None, timeout=5000)
     w.controls.play_action.trigger()
-    qtbot.waitUntil(lambda: w._last_snapshot.steps > 100, timeout=10000)
+    qtbot.waitUntil(lambda: w.last_snapshot.steps > 100, timeout=10000)
     w.close()
     qtbot.waitUntil(lambda: not w.bridge.is_running(), timeout=5000)
     assert not w.loader.busy
@@ -230,14 +208,14 @@ def test_toy_preset_from_the_menu_gives_the_seed_numbers(win, qtbot):
     click(qtbot, win, "step_observation")
     act = next(a for a in win.preset_actions if a.data() == "toy")
     act.trigger()
-    qtbot.waitUntil(lambda: win.bridge.is_idle() and win._last_snapshot.sizes == (4, 2, 4), timeout=5000)
+    qtbot.waitUntil(lambda: win.bridge.is_idle() and win.last_snapshot.sizes == (4, 2, 4), timeout=5000)
     assert win.banner.isVisible() and "4-2-4" in win.banner.label.text()
     assert win.setup.layers.text() == "2" and win.setup.output.currentText() == "softmax"
     click(qtbot, win, "forward")
-    np.testing.assert_allclose(win._last_snapshot.preacts[-1], [2, 0, 0, -2], atol=1e-6)
+    np.testing.assert_allclose(win.last_snapshot.preacts[-1], [2, 0, 0, -2], atol=1e-6)
     click(qtbot, win, "reset")  # reset repeats the preset: same start weights
     click(qtbot, win, "forward")
-    np.testing.assert_allclose(win._last_snapshot.preacts[-1], [2, 0, 0, -2], atol=1e-6)
+    np.testing.assert_allclose(win.last_snapshot.preacts[-1], [2, 0, 0, -2], atol=1e-6)
 
 
 def test_cancelled_load_keeps_data_and_hides_progress(win, qtbot, tmp_path, monkeypatch):
@@ -266,13 +244,13 @@ def test_cancelled_load_keeps_data_and_hides_progress(win, qtbot, tmp_path, monk
 
 def test_help_dialogs_are_non_modal(win):
     from PySide6.QtWidgets import QTextBrowser
-    win.show_help()
-    assert win._help.isVisible() and not win._help.isModal()
-    assert "Backward" in win._help.findChild(QTextBrowser).toPlainText()
-    win._help.close()
-    win.show_about()
-    assert "aeviz" in win._about.text() and not win._about.isModal()
-    win._about.close()
+    dialog = win.show_help()
+    assert dialog.isVisible() and not dialog.isModal()
+    assert "Backward" in dialog.findChild(QTextBrowser).toPlainText()
+    dialog.close()
+    about = win.show_about()
+    assert "aeviz" in about.text() and not about.isModal()
+    about.close()
 
 
 def test_next_phase_from_the_train_menu_walks_the_four_phases(win, qtbot):
@@ -282,7 +260,7 @@ def test_next_phase_from_the_train_menu_walks_the_four_phases(win, qtbot):
     for _ in range(4):
         step.trigger()
         qtbot.waitUntil(win.bridge.is_idle, timeout=5000)
-        seen.append(win._last_snapshot.phase)
+        seen.append(win.last_snapshot.phase)
     assert seen == ["forward", "loss", "backward", "update"]
     assert win.bridge.trainer.updates == 1
 
@@ -315,9 +293,9 @@ def test_stored_config_that_does_not_build_falls_back_to_defaults(qtbot, ratings
     qtbot.addWidget(w)
     w.show()
     try:
-        qtbot.waitUntil(lambda: w._last_snapshot is not None and w.bridge.is_idle(), timeout=5000)
+        qtbot.waitUntil(lambda: w.last_snapshot is not None and w.bridge.is_idle(), timeout=5000)
         assert w.error_box is None
-        assert w._last_snapshot.sizes[1:-1] == ModelConfig().hidden
+        assert w.last_snapshot.sizes[1:-1] == ModelConfig().hidden
         assert w.banner.isVisible() and "default model" in w.banner.label.text()
     finally:
         w.close()
@@ -354,8 +332,8 @@ def test_early_stopping_pauses_play_and_ctrl_b_goes_back_to_the_best_epoch(win, 
     qtbot.waitUntil(lambda: t.epoch == best, timeout=5000)
     qtbot.waitUntil(win.bridge.is_idle, timeout=5000)
     assert t.epoch == best and len(t.history) == best and t.history[-1].val_rmse == best_rmse
-    qtbot.waitUntil(lambda: win._last_snapshot.epoch == best, timeout=5000)
+    qtbot.waitUntil(lambda: win.last_snapshot.epoch == best, timeout=5000)
     assert not restore.isEnabled()  # already there
     win.patience_actions[0].trigger()
     assert settings.read_number("train/patience", 1, 0, 1000) == 0
-    qtbot.waitUntil(lambda: win.bridge._worker.patience == 0, timeout=5000)
+    qtbot.waitUntil(lambda: win.bridge.patience == 0, timeout=5000)

@@ -1,23 +1,11 @@
 """The engine worker thread: commands in by queue, coalesced snapshots out, clean shutdown."""
-import time
-
 import numpy as np
 import pytest
 
-from aeviz.data import load_ratings
 from aeviz.engine import ModelConfig
-from aeviz.ui.bridge import FULL_SPEED, EngineBridge
+from aeviz.ui.bridge import FULL_SPEED, EngineBridge, play_due
 
-
-
-def make_ratings(path, users=40, items=12, per_user=6, seed=0):
-    rng = np.random.default_rng(seed)
-    lines = ["userId,movieId,rating"]
-    for u in range(users):
-        for m in rng.choice(items, per_user, replace=False):
-            lines.append(f"{u + 1},{m + 1},{rng.integers(1, 6)}")
-    path.write_text("\n".join(lines) + "\n")
-    return load_ratings(path)
+from support import make_ratings
 
 
 @pytest.fixture
@@ -80,14 +68,24 @@ def test_play_full_speed_then_pause_stops_counters(bridge, qtbot):
     assert bridge.trainer.keep_undo is True
 
 
-def test_slow_play_respects_speed(bridge, qtbot):
+def test_play_schedule_follows_the_speed():
+    assert play_due(10.0, 10.0, 20.0, 1) == pytest.approx(10.05)  # one observation: 1/20 s
+    assert play_due(10.0, 10.0, 400.0, 4) == pytest.approx(10.01)  # a batch of 4 at 400/s
+    assert play_due(10.0, 10.0, 2.0, 0) == pytest.approx(10.125)  # phase by phase: 1/(4 x 2) s
+    assert play_due(12.0, 10.0, 20.0, 1) == pytest.approx(12.05)  # ahead: waits its turn
+    assert play_due(5.0, 10.0, 20.0, 1) == pytest.approx(9.8)  # late: at most 0.25 s caught up
+
+
+def test_slow_play_steps_one_observation_at_a_time(bridge, qtbot):
+    seen = []
+    bridge.snapshotReady.connect(lambda s: seen.append(s.steps))  # same (GUI) thread: safe
     bridge.play(20.0)
     qtbot.waitUntil(lambda: bridge.playing, timeout=5000)
-    t0 = time.perf_counter()
     qtbot.waitUntil(lambda: bridge.latest.steps >= 5, timeout=5000)
-    assert time.perf_counter() - t0 >= 0.15  # 5 observations at 20/s take ~0.25 s
+    assert bridge.trainer.keep_undo is True  # slow play keeps an undo point per update
     bridge.pause()
     idle(qtbot, bridge)
+    assert seen == sorted(seen) and bridge.trainer.steps == bridge.latest.steps
 
 
 def test_snapshots_are_coalesced(bridge, qtbot):
@@ -129,10 +127,11 @@ def test_shutdown_while_playing_is_clean(qtbot, ratings):
     b.rebuild(ModelConfig(), ratings)
     b.play(FULL_SPEED)
     qtbot.waitUntil(lambda: b.latest is not None and b.latest.steps > 100, timeout=10000)
-    t0 = time.perf_counter()
     assert b.shutdown()
-    assert time.perf_counter() - t0 < 2.0
     assert not b.is_running()
+    steps = b.trainer.steps
+    qtbot.wait(50)
+    assert b.trainer.steps == steps  # nothing steps on after the worker ended
 
 
 def test_slow_play_steps_phase_by_phase(bridge, qtbot):
@@ -153,14 +152,13 @@ def test_shutdown_interrupts_a_long_step_epoch(qtbot, tmp_path):
     for _ in range(20):
         b.step_epoch()  # seconds of work queued
     qtbot.waitUntil(lambda: b.trainer.steps > 0, timeout=5000)
-    t0 = time.perf_counter()
     assert b.shutdown()
-    assert time.perf_counter() - t0 < 1.0
-    assert b.trainer.epoch < 20
+    assert not b.is_running()
+    assert b.trainer.epoch < 20  # the queued epochs were abandoned, not run to the end first
 
 
 def test_step_epoch_is_drawn_as_it_goes_and_pause_cancels_it(qtbot, tmp_path):
-    big = make_ratings(tmp_path / "big.csv", users=4000, items=1500, per_user=10)
+    big = make_ratings(tmp_path / "big.csv", users=2500, items=1000, per_user=10)  # an epoch: ~1 s
     b = EngineBridge()
     try:
         b.rebuild(ModelConfig(hidden=(40, 20, 40), optimizer="adam"), big)
@@ -180,7 +178,7 @@ def test_step_epoch_is_drawn_as_it_goes_and_pause_cancels_it(qtbot, tmp_path):
         qtbot.waitUntil(b.is_idle, timeout=30000)
         assert t.epoch == 2 and t.k == 0 and not b.playing
         assert b.latest.epoch == 2 and b.latest.position == 0  # the last frame is the finished epoch
-        assert b._worker.speed == float("inf")  # the slider's speed is back
+        assert b.speed == float("inf")  # the slider's speed is back
     finally:
         assert b.shutdown()
 

@@ -13,8 +13,7 @@ from aeviz.ui.graph.text import status_line
 from aeviz.ui.loss_plot import LossPlot
 from aeviz.ui.main_window import MainWindow
 
-from test_ui_app import click
-from test_ui_graph import toy_trainer, view  # noqa: F401  (fixture)
+from support import click, toy_trainer
 
 
 @pytest.fixture
@@ -38,7 +37,7 @@ def window(qtbot, path, config, size=(1366, 768)):
 
 
 def history(test):
-    return tuple(EpochRecord(i + 1, 1.0 - 0.001 * i, t, t, 0.5, 0.0, 0.1) for i, t in enumerate(test))
+    return tuple(EpochRecord(i + 1, 1.0 - 0.001 * i, t, t, 0.5, 0.0, 0.1, val_rmse=t) for i, t in enumerate(test))
 
 
 def overlaps(a, b) -> bool:
@@ -46,7 +45,7 @@ def overlaps(a, b) -> bool:
 
 
 # ------------------------------------------------------------------ 5. titles never push plots
-def test_a_long_best_test_title_keeps_both_plots_inside_the_dock(plot, qtbot):
+def test_a_long_best_epoch_title_keeps_both_plots_inside_the_dock(plot, qtbot):
     test = [1.2 - (1.2 - 0.9493) * i / 120 for i in range(121)] + [0.9493 + 0.001 * i for i in range(1, 54)]
     snap = dataclasses.replace(toy_trainer().snapshot(), history=history(test), epoch=len(test),
                                steps=len(test), epoch_losses=np.linspace(1, 2, 30))
@@ -54,7 +53,7 @@ def test_a_long_best_test_title_keeps_both_plots_inside_the_dock(plot, qtbot):
     qtbot.wait(50)
     width = plot.glw.width()
     epochs, within = plot.epochs.sceneBoundingRect(), plot.within.sceneBoundingRect()
-    assert "best test 0.9493 @ 121, 53 epochs ago" in plot.epochs.titleLabel.text
+    assert "best validation 0.9493 @ 121, 53 epochs ago" in plot.epochs.titleLabel.text
     assert within.right() <= width + 1  # not pushed out of the dock
     assert within.width() >= 0.3 * width and epochs.width() >= 0.5 * width  # the 3:2 share holds
     head, _ = plot.title_rects()

@@ -2,20 +2,13 @@
 from dataclasses import replace
 
 import numpy as np
-import pytest
 from PySide6.QtCore import QPointF, Qt
 
-from aeviz.engine import DenseRows, ModelConfig, Trainer, build_trainer, get_loss, make_optimizer
-from aeviz.engine.toy import INPUTS, toy_network
+from aeviz.engine import DenseRows, ModelConfig, build_trainer
 from aeviz.ui.graph.scene import build_scene
 from aeviz.ui.graph.text import num
 from aeviz.ui.graph_view import NetworkView
-
-
-def toy_trainer():
-    net = toy_network()
-    opt = make_optimizer("sgd", net.params.size, lr=0.1)
-    return Trainer(net, opt, get_loss("mse"), DenseRows(INPUTS, mask=np.ones((4, 4), bool)))
+from support import toy_trainer
 
 
 def ratings(n_users, n_items, density=0.3, seed=0):
@@ -23,17 +16,6 @@ def ratings(n_users, n_items, density=0.3, seed=0):
     m = rng.integers(1, 6, (n_users, n_items)) * (rng.random((n_users, n_items)) < density)
     m[:, 0] = np.maximum(m[:, 0], 1)  # every user rated something
     return m.astype(np.float32)
-
-
-@pytest.fixture
-def view(qtbot):
-    v = NetworkView()
-    v.set_animated(False)
-    v.resize(1100, 600)
-    qtbot.addWidget(v)
-    v.show()
-    qtbot.waitExposed(v)
-    return v
 
 
 def node_center(view, layer, index):

@@ -10,7 +10,6 @@ from PySide6.QtCore import Qt
 
 import aeviz.data.loader as data_loader
 import aeviz.data.wide as data_wide
-from test_ui_app import win  # noqa: F401 - the window fixture, shared
 
 
 def test_dropping_a_loader_whose_thread_still_runs_does_not_abort(tmp_path):

@@ -17,7 +17,7 @@ from aeviz.ui import settings
 from aeviz.ui.main_window import MainWindow
 from aeviz.ui.model_files import CANCEL, DISCARD, SAVE
 
-from test_ui_bridge import make_ratings
+from support import make_ratings
 
 
 
@@ -27,7 +27,7 @@ def _open_window(qtbot, path, config=None):
     qtbot.addWidget(w)
     w.confirm = lambda *_: True
     w.show()
-    qtbot.waitUntil(lambda: w._last_snapshot is not None and w.bridge.is_idle(), timeout=5000)
+    qtbot.waitUntil(lambda: w.last_snapshot is not None and w.bridge.is_idle(), timeout=5000)
     return w
 
 
@@ -91,12 +91,12 @@ def test_save_then_open_gives_identical_predictions(win, qtbot, tmp_path):
     assert not win.model_files.dirty() and win.model_files.path == str(path)
     assert "opened" in win.statusBar().currentMessage()
     train(qtbot, win, 1)  # and training goes on from there
-    assert win.model_files.dirty() and win._last_snapshot.updates == 1
+    assert win.model_files.dirty() and win.last_snapshot.updates == 1
 
 
 def test_save_while_playing_is_consistent(win, qtbot, tmp_path):
     win.bridge.play()
-    qtbot.waitUntil(lambda: win._last_snapshot.steps > 200, timeout=10000)
+    qtbot.waitUntil(lambda: win.last_snapshot.steps > 200, timeout=10000)
     save(qtbot, win, tmp_path / "live")  # suffix added
     win.bridge.pause()
     idle(qtbot, win)
@@ -232,7 +232,7 @@ def test_quit_discard_closes(qtbot, ratings_path):
 
 # ------------------------------------------------------------------------------ divergence
 def _drawn_values_finite(w):
-    s = w._last_snapshot
+    s = w.last_snapshot
     arrays = list(s.weights) + [b for b in s.biases if b is not None]
     for group in (s.activations, s.preacts, s.deltas, s.grad_weights):
         arrays += [a for a in (group or ()) if a is not None]
@@ -285,7 +285,7 @@ def test_divergence_pauses_names_layer_and_recovers(win, qtbot):
         assert np.isfinite(win.bridge.trainer.network.params).all()
     win.bridge.reset()
     idle(qtbot, win)
-    assert win._last_snapshot.steps == 0 and win.bridge.trainer.diverged is None
+    assert win.last_snapshot.steps == 0 and win.bridge.trainer.diverged is None
     np.testing.assert_array_equal(win.bridge.trainer.network.params, good)  # same seed, same start
     _drawn_values_finite(win)
 
@@ -302,8 +302,8 @@ def test_export_pictures(win, qtbot, tmp_path):
     assert (tmp_path / "net.svg").read_text().lstrip().startswith("<?xml")
     assert "<svg" in (tmp_path / "loss.svg").read_text()[:2000] or "<svg" in open(out[0]).read()[:2000]
     # every panel with a plot exports (raised first, so a hidden tab has a real size)
-    panels = [(p, d) for p, d in win._dock_widgets[1:] if ex.export_dock.__self__ and
-              __import__("aeviz.ui.export", fromlist=["plot_views"]).plot_views(d.widget())]
+    from aeviz.ui.export import plot_views
+    panels = [(p, d) for p, d in zip(win.panels, win.docks[2:]) if plot_views(d.widget())]
     assert panels
     for i, (_, dock) in enumerate(panels):
         written = ex.export_dock(dock, str(tmp_path / f"panel{i}.png"))
@@ -356,7 +356,7 @@ def test_corrupt_stored_settings_start_with_defaults(qtbot, ratings_path, caplog
         w = MainWindow(load_ratings(ratings_path), str(ratings_path))
     qtbot.addWidget(w)
     w.show()
-    qtbot.waitUntil(lambda: w._last_snapshot is not None and w.bridge.is_idle(), timeout=5000)
+    qtbot.waitUntil(lambda: w.last_snapshot is not None and w.bridge.is_idle(), timeout=5000)
     assert w.config == ModelConfig()
     assert w.loss_plot.smoothing == 0.0 and not w.loss_plot.log_box.isChecked()
     assert "model/config" in caplog.text  # a warning says what was ignored

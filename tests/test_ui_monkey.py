@@ -6,7 +6,10 @@ and users, editing weights, undo, reset, saving and opening models). After each 
 escaped (a Qt slot's included), no panel logged a failure, counters only ran backwards on a reset,
 undo or rebuild, and every value the window drew is finite.
 
-Replay a failure with AEVIZ_MONKEY_SEED=<seed printed>; run longer with AEVIZ_MONKEY_ACTIONS=20000.
+The default suite runs one short seeded run (SHORT actions); the long run is behind the `slow`
+marker (`python -m pytest -m slow tests/test_ui_monkey.py`, AEVIZ_MONKEY_ACTIONS of them, 2,000 by
+default), and benchmarks/monkey.py runs it for several seeds. Replay a failure with
+AEVIZ_MONKEY_SEED=<seed printed>; run longer with AEVIZ_MONKEY_ACTIONS=20000.
 """
 import logging
 import math
@@ -15,17 +18,19 @@ import random
 import time
 
 import numpy as np
+import pytest
 from PySide6.QtCore import QCoreApplication, Qt
 
 from aeviz.data import load_ratings
 from aeviz.engine import ModelConfig
 from aeviz.ui.main_window import MainWindow
 
-from test_ui_bridge import make_ratings
+from support import make_ratings
 
 DEFAULT_SEED = 8_2026
 SEED = int(os.environ.get("AEVIZ_MONKEY_SEED", DEFAULT_SEED))
-ACTIONS = int(os.environ.get("AEVIZ_MONKEY_ACTIONS", 2000))
+ACTIONS = int(os.environ.get("AEVIZ_MONKEY_ACTIONS", 2000))  # the long (slow-marked) run
+SHORT = 200  # the default suite's run: a few seconds, every kind of action several times
 
 LAYERS = ["6,3,6", "4", "8,2,8", "3,3", "", "0", "-2", "abc", "5,,5", "2.5", "1e9", " 7 , 3 "]
 NUMBERS = ["0.01", "0.1", "1", "100", "1e6", "0", "-1", "nan", "inf", "1e400", "abc", "", "0.5", " 2 "]
@@ -157,7 +162,7 @@ class Monkey:
         return d.windowTitle()
 
     def select_node(self):
-        s = self.w._last_snapshot
+        s = self.w.last_snapshot
         if s is None:
             return
         layer = self.rng.randrange(len(s.sizes))
@@ -169,11 +174,11 @@ class Monkey:
         if self.w.dataset is None:
             return
         row = self.rng.randrange(self.w.dataset.n_users)
-        self.w._on_user_selected(row)
+        self.w.panels[0].userSelected.emit(row)  # as a click on the ratings matrix does
         return str(row)
 
     def edit_weight(self):
-        s = self.w._last_snapshot
+        s = self.w.last_snapshot
         if s is None:
             return
         l = self.rng.randrange(len(s.weights))
@@ -211,7 +216,7 @@ class Monkey:
         end = time.monotonic() + 15
         while time.monotonic() < end:
             QCoreApplication.processEvents()
-            if w.bridge._worker.done >= w.bridge._sent and not w.loader.busy:
+            if w.bridge.caught_up() and not w.loader.busy:
                 break
             time.sleep(0.001)
         else:
@@ -220,7 +225,7 @@ class Monkey:
 
     def check(self, name):
         w = self.w
-        s = w._last_snapshot
+        s = w.last_snapshot
         if s is None:
             return
         where = f"after action #{len(self.log)} ({self.log[-1]})"
@@ -246,10 +251,19 @@ class Monkey:
                 f"status {lab.text()!r} {where}"
 
 
-
 def test_monkey(qtbot, tmp_path, caplog, capsys):
+    run_monkey(qtbot, tmp_path, caplog, capsys, SHORT)
+
+
+@pytest.mark.slow
+def test_monkey_long(qtbot, tmp_path, caplog, capsys):
+    run_monkey(qtbot, tmp_path, caplog, capsys, ACTIONS)
+
+
+def run_monkey(qtbot, tmp_path, caplog, capsys, actions):
+    """`actions` random actions from SEED on a fresh window, checking the window after each."""
     with capsys.disabled():
-        print(f"\nmonkey: seed {SEED}, {ACTIONS} actions (replay: AEVIZ_MONKEY_SEED={SEED})")
+        print(f"\nmonkey: seed {SEED}, {actions} actions (replay: AEVIZ_MONKEY_SEED={SEED})")
     rng = random.Random(SEED)
     path = tmp_path / "start.csv"
     make_ratings(path, users=24, items=10, seed=SEED % 1000)
@@ -260,13 +274,13 @@ def test_monkey(qtbot, tmp_path, caplog, capsys):
     win.model_files.ask_open_anyway = lambda *_: rng.random() < 0.5
     win.show()
     win.resize(900, 640)  # painting is most of each action's cost: keep the window modest
-    qtbot.waitUntil(lambda: win._last_snapshot is not None and win.bridge.is_idle(), timeout=5000)
+    qtbot.waitUntil(lambda: win.last_snapshot is not None and win.bridge.is_idle(), timeout=5000)
     monkey = Monkey(win, qtbot, rng, tmp_path)
     caplog.set_level(logging.ERROR)
     started = time.perf_counter()
     try:
         with qtbot.captureExceptions() as exceptions:
-            for i in range(ACTIONS):
+            for i in range(actions):
                 t0 = time.perf_counter()
                 name = monkey.act()
                 monkey.settle()
@@ -283,6 +297,6 @@ def test_monkey(qtbot, tmp_path, caplog, capsys):
     assert not win.bridge.is_running()
     seconds = time.perf_counter() - started
     with capsys.disabled():
-        print(f"monkey: {ACTIONS} actions in {seconds:.1f} s, {win._last_snapshot.steps} steps last run, "
+        print(f"monkey: {actions} actions in {seconds:.1f} s, {win.last_snapshot.steps} steps last run, "
               f"{monkey.generation} rebuilds")
         print("monkey: seconds per action kind:", {k: round(v, 1) for k, v in sorted(monkey.cost.items(), key=lambda kv: -kv[1])})

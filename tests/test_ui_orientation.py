@@ -13,9 +13,7 @@ from aeviz.engine.orientation import orient
 from aeviz.ui.panels import (CodePanel, FeatureDetectorsPanel, RatingsMatrixPanel, ReconstructionPanel,
                              RecommendationsPanel)
 from aeviz.ui.setup_panel import SetupPanel
-from test_insights import genre_ratings
-from test_ui_app import win  # noqa: F401  (fixture: the window on 40 users x 12 movies)
-from test_ui_panels import all_text, make
+from support import all_text, genre_ratings, make
 
 
 @pytest.fixture

@@ -3,51 +3,12 @@ import dataclasses
 
 import numpy as np
 import pytest
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore
 
-from aeviz.data import holdout_split
-from aeviz.engine import ModelConfig, build_trainer, recommend
-from aeviz.engine.insights import compute_extras
+from aeviz.engine import recommend
 from aeviz.ui.panels import (PANELS, CodePanel, DistributionsPanel, FeatureDetectorsPanel, MathInspectorPanel,
                              RatingsMatrixPanel, ReconstructionPanel, RecommendationsPanel, fmt)
-from test_insights import genre_ratings
-
-
-def setup(hidden=(8, 2, 8), n_users=60, n_items=20, epochs=2, seed=0, **kw):
-    r = genre_ratings(n_users, n_items, seed=seed)
-    split = holdout_split(r, 0.2, 0)
-    tr = build_trainer(ModelConfig(hidden=hidden, batch_size=1, lr=0.01, seed=1, **kw), split.train, split.test,
-                       clip=(1, 5))
-    tr.train(epochs)
-    return tr, r, split
-
-
-def snap(tr, sel=None):
-    return dataclasses.replace(tr.snapshot(), extras=compute_extras(tr, sel or {"layer": 2, "index": 0}))
-
-
-def make(qtbot, cls, r, split, size=(700, 450)):
-    w = cls()
-    qtbot.addWidget(w)
-    w.set_dataset(r, split)
-    w.resize(*size)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
-
-
-def all_text(w) -> str:
-    parts = []
-    for lab in w.findChildren(QtWidgets.QLabel):
-        parts.append(lab.text())
-    for tb in w.findChildren(QtWidgets.QTextBrowser):
-        parts.append(tb.toPlainText())
-    for t in w.findChildren(QtWidgets.QTableWidget):
-        for i in range(t.rowCount()):
-            for j in range(t.columnCount()):
-                if t.item(i, j) is not None:
-                    parts.append(t.item(i, j).text())
-    return "\n".join(parts)
+from support import all_text, make, setup, snap
 
 
 def test_fmt_never_shows_nan():
@@ -126,7 +87,7 @@ def test_code_panel_bars_scatter_and_click(qtbot):
     tr.step_phase()
     s = snap(tr)
     w.show_snapshot(s)
-    z = tr._trace.outputs[1][-1]
+    z = tr.current_step.trace.outputs[1][-1]
     np.testing.assert_allclose(w.bars.opts["height"], z, rtol=1e-6)
     # coloured by genre: one scatter item per genre, together every user
     total = sum(len(g.getData()[0]) for g in w.groups)
@@ -178,7 +139,7 @@ def test_math_inspector_shows_the_terms_and_follows_the_phase(qtbot):
     w.show_snapshot(s)
     m = s.extras["math"]
     text = w.view.toPlainText()
-    a = float(tr._trace.preacts[1][-1][1])
+    a = float(tr.current_step.trace.preacts[1][-1][1])
     assert fmt(a) in text and fmt(m["activation_value"]) in text
     for t in m["terms"]:
         assert fmt(t["wx"]) in text
@@ -186,7 +147,7 @@ def test_math_inspector_shows_the_terms_and_follows_the_phase(qtbot):
     tr.run_to("backward")
     w.show_snapshot(snap(tr, sel))
     text = w.view.toPlainText()
-    assert fmt(float(tr._gradients.deltas[1][-1][1])) in text and "will apply" in text
+    assert fmt(float(tr.current_step.gradients.deltas[1][-1][1])) in text and "will apply" in text
     tr.step_phase()
     w.show_snapshot(snap(tr, sel))
     text = w.view.toPlainText()

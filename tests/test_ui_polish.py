@@ -12,8 +12,7 @@ from aeviz.ui.help import HOW_TO_READ
 from aeviz.ui.panels import (PANELS, CodePanel, DistributionsPanel, ReconstructionPanel,
                              RecommendationsPanel)
 
-from test_ui_app import click, win  # noqa: F401  (fixtures)
-from test_ui_panels import all_text, make, setup, snap
+from support import all_text, click, make, setup, snap
 
 
 def toy():
@@ -30,7 +29,7 @@ def toy_snap(tr):
 # ------------------------------------------------------------------------- 1. numbering
 def test_graph_caption_counts_like_the_status_bar(win, qtbot):
     def agree():
-        s = win._last_snapshot
+        s = win.last_snapshot
         epoch = int(re.search(r"Epoch (\d+)", win.status_labels["epoch"].text()).group(1))
         obs, n = map(int, re.search(r"Observation (\d+) of (\d+)", win.status_labels["obs"].text()).groups())
         assert f"epoch {epoch}" in status_line(s) and f"observation {obs} of {n}" in status_line(s)

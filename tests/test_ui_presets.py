@@ -6,13 +6,11 @@ import pytest
 from aeviz.engine.orientation import observations
 from aeviz.presets import PRESETS
 
-import test_ui_app
-from test_ui_app import win  # noqa: F401  (fixture)
-
+import support
 
 
 def click(qtbot, w, name):
-    test_ui_app.click(qtbot, w, name, timeout=20000)  # pre-training presets take a while
+    support.click(qtbot, w, name, timeout=20000)  # pre-training presets take a while
 
 
 @pytest.mark.parametrize("preset", PRESETS, ids=[p.key for p in PRESETS])
@@ -23,7 +21,7 @@ def test_preset_loads_explains_fills_the_panel_and_trains(win, qtbot, preset):
     n_inputs = observations(preset.load_dataset(), preset.config.orientation).n_items
     sizes = tuple(preset.config.sizes(n_inputs))
     act.trigger()
-    qtbot.waitUntil(lambda: win.bridge.is_idle() and tuple(win._last_snapshot.sizes) == sizes, timeout=20000)
+    qtbot.waitUntil(lambda: win.bridge.is_idle() and tuple(win.last_snapshot.sizes) == sizes, timeout=20000)
     # the explanation is shown, and the setup panel holds the preset's model, its type included
     assert win.banner.isVisible() and preset.title in win.banner.label.text()
     assert preset.explanation[:40] in win.banner.label.text()
@@ -34,10 +32,10 @@ def test_preset_loads_explains_fills_the_panel_and_trains(win, qtbot, preset):
         assert panel._inputs[key].isVisible()
     # train: one observation, then a whole epoch; every number finite
     click(qtbot, win, "step_observation")
-    s = win._last_snapshot
+    s = win.last_snapshot
     assert s.steps >= 1 and s.loss is not None and np.isfinite(s.loss)
     click(qtbot, win, "step_epoch")
-    s = win._last_snapshot
+    s = win.last_snapshot
     assert s.history and s.epoch >= 1
     h = s.history[-1]
     assert np.isfinite(h.train_rmse) and np.isfinite(h.mean_loss) and np.isfinite(h.penalty)
@@ -46,5 +44,5 @@ def test_preset_loads_explains_fills_the_panel_and_trains(win, qtbot, preset):
     if preset.config.kind in ("sparse", "contractive"):
         assert h.penalty > 0  # the penalty is really part of the objective
     if preset.config.kind == "denoising":
-        assert win._last_snapshot.extras.get("corruption", "").startswith("masking")
+        assert win.last_snapshot.extras.get("corruption", "").startswith("masking")
     assert not win.banner.isVisible() or "diverg" not in win.banner.label.text().lower()

@@ -278,7 +278,7 @@ def test_graph_titles_fit_and_movies_are_labelled_at_any_size(qtbot, size):
     v = _view(qtbot, *size)
     v.set_titles([f"Some movie title {i} (1995)" for i in range(1682)])
     v.show_snapshot(tr.snapshot())
-    lay = v.canvas.layout()
+    lay = v.canvas.current_layout()
     X, Y, r, spacing, xs = v.canvas.geometry_arrays()
     fb = QFontMetrics(v.canvas._bold)
     gap = xs[1] - xs[0]

@@ -4,7 +4,7 @@ the drawn z, and every user's sigma as an ellipse (small synthetic data)."""
 import numpy as np
 
 from aeviz.ui.panels import CodePanel, MathInspectorPanel, fmt
-from test_ui_panels import make, setup, snap
+from support import make, setup, snap
 
 
 def _vae(**kw):

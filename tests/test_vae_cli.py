@@ -9,7 +9,7 @@ import pytest
 from aeviz.cli import main
 from aeviz.data.implicit import implicit
 from aeviz.data.ratings import build_ratings
-from aeviz.engine.implicit_training import popularity_predictor, top_n_scores
+from aeviz.implicit_training import popularity_predictor, top_n_scores
 
 
 def _part(full, keep):

@@ -15,6 +15,7 @@ from .network import INITS, Network
 from .optimizers import OPTIMIZERS, make_optimizer
 from .orientation import ORIENTATIONS
 from .trainer import Trainer
+from .types import for_config
 
 KINDS = ("plain", "sparse", "denoising", "contractive", "vae")
 
@@ -241,13 +242,7 @@ def build_trainer(config: ModelConfig, train, test=None, clip=None, network=None
     if config.optimizer in ("sgd", "rmsprop"):
         hyper["momentum"] = config.momentum
     opt = make_optimizer(config.optimizer, net.params.size, dtype=net.dtype, **hyper)
-    penalties, corruption = [], None
-    try:
-        from . import types as ae_types  # the autoencoder types (sparse, denoising, contractive)
-        penalties, corruption = ae_types.for_config(config, net)
-    except ImportError:
-        if config.kind != "plain":
-            raise ValueError(f"the {config.kind} autoencoder is not available") from None
+    penalties, corruption = for_config(config, net)  # the autoencoder types (sparse, denoising...)
     return Trainer(net, opt, get_loss(config.loss), train, test, batch_size=config.batch_size,
                    shuffle=config.shuffle, seed=config.seed, penalties=penalties,
                    corruption=corruption, clip=clip,

@@ -121,15 +121,15 @@ def _refresh_sample(st: InsightState, trainer):
 
 def current_row(trainer) -> int:
     """The user the snapshot shows: the last observation forwarded, else the next one."""
-    if trainer._trace is not None and trainer.phase != "idle" and trainer._rows is not None:
-        return int(trainer._rows[-1])
-    return int(trainer.current_row)
+    step = trainer.current_step
+    return int(step.rows[-1]) if step is not None else int(trainer.current_row)
 
 
 def _observation(trainer, row):
     """(h_0..h_L, a_1..a_L) of `row` as the trainer computed them, or a fresh forward pass."""
-    t = trainer._trace
-    if t is not None and trainer.phase != "idle" and trainer._rows is not None and int(trainer._rows[-1]) == row:
+    step = trainer.current_step
+    if step is not None and int(step.rows[-1]) == row:
+        t = step.trace
         return [a[-1] for a in t.activations], [a[-1] for a in t.preacts], True
     x, _ = trainer.train_set.dense_rows([row])
     t = trainer.network.forward(x)
@@ -333,66 +333,31 @@ def _item_model_recommendations(st, trainer, user):
 
 
 # ------------------------------------------------------------------------------- the math
-def _flat_index(net, layer, row, col) -> int:
-    return net.flat_index(layer, row, col)
-
-
 def _fnum(v):
     v = float(v)
     return v if math.isfinite(v) else None
 
 
 def _optimizer_view(trainer, flat, w_now, g_batch, applied):
-    """The optimizer's rule for one weight, with its state; `applied` = the update just done."""
+    """The optimizer's rule for one weight, with its state; `applied` = the update just done.
+    Before the update, the change shown is the optimizer's own preview (the rule the step runs)."""
     opt = trainer.optimizer
     h = dict(opt.hyper)
-    info = {"name": opt.name, "formula": opt.formula(), "hyper": {k: v for k, v in h.items()},
-            "t": int(opt.t), "state": {}, "applied": applied, "change": None, "w_before": None,
-            "w_after": None, "gradient_used": None}
-    state = {k: float(v[flat]) for k, v in getattr(opt, "_state", {}).items()}
-    info["state"] = state
-    wd = float(h.get("weight_decay", 0.0) or 0.0)
+    info = {"name": opt.name, "formula": opt.formula(), "hyper": dict(h),
+            "t": int(opt.t), "state": opt.state_at(flat), "applied": applied, "change": None,
+            "w_before": None, "w_after": None, "gradient_used": None}
     if applied:
         change = float(trainer.last_change[flat])
         info.update(change=change, w_before=w_now - change, w_after=w_now)
-        g_eff = None
-        if opt.name == "adam":
-            b1, b2 = h["betas"]
-            t = max(opt.t, 1)
-            m_hat = state.get("exp_avg", 0.0) / (1 - b1 ** t)
-            v_hat = state.get("exp_avg_sq", 0.0) / (1 - b2 ** t)
-            info.update(m_hat=m_hat, v_hat=v_hat)
+        info.update(opt.explain(info["state"], opt.t))
         return info
     if g_batch is None:
         return info
-    g = g_batch + wd * w_now
-    info["gradient_used"] = g
-    lr = float(h["lr"])
-    if opt.name == "sgd":
-        mom = float(h.get("momentum", 0.0) or 0.0)
-        if mom:
-            buf = g if opt.t == 0 else mom * state.get("momentum_buffer", 0.0) + (1 - h["dampening"]) * g
-            d = g + mom * buf if h["nesterov"] else buf
-        else:
-            d = g
-        change = -lr * d
-    elif opt.name == "rmsprop":
-        s = h["alpha"] * state.get("square_avg", 0.0) + (1 - h["alpha"]) * g * g
-        step = g / (math.sqrt(s) + h["eps"])
-        if h.get("momentum"):
-            step = h["momentum"] * state.get("momentum_buffer", 0.0) + step
-        change = -lr * step
-    elif opt.name == "adam":
-        b1, b2 = h["betas"]
-        t = opt.t + 1
-        m = b1 * state.get("exp_avg", 0.0) + (1 - b1) * g
-        v = b2 * state.get("exp_avg_sq", 0.0) + (1 - b2) * g * g
-        m_hat, v_hat = m / (1 - b1 ** t), v / (1 - b2 ** t)
-        change = -lr * m_hat / (math.sqrt(v_hat) + h["eps"])
-        info.update(m_hat=m_hat, v_hat=v_hat)
-    else:
-        return info
+    info["gradient_used"] = g_batch + float(h.get("weight_decay", 0.0) or 0.0) * w_now
+    preview = opt.preview(flat, w_now, g_batch)
+    change = preview["change"]
     info.update(change=change, w_before=w_now, w_after=w_now + change)
+    info.update(opt.explain(preview["state"], opt.t + 1))  # as they will be after this step
     return info
 
 
@@ -402,6 +367,7 @@ def _math(trainer, selection, row, acts, preacts, from_trainer, titles):
     layer = min(max(layer, 0), net.n_layers)
     index = int(selection.get("index", 0) if selection else 0)
     index = min(max(index, 0), net.sizes[layer] - 1)
+    step = trainer.current_step  # not None when from_trainer
     out = {"layer": layer, "index": index, "row": row, "phase": trainer.phase,
            "next_phase": trainer.next_phase, "from_step": from_trainer, "n_layers": net.n_layers}
     x_row, m_row = trainer.train_set.dense_rows([row])
@@ -440,21 +406,21 @@ def _math(trainer, selection, row, acts, preacts, from_trainer, titles):
         out["target"] = float(x_row[0, index])
         out["rated"] = bool(m_row[0, index])
         out["title"] = titles[index] if titles and index < len(titles) else None
-        has_loss = from_trainer and trainer._obs_loss is not None and trainer._grad_y is not None
+        has_loss = from_trainer and step.observation_loss is not None and step.grad_y is not None
         out["error"] = float(z - x_row[0, index]) if m_row[0, index] else None
-        out["dL_dy"] = float(np.atleast_2d(trainer._grad_y)[-1, index]) if has_loss else None
+        out["dL_dy"] = float(np.atleast_2d(step.grad_y)[-1, index]) if has_loss else None
         out["loss_name"] = trainer.loss.label
         out["loss_formula"] = trainer.loss.formula()
-        out["observation_loss"] = float(np.atleast_1d(trainer._obs_loss)[-1]) if has_loss else None
-    grads_ready = from_trainer and trainer._gradients is not None and trainer.phase in ("backward", "update")
-    out["delta"] = float(trainer._gradients.deltas[l][-1][index]) if grads_ready else None
+        out["observation_loss"] = float(np.atleast_1d(step.observation_loss)[-1]) if has_loss else None
+    grads_ready = from_trainer and step.gradients is not None
+    out["delta"] = float(step.gradients.deltas[l][-1][index]) if grads_ready else None
     # the weight looked at: the selected edge into this node, else the largest term's
     edge = selection.get("edge") if selection else None
     if edge is not None and int(edge[0]) == l and int(edge[1]) == index:
         col = int(edge[2])
     else:
         col = int(shown[0]) if shown.size else 0
-    flat = _flat_index(net, l, index, col)
+    flat = net.flat_index(l, index, col)
     w_now = float(net.params[flat])
     g_batch = float(net.grads[flat]) if grads_ready else None
     contribution = (out["delta"] * float(h_in[col])) if out["delta"] is not None else None

@@ -226,9 +226,3 @@ def get_loss(name: str | Loss) -> Loss:
         return LOSSES[str(name).lower()]()
     except KeyError:
         raise ValueError(f"unknown loss {name!r}; choose one of {', '.join(LOSSES)}") from None
-
-
-def squared_error_sums(y, t, mask) -> tuple[np.ndarray, np.ndarray]:
-    """Per-observation sum of squared errors over rated entries, and the rated counts (for RMSE)."""
-    diff = np.where(mask, y - t, 0.0)
-    return np.einsum("ij,ij->i", diff, diff, dtype=np.float64), _rated_counts(mask)

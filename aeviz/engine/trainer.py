@@ -57,6 +57,16 @@ class _Checkpoint(NamedTuple):
     order: np.ndarray  # the next epoch's order, drawn before the checkpoint
 
 
+class CurrentStep(NamedTuple):
+    """The observation(s) in flight, as the trainer computed them: the trainer's own arrays, not
+    copies (read them in the thread that steps, between two steps; copy what you keep)."""
+    rows: np.ndarray  # user rows of the batch in flight; the last one is the one drawn
+    trace: object  # the network's ForwardTrace of them
+    observation_loss: np.ndarray | None  # loss per row, once a loss phase ran
+    grad_y: np.ndarray | None  # dL/dy per row, once a loss phase ran
+    gradients: object | None  # the backward pass (its `deltas`), during backward and update
+
+
 class Trainer:
     """Trains `network` on the rows of `train`, one phase, observation, batch or epoch at a time.
 
@@ -153,6 +163,14 @@ class Trainer:
         self._gradients = None
         self._extra = None
 
+    @property
+    def current_step(self) -> CurrentStep | None:
+        """The step in flight, for inspection (None between two observations)."""
+        if self._trace is None or self.phase == "idle" or self._rows is None:
+            return None
+        grads = self._gradients if self.phase in ("backward", "update") else None
+        return CurrentStep(self._rows, self._trace, self._obs_loss, self._grad_y, grads)
+
     # ------------------------------------------------------------------------------ positioning
     @property
     def n_observations(self) -> int:
@@ -235,7 +253,7 @@ class Trainer:
         return phase
 
     def run_to(self, phase: str):
-        """Run phases until `phase` has been done (used by the Backward button after Forward)."""
+        """Run phases until `phase` has been done, or the observation ends (tests and scripts)."""
         if phase not in PHASES:
             raise ValueError(phase)
         for _ in range(4):

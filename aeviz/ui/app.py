@@ -10,15 +10,13 @@ import sys
 
 from PySide6.QtWidgets import QApplication
 
+from aeviz.data import load_sample
+
 from . import settings
 
 
 def first_dataset():
     """The bundled 'genres' sample, else 'tiny', else None (the window then asks for a file)."""
-    try:
-        from aeviz.data import load_sample
-    except ImportError:  # pragma: no cover
-        return None
     for name in ("genres", "tiny"):
         try:
             return load_sample(name)

@@ -9,6 +9,7 @@ backlog of stale pictures, and its painting time is the only GIL time the worker
 from __future__ import annotations
 
 import dataclasses
+import gc
 import logging
 import queue
 import threading
@@ -17,14 +18,11 @@ import time
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from aeviz.engine import DivergenceError, PhaseError, build_trainer, kernels
+from aeviz.engine.insights import compute_extras, walk_extras
+from aeviz.engine.threads import single_threaded_blas
 from aeviz.presets import split_for
 
 from .background import stop_thread
-
-try:  # the insight panels' worker-side computations (may not exist yet)
-    from aeviz.engine.insights import compute_extras, walk_extras
-except ImportError:  # pragma: no cover - depends on what has landed
-    compute_extras = None
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +33,14 @@ MAX_FRAME_INTERVAL = 0.2  # >= 5 pictures a second: the network view treats slow
 EXTRAS_INTERVAL = 0.25  # insights are computed at most ~4 times a second
 MANUAL = {"step_phase", "forward", "backward", "update", "step_observation", "step_batch",
           "undo", "restore_best", "set_weight", "select_observation"}
+
+
+def play_due(previous_due: float, now: float, speed: float, steps_done: int) -> float:
+    """When the next unit of work is due while playing at `speed` observations a second: one
+    observation every 1/speed s; at 4/s or slower (phase by phase) one phase every 1/(4 speed) s.
+    A late worker catches up at most 0.25 s of backlog, so a stall never ends in a burst."""
+    cost = (1.0 / (4 * speed)) if speed <= 4 else steps_done / speed
+    return max(previous_due, now - 0.25) + cost
 
 
 class _Worker(QObject):
@@ -84,6 +90,7 @@ class _Worker(QObject):
     # ------------------------------------------------------------------------------ the loop
     @Slot()
     def run(self):
+        single_threaded_blas()  # process-wide: BLAS threads would fight this thread and the GUI's
         next_due = time.perf_counter()
         while True:
             if self.playing and self.trainer is not None:
@@ -108,6 +115,9 @@ class _Worker(QObject):
                     except queue.Empty:
                         self._warm = True
                         kernels.warm_up()
+                        # Numba's ~100,000 long-lived objects out of the collector's sight (every
+                        # later collection stays cheap: 50 ms -> 6 ms a pass); no collection here
+                        gc.freeze()
                         continue
                 else:
                     cmd = self.q.get()
@@ -202,7 +212,7 @@ class _Worker(QObject):
     def _cmd_imagine(self, spec):
         """The Code panel's walk: decode an imaginary user (None: back to the real one)."""
         self.selection = {k: v for k, v in self.selection.items() if k != "imagine"}
-        if not spec or not self._extras or self.trainer is None or compute_extras is None:
+        if not spec or not self._extras or self.trainer is None:
             self._extras_at = 0.0
             self._publish(force=True)
             return
@@ -336,9 +346,7 @@ class _Worker(QObject):
             return time.perf_counter()
         now = time.perf_counter()
         if s != FULL_SPEED:
-            done = t.steps - before
-            cost = (1.0 / (4 * s)) if s <= 4 else done / s
-            next_due = max(next_due, now - 0.25) + cost
+            next_due = play_due(next_due, now, s, t.steps - before)
         else:
             next_due = now
         if now - self._rate_t >= 0.5:
@@ -385,7 +393,7 @@ class _Worker(QObject):
             return
         self._last_pub = now
         snap = self.trainer.snapshot()
-        if compute_extras is not None and not extras_ready and (force or now - self._extras_at >= EXTRAS_INTERVAL):
+        if not extras_ready and (force or now - self._extras_at >= EXTRAS_INTERVAL):
             try:
                 self._extras = dict(compute_extras(self.trainer, dict(self.selection), fresh=force) or {})
             except Exception:
@@ -521,6 +529,20 @@ class EngineBridge(QObject):
         """Every command sent has been handled and its snapshot delivered."""
         return (self._worker.done == self._sent and not self._worker._pending and self._holds == 0
                 and self._worker.gui_free.is_set() and self._worker.epoch_target is None)
+
+    def caught_up(self) -> bool:
+        """Every command sent has been handled (its snapshot may still be on its way)."""
+        return self._worker.done >= self._sent
+
+    @property
+    def speed(self) -> float:
+        """The speed Play runs at (observations per second; FULL_SPEED = inf)."""
+        return self._worker.speed
+
+    @property
+    def patience(self) -> int:
+        """Early stopping's patience in epochs (0 = off)."""
+        return self._worker.patience
 
     def is_running(self) -> bool:
         return self._thread.isRunning()

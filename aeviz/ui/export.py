@@ -15,15 +15,11 @@ import pyqtgraph as pg
 import pyqtgraph.exporters  # noqa: F401  (registers pg.exporters)
 from PySide6.QtCore import QCoreApplication, QObject, QPoint, QRectF, QSize, Slot
 from PySide6.QtGui import QPainter
+from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QFileDialog, QGraphicsView
 
 from aeviz.engine.export import write_predictions_csv, write_weights_csv
 from aeviz.engine.orientation import observations
-
-try:
-    from PySide6.QtSvg import QSvgGenerator
-except ImportError:  # pragma: no cover - PySide6-Essentials ships QtSvg, but be safe
-    QSvgGenerator = None
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +61,6 @@ def export_plot(view, path: str) -> str:
 def export_widget(widget, path: str) -> str:
     """A plain widget (the network canvas) to PNG (a grab) or SVG (painted into QSvgGenerator)."""
     if path.lower().endswith(".svg"):
-        if QSvgGenerator is None:
-            raise OSError("SVG export needs PySide6's QtSvg module, which is not installed")
         gen = QSvgGenerator()
         gen.setFileName(path)
         size = widget.size()
@@ -173,8 +167,8 @@ class Exporter(QObject):
         QCoreApplication.processEvents()  # lay it out, so a tab never shown has a real size
         widget = dock.widget()
         panel = next((p for p, d in w._dock_widgets if d is dock), widget)
-        if w._last_snapshot is not None:
-            w._safe(panel, "show_snapshot", w._last_snapshot)
+        if w.last_snapshot is not None:
+            w._safe(panel, "show_snapshot", w.last_snapshot)
             QCoreApplication.processEvents()
         views = [v for v in plot_views(widget) if v.isVisible()] or plot_views(widget)
         if not views:

@@ -9,7 +9,6 @@ exponential moving average, so the first points are not dragged towards zero.
 """
 from __future__ import annotations
 
-import csv
 import math
 import time
 
@@ -18,6 +17,10 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSizePolicy, QSlider, QVBoxLayout, QWidget
+
+from aeviz.engine.export import write_history_csv
+
+from .numbers import fmt
 
 THROTTLED_HZ = 2
 MAX_SYMBOLS = 40  # epoch markers only while they can be told apart (and are cheap)
@@ -454,20 +457,8 @@ class LossPlot(QWidget):
         return self.glw.grab().save(str(path), "PNG")
 
     def export_csv(self, path: str):
-        with open(path, "w", newline="", encoding="utf-8") as f:
-            wr = csv.writer(f)
-            wr.writerow(["epoch", "train_rmse", "test_rmse", "test_rmse_per_user", "mean_loss",
-                         "penalty", "seconds"])
-            for h in self._history:
-                wr.writerow([h.epoch, h.train_rmse, "" if h.test_rmse is None else h.test_rmse,
-                             "" if h.test_rmse_per_user is None else h.test_rmse_per_user,
-                             h.mean_loss, h.penalty, h.seconds])
+        """The epochs drawn, by the engine's history writer (atomic; never a 'nan' cell)."""
+        write_history_csv(path, self._history)
 
 
-def fmt(v, digits: int = 4) -> str:
-    """A number for people: '—' for missing or non-finite values (never 'nan')."""
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return "—"
-    return f"{f:.{digits}g}" if math.isfinite(f) else "—"
+

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (QDockWidget, QFileDialog, QHBoxLayout, QLabel, QM
 
 from aeviz.engine import ModelConfig
 from aeviz.engine.orientation import observations
+from aeviz.presets import PRESETS
 
 from . import gc_guard
 from . import help as help_dialogs
@@ -23,29 +24,18 @@ from . import settings
 from .bridge import EngineBridge
 from .controls import StepControls
 from .export import Exporter
+from .graph_view import NetworkView
 from .loading import LoadProgress, RatingsLoader
-from .loss_plot import LossPlot, fmt
+from .loss_plot import LossPlot
 from .model_files import ModelFiles
+from .numbers import fmt
+from .panels import PANELS
+from .panels.codes import CodePanel
 from .setup_panel import SetupPanel
 
 PATIENCE_CHOICES = (0, 10, 25, 50, 100)  # epochs without a better test RMSE before Play pauses
 
 log = logging.getLogger(__name__)
-
-try:
-    from aeviz.ui.graph_view import NetworkView
-except ImportError:  # pragma: no cover - depends on what has landed
-    NetworkView = None
-try:
-    from aeviz.ui.panels import PANELS
-except ImportError:  # pragma: no cover
-    PANELS = []
-try:
-    from aeviz.presets import PRESETS
-except ImportError:  # pragma: no cover
-    PRESETS = []
-
-
 
 # Where each insight panel starts (users can drag them anywhere; the layout persists).
 RIGHT_PANELS = ("Code", "Reconstruction", "Recommendations")
@@ -54,20 +44,6 @@ FIRST_BOTTOM = "Math inspector"
 
 def _on_screen(dock) -> bool:
     return dock.isVisible() and not dock.visibleRegion().isEmpty()
-
-
-class _Placeholder(QLabel):
-    """Stands in for the network view until it exists."""
-
-    def __init__(self):
-        super().__init__("no network yet")
-        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
-
-    def show_snapshot(self, s):
-        self.setText(f"network {' - '.join(map(str, s.sizes))}\nphase: {s.phase}")
-
-    def set_titles(self, titles, entry="movie"):
-        pass
 
 
 class Banner(QWidget):
@@ -106,7 +82,7 @@ class MainWindow(QMainWindow):
         self.setObjectName("aeviz_main")
         self.dataset = None
         self.path = None
-        self._paths: dict[int, str] = {}
+        self._paths: list[tuple[object, str]] = []  # (dataset, path) of rebuilds on their way
         self._closing = False
         self.error_box = None
         self.confirm = self._ask_discard  # tests replace this with lambda *_: True
@@ -158,20 +134,11 @@ class MainWindow(QMainWindow):
         lay.setSpacing(2)
         self.banner = Banner()
         lay.addWidget(self.banner)
-        self.network_view = None
-        if NetworkView is not None:
-            try:
-                self.network_view = NetworkView()
-            except Exception:
-                log.exception("the network view could not be created")
-        if self.network_view is None:
-            self.network_view = _Placeholder()
+        self.network_view = NetworkView()
         lay.addWidget(self.network_view, 1)
         self.setCentralWidget(central)
-        if hasattr(self.network_view, "nodeSelected"):
-            self.network_view.nodeSelected.connect(self._on_node_selected)
-        if hasattr(self.network_view, "weightEdited"):
-            self.network_view.weightEdited.connect(self._on_weight_edited)
+        self.network_view.nodeSelected.connect(self._on_node_selected)
+        self.network_view.weightEdited.connect(self._on_weight_edited)
 
     def _dock(self, title, widget, area, scroll=False):
         dock = QDockWidget(title, self)
@@ -199,23 +166,17 @@ class MainWindow(QMainWindow):
         self.panels = []
         docks = []
         for title, factory in PANELS:
-            try:
-                panel = factory()
-            except Exception:
-                log.exception("panel %s could not be created", title)
-                continue
+            panel = factory()
             self.panels.append(panel)
             area = (Qt.DockWidgetArea.RightDockWidgetArea if title in RIGHT_PANELS
                     else Qt.DockWidgetArea.BottomDockWidgetArea)
             dock = self._dock(title, panel, area)
             dock.visibilityChanged.connect(partial(self._on_dock_shown, panel))
             docks.append(dock)
-            if hasattr(panel, "userSelected"):
-                panel.userSelected.connect(self._on_user_selected)
-            if hasattr(panel, "imagineRequested"):
+            panel.userSelected.connect(self._on_user_selected)
+            panel.nodeSelected.connect(self._on_node_selected)
+            if isinstance(panel, CodePanel):  # the latent walk: decode a point of the code plane
                 panel.imagineRequested.connect(self.bridge.imagine)
-            if hasattr(panel, "nodeSelected"):
-                panel.nodeSelected.connect(self._on_node_selected)
         self._dock_widgets = [(self.loss_plot, self.loss_dock)] + list(zip(self.panels, docks))
         # Right column: the setup and the per-user panels, one tab each. Bottom: the loss curves,
         # and beside them the panels that want width (the math, the matrix, the distributions).
@@ -371,9 +332,14 @@ class MainWindow(QMainWindow):
             menu.setToolTipsVisible(True)
 
     # ------------------------------------------------------------------------------ datasets
+    def _path_for(self, dataset, path: str):
+        """Remember which file `dataset` came from until the worker has rebuilt on it (by the
+        object itself, not its id(), which a collected dataset hands on; a few at most)."""
+        self._paths = [(d, p) for d, p in self._paths[-7:] if d is not dataset] + [(dataset, path)]
+
     def set_dataset(self, dataset, path=None):
         """Build the current config on `dataset` (the worker replies with `rebuilt`)."""
-        self._paths[id(dataset)] = path or getattr(dataset, "source", "") or ""
+        self._path_for(dataset, path or getattr(dataset, "source", "") or "")
         self._pending_data = dataset
         self.bridge.rebuild(self.config, dataset)
 
@@ -412,7 +378,7 @@ class MainWindow(QMainWindow):
 
     @Slot(str, object)
     def _on_loaded(self, path, ratings):
-        self._paths[id(ratings)] = path
+        self._path_for(ratings, path)
         self.bridge.rebuild(self.config, ratings)
         for w in getattr(ratings, "warnings", ()) or ():
             self.statusBar().showMessage(str(w), 8000)
@@ -469,7 +435,7 @@ class MainWindow(QMainWindow):
             self.show_error("Preset unavailable", f"{preset.title}: {exc}")
             return
         self.config = preset.config
-        self._paths[id(ds)] = ""
+        self._path_for(ds, "")
         self._note = f"<b>{preset.title}</b>: {preset.explanation}"
         self.bridge.rebuild(preset.config, ds, preset)
 
@@ -478,13 +444,14 @@ class MainWindow(QMainWindow):
         new_data = dataset is not self.dataset
         self.dataset, self.config = dataset, config
         if new_data:
-            self.path = self._paths.get(id(dataset)) or None
+            self.path = next((p for d, p in self._paths if d is dataset), "") or None
+            self._paths = [(d, p) for d, p in self._paths if d is not dataset]
             self.statusBar().showMessage(f"{dataset.n_users} users × {dataset.n_items} movies, "
                                          f"{getattr(dataset, 'scale', None) and dataset.scale.describe()}", 5000)
             if self.path and os.path.isfile(self.path) and "resources" not in self.path:
                 self._fill_recent(settings.add_recent(self.path))
             scale = getattr(dataset, "scale", None)
-            if scale is not None and hasattr(self.network_view, "set_rating_range"):
+            if scale is not None:
                 self._safe(self.network_view, "set_rating_range", scale.minimum, scale.maximum)
             for p in self.panels:
                 self._safe(p, "set_dataset", dataset)
@@ -514,7 +481,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------------------ snapshots
     @property
     def last_snapshot(self):
-        """The snapshot drawn last (read-only; None before the first one)."""
+        """The newest Snapshot drawn (None before the first): read-only, like every snapshot."""
         return self._last_snapshot
 
     @Slot(object)
@@ -626,8 +593,7 @@ class MainWindow(QMainWindow):
     def _on_node_selected(self, layer, index):
         self.bridge.set_selection(layer, index)
         for p in self.panels:
-            if hasattr(p, "set_selected_node"):
-                self._safe(p, "set_selected_node", layer, index)
+            self._safe(p, "set_selected_node", layer, index)
 
     @Slot(int, int, int, float)
     def _on_weight_edited(self, layer, row, col, value):
@@ -642,10 +608,14 @@ class MainWindow(QMainWindow):
         return box
 
     def show_help(self):
+        """Open (non-modal) "How to read this screen"; returns the dialog."""
         self._help = help_dialogs.show_how_to_read(self)
+        return self._help
 
     def show_about(self):
+        """Open (non-modal) "About aeviz"; returns the box."""
         self._about = help_dialogs.show_about(self)
+        return self._about
 
     # ------------------------------------------------------------------------------ export
     @Slot()

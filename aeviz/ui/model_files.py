@@ -104,7 +104,7 @@ class ModelFiles(QObject):
     # ------------------------------------------------------------------------------ state
     def dirty(self) -> bool:
         """Updates since the last save/open: what quitting would lose."""
-        s = self.window._last_snapshot
+        s = self.window.last_snapshot
         return s is not None and s.updates != self.clean_updates
 
     @Slot(object, object)

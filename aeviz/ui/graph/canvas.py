@@ -134,7 +134,7 @@ class GraphCanvas(QWidget):
     def _has_vectors(self):
         return self.scene is not None and max(self.scene.sizes) <= 8  # room for the value vectors
 
-    def layout(self) -> LY.Layout:
+    def current_layout(self) -> LY.Layout:
         """Margins, label columns and layer titles for the current size and scene (cached)."""
         sc, s = self.scene, self.snapshot
         show_pre = s.activation_names[-1] != "identity" and s.preacts is not None
@@ -184,7 +184,7 @@ class GraphCanvas(QWidget):
         """Nodes per layer that fit with a readable label at the current height."""
         if self.scene is None:
             return 40
-        lay = self.layout()
+        lay = self.current_layout()
         return LY.node_capacity(max(self.height(), 200), lay.top, lay.bottom, QFontMetrics(self._font).height())
 
     def geometry_arrays(self):
@@ -192,7 +192,7 @@ class GraphCanvas(QWidget):
         if self._geo is not None:
             return self._geo
         sc = self.scene
-        lay = self.layout()
+        lay = self.current_layout()
         left, right, top, bottom = lay.left, lay.right, lay.top, lay.bottom
         w, h = max(self.width(), 200), max(self.height(), 200)
         L = len(sc.sizes) - 1
@@ -365,8 +365,9 @@ class GraphCanvas(QWidget):
             p.setPen(pen)
             self._batch.draw(p, segs)
 
-    def _overlay_lines(self, p, attr, vmax, rgb, alpha_scale):
-        """Gradient or change magnitudes over the edges, scaled per layer pair.
+    def _overlay_lines(self, p, attr, vmax, rgb, alpha_scale, edges=None):
+        """Gradient or change magnitudes over the edges (`edges`: a subset of the scene's),
+        scaled per layer pair.
 
         Per pair, because the output layer's gradients dwarf the first layer's: a global scale
         would hide exactly the right-to-left flow the backward pass is about.
@@ -374,7 +375,7 @@ class GraphCanvas(QWidget):
         if not vmax > 0:
             return
         scale = min(self._zoom, 4.0) ** 0.5
-        for pair in self.scene.edges:
+        for pair in self.scene.edges if edges is None else edges:
             vals = getattr(pair, attr)
             if vals is None or not len(vals):
                 continue
@@ -399,9 +400,7 @@ class GraphCanvas(QWidget):
             if self._anim_kind == "backward":  # gradients appear right to left
                 L = len(sc.sizes) - 1
                 keep = [e for e in sc.edges if self._progress >= (L - 1 - e.layer) / (L + 0.5)]
-                saved, sc.edges = sc.edges, keep
-                self._overlay_lines(p, "grad", sc.gmax, C.GRADIENT, 0.9)
-                sc.edges = saved
+                self._overlay_lines(p, "grad", sc.gmax, C.GRADIENT, 0.9, edges=keep)
             else:
                 self._overlay_lines(p, "grad", sc.gmax, C.GRADIENT, 0.9)
         if s.phase == "update" and s.change_weights is not None:
@@ -541,7 +540,7 @@ class GraphCanvas(QWidget):
         lh = fm.height()
         readable = spacing >= lh * 0.95
         # column headers: the layout picked titles that fit between the columns
-        heads = self.layout().heads
+        heads = self.current_layout().heads
         fb = QFontMetrics(self._bold)
         top_y = (min(float(y.min()) for y in Y if len(y)) if any(len(y) for y in Y) else 60) - r - lh - 12
         for l in range(L + 1):
@@ -562,8 +561,7 @@ class GraphCanvas(QWidget):
             rgb, _ = self.node_fill(l)
             for i in range(len(X[l])):
                 if r >= 11:
-                    txt = num(vals[l][i])
-                    txt = "NaN" if txt == "not finite" else txt
+                    txt = num(vals[l][i]) if np.isfinite(vals[l][i]) else "NaN"
                     p.setPen(qc(C.text_on(rgb[i])) if np.isfinite(vals[l][i]) else qc(C.NOT_FINITE))
                     p.setFont(self._small)
                     p.drawText(QRectF(X[l][i] - r, Y[l][i] - r, 2 * r, 2 * r), Qt.AlignCenter, txt)
@@ -685,7 +683,7 @@ class GraphCanvas(QWidget):
     def _paint_movie_labels(self, p, fm):
         sc, s = self.scene, self.snapshot
         X, Y, r, spacing, xs = self.geometry_arrays()
-        lay = self.layout()
+        lay = self.current_layout()
         L = len(sc.sizes) - 1
         lh = fm.height()
         # inputs: title (elided) | rating | node
@@ -712,7 +710,7 @@ class GraphCanvas(QWidget):
                 rated = sc.rated_in is None or sc.rated_in[i]
                 txt = num(xin[idx]) if rated else "–"
                 p.setPen(INK if rated else GREY)
-                if txt == "not finite":
+                if rated and not np.isfinite(xin[idx]):
                     p.setPen(qc(C.NOT_FINITE))
                 cell = QRectF(x0 - rw - 2, y - lh / 2, rw, lh)
                 if bad is not None and bad[idx]:
@@ -729,7 +727,7 @@ class GraphCanvas(QWidget):
                     continue
                 p.drawText(cell, Qt.AlignRight | Qt.AlignVCenter, txt)
         # outputs: node | prediction | target | error | title
-        lay = self.layout()
+        lay = self.current_layout()
         show_err = s.output_error is not None and self.overlays
         show_pre = s.activation_names[-1] != "identity" and sc.pre[L] is not None
         cols = [(n, w) for n, w in lay.columns if (n != "error" or show_err) and (n != "a" or show_pre)]
@@ -772,7 +770,7 @@ class GraphCanvas(QWidget):
         sc, s = self.scene, self.snapshot
         X, Y, r, spacing, xs = self.geometry_arrays()
         L = len(sc.sizes) - 1
-        lay = self.layout()
+        lay = self.current_layout()
         fm = QFontMetrics(self._font)
         lh = fm.height()
         show_err = s.output_error is not None and self.overlays
@@ -930,13 +928,18 @@ class GraphCanvas(QWidget):
             self._gradient_bar(p, QRectF(x, y + 19, 110, 12), lut, num(lo), num(hi), "rating / prediction ŷ")
         items.append((146, 48, rating))
         r = 6.0
-        marks = [
-            ("not rated", lambda p, c: (p.setPen(QPen(GREY, 1, Qt.DashLine)), p.setBrush(Qt.white),
-                                        p.drawEllipse(c, r, r))),
-            ("ring = target rating", lambda p, c: (p.setPen(QPen(qc(C.sequential(np.array([hi]), lo, hi)[0]), 3)),
-                                                   p.setBrush(qc(C.sequential(np.array([lo + 0.4 * (hi - lo)]), lo, hi)[0])),
-                                                   p.drawEllipse(c, r, r))),
-        ]
+
+        def not_rated(p, c):
+            p.setPen(QPen(GREY, 1, Qt.DashLine))
+            p.setBrush(Qt.white)
+            p.drawEllipse(c, r, r)
+
+        def ring(p, c):
+            p.setPen(QPen(qc(C.sequential(np.array([hi]), lo, hi)[0]), 3))
+            p.setBrush(qc(C.sequential(np.array([lo + 0.4 * (hi - lo)]), lo, hi)[0]))
+            p.drawEllipse(c, r, r)
+
+        marks = [("not rated", not_rated), ("ring = target rating", ring)]
         extras = s.extras or {}
         if extras.get("corruption") or self._corrupted() is not None:
             marks.append(("hidden by noise (fed value, clean struck)", lambda p, c: self._noise_mark(p, c, r)))
@@ -955,18 +958,27 @@ class GraphCanvas(QWidget):
                     p.drawLine(QPointF(c.x() - 4, c.y() - 4), QPointF(c.x() - 4, c.y() + 4))
             marks.append((label, bar))
         if s.bias:
-            marks.append(("bias", lambda p, c: (p.setPen(QPen(GREY, 0.6)),
-                                                p.setBrush(qc(C.diverging(np.array([0.6]), 1.0)[0])),
-                                                p.drawRect(QRectF(c.x() - 4, c.y() - 4, 8, 8)))))
-        marks += [
-            ("δ / |gradient| (backward)", lambda p, c: (p.setPen(QPen(qc(C.GRADIENT, 200), 3)), p.setBrush(Qt.NoBrush),
-                                                        p.drawEllipse(c, r, r))),
-            (f"largest {C.FLASH_SHARE:.0%} of changes (update)", lambda p, c: (p.setPen(QPen(qc(C.CHANGE, 150), 3)),
-                                              p.drawLine(QPointF(c.x() - 7, c.y() + 4), QPointF(c.x() + 7, c.y() - 4)))),
-            ("not finite", lambda p, c: (p.setPen(QPen(qc(C.NOT_FINITE), 1.6)),
-                                         p.drawLine(QPointF(c.x() - 5, c.y() - 5), QPointF(c.x() + 5, c.y() + 5)),
-                                         p.drawLine(QPointF(c.x() - 5, c.y() + 5), QPointF(c.x() + 5, c.y() - 5)))),
-        ]
+            def bias(p, c):
+                p.setPen(QPen(GREY, 0.6))
+                p.setBrush(qc(C.diverging(np.array([0.6]), 1.0)[0]))
+                p.drawRect(QRectF(c.x() - 4, c.y() - 4, 8, 8))
+            marks.append(("bias", bias))
+
+        def delta(p, c):
+            p.setPen(QPen(qc(C.GRADIENT, 200), 3))
+            p.setBrush(Qt.NoBrush)
+            p.drawEllipse(c, r, r)
+
+        def change(p, c):
+            p.setPen(QPen(qc(C.CHANGE, 150), 3))
+            p.drawLine(QPointF(c.x() - 7, c.y() + 4), QPointF(c.x() + 7, c.y() - 4))
+
+        def not_finite(p, c):
+            p.setPen(QPen(qc(C.NOT_FINITE), 1.6))
+            p.drawLine(QPointF(c.x() - 5, c.y() - 5), QPointF(c.x() + 5, c.y() + 5))
+            p.drawLine(QPointF(c.x() - 5, c.y() + 5), QPointF(c.x() + 5, c.y() - 5))
+
+        marks += [("δ / |gradient| (backward)", delta), (f"largest {C.FLASH_SHARE:.0%} of changes (update)", change), ("not finite", not_finite)]
         for text, glyph in marks:
             def paint(p, x, y, text=text, glyph=glyph):
                 glyph(p, QPointF(x + r, y + 8))

@@ -50,8 +50,9 @@ def more_label(count: int, what: str, room: float, advance) -> str:
 
 
 def signed(v) -> str:
+    """num(v) with a '+' on positive numbers."""
     s = num(v)
-    return s if s.startswith("-") or s == "not finite" or s == "–" else "+" + s
+    return "+" + s if v is not None and np.isfinite(float(v)) and not s.startswith("-") else s
 
 
 def node_name(sizes, layer: int) -> str:

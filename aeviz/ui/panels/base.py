@@ -6,26 +6,10 @@ Panels only draw: they read `snapshot.extras` (computed in the worker by
 from __future__ import annotations
 
 import html
-import math
 
 from PySide6 import QtCore, QtWidgets
 
-DASH = "\u2014"
-
-
-def fmt(value, digits: int = 4) -> str:
-    """4 significant digits; a dash for missing, NaN or infinite values (never 'nan' on screen)."""
-    if value is None:
-        return DASH
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return DASH
-    if not math.isfinite(v):
-        return DASH
-    if v == 0:
-        return "0"
-    return f"{v:.{digits}g}"
+from ..numbers import DASH, fmt  # noqa: F401  (the panels' number text)
 
 
 def esc(text) -> str:

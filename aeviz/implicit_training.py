@@ -18,10 +18,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..data.implicit import LIKED, implicit
-from .config import build_trainer
-from .evaluation import network_predictor
-from .ranking import top_n_metrics
+from .data.implicit import LIKED, implicit
+from .engine.config import build_trainer
+from .engine.evaluation import network_predictor
+from .engine.ranking import top_n_metrics
 
 
 @dataclass(frozen=True)
