@@ -26,6 +26,7 @@ from .loading import LoadProgress, RatingsLoader
 from .loss_plot import LossPlot, fmt
 from .model_files import ModelFiles
 from .setup_panel import SetupPanel
+from .step_keys import StepKeys
 
 PATIENCE_CHOICES = (0, 10, 25, 50, 100)  # epochs without a better test RMSE before Play pauses
 
@@ -125,6 +126,7 @@ class MainWindow(QMainWindow):
         self._build_toolbar()
         self._build_status()
         self._build_menus()
+        self.step_keys = StepKeys(self, self.controls.all_actions())
         self.setAcceptDrops(True)
         self._default_layout()
 
@@ -148,6 +150,11 @@ class MainWindow(QMainWindow):
         self._update_title()
         if dataset is not None:
             self.set_dataset(dataset, path)
+
+    @property
+    def last_snapshot(self):
+        """The snapshot drawn last (None before the first one): read-only, for tests and tools."""
+        return self._last_snapshot
 
     # ------------------------------------------------------------------------------ building
     def _build_central(self):
