@@ -6,6 +6,9 @@ from PySide6.QtWidgets import QApplication
 
 from aeviz.data import load_ratings
 from aeviz.engine import ModelConfig
+from aeviz.presets import PRESETS
+from aeviz.ui import settings
+from aeviz.ui.app import make_window
 from aeviz.ui.main_window import MainWindow
 
 
@@ -77,3 +80,101 @@ def test_stepping_keys_type_in_a_text_field(win, qtbot):
     qtbot.wait(100)
     assert field.text() == "8,4 f"
     assert win.bridge.is_idle() and win.last_snapshot.phase == "idle"
+
+
+# ---------------------------------------------------------------- the model belongs to its data
+def preset_action(w, key):
+    return next(a for a in w.preset_actions if a.data() == key)
+
+
+def launch(qtbot, path=None):
+    """`python main.py [path]`: the window the app's start-up makes, once its first data is drawn."""
+    w = make_window(str(path) if path else None)
+    shown(qtbot, w)
+    qtbot.waitUntil(lambda: w.dataset is not None and w.bridge.is_idle(), timeout=10000)
+    return w
+
+
+def test_the_toys_model_does_not_follow_into_the_next_launch_on_other_data(qtbot, ratings_path):
+    first = launch(qtbot)
+    preset_action(first, "toy").trigger()
+    qtbot.waitUntil(lambda: first.bridge.is_idle() and first.last_snapshot.sizes == (4, 2, 4), timeout=10000)
+    first.close()
+    second = launch(qtbot, ratings_path)
+    assert second.dataset.n_users == 40
+    assert second.config == ModelConfig()
+    assert second.last_snapshot.sizes == (12, 20, 10, 20, 12)
+    assert second.last_snapshot.activation_names[-1] == "identity"
+    assert second.banner.isVisible() and "default model" in second.banner.label.text()
+    second.close()
+
+
+def test_a_remembered_model_that_cannot_fit_ratings_is_refused_with_its_reason(qtbot, ratings_path):
+    settings.write_config(PRESETS[0].config.with_(lr=0.2))  # as an older aeviz left it: the toy's model
+    w = launch(qtbot, ratings_path)
+    assert w.config == ModelConfig() and w.last_snapshot.sizes == (12, 20, 10, 20, 12)
+    text = w.banner.label.text()
+    assert "default model" in text and "does not fit 1-5 stars" in text
+    assert "softmax" in text and "cross-entropy" in text and "all-zero" in text
+    w.close()
+
+
+def test_the_users_own_applied_model_follows_into_the_next_launch(qtbot, ratings_path):
+    first = launch(qtbot)
+    first.setup_dock.raise_()
+    field = first.setup.layers
+    qtbot.waitUntil(field.isVisible)
+    qtbot.mouseClick(field, Qt.MouseButton.LeftButton)
+    field.selectAll()
+    qtbot.keyClicks(QApplication.focusWidget(), "30,5,30")
+    qtbot.mouseClick(first.setup.apply_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: first.bridge.is_idle() and first.last_snapshot.sizes[1:-1] == (30, 5, 30), timeout=5000)
+    first.close()
+    second = launch(qtbot, ratings_path)
+    assert second.last_snapshot.sizes == (12, 30, 5, 30, 12)
+    assert "your last applied settings (30-5-30" in second.banner.label.text()
+    second.close()
+
+
+def test_launching_with_a_file_shows_its_loading_state_not_the_sample(qtbot, ratings_path):
+    w = make_window(str(ratings_path))
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    assert w.windowTitle() == "aeviz — loading ratings.csv…"
+    assert w.loading_page.isVisible() and "ratings.csv" in w.loading_page.label.text()
+    assert not w.network_view.isVisible()
+    qtbot.waitUntil(lambda: w.last_snapshot is not None and w.bridge.is_idle(), timeout=10000)
+    assert w.dataset.n_users == 40 and w.last_snapshot.sizes[0] == 12
+    assert not w.loading_page.isVisible() and w.network_view.isVisible()
+    w.close()
+
+
+def test_launching_with_a_bad_file_says_so_and_opens_the_sample(qtbot, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("user,item,rating\n1,2,lots\n")
+    w = make_window(str(bad))
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.last_snapshot is not None and w.bridge.is_idle(), timeout=10000)
+    assert w.error_box is not None and "bad.csv" in w.error_box.text()
+    assert w.dataset.n_users == 300  # the bundled sample, so the window is never empty
+    assert "Could not open bad.csv: showing the bundled sample" in w.banner.label.text()
+    w.close()
+
+
+def test_a_model_preset_applies_to_the_open_file_and_the_toy_asks_first(win, qtbot):
+    asked = []
+    win.confirm = lambda *q: asked.append(" ".join(q)) or False
+    file_data = win.dataset
+    preset_action(win, "recommender").trigger()
+    qtbot.waitUntil(lambda: win.bridge.is_idle() and win.last_snapshot.sizes == (12, 20, 10, 20, 12), timeout=5000)
+    assert win.dataset is file_data and win.config == PRESETS[1].config and not asked
+    assert "Applied to" in win.banner.label.text() and "ratings.csv" in win.banner.label.text()
+    preset_action(win, "toy").trigger()  # the toy needs its own 4 x 4 data: asked, and declined
+    qtbot.wait(100)
+    assert len(asked) == 1 and "needs its own data" in asked[0] and "40 users × 12 movies" in asked[0]
+    assert win.bridge.is_idle() and win.dataset is file_data and win.last_snapshot.sizes[0] == 12
+    win.confirm = lambda *q: True
+    preset_action(win, "toy").trigger()
+    qtbot.waitUntil(lambda: win.bridge.is_idle() and win.last_snapshot.sizes == (4, 2, 4), timeout=5000)

@@ -6,10 +6,11 @@ slots of `RatingsLoader`, which lives in the GUI thread.
 """
 from __future__ import annotations
 
+import os
 import threading
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from aeviz.data import LoadCancelled, RatingsFileError, load_ratings
 
@@ -61,6 +62,11 @@ class RatingsLoader(QObject):
     @property
     def busy(self) -> bool:
         return self._thread is not None
+
+    @property
+    def path(self) -> str:
+        """The file loading now (or loaded last)."""
+        return self._path
 
     def load(self, path: str, titles: str | None = None) -> bool:
         if self.busy:
@@ -145,7 +151,47 @@ class LoadProgress(QWidget):
     @Slot(bool)
     def _on_busy(self, busy):
         if busy:
-            import os
-            self.label.setText(f"Loading {os.path.basename(self.loader._path)}…")
+            self.label.setText(f"Loading {os.path.basename(self.loader.path)}…")
             self.bar.setValue(0)
         self.setVisible(busy)
+
+
+class LoadingPage(QWidget):
+    """Stands where the network will be while the first file loads: the window opened on a file
+    shows that file coming, never a bundled sample first."""
+
+    def __init__(self, loader: RatingsLoader, parent=None):
+        super().__init__(parent)
+        lay = QVBoxLayout(self)
+        lay.addStretch(1)
+        self.label = QLabel()
+        self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.label.setStyleSheet("font-size: 14pt; color: #444;")
+        self.bar = QProgressBar()
+        self.bar.setRange(0, 1000)
+        self.bar.setMaximumWidth(360)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop loading and open the bundled sample instead")
+        self.cancel_button.clicked.connect(loader.cancel)
+        lay.addWidget(self.label)
+        lay.addWidget(self.bar, 0, Qt.AlignmentFlag.AlignHCenter)
+        lay.addWidget(self.cancel_button, 0, Qt.AlignmentFlag.AlignHCenter)
+        lay.addStretch(2)
+        loader.progress.connect(self._on_progress)
+        self.hide()
+
+    def start(self, path: str):
+        self.label.setText(f"Loading {os.path.basename(path)}…")
+        self.bar.setValue(0)
+        self.cancel_button.show()
+        self.show()
+
+    def building(self):
+        """The file is read; the first network is being built."""
+        self.label.setText(self.label.text().replace("Loading", "Building the network for"))
+        self.bar.setValue(1000)
+        self.cancel_button.hide()
+
+    @Slot(float)
+    def _on_progress(self, f):
+        self.bar.setValue(int(max(0.0, min(1.0, f)) * 1000))

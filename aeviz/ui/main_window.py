@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import os
+import pathlib
 from functools import partial
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer, Slot
@@ -14,7 +15,9 @@ from PySide6.QtWidgets import (QDockWidget, QFileDialog, QHBoxLayout, QLabel, QM
                                QMessageBox, QPushButton, QScrollArea, QToolBar, QVBoxLayout,
                                QWidget)
 
+from aeviz.data.samples import RESOURCES
 from aeviz.engine import ModelConfig
+from aeviz.model_choice import DEFAULT, misfits, model_for_data
 
 from . import gc_guard
 from . import help as help_dialogs
@@ -22,7 +25,7 @@ from . import settings
 from .bridge import EngineBridge
 from .controls import StepControls
 from .export import Exporter
-from .loading import LoadProgress, RatingsLoader
+from .loading import LoadingPage, LoadProgress, RatingsLoader
 from .loss_plot import LossPlot, fmt
 from .model_files import ModelFiles
 from .setup_panel import SetupPanel
@@ -54,6 +57,14 @@ FIRST_BOTTOM = "Math inspector"
 
 def _on_screen(dock) -> bool:
     return dock.isVisible() and not dock.visibleRegion().isEmpty()
+
+
+def _is_bundled(path: str) -> bool:
+    """A sample shipped with aeviz (resources/), not a file of the user's."""
+    try:
+        return pathlib.Path(path).resolve().is_relative_to(RESOURCES)
+    except (OSError, TypeError, ValueError):
+        return False
 
 
 class _Placeholder(QLabel):
@@ -118,7 +129,9 @@ class MainWindow(QMainWindow):
         self.bridge = EngineBridge(self)
         self.loader = RatingsLoader(self)
         self.controls = StepControls(self.bridge, self)
-        self.config = config or settings.read_config(ModelConfig())
+        # an explicit config is the caller's; otherwise the data decides (model_choice's rule)
+        self.config = config or settings.read_config(DEFAULT)
+        self._choose_model = config is None
         self.model_files = ModelFiles(self)
 
         self._build_central()
@@ -164,6 +177,8 @@ class MainWindow(QMainWindow):
         lay.setSpacing(2)
         self.banner = Banner()
         lay.addWidget(self.banner)
+        self.loading_page = LoadingPage(self.loader)
+        lay.addWidget(self.loading_page, 1)
         self.network_view = None
         if NetworkView is not None:
             try:
@@ -354,11 +369,26 @@ class MainWindow(QMainWindow):
         """Build the current config on `dataset` (the worker replies with `rebuilt`)."""
         self._paths[id(dataset)] = path or getattr(dataset, "source", "") or ""
         self._pending_data = dataset
+        if self._choose_model:
+            self._model_for(dataset)
         self.bridge.rebuild(self.config, dataset)
+
+    def _model_for(self, dataset):
+        """New data gets the user's last applied model when it fits, else the default; the banner
+        says which and why (aeviz.model_choice)."""
+        self.config, self._note = model_for_data(settings.read_config(DEFAULT), getattr(dataset, "scale", None))
+
+    def _users_data(self) -> bool:
+        """The open data came from a file of the user's (not a bundled sample, not a preset's)."""
+        return self.dataset is not None and bool(self.path) and not _is_bundled(self.path)
 
     def open_path(self, path: str, titles: str | None = None):
         if not self.loader.load(path, titles):
             self.statusBar().showMessage("A file is already loading; cancel it first", 4000)
+        elif self.dataset is None:  # the first data: the loading state stands where the network will be
+            self.network_view.hide()
+            self.loading_page.start(path)
+            self._update_title()
 
     @Slot()
     def open_dialog(self):
@@ -392,6 +422,12 @@ class MainWindow(QMainWindow):
     @Slot(str, object)
     def _on_loaded(self, path, ratings):
         self._paths[id(ratings)] = path
+        self._pending_data = ratings
+        if self.loading_page.isVisible():
+            self.loading_page.building()
+        same_file = self.dataset is not None and self._paths.get(id(self.dataset)) == path
+        if not same_file:  # new data: the model is chosen for it; titles re-read keep the model
+            self._model_for(ratings)
         self.bridge.rebuild(self.config, ratings)
         for w in getattr(ratings, "warnings", ()) or ():
             self.statusBar().showMessage(str(w), 8000)
@@ -399,10 +435,25 @@ class MainWindow(QMainWindow):
     @Slot(str, str)
     def _on_load_failed(self, path, message):
         self.show_error("Could not open this file", message)
+        self._open_sample_instead(f"Could not open {os.path.basename(path)}")
 
     @Slot()
     def _on_load_cancelled(self):
         self.statusBar().showMessage("Loading cancelled; the current data stays", 4000)
+        self._open_sample_instead("Loading cancelled")
+
+    def _open_sample_instead(self, why: str):
+        """The first file did not come: the bundled sample, so the window is never empty."""
+        if self.dataset is not None or not self.loading_page.isVisible():
+            return
+        from .app import first_dataset
+        ds = first_dataset()
+        self.loading_page.hide()
+        self.network_view.show()
+        if ds is not None:
+            self.set_dataset(ds)
+            self._note = f"{why}: showing the bundled sample. {self._note}"
+        self._update_title()
 
     def dragEnterEvent(self, event):
         if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
@@ -425,31 +476,48 @@ class MainWindow(QMainWindow):
         if self._has_progress() and not self.confirm("Apply the new settings?"):
             return
         self.config = config
+        settings.write_config(config)  # remembered: the user chose it (model_choice)
         self.bridge.rebuild(config)
 
     def _has_progress(self) -> bool:
         s = self._last_snapshot
         return s is not None and (s.steps > 0 or s.updates > 0)
 
-    def _ask_discard(self, question: str) -> bool:
-        r = QMessageBox.question(self, "Discard training?",
-                                 f"{question}\nThis builds a fresh network and discards the training so far.")
+    def _ask_discard(self, question: str,
+                     detail: str = "This builds a fresh network and discards the training so far.") -> bool:
+        r = QMessageBox.question(self, "Discard training?" if "discards" in detail else "Replace data?",
+                                 f"{question}\n{detail}")
         return r == QMessageBox.StandardButton.Yes
 
     @Slot()
     def _on_preset(self):
+        """A preset's model goes onto the user's open data when it fits it; a preset that needs its
+        own data (the 4 x 4 toy) asks before replacing the user's."""
         key = self.sender().data()
         preset = next((p for p in PRESETS if p.key == key), None)
-        if preset is None or (self._has_progress() and not self.confirm(f"Load the preset '{preset.title}'?")):
+        if preset is None:
+            return
+        on_users = self._users_data() and not misfits(preset.config, self.dataset.scale)
+        if self._users_data() and not on_users:
+            d = self.dataset
+            if not self.confirm(f"The preset '{preset.title}' needs its own data. Replace {self._dataset_name()} "
+                                f"({d.n_users} users × {d.n_items} movies) with it?",
+                                "Your file stays as it is: File > Recent files opens it again."):
+                return
+        elif self._has_progress() and not self.confirm(f"Load the preset '{preset.title}'?"):
             return
         try:
-            ds = preset.load_dataset()
+            ds = self.dataset if on_users else preset.load_dataset()
         except Exception as exc:
             self.show_error("Preset unavailable", f"{preset.title}: {exc}")
             return
         self.config = preset.config
-        self._paths[id(ds)] = ""
         self._note = f"<b>{preset.title}</b>: {preset.explanation}"
+        if on_users:
+            self._note += (f" <i>(Applied to {self._dataset_name()}; the figures quoted were measured on "
+                           f"the bundled sample.)</i>")
+        else:
+            self._paths[id(ds)] = ""
         self.bridge.rebuild(preset.config, ds, preset)
 
     @Slot(object, object)
@@ -460,7 +528,7 @@ class MainWindow(QMainWindow):
             self.path = self._paths.get(id(dataset)) or None
             self.statusBar().showMessage(f"{dataset.n_users} users × {dataset.n_items} movies, "
                                          f"{getattr(dataset, 'scale', None) and dataset.scale.describe()}", 5000)
-            if self.path and os.path.isfile(self.path) and "resources" not in self.path:
+            if self._users_data() and os.path.isfile(self.path):
                 self._fill_recent(settings.add_recent(self.path))
             titles = getattr(dataset, "titles", None)
             self.network_view.set_titles(list(titles) if titles is not None else None)
@@ -470,7 +538,9 @@ class MainWindow(QMainWindow):
             for p in self.panels:
                 self._safe(p, "set_dataset", dataset)
         self.setup.set_config(config)
-        settings.write_config(config)
+        if self.loading_page.isVisible():
+            self.loading_page.hide()
+            self.network_view.show()
         if self._note:
             self.banner.show_message(self._note, "info")
         else:
@@ -554,7 +624,8 @@ class MainWindow(QMainWindow):
 
     def _update_title(self):
         if self.dataset is None:
-            self.setWindowTitle("aeviz — no data")
+            loading = self.loader.busy and os.path.basename(self.loader.path)
+            self.setWindowTitle(f"aeviz — loading {loading}…" if loading else "aeviz — no data")
             return
         d = self.dataset
         self.setWindowTitle(f"aeviz — {self._dataset_name()} ({d.n_users} users × {d.n_items} movies, "

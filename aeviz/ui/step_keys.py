@@ -37,8 +37,8 @@ class StepKeys(QObject):
     def eventFilter(self, obj, event):
         if event.type() != QEvent.Type.ShortcutOverride:
             return False
-        focus = QApplication.focusWidget()
-        if focus is None or focus.window() is not self.window or is_text_field(focus):
+        # the receiver is the focused widget (then its parents, while nobody claims the key)
+        if not isinstance(obj, QWidget) or obj.window() is not self.window or is_text_field(obj):
             return False
         if QKeySequence(event.keyCombination()).toString() not in self.keys:
             return False
