@@ -178,3 +178,26 @@ def test_a_model_preset_applies_to_the_open_file_and_the_toy_asks_first(win, qtb
     win.confirm = lambda *q: True
     preset_action(win, "toy").trigger()
     qtbot.waitUntil(lambda: win.bridge.is_idle() and win.last_snapshot.sizes == (4, 2, 4), timeout=5000)
+
+
+# ---------------------------------------------------------------- model setup says what trains
+def test_unapplied_edits_are_flagged_until_apply(win, qtbot):
+    win.setup_dock.raise_()
+    field = win.setup.layers
+    qtbot.waitUntil(field.isVisible)
+    assert "not applied" not in win.setup.status.text().lower()
+    qtbot.mouseClick(field, Qt.MouseButton.LeftButton)
+    field.selectAll()
+    qtbot.keyClicks(QApplication.focusWidget(), "30,5,30")
+    status = win.setup.status
+    assert status.isVisible() and "Not applied" in status.text() and "6-3-6" in status.text()
+    assert win.setup_dock.windowTitle() == "Model setup — not applied"
+    assert win.last_snapshot.sizes == (12, 6, 3, 6, 12)  # nothing changed yet
+    field.selectAll()
+    qtbot.keyClicks(QApplication.focusWidget(), "6,3,6")  # typed back: nothing left to apply
+    assert "not applied" not in status.text().lower() and win.setup_dock.windowTitle() == "Model setup"
+    field.selectAll()
+    qtbot.keyClicks(QApplication.focusWidget(), "30,5,30")
+    qtbot.mouseClick(win.setup.apply_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: win.bridge.is_idle() and win.last_snapshot.sizes == (12, 30, 5, 30, 12), timeout=5000)
+    assert "not applied" not in status.text().lower() and win.setup_dock.windowTitle() == "Model setup"

@@ -155,6 +155,7 @@ class MainWindow(QMainWindow):
         self.loader.failed.connect(self._on_load_failed)
         self.loader.cancelled.connect(self._on_load_cancelled)
         self.setup.applyRequested.connect(self._on_apply)
+        self.setup.appliedChanged.connect(self._on_setup_applied)
         self.loss_plot.exportPngRequested.connect(self.export_png)
         self.loss_plot.exportCsvRequested.connect(self.export_csv)
 
@@ -478,6 +479,10 @@ class MainWindow(QMainWindow):
         self.config = config
         settings.write_config(config)  # remembered: the user chose it (model_choice)
         self.bridge.rebuild(config)
+
+    @Slot(bool)
+    def _on_setup_applied(self, applied):
+        self.setup_dock.setWindowTitle("Model setup" if applied else "Model setup — not applied")
 
     def _has_progress(self) -> bool:
         s = self._last_snapshot
