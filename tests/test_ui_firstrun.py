@@ -2,7 +2,7 @@
 plots that recover, warnings that stay, presets that ask. Driven as a person does."""
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 
 from aeviz.data import load_ratings
 from aeviz.engine import ModelConfig
@@ -201,3 +201,66 @@ def test_unapplied_edits_are_flagged_until_apply(win, qtbot):
     qtbot.mouseClick(win.setup.apply_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: win.bridge.is_idle() and win.last_snapshot.sizes == (12, 30, 5, 30, 12), timeout=5000)
     assert "not applied" not in status.text().lower() and win.setup_dock.windowTitle() == "Model setup"
+
+
+# ---------------------------------------------------------------- warnings stay until dismissed
+def visible_text(w) -> str:
+    return "\n".join(lab.text() for lab in w.findChildren(QLabel) if lab.isVisible())
+
+
+def test_loading_warnings_stay_visible_until_dismissed(win, qtbot, tmp_path):
+    from test_ui_bridge import make_ratings
+    folder = tmp_path / "ml"
+    folder.mkdir()
+    path = folder / "u.data"
+    make_ratings(path)
+    with open(path, "a") as f:
+        f.write(path.read_text().splitlines()[1] + "\n")  # a duplicated pair
+    (folder / "u.item").write_bytes(b"\x00\x01 not a titles table")
+    win.open_path(str(path))
+    qtbot.waitUntil(lambda: win.dataset is not None and "ml" in win.windowTitle() and win.bridge.is_idle(),
+                    timeout=10000)
+    for name in ("step_observation", "step_epoch"):  # the status line moves on; the warnings stay
+        win.controls.actions[name].trigger()
+        qtbot.waitUntil(win.bridge.is_idle, timeout=15000)
+    qtbot.wait(200)
+    bar = win.warnings_bar
+    text = visible_text(win)
+    assert "titles not used" in text and "u.data" in text and "duplicated" in text
+    assert len(bar.warnings) == 2 and all(w in text for w in bar.warnings)
+    qtbot.mouseClick(bar.close_button, Qt.MouseButton.LeftButton)
+    assert "titles not used" not in visible_text(win) and not bar.isVisible()
+
+
+@pytest.mark.parametrize("text", ["1|Film one (1999)|\n2|Film two (2001)|\n",
+                                  "id|title|\n1|Film one (1999)|\n2|Film two (2001)|\n",
+                                  "1|Film one (1999)|01-Jan-1999||http://example.org/1\n"
+                                  "2|Film two (2001)|01-Jan-2001||http://example.org/2\n"])
+def test_short_pipe_titles_files_are_read(tmp_path, text):
+    from aeviz.data.loader import load_titles
+    p = tmp_path / "u.item"
+    p.write_text(text)
+    titles, _ = load_titles(p)
+    assert titles == {1: "Film one (1999)", 2: "Film two (2001)"}
+
+
+def test_a_movies_csv_with_many_genres_is_not_taken_for_a_pipe_table(tmp_path):
+    from aeviz.data.loader import load_titles
+    p = tmp_path / "movies.csv"
+    p.write_text('1,Film one (1999),Adventure|Animation|Children|Comedy|Fantasy|Drama\n'
+                 '2,"Film two, The (2001)",Comedy|Drama\n')
+    assert load_titles(p) == ({1: "Film one (1999)", 2: "Film two, The (2001)"}, {1: "Adventure", 2: "Comedy"})
+
+
+def test_many_warnings_are_listed_behind_show_all(qtbot):
+    from aeviz.ui.warnings_bar import WarningsBar
+    bar = WarningsBar()
+    qtbot.addWidget(bar)
+    bar.show()
+    bar.set_warnings("u.data", [f"warning number {k}" for k in range(1, 6)])
+    assert "5 warnings" in bar.summary.text() and "warning number 3" in bar.summary.text()
+    assert not bar.details.isVisible() and bar.more.isVisible()
+    qtbot.mouseClick(bar.more, Qt.MouseButton.LeftButton)
+    assert bar.details.isVisible() and "warning number 5" in bar.details.text()
+    bar.set_warnings("other.csv", [])  # a file without warnings: nothing left to say
+    assert not bar.isVisible() and bar.warnings == ()

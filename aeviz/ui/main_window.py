@@ -30,6 +30,7 @@ from .loss_plot import LossPlot, fmt
 from .model_files import ModelFiles
 from .setup_panel import SetupPanel
 from .step_keys import StepKeys
+from .warnings_bar import WarningsBar
 
 PATIENCE_CHOICES = (0, 10, 25, 50, 100)  # epochs without a better test RMSE before Play pauses
 
@@ -178,6 +179,8 @@ class MainWindow(QMainWindow):
         lay.setSpacing(2)
         self.banner = Banner()
         lay.addWidget(self.banner)
+        self.warnings_bar = WarningsBar()
+        lay.addWidget(self.warnings_bar)
         self.loading_page = LoadingPage(self.loader)
         lay.addWidget(self.loading_page, 1)
         self.network_view = None
@@ -430,8 +433,7 @@ class MainWindow(QMainWindow):
         if not same_file:  # new data: the model is chosen for it; titles re-read keep the model
             self._model_for(ratings)
         self.bridge.rebuild(self.config, ratings)
-        for w in getattr(ratings, "warnings", ()) or ():
-            self.statusBar().showMessage(str(w), 8000)
+        self.warnings_bar.set_warnings(os.path.basename(path), getattr(ratings, "warnings", ()))
 
     @Slot(str, str)
     def _on_load_failed(self, path, message):
