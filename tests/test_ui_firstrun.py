@@ -264,3 +264,57 @@ def test_many_warnings_are_listed_behind_show_all(qtbot):
     assert bar.details.isVisible() and "warning number 5" in bar.details.text()
     bar.set_warnings("other.csv", [])  # a file without warnings: nothing left to say
     assert not bar.isVisible() and bar.warnings == ()
+
+
+# ---------------------------------------------------------------- plots recover after a degenerate run
+def wheel(view, at=None, clicks=3):
+    """A person turning the mouse wheel over `view` (a pyqtgraph GraphicsView) at scene point `at`."""
+    from PySide6.QtCore import QPoint, QPointF
+    from PySide6.QtGui import QWheelEvent
+    pos = QPointF(view.mapFromScene(at)) if at is not None else QPointF(view.width() / 2, view.height() / 2)
+    ev = QWheelEvent(pos, QPointF(view.mapToGlobal(pos.toPoint())), QPoint(0, 0), QPoint(0, 120 * clicks),
+                     Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(view.viewport(), ev)
+
+
+def inside(viewbox, x, y) -> bool:
+    import numpy as np
+    (x0, x1), (y0, y1) = viewbox.viewRange()
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    return bool(np.all((x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)))
+
+
+def test_plots_recover_after_a_degenerate_run(qtbot):
+    import numpy as np
+
+    from aeviz.data import load_sample
+    from aeviz.ui.panels import CodePanel
+    # the toy's model on 60 movies: identity units and all-zero weights, every code exactly 0
+    w = shown(qtbot, MainWindow(load_sample("genres"), config=PRESETS[0].config))
+    code = next(p for p in w.panels if isinstance(p, CodePanel))
+    next(d for d in w.docks if d.windowTitle() == "Code").raise_()
+    for _ in range(12):
+        press(qtbot, w, Qt.Key.Key_Right, lambda s: True)
+    qtbot.waitUntil(lambda: code.codes is not None and code.scatter_plot.isVisible(), timeout=5000)
+    assert not np.any(code.codes["xy"])
+    scatter = code.scatter_plot.getPlotItem().getViewBox()
+    (x0, x1), (y0, y1) = scatter.viewRange()
+    assert x1 - x0 >= 0.5 and y1 - y0 >= 0.5  # a readable range, not -5e-304..0
+    # looking for the missing points, a person wheels both plots
+    wheel(code.scatter_plot)
+    within = w.loss_plot.within
+    wheel(w.loss_plot.glw, within.vb.sceneBoundingRect().center())
+    qtbot.wait(50)
+    # the next run: a real model; every point and every loss is on screen again
+    preset_action(w, "recommender").trigger()
+    qtbot.waitUntil(lambda: w.bridge.is_idle() and w.last_snapshot.sizes[1] == 20, timeout=10000)
+    for _ in range(12):
+        press(qtbot, w, Qt.Key.Key_Right, lambda s: True)
+    qtbot.waitUntil(lambda: code.codes is not None and np.ptp(code.codes["xy"]) > 0, timeout=5000)
+    qtbot.wait(100)
+    xy = np.asarray(code.codes["xy"])
+    assert inside(scatter, xy[:, 0], xy[:, 1])
+    losses = w.last_snapshot.epoch_losses
+    assert inside(within.vb, np.arange(1, losses.size + 1), losses)
+    w.close()
+

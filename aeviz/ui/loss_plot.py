@@ -19,6 +19,8 @@ from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
+from .ranges import FollowData
+
 THROTTLED_HZ = 2
 MAX_SYMBOLS = 40  # epoch markers only while they can be told apart (and are cheap)
 MAX_POINTS = 2000  # within-epoch losses drawn (longer epochs are decimated for display)
@@ -111,6 +113,7 @@ class LossPlot(QWidget):
         self._set_within_title(False)
         self.within.setLabel("bottom", "observation")
         self.within.getAxis("bottom").setHeight(32)
+        self.ranges = (FollowData(self.epochs.vb), FollowData(self.within.vb))
         self.glw.ci.layout.setColumnStretchFactor(0, 3)
         self.glw.ci.layout.setColumnStretchFactor(1, 2)
 
@@ -220,6 +223,12 @@ class LossPlot(QWidget):
         if not on and self._pending is not None:
             self._flush()
 
+    def new_run(self):
+        """A fresh network: draw its first snapshot whatever its counters, on fresh ranges."""
+        self._key = None
+        for r in self.ranges:
+            r.restart()
+
     def show_snapshot(self, snap):
         now = time.perf_counter()
         if self._throttled and now - self._drawn_at < 1.0 / THROTTLED_HZ:
@@ -271,10 +280,13 @@ class LossPlot(QWidget):
         for c in (self.train_curve, self.test_curve):
             if c.opts["symbol"] != sym:
                 c.setSymbol(sym)
-        self.train_curve.setData(x, self._positive(debiased_ema(train, w)), connect="finite")
+        shown_train = self._positive(debiased_ema(train, w))
+        self.train_curve.setData(x, shown_train, connect="finite")
+        shown_test = np.zeros(0)
         best = None
         if np.isfinite(test).any():
-            self.test_curve.setData(x, self._positive(debiased_ema(test, w)), connect="finite")
+            shown_test = self._positive(debiased_ema(test, w))
+            self.test_curve.setData(x, shown_test, connect="finite")
             i = int(np.nanargmin(test))  # raw, not smoothed: the epoch whose network was best
             self.best_marker.setData([x[i]], [test[i]])
             best = (int(x[i]), float(test[i]), int(x[-1] - x[i]))
@@ -303,7 +315,11 @@ class LossPlot(QWidget):
         for vb in (self.penalty_view, self.obs_penalty_view):
             vb.enableAutoRange(axis=pg.ViewBox.YAxis)
         ox, oy = decimate(_finite(self._epoch_losses))
-        self.obs_curve.setData(ox, self._positive(debiased_ema(oy, w)), connect="finite")
+        oy = self._positive(debiased_ema(oy, w))
+        self.obs_curve.setData(ox, oy, connect="finite")
+        log = self.log_box.isChecked()
+        self.ranges[0].show(np.concatenate([x, x[:shown_test.size]]), np.concatenate([shown_train, shown_test]), log)
+        self.ranges[1].show(ox, oy, log)
 
     # ------------------------------------------------------------------------------ hover
     def _on_mouse(self, event):

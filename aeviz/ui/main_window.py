@@ -545,6 +545,9 @@ class MainWindow(QMainWindow):
             for p in self.panels:
                 self._safe(p, "set_dataset", dataset)
         self.setup.set_config(config)
+        for w, _ in self._dock_widgets:  # a fresh network: every plot re-ranges from its own data
+            if hasattr(w, "new_run"):
+                self._safe(w, "new_run")
         if self.loading_page.isVisible():
             self.loading_page.hide()
             self.network_view.show()
