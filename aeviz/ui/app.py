@@ -12,6 +12,7 @@ import sys
 from PySide6.QtWidgets import QApplication
 
 from . import settings
+from .display_check import display_problem
 
 
 def first_dataset():
@@ -52,6 +53,11 @@ def main(argv=None) -> int:
         print(USAGE)
         return 0
     logging.basicConfig(level=logging.WARNING)
+    if QApplication.instance() is None:
+        problem = display_problem()  # Qt would abort (exit 134) with a hint that may mislead
+        if problem:
+            print(problem, file=sys.stderr)
+            return 1
     app = QApplication.instance() or QApplication(argv)
     app.setOrganizationName(settings.ORG)
     app.setApplicationName(settings.APP)
