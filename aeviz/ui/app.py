@@ -12,7 +12,7 @@ import sys
 from PySide6.QtWidgets import QApplication
 
 from . import settings
-from .display_check import display_problem
+from .display_check import display_problem, release as release_probe
 
 
 def first_dataset():
@@ -59,6 +59,7 @@ def main(argv=None) -> int:
             print(problem, file=sys.stderr)
             return 1
     app = QApplication.instance() or QApplication(argv)
+    release_probe()
     app.setOrganizationName(settings.ORG)
     app.setApplicationName(settings.APP)
     args = [a for a in argv[1:] if not a.startswith("-")]

@@ -35,6 +35,9 @@ XCB_LIBRARIES = {
     "libxkbcommon-x11.so.0": "libxkbcommon-x11-0",
 }
 NO_WINDOW = ("The command-line tools need no display: python -m aeviz --help.")
+# The probe's connection stays open until Qt has its own (`release()`): an X server whose last
+# client leaves resets itself, and a connection made during the reset fails (seen with Xvfb).
+_held: list = []
 
 
 def _uses_xcb(env) -> bool:
@@ -66,9 +69,18 @@ def _x_server_error(display: str) -> int:
     xcb.xcb_connection_has_error.argtypes = [ctypes.c_void_p]
     xcb.xcb_disconnect.argtypes = [ctypes.c_void_p]
     conn = xcb.xcb_connect(display.encode(), None)
-    try:
-        return int(xcb.xcb_connection_has_error(conn))
-    finally:
+    error = int(xcb.xcb_connection_has_error(conn))
+    if error:
+        xcb.xcb_disconnect(conn)
+    else:
+        _held.append((xcb, conn))
+    return error
+
+
+def release() -> None:
+    """Close the probe's X connection (call once QApplication exists)."""
+    while _held:
+        xcb, conn = _held.pop()
         xcb.xcb_disconnect(conn)
 
 
