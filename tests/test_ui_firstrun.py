@@ -144,6 +144,7 @@ def test_launching_with_a_file_shows_its_loading_state_not_the_sample(qtbot, rat
     assert w.windowTitle() == "aeviz — loading ratings.csv…"
     assert w.loading_page.isVisible() and "ratings.csv" in w.loading_page.label.text()
     assert not w.network_view.isVisible()
+    assert not any(a.isEnabled() for a in w.controls.all_actions())  # nothing to step yet
     qtbot.waitUntil(lambda: w.last_snapshot is not None and w.bridge.is_idle(), timeout=10000)
     assert w.dataset.n_users == 40 and w.last_snapshot.sizes[0] == 12
     assert not w.loading_page.isVisible() and w.network_view.isVisible()
@@ -318,3 +319,15 @@ def test_plots_recover_after_a_degenerate_run(qtbot):
     assert inside(within.vb, np.arange(1, losses.size + 1), losses)
     w.close()
 
+
+
+def test_an_empty_loss_plot_does_not_keep_the_last_runs_numbers(win, qtbot):
+    for _ in range(8):
+        press(qtbot, win, Qt.Key.Key_Right, lambda s: True)
+    within = win.loss_plot.within.vb
+    qtbot.waitUntil(lambda: within.viewRange()[1][1] > 1.5, timeout=5000)  # losses of a few stars²
+    win.confirm = lambda *_: True
+    win.controls.actions["reset"].trigger()
+    qtbot.waitUntil(lambda: win.bridge.is_idle() and win.last_snapshot.steps == 0, timeout=5000)
+    qtbot.wait(100)
+    assert within.viewRange() == [[0, 1], [0, 1]]

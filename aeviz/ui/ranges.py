@@ -4,7 +4,8 @@ pyqtgraph stops auto-ranging for good once a person wheels or drags a plot, and 
 coincide (all-zero codes, a constant loss) give a range nobody can read, such as -5e-304..0. After
 one degenerate run the Code scatter stayed empty until the app was restarted. The rule, written
 once in `FollowData`: a span too small to read is widened around its centre; a view that shows
-none of its data re-ranges; a new run forgets the previous run's zoom.
+none of its data re-ranges; an empty view shows 0..1, not the last run's numbers; a new run
+forgets the previous run's zoom.
 """
 from __future__ import annotations
 
@@ -41,9 +42,10 @@ class FollowData:
                 y = np.where(y > 0, np.log10(np.where(y > 0, y, 1.0)), np.nan)
         ok = np.isfinite(x) & np.isfinite(y)
         x, y = x[ok], y[ok]
-        if not x.size:
-            return
         vb = self.viewbox
+        if not x.size:  # nothing yet: a neutral frame, not the last run's numbers
+            vb.setRange(xRange=(0, 1), yRange=(0, 1), padding=0, disableAutoRange=False)
+            return
         (x0, x1), (y0, y1) = vb.viewRange()
         if not ((x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)).any():
             self.restart()  # nothing of it on screen: a stale range or an old zoom hides it all
