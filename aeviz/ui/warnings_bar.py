@@ -47,7 +47,7 @@ class WarningsBar(QWidget):
         self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.details.hide()
         outer.addWidget(self.details)
-        self.setAutoFillBackground(True)
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)  # a subclass needs it for QSS
         self.setStyleSheet("WarningsBar { background: #fff4d6; border-radius: 4px; }")
         self.hide()
 
