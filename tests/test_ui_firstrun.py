@@ -294,7 +294,7 @@ def test_plots_recover_after_a_degenerate_run(qtbot):
     w = shown(qtbot, MainWindow(load_sample("genres"), config=PRESETS[0].config))
     code = next(p for p in w.panels if isinstance(p, CodePanel))
     next(d for d in w.docks if d.windowTitle() == "Code").raise_()
-    for _ in range(12):
+    for _ in range(4):
         press(qtbot, w, Qt.Key.Key_Right, lambda s: True)
     qtbot.waitUntil(lambda: code.codes is not None and code.scatter_plot.isVisible(), timeout=5000)
     assert not np.any(code.codes["xy"])
@@ -309,7 +309,7 @@ def test_plots_recover_after_a_degenerate_run(qtbot):
     # the next run: a real model; every point and every loss is on screen again
     preset_action(w, "recommender").trigger()
     qtbot.waitUntil(lambda: w.bridge.is_idle() and w.last_snapshot.sizes[1] == 20, timeout=10000)
-    for _ in range(12):
+    for _ in range(4):
         press(qtbot, w, Qt.Key.Key_Right, lambda s: True)
     qtbot.waitUntil(lambda: code.codes is not None and np.ptp(code.codes["xy"]) > 0, timeout=5000)
     qtbot.wait(100)
