@@ -78,14 +78,21 @@ def item_mean_baseline(train, test, batch: int = 1024) -> float:
     return float(np.sqrt(sq / n)) if n else float("nan")
 
 
+def top_n(candidates, predicted, raw, n: int) -> np.ndarray:
+    """The n best candidates, best first: by predicted (clipped) rating, ties broken by the raw
+    output. Many films clip to the top of the scale; a raw 6.3 is a stronger pick than a 5.01,
+    though both show as 5 stars. Not-finite scores rank last."""
+    c = np.asarray(candidates)
+    if c.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    key = lambda a: -np.nan_to_num(np.asarray(a, dtype=np.float64)[c], nan=-np.inf, posinf=np.inf)  # noqa: E731
+    return c[np.lexsort((c, key(raw), key(predicted)))][:n]
+
+
 def recommend(network, train, row: int, n: int = 10, clip=None, exclude_rated: bool = True):
     """Top-n items by predicted rating for one user: [(item index, predicted)], best first."""
     x, m = train.dense_rows([row])
-    y = network.predict(x)[0].astype(np.float64)
-    if clip is not None:
-        y = np.clip(y, clip[0], clip[1])
+    raw = network.predict(x)[0].astype(np.float64)
+    y = np.clip(raw, clip[0], clip[1]) if clip is not None else raw
     candidates = np.flatnonzero(~m[0]) if exclude_rated else np.arange(y.size)
-    if candidates.size == 0:
-        return []
-    order = candidates[np.argsort(-y[candidates], kind="stable")][:n]
-    return [(int(i), float(y[i])) for i in order]
+    return [(int(i), float(y[i])) for i in top_n(candidates, y, raw, n)]

@@ -14,6 +14,7 @@ import weakref
 
 import numpy as np
 
+from .evaluation import top_n
 from .snapshot import frozen
 
 PERCENTILES = (0, 7, 16, 31, 50, 69, 84, 93, 100)  # TensorBoard's distribution bands
@@ -238,13 +239,12 @@ def _reconstruction(trainer, row, y_raw):
 def _recommendations(rec, n=10):
     """Top-n movies the user has not rated in training (held-out ones count as unrated: the
     network never saw them), and every held-out rating beside its prediction."""
-    y = rec["output_clipped"]
-    cand = np.flatnonzero(~rec["mask"])
-    top = cand[np.argsort(-y[cand], kind="stable")][:n] if cand.size else np.zeros(0, dtype=np.int64)
+    y, raw = rec["output_clipped"], rec["output"]
+    top = top_n(np.flatnonzero(~rec["mask"]), y, raw, n)
     ho = np.flatnonzero(rec["heldout_mask"])
     ho = ho[np.argsort(-rec["heldout_values"][ho], kind="stable")]
     return {
-        "row": rec["row"], "items": _ro(top), "predicted": _ro(y[top]),
+        "row": rec["row"], "items": _ro(top), "predicted": _ro(y[top]), "raw": _ro(raw[top]),
         "is_heldout": _ro(rec["heldout_mask"][top]), "heldout_values_of_items": _ro(rec["heldout_values"][top]),
         "heldout_items": _ro(ho), "heldout_values": _ro(rec["heldout_values"][ho]),
         "heldout_predicted": _ro(y[ho]), "heldout_error": _ro(y[ho] - rec["heldout_values"][ho]),
@@ -409,11 +409,25 @@ def _math(trainer, selection, row, acts, preacts, from_trainer, titles):
     flat = _flat_index(net, l, index, col)
     w_now = float(net.params[flat])
     g_batch = float(net.grads[flat]) if grads_ready else None
+    contribution = (out["delta"] * float(h_in[col])) if out["delta"] is not None else None
+    parts = None
+    mirror = net.tied_with(l)
+    if mirror is not None:
+        # one shared number, used twice: as W{l+1}[index, col] and as W{mirror+1}[col, index];
+        # this observation's gradient is the sum of what each use contributes
+        parts = [{"layer": l, "row": index, "col": col, "delta": out["delta"], "input": float(h_in[col]),
+                  "product": contribution}]
+        d_m = float(trainer._gradients.deltas[mirror][-1][col]) if grads_ready else None
+        x_m = float(np.asarray(acts[mirror], dtype=np.float64)[index])
+        parts.append({"layer": mirror, "row": col, "col": index, "delta": d_m, "input": x_m,
+                      "product": d_m * x_m if d_m is not None else None})
+        parts.sort(key=lambda p: -p["layer"])  # decoder first, as back-propagation meets them
+        if contribution is not None:
+            contribution = sum(p["product"] for p in parts)
     out["weight"] = {
         "layer": l, "row": index, "col": col, "value": w_now,
         "from_label": (titles[col] if (l == 0 and titles and col < len(titles)) else f"h{l}[{col + 1}]"),
-        "input": float(h_in[col]),
-        "contribution": (out["delta"] * float(h_in[col])) if out["delta"] is not None else None,
+        "input": float(h_in[col]), "contribution": contribution, "tied_parts": parts,
         "gradient": g_batch, "batch_fill": int(trainer.batch_fill), "batch_size": int(trainer.batch_size),
         "update": _optimizer_view(trainer, flat, w_now, g_batch, applied),
     }

@@ -135,6 +135,13 @@ class Network:
         v = buf[a:b].reshape(shape)
         return v.T if i < len(self._transposed) and self._transposed[i] else v
 
+    def tied_with(self, layer: int) -> int | None:
+        """The other layer sharing this layer's matrix (W_mirror = W_layer transposed), or None."""
+        if not self.tied:
+            return None
+        mirror = self.n_layers - 1 - layer
+        return mirror if mirror != layer else None
+
     def flat_index(self, layer: int, row: int, col: int) -> int:
         """Position of W[layer][row, col] (0-based layer, out row, in column) in `params`."""
         owner = self._owner(layer)

@@ -78,6 +78,7 @@ class Snapshot:
     can_undo: bool = False
     best_epoch: int | None = None  # the epoch with the lowest test RMSE so far
     can_restore_best: bool = False  # its network was kept (Ctrl+B can go back to it)
+    tied_with: tuple = ()  # per weight layer: the layer sharing its matrix (tied weights), or None
     extras: dict = field(default_factory=dict)
 
     @property

@@ -573,4 +573,5 @@ class Trainer:
             epoch_penalties=frozen(np.asarray(self._epoch_penalties, dtype=np.float64)) if full_history else None,
             diverged=self.diverged, can_undo=self.can_undo, best_epoch=self.best_epoch,
             can_restore_best=self.can_restore_best,
+            tied_with=tuple(net.tied_with(l) for l in range(net.n_layers)),
         )

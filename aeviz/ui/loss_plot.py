@@ -17,9 +17,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
-
-from .ranges import FollowData
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSizePolicy, QSlider, QVBoxLayout, QWidget
 
 THROTTLED_HZ = 2
 MAX_SYMBOLS = 40  # epoch markers only while they can be told apart (and are cheap)
@@ -28,6 +26,7 @@ TRAIN_PEN = pg.mkPen("#1f77b4", width=2)
 TEST_PEN = pg.mkPen("#ff7f0e", width=2)
 PENALTY_PEN = pg.mkPen("#2ca02c", width=2, style=Qt.PenStyle.DashLine)
 OBS_PEN = pg.mkPen("#7f7f7f", width=1)
+COLUMN_SHARE = (3 / 5, 2 / 5)  # of the width: RMSE per epoch | this epoch's losses
 
 
 def debiased_ema(values, weight: float) -> np.ndarray:
@@ -80,6 +79,7 @@ class LossPlot(QWidget):
         self._epoch_penalties = np.zeros(0)
         self._key = None
         self._best = None  # (epoch, best test RMSE, epochs since) or None
+        self._was_degenerate = {}  # per plot: its last range was set by hand (no or one point)
         self._throttled = False
         self._pending = None
         self._drawn_at = 0.0
@@ -113,9 +113,8 @@ class LossPlot(QWidget):
         self._set_within_title(False)
         self.within.setLabel("bottom", "observation")
         self.within.getAxis("bottom").setHeight(32)
-        self.ranges = (FollowData(self.epochs.vb), FollowData(self.within.vb))
-        self.glw.ci.layout.setColumnStretchFactor(0, 3)
-        self.glw.ci.layout.setColumnStretchFactor(1, 2)
+        self.glw.ci.layout.setColumnStretchFactor(0, round(COLUMN_SHARE[0] * 5))
+        self.glw.ci.layout.setColumnStretchFactor(1, round(COLUMN_SHARE[1] * 5))
 
         bar = QHBoxLayout()
         self.readout = QLabel("hover a curve to read it")
@@ -125,6 +124,9 @@ class LossPlot(QWidget):
         self.smooth = QSlider(Qt.Orientation.Horizontal)
         self.smooth.setRange(0, 99)
         self.smooth.setMaximumWidth(110)
+        self.smooth.setMinimumWidth(80)  # a narrow dock squeezes the hover read-out, not the slider
+        self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.readout.setMinimumWidth(60)
         self.smooth.setToolTip("Smoothing (TensorBoard's debiased moving average); 0 = raw")
         self.smooth_label = QLabel("smoothing 0.00")
         bar.addWidget(self.readout, 1)
@@ -183,6 +185,7 @@ class LossPlot(QWidget):
             ago = f", {since} epochs ago" if since >= 5 else ""
             words.append(f"<span style='color:#a04000'>&#9733; best test {fmt(value)} @ {epoch}{ago}</span>")
         self.epochs.setTitle(f"RMSE per epoch: {' '.join(words)}", color="#333", size="10pt")
+        self._fit_titles()
 
     def _set_within_title(self, penalty: bool):
         t = "loss of each observation, this epoch"
@@ -190,6 +193,35 @@ class LossPlot(QWidget):
             t = ("this epoch: <span style='color:#7f7f7f'>&#9632; loss</span> "
                  "<span style='color:#2ca02c'>&#9476; penalty</span>")
         self.within.setTitle(t, color="#333", size="10pt")
+        self._fit_titles()
+
+    def _fit_titles(self):
+        """Wrap a title that is wider than its plot's share of the width: a pyqtgraph title is as
+        wide as its text, and a long one ('best test 0.9493 @ 121, 53 epochs ago') would push
+        the other plot out of the dock."""
+        if not hasattr(self, "within"):
+            return
+        width = max(self.width() - 4, 120)
+        for plot, share in ((self.epochs, COLUMN_SHARE[0]), (self.within, COLUMN_SHARE[1])):
+            label = plot.titleLabel
+            axes = sum(plot.getAxis(a).width() for a in ("left", "right") if plot.getAxis(a).isVisible())
+            room = max(width * share - axes - 12, 60.0)
+            label.item.setTextWidth(-1)
+            if label.item.boundingRect().width() > room:
+                label.item.setTextWidth(room)
+            height = max(label.item.boundingRect().height() + 4, 30.0)
+            label.setMaximumHeight(height)
+            plot.layout.setRowFixedHeight(0, height)
+            label.updateMin()
+            label.resizeEvent(None)
+
+    def title_rects(self):
+        """(epochs title, within title) scene rectangles, as painted (for layout checks)."""
+        return tuple(p.titleLabel.mapRectToScene(p.titleLabel.itemRect()) for p in (self.epochs, self.within))
+
+    def resizeEvent(self, ev):
+        super().resizeEvent(ev)
+        self._fit_titles()
 
     def penalty_label(self) -> str:
         """What the penalty curve is called on its axis ('penalty (KL sparsity)', ...)."""
@@ -226,8 +258,8 @@ class LossPlot(QWidget):
     def new_run(self):
         """A fresh network: draw its first snapshot whatever its counters, on fresh ranges."""
         self._key = None
-        for r in self.ranges:
-            r.restart()
+        for plot in (self.epochs, self.within):
+            plot.vb.enableAutoRange()
 
     def show_snapshot(self, snap):
         now = time.perf_counter()
@@ -280,13 +312,10 @@ class LossPlot(QWidget):
         for c in (self.train_curve, self.test_curve):
             if c.opts["symbol"] != sym:
                 c.setSymbol(sym)
-        shown_train = self._positive(debiased_ema(train, w))
-        self.train_curve.setData(x, shown_train, connect="finite")
-        shown_test = np.zeros(0)
+        self.train_curve.setData(x, self._positive(debiased_ema(train, w)), connect="finite")
         best = None
         if np.isfinite(test).any():
-            shown_test = self._positive(debiased_ema(test, w))
-            self.test_curve.setData(x, shown_test, connect="finite")
+            self.test_curve.setData(x, self._positive(debiased_ema(test, w)), connect="finite")
             i = int(np.nanargmin(test))  # raw, not smoothed: the epoch whose network was best
             self.best_marker.setData([x[i]], [test[i]])
             best = (int(x[i]), float(test[i]), int(x[-1] - x[i]))
@@ -316,10 +345,45 @@ class LossPlot(QWidget):
             vb.enableAutoRange(axis=pg.ViewBox.YAxis)
         ox, oy = decimate(_finite(self._epoch_losses))
         oy = self._positive(debiased_ema(oy, w))
+        sym = "o" if ox.size == 1 else None  # one observation: a dot, not an invisible line
+        if self.obs_curve.opts["symbol"] != sym:
+            self.obs_curve.setSymbol(sym)
+            self.obs_curve.setSymbolBrush("#7f7f7f")
+            self.obs_curve.setSymbolPen(None)
         self.obs_curve.setData(ox, oy, connect="finite")
-        log = self.log_box.isChecked()
-        self.ranges[0].show(np.concatenate([x, x[:shown_test.size]]), np.concatenate([shown_train, shown_test]), log)
-        self.ranges[1].show(ox, oy, log)
+        self._fit_range(self.epochs, np.concatenate([x, x]), np.concatenate([self._positive(debiased_ema(train, w)),
+                                                        self._positive(debiased_ema(test, w))]))
+        self._fit_range(self.within, ox, oy)
+
+    def _fit_range(self, plot, x, y):
+        """Ranges from the data shown now. No point or a single one gets a sensible window (not
+        pyqtgraph's -200..200 around one epoch); a view that holds none of the data (stale, from
+        a diverged or replaced run) goes back to auto-range. A user's zoom on live data stays."""
+        x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+        ok = np.isfinite(x) & np.isfinite(y)
+        if self.log_box.isChecked():
+            ok &= y > 0
+        xs, ys = x[ok], y[ok]
+        if self.log_box.isChecked():
+            ys = np.log10(ys)
+        vb = plot.vb
+        if not xs.size:
+            self._was_degenerate[id(plot)] = True
+            vb.setRange(xRange=(0, 10 if plot is self.epochs else 100), yRange=(0, 1), padding=0)
+            return
+        if np.ptp(xs) == 0 or np.ptp(ys) == 0:
+            self._was_degenerate[id(plot)] = True
+            dx = 1.0 if np.ptp(xs) == 0 else 0.05 * float(np.ptp(xs))
+            dy = 0.1 * float(np.ptp(ys)) or max(abs(float(ys[0])) * 0.1, 1e-3)
+            vb.setRange(xRange=(float(xs.min()) - dx, float(xs.max()) + dx),
+                        yRange=(float(ys.min()) - dy, float(ys.max()) + dy), padding=0)
+            return
+        (vx0, vx1), (vy0, vy1) = vb.viewRange()
+        auto = vb.autoRangeEnabled()
+        inside = (xs >= vx0) & (xs <= vx1) & (ys >= vy0) & (ys <= vy1)
+        if not (auto[0] and auto[1]) and (not inside.any() or self._was_degenerate.get(id(plot))):
+            vb.enableAutoRange()
+        self._was_degenerate[id(plot)] = False
 
     # ------------------------------------------------------------------------------ hover
     def _on_mouse(self, event):

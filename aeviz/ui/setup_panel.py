@@ -92,9 +92,15 @@ class SetupPanel(QWidget):
             self._inputs[key] = widget
             return widget
 
-        self.layers = row("layers", "Hidden layers", QLineEdit(),
+        self.layers = row("layers", "Hidden layer sizes", QLineEdit(),
                           "Sizes of the hidden layers, comma separated, e.g. 20,10,20\n"
-                          "(the input and output layers always have one unit per movie)")
+                          "(one number per hidden layer: '2' is one layer of two units;\n"
+                          "the input and output layers always have one unit per movie)")
+        self.layers.setPlaceholderText("e.g. 20,10,20")
+        self.tied = row("tied", "Tied weights", QCheckBox("decoder = encoder transposed"),
+                        "The decoder reuses the encoder's matrices, transposed (W2 = W1ᵀ): half the\n"
+                        "parameters, and each shared weight's gradient is the sum of both uses.\n"
+                        "Needs mirrored hidden sizes, e.g. 20,10,20")
         self.hidden = row("hidden", "Hidden activation", QComboBox(), "Squashing function of hidden units")
         self.hidden.addItems(list(HIDDEN_ACTIVATIONS))
         self.output = row("output", "Output activation", QComboBox(), "Function applied to the reconstructed ratings")
@@ -194,7 +200,7 @@ class SetupPanel(QWidget):
         for w in (self.hidden, self.output, self.loss, self.optimizer, self.batch_mode, self.kind,
                   self.sparsity_penalty, self.noise):
             w.currentIndexChanged.connect(self._revalidate)
-        for w in (self.bias, self.shuffle):
+        for w in (self.bias, self.tied, self.shuffle):
             w.toggled.connect(self._revalidate)
         for w in (self.batch_k, self.seed, self.pretrain_epochs):
             w.valueChanged.connect(self._revalidate)
@@ -208,6 +214,7 @@ class SetupPanel(QWidget):
         self.hidden.setCurrentText(c.hidden_activation)
         self.output.setCurrentText(c.output_activation)
         self.bias.setChecked(bool(c.bias))
+        self.tied.setChecked(bool(c.tied))
         self.loss.setCurrentText(c.loss)
         self.optimizer.setCurrentText(c.optimizer)
         self.lr.setText(f"{c.lr:g}")
@@ -262,7 +269,7 @@ class SetupPanel(QWidget):
         self.batch_k.setEnabled(mode == "k")
         self.momentum.setEnabled(self.optimizer.currentText() in ("sgd", "rmsprop"))  # Adam has its own
         values.update(hidden_activation=self.hidden.currentText(), output_activation=self.output.currentText(),
-                      bias=self.bias.isChecked(), loss=self.loss.currentText(),
+                      bias=self.bias.isChecked(), tied=self.tied.isChecked(), loss=self.loss.currentText(),
                       optimizer=self.optimizer.currentText(), shuffle=self.shuffle.isChecked(),
                       seed=self.seed.value())
         self._read_type(values, errors)
