@@ -238,7 +238,7 @@ def test_loading_warnings_stay_visible_until_dismissed(win, qtbot, tmp_path):
                                   "1|Film one (1999)|01-Jan-1999||http://example.org/1\n"
                                   "2|Film two (2001)|01-Jan-2001||http://example.org/2\n"])
 def test_short_pipe_titles_files_are_read(tmp_path, text):
-    from aeviz.data.loader import load_titles
+    from aeviz.data import load_titles
     p = tmp_path / "u.item"
     p.write_text(text)
     titles, _ = load_titles(p)
@@ -246,7 +246,7 @@ def test_short_pipe_titles_files_are_read(tmp_path, text):
 
 
 def test_a_movies_csv_with_many_genres_is_not_taken_for_a_pipe_table(tmp_path):
-    from aeviz.data.loader import load_titles
+    from aeviz.data import load_titles
     p = tmp_path / "movies.csv"
     p.write_text('1,Film one (1999),Adventure|Animation|Children|Comedy|Fantasy|Drama\n'
                  '2,"Film two, The (2001)",Comedy|Drama\n')
