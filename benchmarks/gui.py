@@ -37,15 +37,19 @@ w.close()
 """
 
 
-def headless_rate(seconds: float) -> tuple[float, object]:
+def headless_rate(seconds: float, ds=None, cfg=None, warm_up: int = 50) -> tuple[float, object]:
+    """Observations per second of `cfg` (default ModelConfig) on `ds` (default the genres sample),
+    split and oriented as the app's worker does, without a window."""
     from aeviz.data import holdout_split, load_sample
     from aeviz.engine import ModelConfig, build_trainer
-    ds = load_sample("genres")
-    cfg = ModelConfig()
+    from aeviz.engine.orientation import orient
+    ds = load_sample("genres") if ds is None else ds
+    cfg = ModelConfig() if cfg is None else cfg
     split = holdout_split(ds, cfg.test_fraction, cfg.seed)
-    tr = build_trainer(cfg, split.train, split.test, clip=(ds.scale.minimum, ds.scale.maximum))
+    tr = build_trainer(cfg, *orient(split.train, split.test, cfg.orientation),
+                       clip=(ds.scale.minimum, ds.scale.maximum))
     tr.keep_undo = False
-    for _ in range(50):
+    for _ in range(warm_up):
         tr.step_batch()
     t0, s0 = time.perf_counter(), tr.steps
     while time.perf_counter() - t0 < seconds:
@@ -53,8 +57,33 @@ def headless_rate(seconds: float) -> tuple[float, object]:
     return (tr.steps - s0) / (time.perf_counter() - t0), ds
 
 
+def timer_lateness(seconds: float) -> list:
+    """Run the event loop for `seconds` with a 10 ms QTimer: how late each tick came (ms, sorted).
+    Input is handled no later than a timer is, so this is the window's responsiveness."""
+    from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
+    lateness = []
+    clock = QElapsedTimer()
+    clock.start()
+    last = [clock.nsecsElapsed()]
+
+    def tick():
+        now = clock.nsecsElapsed()
+        lateness.append(max(0.0, (now - last[0]) / 1e6 - 10.0))
+        last[0] = now
+
+    timer = QTimer()
+    timer.setInterval(10)
+    timer.timeout.connect(tick)
+    loop = QEventLoop()
+    timer.start()
+    QTimer.singleShot(int(seconds * 1000), loop.quit)
+    loop.exec()
+    timer.stop()
+    return sorted(lateness)
+
+
 def gui_rate(seconds: float, ds, settings_dir: str) -> dict:
-    from PySide6.QtCore import QElapsedTimer, QEventLoop, QSettings, QTimer
+    from PySide6.QtCore import QEventLoop, QSettings, QTimer
     from PySide6.QtWidgets import QApplication
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, settings_dir)
     app = QApplication.instance() or QApplication([])
@@ -70,29 +99,12 @@ def gui_rate(seconds: float, ds, settings_dir: str) -> dict:
     loop = QEventLoop()
     QTimer.singleShot(500, loop.quit)  # warm-up
     loop.exec()
-    lateness = []
-    clock = QElapsedTimer()
-    clock.start()
-    last = [clock.nsecsElapsed()]
-
-    def tick():
-        now = clock.nsecsElapsed()
-        lateness.append(max(0.0, (now - last[0]) / 1e6 - 10.0))
-        last[0] = now
-
-    timer = QTimer()
-    timer.setInterval(10)
-    timer.timeout.connect(tick)
     s0, t0, f0 = w.bridge.trainer.steps, time.perf_counter(), len(frames)
-    timer.start()
-    QTimer.singleShot(int(seconds * 1000), loop.quit)
-    loop.exec()
-    timer.stop()
+    lateness = timer_lateness(seconds)
     rate = (w.bridge.trainer.steps - s0) / (time.perf_counter() - t0)
     frame_ms = w.bridge.frame_cost * 1000
     fps = (len(frames) - f0) / seconds
     w.close()
-    lateness.sort()
     p = lambda q: lateness[min(len(lateness) - 1, int(q * len(lateness)))] if lateness else float("nan")
     return {"rate": rate, "fps": fps, "frame_ms": frame_ms, "p50": p(0.5), "p99": p(0.99), "max": lateness[-1] if lateness else 0,
             "ticks": len(lateness)}

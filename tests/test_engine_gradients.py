@@ -11,6 +11,7 @@ HIDDEN = ["sigmoid", "tanh", "relu", "identity"]
 # (output activation, loss) pairs that make sense together
 OUTPUT_LOSS = [
     ("identity", "mse"), ("sigmoid", "mse"), ("tanh", "mse"), ("relu", "mse"), ("softmax", "mse"),
+    ("identity", "sse"),
     ("identity", "distance"), ("sigmoid", "distance"),
     ("sigmoid", "bce"), ("softmax", "cross_entropy"), ("softmax", "bce"),
 ]

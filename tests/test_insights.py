@@ -207,7 +207,9 @@ def test_feature_detectors_rank_weights_and_align_with_genres_after_training():
         assert list(before["pos_weights"][u]) == sorted(before["pos_weights"][u], reverse=True)
     clear_before = int((np.abs(before["dominance"]) >= 3).sum())
     tr.train(15)
-    after = compute_extras(tr, {})["feature_detectors"]
+    # fresh: right after a burst of updates a plain call is throttled as during Play, and 15 epochs
+    # can take less than SLOW_INTERVAL once the kernels are compiled
+    after = compute_extras(tr, {}, fresh=True)["feature_detectors"]
     clear_after = int((np.abs(after["dominance"]) >= 3).sum())
     assert clear_before <= 1 and clear_after >= 4
     # the clear units cover several genres, not one

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from aeviz.engine import Network, get_loss
-from aeviz.engine.penalties import Contractive, KLSparsity, L1Sparsity
+from aeviz.engine.penalties import Contractive, KLSparsity, L1Sparsity, L2Weights
 
 
 def _net(acts="sigmoid", sizes=(7, 5, 3, 5, 7), bias=True, tied=False, seed=1):
@@ -59,6 +59,7 @@ PENALTIES = {
     "kl_all_layers": lambda: [KLSparsity(rho=0.2, beta=0.5, layers=[1, 2, 3])],
     "l1": lambda: [L1Sparsity(weight=0.3, layers=[1, 2])],
     "contractive": lambda: [Contractive(weight=0.8)],
+    "l2_weights": lambda: [L2Weights(0.7)],
     "combined": lambda: [KLSparsity(rho=0.1, beta=0.3), Contractive(weight=0.5), L1Sparsity(0.1)],
 }
 
@@ -83,6 +84,17 @@ def test_contractive_gradient_other_activations_and_tied(act):
     x, m = _data(3)
     np.testing.assert_allclose(_analytic(net, pens, x, m, True), _numeric(net, pens, x, m, True),
                                rtol=1e-5, atol=1e-7)
+
+
+def test_l2_weight_penalty_leaves_biases_free_and_counts_tied_weights_twice():
+    net = _net(sizes=(6, 4, 6), tied=True)
+    x, m = _data(2, n=6)
+    pen = [L2Weights(0.5)]
+    np.testing.assert_allclose(_analytic(net, pen, x, m, True), _numeric(net, pen, x, m, True), rtol=1e-5, atol=1e-7)
+    net.grads.fill(0.0)
+    pen[0].add_parameter_gradients(net, None)
+    assert all(not np.any(b) for b in net.grad_biases)
+    assert pen[0].value(net, None) == pytest.approx(2 * 0.25 * np.sum(net.weights[0] ** 2))
 
 
 def test_kl_with_running_average_is_exact_for_its_value():

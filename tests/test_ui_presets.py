@@ -4,6 +4,7 @@ numbers."""
 import numpy as np
 import pytest
 
+from aeviz.engine.orientation import observations
 from aeviz.model_choice import misfits
 from aeviz.presets import PRESETS
 
@@ -21,10 +22,12 @@ def test_preset_loads_explains_fills_the_panel_and_trains(win, qtbot, preset):
     act = next(a for a in win.preset_actions if a.data() == preset.key)
     assert act.text() == preset.title and act.toolTip() == preset.explanation
     # the window holds the user's file: a preset's model goes onto it when it fits, else (the toy)
-    # the preset brings its own data, after asking
+    # the preset brings its own data, after asking; inputs: one per movie, or one per user for an
+    # item-based preset
     fits = not misfits(preset.config, win.dataset.scale)
-    n_items = (win.dataset if fits else preset.load_dataset()).n_items
-    sizes = tuple(preset.config.sizes(n_items))
+    data = win.dataset if fits else preset.load_dataset()
+    n_inputs = observations(data, preset.config.orientation).n_items
+    sizes = tuple(preset.config.sizes(n_inputs))
     act.trigger()
     qtbot.waitUntil(lambda: win.bridge.is_idle() and tuple(win._last_snapshot.sizes) == sizes, timeout=20000)
     # the explanation is shown, and the setup panel holds the preset's model, its type included

@@ -121,6 +121,9 @@ class Ratings:
     source: str = ""
     warnings: tuple = ()
     genres: tuple | None = None
+    # set on a transposed view (items as rows): the users x items matrix it was made from, so that
+    # movie titles and genres stay reachable and transposing back gives that very object
+    original: "Ratings | None" = None
 
     # ---------------------------------------------------------------- shape
     @property
@@ -145,7 +148,8 @@ class Ratings:
         return self.nnz / cells if cells else 0.0
 
     def __repr__(self) -> str:
-        return (f"Ratings({self.n_users} users x {self.n_items} items, {self.nnz} ratings, "
+        rows, cols = ("movies", "users") if self.is_transposed else ("users", "items")
+        return (f"Ratings({self.n_users} {rows} x {self.n_items} {cols}, {self.nnz} ratings, "
                 f"{self.scale.describe()}, source={self.source!r})")
 
     # ---------------------------------------------------------------- rows
@@ -217,6 +221,42 @@ class Ratings:
         return _lookup(self._item_lookup, item_id, "item", self.source)
 
     # ---------------------------------------------------------------- derived
+    @property
+    def is_transposed(self) -> bool:
+        """True for an items x users view made by `transposed()`."""
+        return self.original is not None
+
+    @property
+    def movie_titles(self) -> tuple:
+        """One title per movie, whichever axis the movies are on."""
+        return self.original.titles if self.original is not None else self.titles
+
+    @property
+    def movie_genres(self) -> tuple | None:
+        """One genre string per movie (or None), whichever axis the movies are on."""
+        return self.original.genres if self.original is not None else self.genres
+
+    @cached_property
+    def _transposed(self) -> "Ratings":
+        order = np.argsort(self.indices, kind="stable")  # by movie; users stay ascending within
+        counts = np.bincount(self.indices, minlength=self.n_items)
+        indptr = np.zeros(self.n_items + 1, dtype=np.int64)
+        np.cumsum(counts, out=indptr[1:])
+        users = self.row_of_entries()[order].astype(np.int32)
+        labels = tuple(f"user {u}" for u in self.user_ids.tolist())
+        where = f"{self.source} " if self.source else ""
+        return Ratings(indptr, users, self.values[order], self.item_ids, self.user_ids, labels,
+                       self.scale, source=f"{where}(transposed: movies as rows)",
+                       warnings=self.warnings, genres=None, original=self)
+
+    def transposed(self) -> "Ratings":
+        """The items x users view (each movie a row of its ratings by every user); computed once.
+
+        Rows are movies (``user_ids`` holds the movie ids, ``item_ids`` the user ids, ``titles``
+        labels the users); ``movie_titles``/``movie_genres`` still name the movies, and
+        transposing back returns the original object itself."""
+        return self.original if self.original is not None else self._transposed
+
     def with_titles(self, titles_by_item_id: dict, genres_by_item_id: dict | None = None) -> "Ratings":
         tmap = {_key(k): v for k, v in (titles_by_item_id or {}).items()}
         titles = tuple(str(tmap.get(_key(i), self.titles[c] if c < len(self.titles) else str(i)))

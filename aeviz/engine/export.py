@@ -14,6 +14,7 @@ import pathlib
 import numpy as np
 
 from .atomic import atomic_write
+from .orientation import observations, user_predictions
 
 HISTORY_COLUMNS = ("epoch", "train_rmse", "test_rmse", "test_rmse_per_user", "mean_loss", "penalty",
                    "seconds")
@@ -62,14 +63,14 @@ def write_weights_csv(folder, sizes, weights, biases=None, input_ids=None) -> li
     return written
 
 
-def predict_all(network, ratings, clip=None, batch: int = 512):
-    """Yield (rows, predicted (B, n_items) float64, values, mask) for every user, in order."""
+def predict_all(network, ratings, clip=None, batch: int = 512, orientation: str = "user"):
+    """Yield (rows, predicted (B, n_items) float64, values, mask) for every user, in order.
+    ``ratings`` is users x items, whichever the model's orientation (engine/orientation.py)."""
+    obs = observations(ratings, orientation)
     for start in range(0, ratings.n_users, batch):
         rows = np.arange(start, min(ratings.n_users, start + batch))
         x, m = ratings.dense_rows(rows)
-        y = np.asarray(network.predict(x), dtype=np.float64)
-        if clip is not None:
-            y = np.clip(y, clip[0], clip[1])
+        y = np.asarray(user_predictions(network, obs, orientation, rows, clip), dtype=np.float64)
         yield rows, y, x, m
 
 
@@ -79,7 +80,8 @@ def _quoted(text: str) -> str:
     return buf.getvalue()
 
 
-def write_predictions_csv(path, network, ratings, clip=None, digits: int = 4, cancel=None) -> int:
+def write_predictions_csv(path, network, ratings, clip=None, digits: int = 4, cancel=None,
+                          orientation: str = "user") -> int:
     """Every (user, movie) pair: the predicted rating (clipped to the scale), whether the user rated
     it and the rating. Built a user block at a time with NumPy formatting (943 x 1682 in seconds).
     Returns the number of rows written; `cancel()` returning True stops early (file not replaced)."""
@@ -96,7 +98,7 @@ def write_predictions_csv(path, network, ratings, clip=None, digits: int = 4, ca
     def write(fh):
         nonlocal count
         fh.write(",".join(PREDICTION_COLUMNS) + "\n")
-        for rows, y, x, m in predict_all(network, ratings, clip):
+        for rows, y, x, m in predict_all(network, ratings, clip, orientation=orientation):
             if cancel is not None and cancel():
                 raise InterruptedError("export cancelled")
             pred = np.char.mod(fmt, y).astype(object)

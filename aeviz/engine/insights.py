@@ -16,6 +16,7 @@ import numpy as np
 
 from .evaluation import top_n
 from .snapshot import frozen
+from .vae_insights import code_ellipses, imagined_reconstruction, sampling_view
 
 PERCENTILES = (0, 7, 16, 31, 50, 69, 84, 93, 100)  # TensorBoard's distribution bands
 RING = 512  # distribution samples kept per trainer
@@ -49,6 +50,8 @@ class InsightState:
         self.slow_key = None
         self.slow_at = 0.0
         self.slow_cost = 0.0
+        self.user = 0  # item models: the user whose recommendations are shown
+        self.column = self.column_key = None  # and that user's column of the reconstructions
 
 
 _STATES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
@@ -69,7 +72,10 @@ def _ro(a):
 # ----------------------------------------------------------------------------- data helpers
 def item_genres(data) -> tuple[list[str], np.ndarray | None]:
     """(sorted genre names, genre index per item, -1 where unknown), or ([], None)."""
-    genres = getattr(data, "genres", None)
+    return _genre_index(getattr(data, "genres", None))
+
+
+def _genre_index(genres) -> tuple[list[str], np.ndarray | None]:
     if not genres:
         return [], None
     names = sorted({g for g in genres if g})
@@ -96,7 +102,10 @@ def _refresh_sample(st: InsightState, trainer):
     sums = np.where(m, x, 0.0).sum(axis=1, dtype=np.float64)
     st.user_mean = np.divide(sums, counts, out=np.full(rows.size, np.nan), where=counts > 0)
     st.genre_names, st.item_genre = item_genres(train)
-    if st.item_genre is not None:
+    if getattr(train, "is_transposed", False):  # rows are movies: each is coloured by its own genre
+        st.genre_names, row_genre = _genre_index(train.movie_genres)
+        st.user_genre = row_genre[rows] if row_genre is not None else None
+    elif st.item_genre is not None:
         g = len(st.genre_names)
         onehot = np.zeros((n_items, g), dtype=np.float32)
         known = st.item_genre >= 0
@@ -179,9 +188,11 @@ def _codes_all(st, trainer):
         xy, axes, mean, explained = pca_2d(codes, st.pca_axes)
         st.pca_axes = axes
         axis_names, method = [f"PC1 ({explained[0]:.0%})", f"PC2 ({explained[1]:.0%})"], "PCA"
+    ellipses = code_ellipses(net, st.x, axes, mean) if k >= 2 else None
     return {"layer": layer, "units": k, "rows": _ro(st.rows), "xy": _ro(xy), "axis_names": axis_names,
             "method": method, "explained": explained, "activation": net.activations[layer - 1].name,
-            "_mean": mean, "_axes": axes}
+            "ellipses": _ro(ellipses) if ellipses is not None else None, "_mean": mean, "_axes": axes,
+            "_codes": codes}
 
 
 def _codes(st, trainer, row, acts, every):
@@ -208,15 +219,18 @@ def _mean_of(st, trainer, row) -> float:
 
 
 # ---------------------------------------------------------------------- what was learned
-def _reconstruction(trainer, row, y_raw):
-    x, m = trainer.train_set.dense_rows([row])
+def _reconstruction(trainer, row, y_raw, train=None, test=None):
+    """The observation `row` of `train` (default: what the trainer trains on) beside its output."""
+    train = trainer.train_set if train is None else train
+    test = trainer.test_set if train is trainer.train_set else test
+    x, m = train.dense_rows([row])
     x, m = x[0].astype(np.float64), m[0]
     y = np.asarray(y_raw, dtype=np.float64)
     yc = np.clip(y, *trainer.clip) if trainer.clip is not None else y
     ho_m = np.zeros_like(m)
     ho_v = np.zeros_like(x)
-    if trainer.test_set is not None:
-        tv, tm = trainer.test_set.dense_rows([row])
+    if test is not None:
+        tv, tm = test.dense_rows([row])
         ho_m, ho_v = tm[0], tv[0].astype(np.float64)
     diff = np.where(m, y - x, 0.0)
     d = float(np.sqrt((diff * diff).sum()))
@@ -248,7 +262,7 @@ def _recommendations(rec, n=10):
         "is_heldout": _ro(rec["heldout_mask"][top]), "heldout_values_of_items": _ro(rec["heldout_values"][top]),
         "heldout_items": _ro(ho), "heldout_values": _ro(rec["heldout_values"][ho]),
         "heldout_predicted": _ro(y[ho]), "heldout_error": _ro(y[ho] - rec["heldout_values"][ho]),
-        "heldout_rmse": rec["rmse_heldout"],
+        "heldout_rmse": rec["rmse_heldout"], "label": rec.get("label"),
     }
 
 
@@ -282,6 +296,40 @@ def _feature_detectors(st, trainer, k=5):
         z = t[np.arange(units), dom]
         out.update(genre_mean=_ro(gm), dominant_genre=_ro(dom), dominance=_ro(z))
     return out
+
+
+def _user_of_item_model(st, trainer, selection) -> int:
+    """The user whose recommendations an item model shows: one asked for, else a selected
+    input/output node (those are users), else the last one shown (first: row 0)."""
+    net = trainer.network
+    if selection.get("user") is not None:
+        st.user = int(selection["user"])
+    elif selection.get("layer") in (0, net.n_layers) and selection.get("index") is not None:
+        st.user = int(selection["index"])
+    return min(max(st.user, 0), trainer.train_set.n_items - 1)
+
+
+def _item_model_recommendations(st, trainer, user):
+    """An item model's recommendations for `user`: that user's column of the reconstructions
+    (engine/orientation.py), refreshed with the slow parts. When the code layer is the last hidden
+    layer and every movie is in the sample (I-AutoRec on MovieLens), the column is one output unit
+    fed by codes already computed: a matrix-vector product instead of a pass of every movie."""
+    from .orientation import as_users, user_predictions
+    key = (st.slow_key, st.slow_at, user)
+    if st.column_key != key:
+        net, codes = trainer.network, st.slow["codes"]
+        if (codes["layer"] == net.n_layers - 1 and st.rows.size == trainer.train_set.n_users
+                and net.activations[-1].name != "softmax"):  # softmax mixes a movie's outputs
+            h = np.asarray(codes["_codes"])
+            a = h @ net.weights[-1][user] + (net.biases[-1][user] if net.bias else 0)
+            y = np.empty(trainer.train_set.n_users, dtype=net.dtype)
+            y[st.rows] = net.activations[-1].forward(np.atleast_2d(a))[0]
+        else:
+            y = user_predictions(net, trainer.train_set, "item", [user])[0]
+        st.column, st.column_key = y, key
+    rec = _reconstruction(trainer, user, st.column, as_users(trainer.train_set, "item"),
+                          as_users(trainer.test_set, "item"))
+    return {**_recommendations(rec), "orientation": "item"}
 
 
 # ------------------------------------------------------------------------------- the math
@@ -493,14 +541,15 @@ def _slow_parts(st, trainer, fresh=False):
     """Codes of every user and the feature detectors depend on the weights only: recomputed
     whenever the weights changed, unless they are costly (> SLOW_COST seconds, wide layers or
     many users) and training is running (updates jumping between calls): then at most every
-    SLOW_INTERVAL seconds, so their cost is not paid 4 times a second. `fresh` forces them."""
+    SLOW_INTERVAL seconds, so their cost is not paid 4 times a second. `fresh` forces them unless
+    the weights are those they were computed from (stepping one observation's phases changes none)."""
     net = trainer.network
     key = (id(net), tuple(net.sizes), st.sample_key, int(trainer.updates),
            float(np.add.reduce(net.params, dtype=np.float64)))
     now = time.perf_counter()
+    if st.slow is not None and key == st.slow_key:  # the same weights: the same answer, even fresh
+        return st.slow
     if st.slow is not None and not fresh:
-        if key == st.slow_key:
-            return st.slow
         running = key[:3] == st.slow_key[:3] and abs(key[3] - st.slow_key[3]) > 1
         if running and st.slow_cost > SLOW_COST and now - st.slow_at < SLOW_INTERVAL:
             return st.slow
@@ -529,23 +578,44 @@ def compute_extras(trainer, selection: dict | None = None, fresh: bool = False) 
     titles = getattr(trainer.train_set, "titles", None)
     y_now = trainer.network.predict(trainer.train_set.dense_rows([row])[0])[0]
     rec = _reconstruction(trainer, row, y_now)
+    if selection.get("imagine"):  # the Code panel's walk: the decoder's imaginary user instead
+        rec = imagined_reconstruction(trainer, selection["imagine"], slow["codes"], rec)
+    item_model = getattr(trainer, "orientation", "user") == "item"
+    if item_model:
+        recs = _item_model_recommendations(st, trainer, _user_of_item_model(st, trainer, selection))
+    else:
+        recs = _recommendations(rec)
     extras = {
         "row": row,
+        "orientation": "item" if item_model else "user",
         "codes": _codes(st, trainer, row, acts, slow["codes"]),
         "user_property": {
             "rows": _ro(st.rows), "mean_rating": _ro(st.user_mean),
             "genre": _ro(st.user_genre), "genre_names": list(st.genre_names),
         },
         "reconstruction": rec,
-        "recommendations": _recommendations(rec),
+        "recommendations": recs,
         "feature_detectors": slow["feature_detectors"],
         "math": _math(trainer, selection, row, acts, preacts, from_trainer, titles),
+        "sampling": sampling_view(trainer, row, from_trainer),
         "distributions": _distributions(st, trainer),
         "sparsity": slow["sparsity"],
         "penalties": [p.describe() for p in trainer.penalties],
         "corruption": trainer.corruption.describe() if trainer.corruption is not None else None,
     }
     return extras
+
+
+def walk_extras(trainer, spec: dict) -> dict:
+    """Only what a Code panel walk changes (the Reconstruction and Recommendations records of the
+    imaginary user), for the 30-a-second updates of a drag; the rest of the extras stay."""
+    st = _state_for(trainer)
+    _refresh_sample(st, trainer)
+    every = _slow_parts(st, trainer, False)["codes"]
+    row = current_row(trainer)
+    rec = _reconstruction(trainer, row, np.zeros(trainer.network.sizes[-1]))
+    rec = imagined_reconstruction(trainer, spec, every, rec)
+    return {"reconstruction": rec, "recommendations": _recommendations(rec)}
 
 
 def matrix_image(ratings, max_rows: int = 1200, max_cols: int = 1600) -> tuple[np.ndarray, float, float]:

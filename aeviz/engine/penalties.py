@@ -18,6 +18,10 @@ import numpy as np
 class Penalty:
     name = "penalty"
 
+    def at_update(self, updates: int) -> None:
+        """Told, before each step's value, how many updates came before (an annealed weight
+        follows the training's own counter, so undo and going back to the best epoch replay it)."""
+
     def value(self, network, trace) -> float:
         raise NotImplementedError
 
@@ -202,3 +206,31 @@ class Contractive(Penalty):
 
     def describe(self):
         return f"contractive (lambda={self.weight:g})"
+
+
+class L2Weights(Penalty):
+    """lam/2 * sum_l ||W_l||^2 over the weight matrices, biases left free (I-AutoRec's penalty).
+
+    Unlike the optimizer's weight decay, which pulls every parameter to zero, this leaves the
+    biases alone: an output bias is where a recommender keeps each rating's baseline (about 3.5
+    stars), and shrinking it towards 0 costs accuracy for nothing. A tied matrix serves two
+    layers and so counts twice, in the value and in the gradient alike.
+    """
+
+    name = "L2 weight penalty"
+
+    def __init__(self, lam: float):
+        if not (np.isfinite(lam) and lam >= 0):
+            raise ValueError("the weight penalty must be zero or positive")
+        self.lam = float(lam)
+
+    def value(self, network, trace) -> float:
+        return 0.5 * self.lam * sum(float(np.vdot(w, w)) for w in network.weights)
+
+    def add_parameter_gradients(self, network, trace, scale: float = 1.0) -> None:
+        k = network.dtype.type(self.lam * scale)
+        for w, g in zip(network.weights, network.grad_weights):
+            g += k * w
+
+    def describe(self) -> str:
+        return f"L2 weight penalty (lambda/2)||W||^2, lambda={self.lam:g} (biases free)"

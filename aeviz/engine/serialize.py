@@ -180,7 +180,7 @@ def _read_archive(path, zf: zipfile.ZipFile, progress, cancel) -> SavedModel:
     if problems:
         raise ModelFileError(path, "has an invalid header: " + "; ".join(problems[:3]))
     try:
-        net = _network(header["network"])
+        net = _network(header)
     except (TypeError, ValueError) as exc:
         raise ModelFileError(path, f"is inconsistent and cannot be loaded ({_short(exc)})") from None
     expected = _expected_arrays(header, net, members)
@@ -340,9 +340,14 @@ def header_problems(h: dict) -> list[str]:
 _RECORD_FIELDS = {f.name for f in fields(EpochRecord)}
 
 
-def _network(nh) -> Network:
-    return Network(nh["sizes"], nh["activations"], bias=nh["bias"], tied=nh["tied"], init=nh["init"],
-                   seed=None, dtype=np.dtype(nh["dtype"]))
+def _network(header) -> Network:
+    nh = header["network"]
+    kw = dict(bias=nh["bias"], tied=nh["tied"], init=nh["init"], seed=None, dtype=np.dtype(nh["dtype"]))
+    cfg = header.get("config") or {}
+    if cfg.get("kind") == "vae":  # the log-variance branch's weights follow the layers' in params
+        from .vae import VAENetwork
+        return VAENetwork(nh["sizes"], nh["activations"], normalize_input=cfg.get("loss") == "multinomial", **kw)
+    return Network(nh["sizes"], nh["activations"], **kw)
 
 
 def _build(header, arrays, version, net: Network) -> SavedModel:
@@ -376,20 +381,28 @@ def _same_ids(a, b) -> bool:
 
 
 def check_dataset(saved: SavedModel, ratings, strict: bool = False) -> list[str]:
-    """Refuse (ValueError) ratings whose movies differ from the model's; return notes on lesser differences.
+    """Refuse (ValueError) ratings (users x items) whose movies differ from the model's; return notes
+    on lesser differences.
 
-    The network's inputs are the movie columns, so the movies must match exactly. Different users
-    or ratings are fine for recommending (a note says so) unless `strict`.
+    A user model's inputs are the movie columns, so the movies must match exactly. Different users
+    or ratings are fine for recommending (a note says so) unless `strict`. An item model's inputs
+    are the users, so for it the users must match as well.
     """
     ds = saved.dataset
     name = pathlib.Path(str(ds.get("path") or "the training file")).name
-    n_items = ds.get("n_items", saved.network.sizes[0])
-    if ratings.n_items != saved.network.sizes[0] or ratings.n_items != n_items:
+    item_model = saved.config.orientation == "item"
+    n_items = ds.get("n_items", ratings.n_items if item_model else saved.network.sizes[0])
+    if ratings.n_items != n_items or (not item_model and ratings.n_items != saved.network.sizes[0]):
         raise ValueError(f"this model was trained on {n_items} movies ({name}) but the ratings have "
                          f"{ratings.n_items}: use the ratings file the model was trained on")
     if "item_ids" in ds and hasattr(ratings, "item_ids") and not _same_ids(ds["item_ids"], ratings.item_ids):
         raise ValueError(f"the ratings list different movies from those the model was trained on ({name}): "
                          "use the ratings file the model was trained on")
+    if item_model and (ratings.n_users != saved.network.sizes[0] or (
+            "user_ids" in ds and hasattr(ratings, "user_ids") and not _same_ids(ds["user_ids"], ratings.user_ids))):
+        raise ValueError(f"this item-based model has one input per user of {name} ({saved.network.sizes[0]} "
+                         f"users) but the ratings list other users: use the ratings file the model was "
+                         "trained on")
     notes = []
     h = ds.get("content_hash")
     if h and hasattr(ratings, "content_hash") and ratings.content_hash() != h:
@@ -400,12 +413,14 @@ def check_dataset(saved: SavedModel, ratings, strict: bool = False) -> list[str]
     return notes
 
 
-def restore_trainer(saved: SavedModel, train, test=None, clip=None):
-    """A Trainer continuing from a saved model: its weights, optimizer state and history."""
+def restore_trainer(saved: SavedModel, train, test=None, clip=None, validation=None):
+    """A Trainer continuing from a saved model: its weights, optimizer state and history.
+    ``train``/``test``/``validation`` are what the model sees (`orientation.orient` of a per-user split)."""
     from .config import build_trainer
-    check_dataset(saved, train)
+    from .orientation import as_users
+    check_dataset(saved, as_users(train, saved.config.orientation))
     cfg = saved.config.with_(pretrain_epochs=0)
-    tr = build_trainer(cfg, train, test, clip=clip, network=saved.network)
+    tr = build_trainer(cfg, train, test, clip=clip, network=saved.network, validation=validation)
     if saved.optimizer_state is not None and saved.optimizer_state.get("name") == tr.optimizer.name:
         tr.optimizer.load_state_dict(saved.optimizer_state)
     tr.history = list(saved.history)

@@ -6,18 +6,28 @@ else (network, optimizer, loss, stepping) is shared by all types, so the app can
 from __future__ import annotations
 
 from .corruption import make_corruption
-from .penalties import Contractive, KLSparsity, L1Sparsity
+from .penalties import Contractive, KLSparsity, L1Sparsity, L2Weights
 
 DESCRIPTIONS = {
     "plain": "reconstruct the input through the hidden layers; nothing else",
     "sparse": "reconstruct, while a penalty keeps most hidden units near zero most of the time",
     "denoising": "reconstruct the clean ratings from a corrupted copy of them",
     "contractive": "reconstruct, while penalising how fast the code changes with the input",
+    "vae": "variational: the code is a distribution (mean and spread), sampled; a KL term keeps "
+           "it near N(0, 1)",
 }
 
 
 def for_config(config, network):
-    """(penalties list, corruption or None) for config.kind; ValueError with a message if unusable."""
+    """(penalties list, corruption or None) for config.kind, plus the L2 weight penalty of any type
+    (config.weight_penalty); ValueError with a message if unusable."""
+    penalties, corruption = _for_kind(config, network)
+    if getattr(config, "weight_penalty", 0.0) > 0:
+        penalties = [*penalties, L2Weights(config.weight_penalty)]
+    return penalties, corruption
+
+
+def _for_kind(config, network):
     kind = config.kind
     if kind == "plain":
         return [], None
@@ -40,4 +50,8 @@ def for_config(config, network):
         if network.n_layers < 2:
             raise ValueError("a contractive autoencoder needs a hidden layer")
         return [Contractive(config.contractive_weight)], None
+    if kind == "vae":
+        from .vae import KLDivergence
+        drop = make_corruption("mask", config.dropout) if config.dropout > 0 else None
+        return [KLDivergence(config.beta, config.anneal_steps)], drop
     raise ValueError(f"unknown autoencoder type {kind!r}")

@@ -18,6 +18,7 @@ from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QFileDialog, QGraphicsView
 
 from aeviz.engine.export import write_predictions_csv, write_weights_csv
+from aeviz.engine.orientation import observations
 
 try:
     from PySide6.QtSvg import QSvgGenerator
@@ -200,7 +201,7 @@ class Exporter(QObject):
             if trainer is None:
                 raise ValueError("there is no network yet")
             net = trainer.network
-            ids = getattr(dataset, "item_ids", None)
+            ids = getattr(observations(dataset, config.orientation), "item_ids", None)  # users: item model
             return write_weights_csv(folder, net.sizes, net.weights, net.biases if net.bias else None, ids)
         self._targets["export_weights"] = str(folder)
         self.window.bridge.call("export_weights", run)
@@ -209,7 +210,7 @@ class Exporter(QObject):
         def run(trainer, config, dataset):
             if trainer is None or dataset is None:
                 raise ValueError("there is no network yet")
-            write_predictions_csv(path, trainer.network, dataset, clip=trainer.clip)
+            write_predictions_csv(path, trainer.network, dataset, clip=trainer.clip, orientation=config.orientation)
             return [path]
         self.window.statusBar().showMessage("Computing every user's predicted ratings…", 10000)
         self._targets["export_predictions"] = str(path)

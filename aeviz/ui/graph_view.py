@@ -119,8 +119,11 @@ class NetworkView(QWidget):
             self.canvas.stop_animation()
         self.matrix.show_snapshot(snapshot)
 
-    def set_titles(self, titles) -> None:
+    def set_titles(self, titles, entry: str = "movie") -> None:
+        """Names of the input/output nodes; `entry` says what they are ("movie", or "user" when
+        each movie is an observation)."""
         self._titles = None if titles is None else [str(t) for t in titles]
+        self.canvas.entry = entry
         if self._snapshot is not None:
             self.canvas.set_scene(self._scene, self._snapshot, self._titles)
 

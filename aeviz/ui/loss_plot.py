@@ -24,6 +24,9 @@ MAX_SYMBOLS = 40  # epoch markers only while they can be told apart (and are che
 MAX_POINTS = 2000  # within-epoch losses drawn (longer epochs are decimated for display)
 TRAIN_PEN = pg.mkPen("#1f77b4", width=2)
 TEST_PEN = pg.mkPen("#ff7f0e", width=2)
+VAL_PEN = pg.mkPen("#9467bd", width=2)
+BASELINE_PEN = pg.mkPen("#8c8c8c", width=1, style=Qt.PenStyle.DotLine)
+BASELINE_NAMES = {"global_mean": "global mean", "item_mean": "item mean", "user_item_bias": "user + item biases"}
 PENALTY_PEN = pg.mkPen("#2ca02c", width=2, style=Qt.PenStyle.DashLine)
 OBS_PEN = pg.mkPen("#7f7f7f", width=1)
 COLUMN_SHARE = (3 / 5, 2 / 5)  # of the width: RMSE per epoch | this epoch's losses
@@ -100,9 +103,20 @@ class LossPlot(QWidget):
                                             symbolSize=4, symbolBrush="#1f77b4", symbolPen=None)
         self.test_curve = self.epochs.plot([], [], pen=TEST_PEN, symbol="o",
                                            symbolSize=4, symbolBrush="#ff7f0e", symbolPen=None)
-        # the best test RMSE so far: where early stopping would have kept the network
+        self.val_curve = self.epochs.plot([], [], pen=VAL_PEN, symbol="o",
+                                          symbolSize=4, symbolBrush="#9467bd", symbolPen=None)
+        # the best validation RMSE so far: where early stopping keeps the network
         self.best_marker = self.epochs.plot([], [], pen=None, symbol="star", symbolSize=15,
-                                            symbolBrush="#ff7f0e", symbolPen=pg.mkPen("#7a3a00"))
+                                            symbolBrush="#9467bd", symbolPen=pg.mkPen("#3b1f5c"))
+        # the classical baselines' test RMSEs: the levels a network has to get below
+        self.baseline_lines = {}
+        for key, name in BASELINE_NAMES.items():
+            line = pg.InfiniteLine(angle=0, pen=BASELINE_PEN, label=name, movable=False,
+                                   labelOpts={"position": 0.02, "color": "#666", "anchors": [(0, 1), (0, 1)]})
+            line.setVisible(False)
+            self.epochs.addItem(line, ignoreBounds=True)
+            self.baseline_lines[key] = line
+        self._baselines = None
         self._penalty_name = "penalty"
         self._penalty_shown = False
         self.penalty_view, self.penalty_curve = self._twin(self.epochs)
@@ -177,13 +191,14 @@ class LossPlot(QWidget):
     def _set_epoch_title(self, penalty: bool):
         """The title is the legend (a legend box would sit on the curves in a short dock)."""
         words = ["<span style='color:#1f77b4'>&#9632; train</span>",
+                 "<span style='color:#9467bd'>&#9632; validation</span>",
                  "<span style='color:#ff7f0e'>&#9632; test</span>"]
         if penalty:
             words.append(f"<span style='color:#2ca02c'>&#9476; {self._penalty_name} (right axis)</span>")
         if self._best is not None:
             epoch, value, since = self._best
             ago = f", {since} epochs ago" if since >= 5 else ""
-            words.append(f"<span style='color:#a04000'>&#9733; best test {fmt(value)} @ {epoch}{ago}</span>")
+            words.append(f"<span style='color:#3b1f5c'>&#9733; best validation {fmt(value)} @ {epoch}{ago}</span>")
         self.epochs.setTitle(f"RMSE per epoch: {' '.join(words)}", color="#333", size="10pt")
         self._fit_titles()
 
@@ -295,7 +310,26 @@ class LossPlot(QWidget):
         self._key = key
         self._history, self._epoch_losses = hist, losses
         self._epoch_penalties = pens if pens is not None else np.zeros(0)
+        self._show_baselines(getattr(snap, "baselines", None))
         self._redraw()
+
+    def _show_baselines(self, baselines):
+        """One labelled horizontal line per baseline (test RMSE), hidden without a test set."""
+        values = dict(baselines) if baselines else {}
+        if values == self._baselines:
+            return
+        self._baselines = values
+        for key, line in self.baseline_lines.items():
+            v = values.get(key)
+            ok = v is not None and math.isfinite(v)
+            line.setVisible(ok)
+            if ok:
+                line.setValue(v)
+                line.label.setFormat(f"{BASELINE_NAMES[key]} {fmt(v, 3)}")
+
+    def baseline_levels(self) -> dict:
+        """{name: test RMSE} of the baseline lines shown (for readers and tests)."""
+        return {BASELINE_NAMES[k]: float(l.value()) for k, l in self.baseline_lines.items() if l.isVisible()}
 
     def _positive(self, y):
         """Log axes cannot show 0 or negatives: those points are left out, never drawn as numbers."""
@@ -307,20 +341,24 @@ class LossPlot(QWidget):
         x = np.array([h.epoch for h in hist], dtype=float)
         train = _finite([h.train_rmse for h in hist])
         test = _finite([np.nan if h.test_rmse is None else h.test_rmse for h in hist])
+        val = _finite([np.nan if getattr(h, "val_rmse", None) is None else h.val_rmse for h in hist])
         pen = _finite([h.penalty for h in hist])
         sym = "o" if x.size <= MAX_SYMBOLS else None
-        for c in (self.train_curve, self.test_curve):
+        for c in (self.train_curve, self.val_curve, self.test_curve):
             if c.opts["symbol"] != sym:
                 c.setSymbol(sym)
         self.train_curve.setData(x, self._positive(debiased_ema(train, w)), connect="finite")
+        for curve, y in ((self.test_curve, test), (self.val_curve, val)):
+            if np.isfinite(y).any():
+                curve.setData(x, self._positive(debiased_ema(y, w)), connect="finite")
+            else:
+                curve.setData([], [])
         best = None
-        if np.isfinite(test).any():
-            self.test_curve.setData(x, self._positive(debiased_ema(test, w)), connect="finite")
-            i = int(np.nanargmin(test))  # raw, not smoothed: the epoch whose network was best
-            self.best_marker.setData([x[i]], [test[i]])
-            best = (int(x[i]), float(test[i]), int(x[-1] - x[i]))
+        if np.isfinite(val).any():  # the validation set chooses; the test set is only reported
+            i = int(np.nanargmin(val))  # raw, not smoothed: the epoch whose network was best
+            self.best_marker.setData([x[i]], [val[i]])
+            best = (int(x[i]), float(val[i]), int(x[-1] - x[i]))
         else:
-            self.test_curve.setData([], [])
             self.best_marker.setData([], [])
         if best != self._best:
             self._best = best
@@ -400,9 +438,10 @@ class LossPlot(QWidget):
                 return "no epoch finished yet"
             i = int(np.clip(round(xv) - 1, 0, len(self._history) - 1))
             h = self._history[i]
-            parts = [f"epoch {h.epoch}", f"train RMSE {fmt(h.train_rmse)}", f"test RMSE {fmt(h.test_rmse)}"]
+            parts = [f"epoch {h.epoch}", f"train RMSE {fmt(h.train_rmse)}",
+                     f"validation RMSE {fmt(getattr(h, 'val_rmse', None))}", f"test RMSE {fmt(h.test_rmse)}"]
             if self._best is not None and self._best[0] == h.epoch:
-                parts[-1] += " (the best test so far)"
+                parts[2] += " (the best so far)"
             if h.penalty:
                 parts.append(f"{self._penalty_name} {fmt(h.penalty)}")
             return ",  ".join(parts)

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (QDockWidget, QFileDialog, QHBoxLayout, QLabel, QM
 
 from aeviz.data.samples import RESOURCES
 from aeviz.engine import ModelConfig
+from aeviz.engine.orientation import observations
 from aeviz.model_choice import DEFAULT, misfits, model_for_data
 
 from . import gc_guard
@@ -78,7 +79,7 @@ class _Placeholder(QLabel):
     def show_snapshot(self, s):
         self.setText(f"network {' - '.join(map(str, s.sizes))}\nphase: {s.phase}")
 
-    def set_titles(self, titles):
+    def set_titles(self, titles, entry="movie"):
         pass
 
 
@@ -237,6 +238,8 @@ class MainWindow(QMainWindow):
             docks.append(dock)
             if hasattr(panel, "userSelected"):
                 panel.userSelected.connect(self._on_user_selected)
+            if hasattr(panel, "imagineRequested"):
+                panel.imagineRequested.connect(self.bridge.imagine)
             if hasattr(panel, "nodeSelected"):
                 panel.nodeSelected.connect(self._on_node_selected)
         self._dock_widgets = [(self.loss_plot, self.loss_dock)] + list(zip(self.panels, docks))
@@ -562,13 +565,15 @@ class MainWindow(QMainWindow):
                                          f"{getattr(dataset, 'scale', None) and dataset.scale.describe()}", 5000)
             if self._users_data() and os.path.isfile(self.path):
                 self._fill_recent(settings.add_recent(self.path))
-            titles = getattr(dataset, "titles", None)
-            self.network_view.set_titles(list(titles) if titles is not None else None)
             scale = getattr(dataset, "scale", None)
             if scale is not None and hasattr(self.network_view, "set_rating_range"):
                 self._safe(self.network_view, "set_rating_range", scale.minimum, scale.maximum)
             for p in self.panels:
                 self._safe(p, "set_dataset", dataset)
+        # the graph's input and output nodes: movies, or users for an item-based model
+        titles = getattr(observations(dataset, config.orientation), "titles", None)
+        self.network_view.set_titles(list(titles) if titles is not None else None,
+                                     "user" if config.orientation == "item" else "movie")
         self.setup.set_config(config)
         for w, _ in self._dock_widgets:  # a fresh network: every plot re-ranges from its own data
             if hasattr(w, "new_run"):
@@ -645,7 +650,15 @@ class MainWindow(QMainWindow):
         L["loss"].setText(f"Loss {fmt(s.loss)}")
         rate = self.bridge.rate if self.bridge.playing else 0.0
         L["speed"].setText(f"{rate:,.0f} obs/s" if rate > 0 else "paused" if not self.bridge.playing else "…")
-        self.observation_label.setText(f"User {self._user_id(s.user_row)} · {self._dataset_name()}")
+        self.observation_label.setText(f"{self._observation_name(s.user_row)} · {self._dataset_name()}")
+
+    def _observation_name(self, row):
+        if self.config.orientation == "item":  # each movie is an observation
+            try:
+                return f"Movie {self.dataset.titles[row]}"
+            except Exception:
+                return "Movie —" if row is None else f"Movie #{row}"
+        return f"User {self._user_id(row)}"
 
     def _user_id(self, row):
         try:

@@ -27,14 +27,18 @@ BATCH_MODES = (("each observation", "one"), ("batch of k", "k"), ("whole set", "
 _KEYWORDS = (("layer sizes", "layers"), ("tied", "layers"), ("hidden activation", "hidden"),
              ("output activation", "output"), ("loss", "loss"), ("optimizer", "optimizer"),
              ("learning rate", "lr"), ("momentum", "momentum"), ("weight decay", "weight_decay"),
+             ("weight penalty", "weight_penalty"), ("orientation", "orientation"),
              ("batch", "batch"), ("test fraction", "test_fraction"), ("type must", "kind"),
-             ("sparsity target", "sparsity_target"), ("noise level", "noise_level"))
+             ("sparsity target", "sparsity_target"), ("noise level", "noise_level"),
+             ("beta (the KL", "beta"), ("annealing", "anneal_steps"), ("dropout", "dropout"))
 # the type's own fields: shown only while that type (and, for sparsity, that penalty) is chosen
 TYPE_FIELDS = {"sparse": ("sparsity_penalty", "sparsity_target", "sparsity_weight", "l1_weight"),
-               "denoising": ("noise", "noise_level"), "contractive": ("contractive_weight",)}
+               "denoising": ("noise", "noise_level"), "contractive": ("contractive_weight",),
+               "vae": ("beta", "anneal_steps", "dropout")}
 PENALTY_FIELDS = {"kl": ("sparsity_target", "sparsity_weight"), "l1": ("l1_weight",)}
 SPARSITY_PENALTIES = (("KL divergence to ρ", "kl"), ("L1 on activations", "l1"))
 NOISES = (("masking (hide ratings)", "mask"), ("gaussian (add noise)", "gaussian"))
+ORIENTATION_CHOICES = (("each user (user-based)", "user"), ("each movie (item-based, I-AutoRec)", "item"))
 _BAD = "QLineEdit { border: 2px solid #d33; border-radius: 3px; }"
 
 
@@ -95,7 +99,8 @@ class SetupPanel(QWidget):
         self.layers = row("layers", "Hidden layer sizes", QLineEdit(),
                           "Sizes of the hidden layers, comma separated, e.g. 20,10,20\n"
                           "(one number per hidden layer: '2' is one layer of two units;\n"
-                          "the input and output layers always have one unit per movie)")
+                          "the input and output layers have one unit per movie, or per user when\n"
+                          "each movie is an observation)")
         self.layers.setPlaceholderText("e.g. 20,10,20")
         self.tied = row("tied", "Tied weights", QCheckBox("decoder = encoder transposed"),
                         "The decoder reuses the encoder's matrices, transposed (W2 = W1ᵀ): half the\n"
@@ -113,6 +118,9 @@ class SetupPanel(QWidget):
         self.lr = row("lr", "Learning rate", QLineEdit(), "Step size of every update, e.g. 0.01")
         self.momentum = row("momentum", "Momentum", QLineEdit(), "Fraction of the last change kept (SGD, RMSprop), in [0, 1)")
         self.weight_decay = row("weight_decay", "Weight decay", QLineEdit(), "L2 pull of every weight towards 0 (0 = off)")
+        self.weight_penalty = row("weight_penalty", "Weight penalty λ", QLineEdit(),
+                                  "(λ/2)·||W||² added to the loss: an L2 penalty on the weight matrices "
+                                  "only, the biases stay free (I-AutoRec's regulariser; 0 = off)")
         bw = QWidget()
         bl = QHBoxLayout(bw)
         bl.setContentsMargins(0, 0, 0, 0)
@@ -170,14 +178,34 @@ class SetupPanel(QWidget):
         self.contractive_weight = row("contractive_weight", "Contractive weight λ", QLineEdit(),
                                       "How strongly the encoder's sensitivity to its input "
                                       "(Jacobian norm) counts against the reconstruction error", at=7)
+        self.beta = row("beta", "KL weight β (cap)", QLineEdit(),
+                        "Variational: how strongly KL(q(z|x) || N(0, I)) counts against the "
+                        "reconstruction, once warmed up", at=8)
+        self.anneal_steps = row("anneal_steps", "β warm-up", QSpinBox(),
+                                "Variational: updates over which β grows linearly from 0 to its cap "
+                                "(0 = from the start)", at=9)
+        self.anneal_steps.setRange(0, 10**7)
+        self.anneal_steps.setSuffix(" updates")
+        self.dropout = row("dropout", "Input dropout", QLineEdit(),
+                           "Variational: fraction of each input row dropped while training, in [0, 1)", at=10)
+        self.implicit = row("implicit", "Feedback", QCheckBox("implicit (rated 4+ = 1, else 0)"),
+                            "Implicit feedback: a rating of 4 or more is a like (1); every other cell, "
+                            "rated low or not rated, is 0 and counts in the loss")
         self.pretrain_epochs = row("pretrain_epochs", "Pre-training", QSpinBox(),
                                    "Epochs of greedy layer-wise pre-training per layer before training "
                                    "(stacked autoencoder; 0 = off)",
                                    at=form.getWidgetPosition(self.layers.parentWidget())[0] + 1)
         self.pretrain_epochs.setRange(0, 1000)
+        self.orientation = row("orientation", "Observation", QComboBox(),
+                               "What one observation is. Each user: their ratings of every movie go in "
+                               "(one input per movie).\nEach movie: its ratings by every user go in (one "
+                               "input per user), as in I-AutoRec.\nThe held-out ratings are the same either "
+                               "way: the split is always made per user.", at=0)
+        for text, key in ORIENTATION_CHOICES:
+            self.orientation.addItem(text, key)
         self.pretrain_epochs.setSuffix(" epochs / layer")
         self._form = form
-        for combo in (self.kind, self.sparsity_penalty, self.noise):
+        for combo in (self.kind, self.sparsity_penalty, self.noise, self.orientation):
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             combo.setMinimumContentsLength(8)
         for combo in (self.hidden, self.output, self.loss, self.optimizer):
@@ -193,16 +221,16 @@ class SetupPanel(QWidget):
         outer.addStretch(1)
 
         self.set_config(self._base)
-        for w in (self.layers, self.lr, self.momentum, self.weight_decay, self.test_fraction,
+        for w in (self.layers, self.lr, self.momentum, self.weight_decay, self.weight_penalty, self.test_fraction,
                   self.sparsity_target, self.sparsity_weight, self.l1_weight, self.noise_level,
-                  self.contractive_weight):
+                  self.contractive_weight, self.beta, self.dropout):
             w.textChanged.connect(self._revalidate)
         for w in (self.hidden, self.output, self.loss, self.optimizer, self.batch_mode, self.kind,
-                  self.sparsity_penalty, self.noise):
+                  self.sparsity_penalty, self.noise, self.orientation):
             w.currentIndexChanged.connect(self._revalidate)
-        for w in (self.bias, self.tied, self.shuffle):
+        for w in (self.bias, self.tied, self.shuffle, self.implicit):
             w.toggled.connect(self._revalidate)
-        for w in (self.batch_k, self.seed, self.pretrain_epochs):
+        for w in (self.batch_k, self.seed, self.pretrain_epochs, self.anneal_steps):
             w.valueChanged.connect(self._revalidate)
         self.apply_button.clicked.connect(self._apply)
         self._revalidate()
@@ -220,6 +248,8 @@ class SetupPanel(QWidget):
         self.lr.setText(f"{c.lr:g}")
         self.momentum.setText(f"{c.momentum:g}")
         self.weight_decay.setText(f"{c.weight_decay:g}")
+        self.weight_penalty.setText(f"{c.weight_penalty:g}")
+        self._select(self.orientation, c.orientation)
         mode = "one" if c.batch_size == 1 else ("all" if c.batch_size == 0 else "k")
         self.batch_mode.setCurrentIndex([k for _, k in BATCH_MODES].index(mode))
         if mode == "k":
@@ -236,6 +266,10 @@ class SetupPanel(QWidget):
         self.noise_level.setText(f"{c.noise_level:g}")
         self.contractive_weight.setText(f"{c.contractive_weight:g}")
         self.pretrain_epochs.setValue(int(c.pretrain_epochs))
+        self.beta.setText(f"{c.beta:g}")
+        self.anneal_steps.setValue(int(c.anneal_steps))
+        self.dropout.setText(f"{c.dropout:g}")
+        self.implicit.setChecked(bool(c.implicit))
         self._applied = self._read()[0]  # as the fields show it (formatting rounds floats)
         self._revalidate()
 
@@ -259,6 +293,7 @@ class SetupPanel(QWidget):
             errors["layers"] = str(exc)
         for key, widget, what in (("lr", self.lr, "learning rate"), ("momentum", self.momentum, "momentum"),
                                   ("weight_decay", self.weight_decay, "weight decay"),
+                                  ("weight_penalty", self.weight_penalty, "weight penalty"),
                                   ("test_fraction", self.test_fraction, "test fraction")):
             try:
                 values[key] = _number(widget.text(), what)
@@ -271,7 +306,8 @@ class SetupPanel(QWidget):
         values.update(hidden_activation=self.hidden.currentText(), output_activation=self.output.currentText(),
                       bias=self.bias.isChecked(), tied=self.tied.isChecked(), loss=self.loss.currentText(),
                       optimizer=self.optimizer.currentText(), shuffle=self.shuffle.isChecked(),
-                      seed=self.seed.value())
+                      seed=self.seed.value(), implicit=self.implicit.isChecked(),
+                      orientation=self.orientation.currentData())
         self._read_type(values, errors)
         cfg = None
         try:
@@ -312,6 +348,8 @@ class SetupPanel(QWidget):
                                               "0 and 1): choose the sigmoid hidden activation or L1")
         if "noise" in active:
             values["noise"] = self.noise.currentData()
+        if "anneal_steps" in active:
+            values["anneal_steps"] = self.anneal_steps.value()
         checks = {  # key: (widget, words, test, message when the test fails)
             "sparsity_target": (self.sparsity_target, "sparsity target", lambda v: 0 < v < 1,
                                 "sparsity target must lie strictly between 0 and 1"),
@@ -324,6 +362,9 @@ class SetupPanel(QWidget):
                             else "gaussian noise level is a standard deviation: zero or positive"),
             "contractive_weight": (self.contractive_weight, "contractive weight", lambda v: v >= 0,
                                    "contractive weight must be zero or positive"),
+            "beta": (self.beta, "KL weight", lambda v: v >= 0, "beta (the KL weight) must be zero or positive"),
+            "dropout": (self.dropout, "input dropout", lambda v: 0 <= v < 1,
+                        "input dropout is a fraction in [0, 1)"),
         }
         for key, (widget, what, ok, msg) in checks.items():
             if key not in active:

@@ -46,6 +46,7 @@ class GraphCanvas(QWidget):
         self.scene = None
         self.snapshot = None
         self.titles = None
+        self.entry = "movie"  # what an input/output node is: a movie, or a user (item-based model)
         self.selected = None
         self.rating_range = None  # (lo, hi) or None = inferred
         self.overlays = True  # show the phase's error / delta / gradient / change overlays
@@ -624,7 +625,7 @@ class GraphCanvas(QWidget):
         for l in range(L + 1):
             if sc.hidden_count[l] and len(Y[l]):
                 y = float(Y[l][-1]) + max(spacing, lh)
-                text = more_label(sc.hidden_count[l], "movies" if l in (0, L) else "nodes", room, fm.horizontalAdvance)
+                text = more_label(sc.hidden_count[l], f"{self.entry}s" if l in (0, L) else "nodes", room, fm.horizontalAdvance)
                 wdt = min(room, fm.horizontalAdvance(text) + 6)
                 out.append((QRectF(xs[l] - wdt / 2, y - lh / 2, wdt, lh), text))
         return out
@@ -695,7 +696,7 @@ class GraphCanvas(QWidget):
         p.setFont(self._small)
         p.setPen(FAINT)
         if tw:
-            p.drawText(QRectF(x0 - rw - tw - 4, Y[0][0] - r - lh - 6, tw, lh), Qt.AlignRight | Qt.AlignBottom, "movie")
+            p.drawText(QRectF(x0 - rw - tw - 4, Y[0][0] - r - lh - 6, tw, lh), Qt.AlignRight | Qt.AlignBottom, self.entry)
         head = "clean  fed" if bad is not None else "rating"
         if QFontMetrics(self._small).horizontalAdvance(head) > rw:
             head = "x"
@@ -739,7 +740,7 @@ class GraphCanvas(QWidget):
             p.drawText(QRectF(cx, Y[L][0] - r - lh - 6, wdt, lh), Qt.AlignLeft | Qt.AlignBottom, name)
             cx += wdt
         if lay.title_right:
-            p.drawText(QRectF(cx, Y[L][0] - r - lh - 6, 80, lh), Qt.AlignLeft | Qt.AlignBottom, "movie")
+            p.drawText(QRectF(cx, Y[L][0] - r - lh - 6, 80, lh), Qt.AlignLeft | Qt.AlignBottom, self.entry)
         p.setFont(self._font)
         vals = sc.values[L] if self._revealed(L) else None
         softmax = s.activation_names[-1] == "softmax" and vals is not None
@@ -869,7 +870,7 @@ class GraphCanvas(QWidget):
             k = max((len(e.w) for e in sc.edges), default=0)
             info += f"  ·  big network: strongest {k:,} edges per layer pair of {sc.total_edges:,}"
         if any(sc.hidden_count):
-            info += f"  ·  {len(sc.shown[0])} of {sc.sizes[0]:,} movies shown"
+            info += f"  ·  {len(sc.shown[0])} of {sc.sizes[0]:,} {self.entry}s shown"
         return (QFontMetrics(self._bold).elidedText(head, Qt.ElideRight, room),
                 QFontMetrics(self._small).elidedText(info, Qt.ElideRight, room))
 

@@ -131,18 +131,20 @@ def status_line(snapshot) -> str:
     already points at the next one: the line says so instead of pairing them."""
     epoch, obs = counters(snapshot)
     n = snapshot.n_observations
+    # an item-based model's observations are movies (engine/orientation.py)
+    who = "movie" if (getattr(snapshot, "extras", None) or {}).get("orientation") == "item" else "user"
     done = snapshot.phase in ("backward", "update") and snapshot.next_phase == "forward"
     parts = [f"epoch {epoch}"]
     if done and snapshot.user_row is not None:
         verb = "updated" if snapshot.phase == "update" else "added to the batch"
-        parts.append(f"user row {snapshot.user_row + 1} {verb}")
+        parts.append(f"{who} row {snapshot.user_row + 1} {verb}")
         if snapshot.loss is not None:
             parts.append(f"loss {num(snapshot.loss)}")
         parts.append(f"next: observation {obs} of {n}, forward")
         return "  ·  ".join(parts)
     parts.append(f"observation {obs} of {n}")
     if snapshot.user_row is not None:
-        parts.append(f"user row {snapshot.user_row + 1}")
+        parts.append(f"{who} row {snapshot.user_row + 1}")
     if snapshot.loss is not None:
         parts.append(f"loss {num(snapshot.loss)}")
     parts.append(f"next: {snapshot.next_phase}")

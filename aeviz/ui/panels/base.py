@@ -77,6 +77,9 @@ class Panel(QtWidgets.QWidget):
 
     #: redraw on every snapshot, even when the worker's extras have not changed
     always_draw = False
+    #: what one observation of the drawn model is: "user", or "item" (each movie an observation,
+    #: whose entries are users: engine/orientation.py); read from the snapshot's extras
+    orientation = "user"
 
     def show_snapshot(self, snapshot):
         """Draw `snapshot`; skipped when it carries the very extras already drawn (the worker
@@ -88,6 +91,7 @@ class Panel(QtWidgets.QWidget):
             return
         self._stale = False
         extras = getattr(snapshot, "extras", None) or {}
+        self.orientation = extras.get("orientation", self.orientation)
         key = tuple(id(v) for v in extras.values())
         if extras and key == self._drawn and not self.always_draw:
             return
@@ -116,6 +120,29 @@ class Panel(QtWidgets.QWidget):
         if genres and 0 <= item < len(genres):
             return str(genres[item] or "")
         return ""
+
+    # an observation and its entries, whichever the orientation: a user and movies, or a movie and users
+    @property
+    def item_model(self) -> bool:
+        return self.orientation == "item"
+
+    def observation_label(self, row) -> str:
+        return self.title_of(int(row)) if self.item_model and row is not None else self.user_label(row)
+
+    def entry_label(self, i: int) -> str:
+        return self.user_label(i) if self.item_model else self.title_of(i)
+
+    def entry_genre(self, i: int) -> str:
+        return "" if self.item_model else self.genre_of(i)
+
+    @property
+    def entries(self) -> str:
+        """The plural noun of an observation's entries."""
+        return "users" if self.item_model else "movies"
+
+    def orientation_note(self) -> str:
+        """A short phrase saying which orientation is shown ('' for the usual user-based one)."""
+        return " (item-based model: each movie is an observation)" if self.item_model else ""
 
     def user_label(self, row) -> str:
         if row is None:

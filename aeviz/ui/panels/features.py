@@ -61,11 +61,11 @@ class FeatureDetectorsPanel(Panel):
     def _item(self, i, w):
         """One row: the signed weight in its own right-aligned cell, so a long title wraps under
         itself and never leaves a number reading as the next movie's."""
-        g = self.genre_of(int(i))
+        g = self.entry_genre(int(i))
         genre = f" <span style='color:#888'>({esc(g)})</span>" if g else ""
         sign = "+" if w > 0 else ""
         return (f"<tr><td align='right' style='color:#666'>{sign}{fmt(w, 2)}&nbsp;</td>"
-                f"<td>{esc(self.title_of(int(i)))}{genre}</td></tr>")
+                f"<td>{esc(self.entry_label(int(i)))}{genre}</td></tr>")
 
     def _items(self, items, weights):
         rows = "".join(self._item(i, w) for i, w in zip(items, weights))
@@ -78,6 +78,10 @@ class FeatureDetectorsPanel(Panel):
         dominance = fd.get("dominance")
         sel_layer, sel_index = self.selected
         parts = []
+        if self.item_model:
+            parts.append("<p style='font-size:8pt'><b>Item-based model</b>: each movie is an observation, "
+                         "so a first-layer unit's inputs are <b>users</b>: the users whose ratings of a "
+                         "movie switch the unit on and off.</p>")
         if getattr(self.snapshot, "updates", None) == 0:
             parts.append("<p style='color:#b26b00'>Untrained: these are the initial random weights. Train a "
                          "little (Play, or Step epoch) to see detectors form.</p>")

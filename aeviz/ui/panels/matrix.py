@@ -1,4 +1,5 @@
-"""The ratings matrix (the seed's STEP 1): users x movies, the current observation's row marked.
+"""The ratings matrix (the seed's STEP 1): users x movies, the current observation's row marked
+(its column, for an item-based model, whose observations are movies).
 
 One ImageItem holds the whole matrix (block-averaged by `insights.matrix_image` when it is larger
 than the screen), so a MovieLens-sized table costs one texture, not a million items. Unrated cells
@@ -35,12 +36,8 @@ class RatingsMatrixPanel(Panel):
         self.bar = pg.ColorBarItem(values=(1, 5), colorMap=self.cmap, interactive=False, width=14,
                                    label="rating")
         self.bar.setImageItem(self.image, insert_in=pi)
-        self.row_mark = pg.LinearRegionItem(values=(0, 1), orientation="horizontal", movable=False,
-                                            brush=pg.mkBrush(255, 40, 40, 90),
-                                            pen=pg.mkPen(230, 20, 20, width=2))
-        self.row_mark.setZValue(10)
-        self.row_mark.hide()
-        self.plot.addItem(self.row_mark)
+        self.row_mark = self._mark_item("horizontal")  # the current user's row
+        self.col_mark = self._mark_item("vertical")  # the current movie's column (item-based model)
         self.row_label = pg.TextItem(color=(200, 20, 20), anchor=(0, 1), fill=pg.mkBrush(255, 255, 255, 210))
         self.row_label.setZValue(11)
         self.row_label.hide()
@@ -60,6 +57,14 @@ class RatingsMatrixPanel(Panel):
         self.plot.scene().sigMouseMoved.connect(self._hover)
         self.plot.scene().sigMouseClicked.connect(self._clicked)
 
+    def _mark_item(self, orientation):
+        mark = pg.LinearRegionItem(values=(0, 1), orientation=orientation, movable=False,
+                                   brush=pg.mkBrush(255, 40, 40, 90), pen=pg.mkPen(230, 20, 20, width=2))
+        mark.setZValue(10)
+        mark.hide()
+        self.plot.addItem(mark)
+        return mark
+
     # ----------------------------------------------------------------------------------- data
     def dataset_changed(self):
         r = self.ratings
@@ -78,29 +83,50 @@ class RatingsMatrixPanel(Panel):
         self.vb.setRange(xRange=(0, r.n_items), yRange=(0, r.n_users), padding=0)
         self.empty.hide()
         self.plot.show()
-        self.info.setText(f"{r.n_users} users \u00d7 {r.n_items} movies, {r.nnz} ratings "
-                          f"({r.density:.1%} filled, {r.scale.describe()}). Click a row to step that user.")
+        self._describe()
         self._mark(self.current_row)
 
+    def _describe(self):
+        r = self.ratings
+        how = ("Item-based model: each column (a movie) is an observation; click a column to step that "
+               "movie." if self.item_model else "Click a row to step that user.")
+        self.info.setText(f"{r.n_users} users \u00d7 {r.n_items} movies, {r.nnz} ratings "
+                          f"({r.density:.1%} filled, {r.scale.describe()}). {how}")
+
     def draw(self, snapshot, extras):
+        if self.ratings is not None and self.item_model != self._drawn_item_model:
+            self._drawn_item_model = self.item_model
+            self._describe()
         self._mark(getattr(snapshot, "user_row", None))
 
-    def _mark(self, row):
-        self.current_row = row
-        if row is None or self.ratings is None or not (0 <= row < self.ratings.n_users):
-            self.row_mark.hide()
+    _drawn_item_model = False
+
+    def _mark(self, index):
+        """Mark the current observation: a user's row, or (item-based model) a movie's column."""
+        self.current_row = index
+        item = self.item_model
+        mark, other = (self.col_mark, self.row_mark) if item else (self.row_mark, self.col_mark)
+        other.hide()
+        n = 0 if self.ratings is None else (self.ratings.n_items if item else self.ratings.n_users)
+        if index is None or not 0 <= index < n:
+            mark.hide()
             self.row_label.hide()
             return
-        # at least a few pixels tall, even with 100k users on screen
-        h = max(1.0, self.ratings.n_users / 80.0)
-        self.row_mark.setRegion((row + 0.5 - h / 2, row + 0.5 + h / 2))
-        self.row_mark.show()
-        self.row_label.setText(f"{self.user_label(row)} (current)")
-        # above the mark, or below it for the top rows, where above is off the plot
-        (_, _), (y0, y1) = self.vb.viewRange()
-        below = row + 0.5 - h / 2 - y0 < 0.15 * max(y1 - y0, 1.0)
-        self.row_label.setAnchor((0, 0) if below else (0, 1))
-        self.row_label.setPos(0, row + 0.5 + h / 2 if below else row + 0.5 - h / 2)
+        half = max(1.0, n / 80.0) / 2  # a few pixels wide, even with 100k users on screen
+        lo, hi = index + 0.5 - half, index + 0.5 + half
+        mark.setRegion((lo, hi))
+        mark.show()
+        (x0, x1), (y0, y1) = self.vb.viewRange()
+        if item:  # the title at the top, right of the mark unless that runs off the plot
+            self.row_label.setText(f"{self.title_of(index)} (current movie)")
+            right = lo - x0 < 0.6 * max(x1 - x0, 1.0)
+            self.row_label.setAnchor((0, 0) if right else (1, 0))
+            self.row_label.setPos(hi if right else lo, y0)
+        else:  # above the mark, or below it for the top rows, where above is off the plot
+            self.row_label.setText(f"{self.user_label(index)} (current)")
+            below = lo - y0 < 0.15 * max(y1 - y0, 1.0)
+            self.row_label.setAnchor((0, 0) if below else (0, 1))
+            self.row_label.setPos(0, hi if below else lo)
         self.row_label.show()
 
     # ------------------------------------------------------------------------------ pointer
@@ -145,5 +171,5 @@ class RatingsMatrixPanel(Panel):
         if event.button() != QtCore.Qt.LeftButton:
             return
         cell = self.cell_at(event.scenePos())
-        if cell is not None:
-            self.userSelected.emit(cell[0])
+        if cell is not None:  # the observation under the pointer: a user's row, or a movie's column
+            self.userSelected.emit(cell[1] if self.item_model else cell[0])

@@ -71,10 +71,14 @@ class RecommendationsPanel(Panel):
         if not rec:
             return
         n = len(rec["items"])
-        who = esc(self.user_label(rec["row"]))
+        who = esc(rec.get("label") or self.user_label(rec["row"]))
+        how = ""
+        if rec.get("orientation") == "item":
+            how = (f"<br>Item-based model: read from {who}'s column of every movie's reconstruction "
+                   "(select a user node in the network to change the user).")
         if n:
             self.header.setText(f"<b>Top {n} for {who}</b> among the movies they have not rated "
-                                "(\u2605 = they did rate it, but it was held out from training)")
+                                f"(\u2605 = they did rate it, but it was held out from training){how}")
         else:
             self.header.setText(f"<b>{who} has rated every movie</b>: nothing is left to recommend.")
         self.top.setVisible(bool(n))

@@ -121,10 +121,12 @@ class ReconstructionPanel(Panel):
         held = (f"RMSE on {rec['n_heldout']} held-out {fmt(rec['rmse_heldout'], 3)}" if rec["n_heldout"]
                 else "no held-out ratings")
         nb = lambda t: t.replace(" ", "&nbsp;")  # noqa: E731  (each figure wraps as a whole)
+        self.plot.getPlotItem().setLabel("bottom", f"{self.entries} (rated \u2192 held-out \u2192 unrated)")
         self.header.setText(
-            f"<b>{esc(self.user_label(rec['row']))}</b>: d(x, y) = \u2016x \u2212 y\u2016 over "
-            f"{rec['n_rated']} rated movies = <b>{fmt(rec['distance'], 3)}</b> \u00b7 "
-            f"{nb('RMSE rated ' + fmt(rec['rmse_rated'], 3))} \u00b7 {nb(held)}")
+            f"<b>{esc(rec.get('label') or self.observation_label(rec['row']))}</b>: d(x, y) = \u2016x \u2212 y\u2016 over "
+            f"{rec['n_rated']} {'users who rated it' if self.item_model else 'rated movies'} = "
+            f"<b>{fmt(rec['distance'], 3)}</b> \u00b7 "
+            f"{nb('RMSE rated ' + fmt(rec['rmse_rated'], 3))} \u00b7 {nb(held)}{esc(self.orientation_note())}")
         self.key.show()
         self.empty.hide()
         self.plot.show()
@@ -167,7 +169,7 @@ class ReconstructionPanel(Panel):
         """Few movies (the seed's toy): name them under their bars; many: positions only."""
         axis = self.plot.getPlotItem().getAxis("bottom")
         if order.size <= 8:
-            axis.setTicks([[(k, self.title_of(int(i))) for k, i in enumerate(order)]])
+            axis.setTicks([[(k, self.entry_label(int(i))) for k, i in enumerate(order)]])
         else:
             axis.setTicks(None)
 
@@ -181,9 +183,9 @@ class ReconstructionPanel(Panel):
         if not 0 <= k < order.size:
             return
         i = int(order[k])
-        parts = [self.title_of(i)]
-        if self.genre_of(i):
-            parts[0] += f" ({self.genre_of(i)})"
+        parts = [self.entry_label(i)]
+        if self.entry_genre(i):
+            parts[0] += f" ({self.entry_genre(i)})"
         if rec["mask"][i]:
             parts.append(f"rated {fmt(rec['input'][i])}")
         elif rec["heldout_mask"][i]:
