@@ -1,9 +1,11 @@
-"""Every preset loads in the real window through the Presets menu, explains itself, fills the setup
-panel (type included) and trains a few steps with finite numbers."""
+"""Every preset loads in the real window through the Presets menu (onto the open file when its model
+fits it), explains itself, fills the setup panel (type included) and trains a few steps with finite
+numbers."""
 import numpy as np
 import pytest
 
 from aeviz.engine.orientation import observations
+from aeviz.model_choice import misfits
 from aeviz.presets import PRESETS
 
 import support
@@ -17,8 +19,12 @@ def click(qtbot, w, name):
 def test_preset_loads_explains_fills_the_panel_and_trains(win, qtbot, preset):
     act = next(a for a in win.preset_actions if a.data() == preset.key)
     assert act.text() == preset.title and act.toolTip() == preset.explanation
-    # inputs: one per movie, or one per user for an item-based preset
-    n_inputs = observations(preset.load_dataset(), preset.config.orientation).n_items
+    # the window holds the user's file: a preset's model goes onto it when it fits, else (the toy)
+    # the preset brings its own data, after asking; inputs: one per movie, or one per user for an
+    # item-based preset
+    fits = not misfits(preset.config, win.dataset.scale)
+    data = win.dataset if fits else preset.load_dataset()
+    n_inputs = observations(data, preset.config.orientation).n_items
     sizes = tuple(preset.config.sizes(n_inputs))
     act.trigger()
     qtbot.waitUntil(lambda: win.bridge.is_idle() and tuple(win.last_snapshot.sizes) == sizes, timeout=20000)

@@ -99,11 +99,14 @@ def load_titles(path) -> tuple[dict, dict]:
             if g:
                 genres[k] = g
         return titles, genres
-    if first.count("|") >= 5 and first.count(",") < first.count("|"):
+    lead = _norm(first.split("|")[0])
+    if "|" in first and (lead.isdigit() or lead in ITEM_WORDS | {"id"}):  # u.item, or any id|title|... table
         for n, line in lines:
             f = line.split("|")
             if len(f) < 2:
                 raise RatingsFileError(path, f"expected id|title|..., found {len(f)} column", line=n)
+            if n == lines[0][0] and not lead.isdigit():
+                continue  # a header: id|title|...
             k = key(f[0].strip())
             titles[k] = f[1].strip()
             flags = f[-19:] if len(f) >= 21 else []

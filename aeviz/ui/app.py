@@ -1,7 +1,8 @@
 """Start-up: QApplication, the first dataset (a file given, else the bundled sample) and the window.
 
 The window is shown before anything slow happens; a file given on the command line is loaded in
-the background on top of the sample, so a bad or huge file never delays the first picture.
+the background while the window shows its loading state (a bad file falls back to the bundled
+sample), so a huge file never delays the first picture and the sample never flashes up first.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from PySide6.QtWidgets import QApplication
 from aeviz.data import load_sample
 
 from . import settings
+from .display_check import display_problem, release as release_probe
 
 
 def first_dataset():
@@ -26,11 +28,14 @@ def first_dataset():
 
 
 def make_window(path: str | None = None, dataset=None):
+    """The window on `path` (loading in the background, the loading state shown meanwhile), else on
+    `dataset`, else on the bundled sample."""
     from .main_window import MainWindow
-    win = MainWindow(dataset if dataset is not None else first_dataset())
     if path:
+        win = MainWindow(dataset)
         win.open_path(path)
-    return win
+        return win
+    return MainWindow(dataset if dataset is not None else first_dataset())
 
 
 USAGE = """usage: python main.py [RATINGS]
@@ -46,7 +51,13 @@ def main(argv=None) -> int:
         print(USAGE)
         return 0
     logging.basicConfig(level=logging.WARNING)
+    if QApplication.instance() is None:
+        problem = display_problem()  # Qt would abort (exit 134) with a hint that may mislead
+        if problem:
+            print(problem, file=sys.stderr)
+            return 1
     app = QApplication.instance() or QApplication(argv)
+    release_probe()
     app.setOrganizationName(settings.ORG)
     app.setApplicationName(settings.APP)
     args = [a for a in argv[1:] if not a.startswith("-")]

@@ -148,6 +148,7 @@ class StepControls(QObject):
         self.phase_strip = PhaseStrip()
         self.playing = False
         self._snapshot = None
+        self._refresh()  # nothing to step before the first network (a file may still be loading)
 
     def all_actions(self):
         order = ["play", "step_phase", "forward", "backward", "update", "step_observation", "step_batch",

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import Slot
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from aeviz.data import LoadCancelled, RatingsFileError, load_ratings
 
@@ -37,31 +37,38 @@ class RatingsLoader(BackgroundTask):
         return self.start(str(path), run)
 
 
-class LoadProgress(QWidget):
-    """Status-bar strip: 'Loading name…', a progress bar and Cancel (for any BackgroundTask)."""
+class _ProgressView(QWidget):
+    """A label, a progress bar following `loader` and a Cancel button (the views below)."""
 
-    def __init__(self, loader: BackgroundTask, parent=None):
+    def __init__(self, loader: BackgroundTask, bar_width: int, cancel_tip: str, parent=None):
         super().__init__(parent)
         self.loader = loader
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
         self.label = QLabel("Loading…")
         self.bar = QProgressBar()
         self.bar.setRange(0, 1000)
-        self.bar.setMaximumWidth(180)
+        self.bar.setMaximumWidth(bar_width)
         self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setToolTip("Stop loading; the current data stays")
+        self.cancel_button.setToolTip(cancel_tip)
         self.cancel_button.clicked.connect(loader.cancel)
-        lay.addWidget(self.label)
-        lay.addWidget(self.bar)
-        lay.addWidget(self.cancel_button)
         loader.progress.connect(self._on_progress)
-        loader.busyChanged.connect(self._on_busy)
         self.hide()
 
     @Slot(float)
     def _on_progress(self, f):
         self.bar.setValue(int(max(0.0, min(1.0, f)) * 1000))
+
+
+class LoadProgress(_ProgressView):
+    """Status-bar strip: 'Loading name…', a progress bar and Cancel (for any BackgroundTask)."""
+
+    def __init__(self, loader: BackgroundTask, parent=None):
+        super().__init__(loader, 180, "Stop loading; the current data stays", parent)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.label)
+        lay.addWidget(self.bar)
+        lay.addWidget(self.cancel_button)
+        loader.busyChanged.connect(self._on_busy)
 
     @Slot(bool)
     def _on_busy(self, busy):
@@ -69,3 +76,31 @@ class LoadProgress(QWidget):
             self.label.setText(f"Loading {os.path.basename(self.loader.path)}…")
             self.bar.setValue(0)
         self.setVisible(busy)
+
+
+class LoadingPage(_ProgressView):
+    """Stands where the network will be while the first file loads: the window opened on a file
+    shows that file coming, never a bundled sample first."""
+
+    def __init__(self, loader: BackgroundTask, parent=None):
+        super().__init__(loader, 360, "Stop loading and open the bundled sample instead", parent)
+        self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.label.setStyleSheet("font-size: 14pt; color: #444;")
+        lay = QVBoxLayout(self)
+        lay.addStretch(1)
+        lay.addWidget(self.label)
+        lay.addWidget(self.bar, 0, Qt.AlignmentFlag.AlignHCenter)
+        lay.addWidget(self.cancel_button, 0, Qt.AlignmentFlag.AlignHCenter)
+        lay.addStretch(2)
+
+    def start(self, path: str):
+        self.label.setText(f"Loading {os.path.basename(path)}…")
+        self.bar.setValue(0)
+        self.cancel_button.show()
+        self.show()
+
+    def building(self):
+        """The file is read; the first network is being built."""
+        self.label.setText(self.label.text().replace("Loading", "Building the network for"))
+        self.bar.setValue(1000)
+        self.cancel_button.hide()

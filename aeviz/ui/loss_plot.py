@@ -273,6 +273,12 @@ class LossPlot(QWidget):
         if not on and self._pending is not None:
             self._flush()
 
+    def new_run(self):
+        """A fresh network: draw its first snapshot whatever its counters, on fresh ranges."""
+        self._key = None
+        for plot in (self.epochs, self.within):
+            plot.vb.enableAutoRange()
+
     def show_snapshot(self, snap):
         now = time.perf_counter()
         if self._throttled and now - self._drawn_at < 1.0 / THROTTLED_HZ:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import os
+import pathlib
 from functools import partial
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer, Slot
@@ -14,8 +15,10 @@ from PySide6.QtWidgets import (QDockWidget, QFileDialog, QHBoxLayout, QLabel, QM
                                QMessageBox, QPushButton, QScrollArea, QToolBar, QVBoxLayout,
                                QWidget)
 
+from aeviz.data.samples import RESOURCES
 from aeviz.engine import ModelConfig
 from aeviz.engine.orientation import observations
+from aeviz.model_choice import DEFAULT, misfits, model_for_data
 from aeviz.presets import PRESETS
 
 from . import gc_guard
@@ -25,13 +28,15 @@ from .bridge import EngineBridge
 from .controls import StepControls
 from .export import Exporter
 from .graph_view import NetworkView
-from .loading import LoadProgress, RatingsLoader
+from .loading import LoadingPage, LoadProgress, RatingsLoader
 from .loss_plot import LossPlot
 from .model_files import ModelFiles
 from .numbers import fmt
 from .panels import PANELS
 from .panels.codes import CodePanel
 from .setup_panel import SetupPanel
+from .step_keys import StepKeys
+from .warnings_bar import WarningsBar
 
 PATIENCE_CHOICES = (0, 10, 25, 50, 100)  # epochs without a better test RMSE before Play pauses
 
@@ -44,6 +49,14 @@ FIRST_BOTTOM = "Math inspector"
 
 def _on_screen(dock) -> bool:
     return dock.isVisible() and not dock.visibleRegion().isEmpty()
+
+
+def _is_bundled(path: str) -> bool:
+    """A sample shipped with aeviz (resources/), not a file of the user's."""
+    try:
+        return pathlib.Path(path).resolve().is_relative_to(RESOURCES)
+    except (OSError, TypeError, ValueError):
+        return False
 
 
 class Banner(QWidget):
@@ -94,7 +107,9 @@ class MainWindow(QMainWindow):
         self.bridge = EngineBridge(self)
         self.loader = RatingsLoader(self)
         self.controls = StepControls(self.bridge, self)
-        self.config = config or settings.read_config(ModelConfig())
+        # an explicit config is the caller's; otherwise the data decides (model_choice's rule)
+        self.config = config or settings.read_config(DEFAULT)
+        self._choose_model = config is None
         self.model_files = ModelFiles(self)
 
         self._build_central()
@@ -102,6 +117,7 @@ class MainWindow(QMainWindow):
         self._build_toolbar()
         self._build_status()
         self._build_menus()
+        self.step_keys = StepKeys(self, self.controls.all_actions())
         self.setAcceptDrops(True)
         self._default_layout()
 
@@ -117,6 +133,7 @@ class MainWindow(QMainWindow):
         self.loader.failed.connect(self._on_load_failed)
         self.loader.cancelled.connect(self._on_load_cancelled)
         self.setup.applyRequested.connect(self._on_apply)
+        self.setup.appliedChanged.connect(self._on_setup_applied)
         self.loss_plot.exportPngRequested.connect(self.export_png)
         self.loss_plot.exportCsvRequested.connect(self.export_csv)
 
@@ -134,6 +151,10 @@ class MainWindow(QMainWindow):
         lay.setSpacing(2)
         self.banner = Banner()
         lay.addWidget(self.banner)
+        self.warnings_bar = WarningsBar()
+        lay.addWidget(self.warnings_bar)
+        self.loading_page = LoadingPage(self.loader)
+        lay.addWidget(self.loading_page, 1)
         self.network_view = NetworkView()
         lay.addWidget(self.network_view, 1)
         self.setCentralWidget(central)
@@ -341,11 +362,26 @@ class MainWindow(QMainWindow):
         """Build the current config on `dataset` (the worker replies with `rebuilt`)."""
         self._path_for(dataset, path or getattr(dataset, "source", "") or "")
         self._pending_data = dataset
+        if self._choose_model:
+            self._model_for(dataset)
         self.bridge.rebuild(self.config, dataset)
+
+    def _model_for(self, dataset):
+        """New data gets the user's last applied model when it fits, else the default; the banner
+        says which and why (aeviz.model_choice)."""
+        self.config, self._note = model_for_data(settings.read_config(DEFAULT), getattr(dataset, "scale", None))
+
+    def _users_data(self) -> bool:
+        """The open data came from a file of the user's (not a bundled sample, not a preset's)."""
+        return self.dataset is not None and bool(self.path) and not _is_bundled(self.path)
 
     def open_path(self, path: str, titles: str | None = None):
         if not self.loader.load(path, titles):
             self.statusBar().showMessage("A file is already loading; cancel it first", 4000)
+        elif self.dataset is None:  # the first data: the loading state stands where the network will be
+            self.network_view.hide()
+            self.loading_page.start(path)
+            self._update_title()
 
     @Slot()
     def open_dialog(self):
@@ -378,18 +414,38 @@ class MainWindow(QMainWindow):
 
     @Slot(str, object)
     def _on_loaded(self, path, ratings):
+        same_file = self.dataset is not None and self.path == path
         self._path_for(ratings, path)
+        self._pending_data = ratings
+        if self.loading_page.isVisible():
+            self.loading_page.building()
+        if not same_file:  # new data: the model is chosen for it; titles re-read keep the model
+            self._model_for(ratings)
         self.bridge.rebuild(self.config, ratings)
-        for w in getattr(ratings, "warnings", ()) or ():
-            self.statusBar().showMessage(str(w), 8000)
+        self.warnings_bar.set_warnings(os.path.basename(path), getattr(ratings, "warnings", ()))
 
     @Slot(str, str)
     def _on_load_failed(self, path, message):
         self.show_error("Could not open this file", message)
+        self._open_sample_instead(f"Could not open {os.path.basename(path)}")
 
     @Slot()
     def _on_load_cancelled(self):
         self.statusBar().showMessage("Loading cancelled; the current data stays", 4000)
+        self._open_sample_instead("Loading cancelled")
+
+    def _open_sample_instead(self, why: str):
+        """The first file did not come: the bundled sample, so the window is never empty."""
+        if self.dataset is not None or not self.loading_page.isVisible():
+            return
+        from .app import first_dataset
+        ds = first_dataset()
+        self.loading_page.hide()
+        self.network_view.show()
+        if ds is not None:
+            self.set_dataset(ds)
+            self._note = f"{why}: showing the bundled sample. {self._note}"
+        self._update_title()
 
     def dragEnterEvent(self, event):
         if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
@@ -412,31 +468,52 @@ class MainWindow(QMainWindow):
         if self._has_progress() and not self.confirm("Apply the new settings?"):
             return
         self.config = config
+        settings.write_config(config)  # remembered: the user chose it (model_choice)
         self.bridge.rebuild(config)
+
+    @Slot(bool)
+    def _on_setup_applied(self, applied):
+        self.setup_dock.setWindowTitle("Model setup" if applied else "Model setup — not applied")
 
     def _has_progress(self) -> bool:
         s = self._last_snapshot
         return s is not None and (s.steps > 0 or s.updates > 0)
 
-    def _ask_discard(self, question: str) -> bool:
-        r = QMessageBox.question(self, "Discard training?",
-                                 f"{question}\nThis builds a fresh network and discards the training so far.")
+    def _ask_discard(self, question: str,
+                     detail: str = "This builds a fresh network and discards the training so far.") -> bool:
+        r = QMessageBox.question(self, "Discard training?" if "discards" in detail else "Replace data?",
+                                 f"{question}\n{detail}")
         return r == QMessageBox.StandardButton.Yes
 
     @Slot()
     def _on_preset(self):
+        """A preset's model goes onto the user's open data when it fits it; a preset that needs its
+        own data (the 4 x 4 toy) asks before replacing the user's."""
         key = self.sender().data()
         preset = next((p for p in PRESETS if p.key == key), None)
-        if preset is None or (self._has_progress() and not self.confirm(f"Load the preset '{preset.title}'?")):
+        if preset is None:
+            return
+        on_users = self._users_data() and not misfits(preset.config, self.dataset.scale)
+        if self._users_data() and not on_users:
+            d = self.dataset
+            if not self.confirm(f"The preset '{preset.title}' needs its own data. Replace {self._dataset_name()} "
+                                f"({d.n_users} users × {d.n_items} movies) with it?",
+                                "Your file stays as it is: File > Recent files opens it again."):
+                return
+        elif self._has_progress() and not self.confirm(f"Load the preset '{preset.title}'?"):
             return
         try:
-            ds = preset.load_dataset()
+            ds = self.dataset if on_users else preset.load_dataset()
         except Exception as exc:
             self.show_error("Preset unavailable", f"{preset.title}: {exc}")
             return
         self.config = preset.config
-        self._path_for(ds, "")
         self._note = f"<b>{preset.title}</b>: {preset.explanation}"
+        if on_users:
+            self._note += (f" <i>(Applied to {self._dataset_name()}; the figures quoted were measured on "
+                           f"the bundled sample.)</i>")
+        else:
+            self._path_for(ds, "")
         self.bridge.rebuild(preset.config, ds, preset)
 
     @Slot(object, object)
@@ -448,7 +525,7 @@ class MainWindow(QMainWindow):
             self._paths = [(d, p) for d, p in self._paths if d is not dataset]
             self.statusBar().showMessage(f"{dataset.n_users} users × {dataset.n_items} movies, "
                                          f"{getattr(dataset, 'scale', None) and dataset.scale.describe()}", 5000)
-            if self.path and os.path.isfile(self.path) and "resources" not in self.path:
+            if self._users_data() and os.path.isfile(self.path):
                 self._fill_recent(settings.add_recent(self.path))
             scale = getattr(dataset, "scale", None)
             if scale is not None:
@@ -460,7 +537,12 @@ class MainWindow(QMainWindow):
         self.network_view.set_titles(list(titles) if titles is not None else None,
                                      "user" if config.orientation == "item" else "movie")
         self.setup.set_config(config)
-        settings.write_config(config)
+        for w, _ in self._dock_widgets:  # a fresh network: every plot re-ranges from its own data
+            if hasattr(w, "new_run"):
+                self._safe(w, "new_run")
+        if self.loading_page.isVisible():
+            self.loading_page.hide()
+            self.network_view.show()
         if self._note:
             self.banner.show_message(self._note, "info")
         else:
@@ -557,7 +639,8 @@ class MainWindow(QMainWindow):
 
     def _update_title(self):
         if self.dataset is None:
-            self.setWindowTitle("aeviz — no data")
+            loading = self.loader.busy and os.path.basename(self.loader.path)
+            self.setWindowTitle(f"aeviz — loading {loading}…" if loading else "aeviz — no data")
             return
         d = self.dataset
         self.setWindowTitle(f"aeviz — {self._dataset_name()} ({d.n_users} users × {d.n_items} movies, "

@@ -8,6 +8,7 @@ a field that does nothing for the chosen type would only invite wrong conclusion
 from __future__ import annotations
 
 import math
+from html import escape
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
@@ -19,6 +20,7 @@ from aeviz.engine.config import KINDS
 from aeviz.engine.losses import LOSSES
 from aeviz.engine.optimizers import OPTIMIZERS
 from aeviz.engine.types import DESCRIPTIONS as KIND_DESCRIPTIONS
+from aeviz.model_choice import describe
 
 BATCH_MODES = (("each observation", "one"), ("batch of k", "k"), ("whole set", "all"))
 # which field a ModelConfig.problems() message belongs to (first keyword found wins)
@@ -51,13 +53,20 @@ def _number(text: str, what: str) -> float:
 
 
 class SetupPanel(QWidget):
-    """Signals: applyRequested(ModelConfig) when Apply is clicked with a valid configuration."""
+    """Signals: applyRequested(ModelConfig) when Apply is clicked with a valid configuration;
+    appliedChanged(bool) when the fields start or stop differing from the model that trains.
+
+    Edits take effect only on Apply; until then the panel says "not applied" and what still trains,
+    so the fields never pass for the running model."""
 
     applyRequested = Signal(object)
+    appliedChanged = Signal(bool)
 
     def __init__(self, config: ModelConfig | None = None, parent=None):
         super().__init__(parent)
         self._base = config or ModelConfig()
+        self._applied = None  # the fields' reading of the applied model (set by set_config)
+        self._is_applied = True
         self.errors: dict[str, str] = {}
         outer = QVBoxLayout(self)
         form = QFormLayout()
@@ -261,6 +270,7 @@ class SetupPanel(QWidget):
         self.anneal_steps.setValue(int(c.anneal_steps))
         self.dropout.setText(f"{c.dropout:g}")
         self.implicit.setChecked(bool(c.implicit))
+        self._applied = self._read()[0]  # as the fields show it (formatting rounds floats)
         self._revalidate()
 
     @staticmethod
@@ -370,9 +380,14 @@ class SetupPanel(QWidget):
                 values[key] = v
 
     # ----------------------------------------------------------------------------- checking
+    @property
+    def applied(self) -> bool:
+        """True while the fields show the model that trains (no edit waiting for Apply)."""
+        return self._is_applied
+
     @Slot()
     def _revalidate(self, *_):
-        _, self.errors = self._read()
+        cfg, self.errors = self._read()
         for key, label in self._error_labels.items():
             msg = self.errors.get(key)
             label.setText(msg or "")
@@ -382,7 +397,18 @@ class SetupPanel(QWidget):
                 w.setStyleSheet(_BAD if msg else "")
         self.apply_button.setEnabled(not self.errors)
         n = len(self.errors)
-        self.status.setText("" if not n else f"{n} field{'s' if n > 1 else ''} to fix before Apply")
+        applied = not self.errors and cfg == self._applied
+        words = [] if applied else [f"<b>Not applied</b>: the network still trains on "
+                                    f"{escape(describe(self._base))}. Apply rebuilds it."]
+        if n:
+            words.append(f"{n} field{'s' if n > 1 else ''} to fix before Apply")
+        self.status.setText("<br>".join(words))
+        self.status.setStyleSheet("color: #666;" if applied else
+                                  "color: #8a4b00; background: #fff4d6; padding: 4px; border-radius: 3px;")
+        self.apply_button.setStyleSheet("" if applied else "font-weight: bold;")
+        if applied != self._is_applied:
+            self._is_applied = applied
+            self.appliedChanged.emit(applied)
 
     def field_error(self, key: str) -> str:
         """The message shown beside field `key` ('' when it is fine)."""

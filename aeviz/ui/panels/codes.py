@@ -12,6 +12,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
+from ..ranges import FollowData
 from .base import Panel, Placeholder, esc
 
 PALETTE = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
@@ -110,6 +111,7 @@ class CodePanel(Panel):
         sp.hideButtons()
         for ax in ("left", "bottom"):
             sp.getAxis(ax).enableAutoSIPrefix(False)
+        self.scatter_range = FollowData(sp.getViewBox())
         self.groups: list[pg.ScatterPlotItem] = []
         # every user's 1-sigma ellipse (a VAE), one NaN-separated curve for all of them
         self.spread = pg.PlotCurveItem(connect="finite", pen=pg.mkPen(110, 110, 110, 45))
@@ -168,9 +170,14 @@ class CodePanel(Panel):
         self._drawn_xy = None
         self.scale = (1.0, 5.0)
 
+    def new_run(self):
+        """A fresh network: the scatter re-ranges from its new codes (a zoom is forgotten)."""
+        self.scatter_range.restart()
+
     def dataset_changed(self):
         self.codes = self.prop = None
         self._drawn_xy = None
+        self.scatter_range.restart()
         self.body.hide()
         self.empty.show()
         r = self.ratings
@@ -223,6 +230,8 @@ class CodePanel(Panel):
             self.me_label.setText(self.observation_label(extras.get("row")))
             self.me_label.setPos(cur[0], cur[1])
             self._place_label(cur)
+        xy = np.asarray(codes["xy"], dtype=np.float64).reshape(-1, 2)
+        self.scatter_range.show(np.append(xy[:, 0], cur[:1]), np.append(xy[:, 1], cur[1:2]))
         method = {"PCA": "a PCA projection to 2-D (a walk moves along its two axes only)", "units": "its two code units",
                   "unit vs mean rating": "its one code unit against the mean rating"}[codes["method"]]
         self.prior.setVisible(bool(sampling))
