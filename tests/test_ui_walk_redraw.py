@@ -67,3 +67,33 @@ def test_code_panel_skips_a_walks_records(qtbot):
     assert drawn == []
     w.show_snapshot(snap(tr))  # new codes: drawn
     assert len(drawn) == 1
+
+
+def test_a_walk_resends_the_drawn_network_and_the_graph_skips_it(qtbot, tmp_path):
+    from aeviz.engine import ModelConfig
+    from aeviz.ui.bridge import EngineBridge
+    from aeviz.ui.graph_view import NetworkView
+    from test_ui_bridge import make_ratings
+    b = EngineBridge()
+    b.rebuild(ModelConfig(hidden=(6, 2, 6)), make_ratings(tmp_path / "r.csv"))
+    try:
+        qtbot.waitUntil(lambda: b.is_idle() and b.latest is not None and bool(b.latest.extras), timeout=5000)
+        before = b.latest
+        with qtbot.waitSignal(b.snapshotReady, timeout=5000):
+            b.imagine({"kind": "point", "xy": (0.3, -0.2)})
+        qtbot.waitUntil(lambda: b.is_idle() and b.latest is not before, timeout=5000)
+        walked = b.latest
+        assert walked.weights is before.weights  # the same network state, sent again
+        assert walked.extras["reconstruction"] is not before.extras["reconstruction"]
+        assert walked.extras["reconstruction"]["label"] != before.extras["reconstruction"].get("label")
+    finally:
+        b.shutdown()
+    v = NetworkView()
+    qtbot.addWidget(v)
+    v.show_snapshot(before)
+    drawn = v.scene()
+    v.show_snapshot(walked)
+    assert v.scene() is drawn  # not rebuilt
+    sampled = dataclasses.replace(walked, extras=dict(walked.extras, sampling={}))
+    v.show_snapshot(sampled)  # an extra the graph draws changed: rebuilt
+    assert v.scene() is not drawn
