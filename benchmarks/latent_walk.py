@@ -8,7 +8,9 @@ training; the reference is the same call for the real current user (what every f
 anyway), in the same process. 30 updates per second is the target.
 
 With --gui (Qt offscreen) each event also draws the Reconstruction and Recommendations panels
-and paints them: the whole path from a drag to what is on screen, minus the queue hop.
+and paints them, and hands the snapshot to the Code panel and the network view too (which must
+skip it: a walk leaves what they draw alone): the whole path from a drag to what is on screen,
+minus the queue hop.
 
     python benchmarks/latent_walk.py [--data PATH/u.data] [--events 200] [--gui]
 
@@ -46,12 +48,14 @@ def per_call(fn, n):
 
 
 def _panels():
-    """The two panels a walk updates, shown offscreen (QApplication, widgets)."""
+    """The two panels a walk updates, the Code panel it starts from and the network view,
+    shown offscreen."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
-    from aeviz.ui.panels import ReconstructionPanel, RecommendationsPanel
+    from aeviz.ui.graph_view import NetworkView
+    from aeviz.ui.panels import CodePanel, ReconstructionPanel, RecommendationsPanel
     app = QApplication.instance() or QApplication([])
-    shown = [ReconstructionPanel(), RecommendationsPanel()]
+    shown = [ReconstructionPanel(), RecommendationsPanel(), CodePanel(), NetworkView()]
     for p in shown:
         p.resize(600, 500)
         p.show()
@@ -82,7 +86,7 @@ def main():
         if panels is not None:
             app, shown = panels
             split, _ = split_for(cfg, full)
-            for p in shown:
+            for p in shown[:3]:
                 p.set_dataset(full, split)
             base = dataclasses.replace(tr.snapshot(), extras=compute_extras(tr, {"layer": 2, "index": 0}))
 
@@ -92,14 +96,15 @@ def main():
                 snap = dataclasses.replace(base, extras=ex)
                 for p in shown:
                     p.show_snapshot(snap)
+                for p in shown[:3]:
                     p.repaint()
-                app.processEvents()
+                app.processEvents()  # paints the network view only if the snapshot dirtied it
             walk = per_call(draw, a.events)
         rows.append((name, walk, plain, dec))
         out[name] = {"walk_ms": walk * 1e3, "frame_ms": plain * 1e3, "decode_ms": dec * 1e3,
                      "walk_updates_per_s": 1.0 / walk, "ratio_walk_to_frame": walk / plain,
                      "panels_drawn": panels is not None}
-    print("worker and panels (drawn, painted)" if a.gui else "worker only (add --gui for the panels)")
+    print("worker and views (Reconstruction, Recommendations, Code, network: drawn, painted)" if a.gui else "worker only (add --gui for the panels)")
     print(f"{'network':<34} {'walk event ms':>13} {'updates/s':>9} {'frame ms':>9} {'ratio':>6} {'decode ms':>9}")
     for name, walk, plain, dec in rows:
         print(f"{name:<34} {walk * 1e3:>13.2f} {1 / walk:>9.1f} {plain * 1e3:>9.2f} {walk / plain:>6.2f} "

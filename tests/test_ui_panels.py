@@ -210,7 +210,7 @@ def test_panels_survive_a_new_dataset_and_a_rebuilt_network(qtbot):
         p.show_snapshot(tr2.snapshot())  # a snapshot without extras is harmless
     matrix, rec = panels[0], panels[1]
     assert matrix.image.image.shape == (40, 35)
-    assert len(rec.out_other.getData()[0]) + len(rec.out_rated.getData()[0]) + len(rec.out_held.getData()[0]) == 35
+    assert sum(len(rec.points(it)[0]) for it in (rec.out_other, rec.out_rated, rec.out_held)) == 35
     assert len(panels[6].rows) == 4
 
 

@@ -129,3 +129,38 @@ def test_setup_panel_shows_the_vae_fields_and_the_implicit_switch(qtbot):
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key_Space)
     cfg = p.config()
     assert cfg.dropout == 0.25 and cfg.beta == 0.3 and cfg.implicit
+
+
+def test_forward_shows_the_sampling_at_the_code_layer_of_the_graph(qtbot):
+    from aeviz.ui.graph.text import num
+    from aeviz.ui.graph_view import NetworkView
+    tr, r, split = setup(hidden=(8, 5, 8), kind="vae", hidden_activation="tanh", beta=0.5)
+    v = NetworkView()
+    qtbot.addWidget(v)
+    v.resize(1000, 600)
+    v.show()
+    qtbot.waitExposed(v)
+    tr.select_observation(7)
+    tr.step_phase()  # forward: eps drawn
+    s = snap(tr)
+    v.show_snapshot(s)
+    v.canvas.stop_animation()
+    sv = s.extras["sampling"]
+    sm = v.scene().sampling
+    assert sm is not None and sm.layer == 2 == sv["layer"] and sm.n_units == 5
+    order = np.argsort(-np.abs(sv["sigma"] * sv["eps"]))[:len(sm.units)]
+    assert sorted(sm.units.tolist()) == sorted(order.tolist())  # the rows eps moved furthest
+    for k in ("mu", "sigma", "eps", "z"):
+        np.testing.assert_allclose(getattr(sm, k), sv[k][sm.units], rtol=1e-6)
+    np.testing.assert_allclose(sm.z, sm.mu + sm.sigma * sm.eps, rtol=1e-6)
+    assert sm.kl == sv["kl"] and (sm.positions >= 0).all()  # every listed unit is a drawn node
+    cells = v.canvas.sampling_cells()
+    texts = {role: [t for _, t, rl in cells if rl == role] for role in ("unit", "mu", "sigma", "eps", "z")}
+    assert texts["unit"] == [f"z{u + 1}" for u in sm.units]
+    for k in ("mu", "sigma", "eps", "z"):
+        assert texts[k] == [num(x) for x in getattr(sm, k)]
+    box = cells[0][0]
+    assert v.canvas.rect().contains(box.toRect())
+    tr.step_phase()  # loss: the moment has passed
+    v.show_snapshot(snap(tr))
+    assert v.scene().sampling is None and v.canvas.sampling_cells() == []

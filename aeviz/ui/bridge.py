@@ -77,6 +77,7 @@ class _Worker(QObject):
         self._latest = None
         self._pending = False
         self._last_pub = 0.0
+        self._published = (None, None)  # (trainer, its last snapshot published, without extras)
         self._extras: dict = {}
         self._extras_at = 0.0
         self._rate_t = time.perf_counter()
@@ -222,7 +223,7 @@ class _Worker(QObject):
         except Exception:
             log.exception("walk_extras failed")
         self._extras_at = time.perf_counter()
-        self._publish(force=True, extras_ready=True)
+        self._publish(force=True, extras_ready=True, same_network=True)
 
     def _cmd_play(self, speed):
         if self.epoch_target is not None:  # the slider moved during Step epoch: for afterwards
@@ -387,12 +388,16 @@ class _Worker(QObject):
         self._publish(force=True)
 
     # ---------------------------------------------------------------------------- publish
-    def _publish(self, force: bool = False, extras_ready: bool = False):
+    def _publish(self, force: bool = False, extras_ready: bool = False, same_network: bool = False):
+        """same_network: only the extras changed (a latent walk): the last snapshot goes out
+        again with them, so the network view sees the very arrays it drew and skips its redraw."""
         now = time.perf_counter()
         if self.trainer is None or (not force and now - self._last_pub < self.frame_interval):
             return
         self._last_pub = now
-        snap = self.trainer.snapshot()
+        if not same_network or self._published[0] is not self.trainer:
+            self._published = (self.trainer, self.trainer.snapshot())
+        snap = self._published[1]
         if not extras_ready and (force or now - self._extras_at >= EXTRAS_INTERVAL):
             try:
                 self._extras = dict(compute_extras(self.trainer, dict(self.selection), fresh=force) or {})

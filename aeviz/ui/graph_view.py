@@ -20,6 +20,8 @@ from .graph.matrix import WeightMatrixPanel
 from .graph.scene import ALL_EDGES_LIMIT, build_scene
 from .graph.text import edge_tooltip, node_tooltip
 
+DRAWN_EXTRAS = ("corruption", "sparsity", "sampling")  # the extras the graph draws
+
 STREAM_SECONDS = 0.25  # snapshots closer than this are "full speed": no animation, no overlays
 ANIMATION_MS = {"forward": 320, "backward": 320, "update": 700}
 MATRIX_SHARE = 0.36  # of the view's width for the weight-matrix heatmap, when shown
@@ -100,7 +102,12 @@ class NetworkView(QWidget):
 
     # ------------------------------------------------------------------------------ public API
     def show_snapshot(self, snapshot) -> None:
-        """Draw this Snapshot; animates the step only when snapshots come slowly (single steps)."""
+        """Draw this Snapshot; animates the step only when snapshots come slowly (single steps).
+        The same network state again with only other panels' extras new (a latent walk, ~30 a
+        second) is not drawn again."""
+        if self._same_drawing(snapshot):
+            self._snapshot = snapshot
+            return
         now = time.monotonic()
         streaming = self._last_arrival is not None and now - self._last_arrival < STREAM_SECONDS
         self._last_arrival = now
@@ -118,6 +125,13 @@ class NetworkView(QWidget):
         elif streaming or not self._animated:
             self.canvas.stop_animation()
         self.matrix.show_snapshot(snapshot)
+
+    def _same_drawing(self, snapshot) -> bool:
+        old = self._snapshot
+        if old is None or snapshot.weights is not old.weights or snapshot.activations is not old.activations:
+            return False
+        new_x, old_x = snapshot.extras or {}, old.extras or {}
+        return all(new_x.get(k) is old_x.get(k) for k in DRAWN_EXTRAS)
 
     def set_titles(self, titles, entry: str = "movie") -> None:
         """Names of the input/output nodes; `entry` says what they are ("movie", or "user" when

@@ -337,6 +337,7 @@ class GraphCanvas(QWidget):
             self._paint_overlays(p)
             self._paint_nodes(p)
             self._paint_labels(p)
+            self._paint_sampling(p)
             self._paint_caption(p)
             self._paint_legend(p)
         except Exception as exc:  # never a traceback in the user's face: say it on the canvas
@@ -854,6 +855,81 @@ class GraphCanvas(QWidget):
             p.setPen(qc(C.SPARSE_OVER) if rho is not None and mean > rho * 1.5 else FAINT)
             wdt = fm.horizontalAdvance(text) + 8
             p.drawText(QRectF(xs[layer] - wdt / 2, y, wdt, fm.height()), Qt.AlignCenter, text)
+        p.setFont(self._font)
+
+    def sampling_cells(self):
+        """The VAE's sampling beside its code layer, right after Forward: a small table of
+        z = mu + sigma * eps for the units listed in the scene, as (QRectF, text, role) with role
+        'title', 'head', 'unit', 'mu', 'sigma', 'eps', 'z' or 'note'; [] when there is none. The
+        box is laid out in the gap right of the code layer (left of it when that gap is off
+        screen)."""
+        sc = self.scene
+        sm = sc.sampling if sc is not None else None
+        if sm is None or not self.overlays or not self._revealed(sm.layer):
+            return []
+        X, Y, r, spacing, xs = self.geometry_arrays()
+        fm, fb = QFontMetrics(self._font), QFontMetrics(self._bold)
+        lh = fm.height() + 1
+        roles = ("unit", "mu", "sigma", "eps", "z")
+        rows = [("", "μ", "σ", "ε", "z")] + [
+            (f"z{int(u) + 1}", num(m), num(s), num(e), num(z))
+            for u, m, s, e, z in zip(sm.units, sm.mu, sm.sigma, sm.eps, sm.z)]
+        widths = [max(fm.horizontalAdvance(row[c]) for row in rows) + 10 for c in range(len(roles))]
+        title = "sampling: z = μ + σ·ε"
+        notes = [f"ε ~ N(0, 1), drawn · KL {num(sm.kl)} · β {num(sm.beta)}"]
+        if sm.n_units > len(sm.units):
+            notes.append(f"{len(sm.units)} of {sm.n_units} units: largest |σ·ε|")
+        w = max(sum(widths), fb.horizontalAdvance(title), *(fm.horizontalAdvance(t) for t in notes)) + 12
+        h = lh * (len(rows) + len(notes)) + fb.height() + 10
+        x0 = float(xs[sm.layer]) + r + 14
+        if x0 + w > self.width() - 4:
+            x0 = float(xs[sm.layer]) - r - 14 - w
+        ys = Y[sm.layer]
+        mid = float(ys.mean()) if len(ys) else self.height() / 2
+        y0 = float(np.clip(mid - h / 2, 4, max(self.height() - h - self._caption_height(), 4)))
+        cells = [(QRectF(x0, y0, w, h), "", "box"),
+                 (QRectF(x0 + 6, y0 + 4, w - 12, fb.height()), title, "title")]
+        y = y0 + 6 + fb.height()
+        for k, row in enumerate(rows):
+            x = x0 + 6
+            for c, text in enumerate(row):
+                role = "head" if k == 0 else roles[c]
+                cells.append((QRectF(x, y, widths[c], lh), text, role))
+                x += widths[c]
+            y += lh
+        for t in notes:
+            cells.append((QRectF(x0 + 6, y, w - 12, lh), t, "note"))
+            y += lh
+        return cells
+
+    def _paint_sampling(self, p):
+        cells = self.sampling_cells()
+        if not cells:
+            return
+        sm = self.scene.sampling
+        X, Y, r, _, _ = self.geometry_arrays()
+        box = cells[0][0]
+        # a ring round each listed unit's node and a line to its row: which circle each row is
+        unit_rows = [rect for rect, _, role in cells if role == "unit"]
+        for pos, rect in zip(sm.positions, unit_rows):
+            if pos >= 0:
+                x, y = float(X[sm.layer][pos]), float(Y[sm.layer][pos])
+                edge = box.left() if box.left() > x else box.right()
+                p.setPen(QPen(qc(C.SAMPLING, 170), 1.2, Qt.DashLine))
+                p.drawLine(QPointF(x + (r + 3 if edge > x else -r - 3), y), QPointF(edge, rect.center().y()))
+                p.setPen(QPen(qc(C.SAMPLING), 2))
+                p.setBrush(Qt.NoBrush)
+                p.drawEllipse(QPointF(x, y), r + 3, r + 3)
+        p.setPen(QPen(qc(C.SAMPLING), 1.2))
+        p.setBrush(QColor(255, 255, 255, 235))
+        p.drawRoundedRect(box, 5, 5)
+        colour = {"title": INK, "head": FAINT, "unit": FAINT, "mu": INK, "sigma": INK,
+                  "eps": qc(C.SAMPLING), "z": qc(C.SAMPLING), "note": FAINT}
+        for rect, text, role in cells[1:]:
+            p.setFont(self._bold if role == "title" else self._font)
+            p.setPen(colour[role])
+            align = Qt.AlignLeft if role in ("title", "note", "unit") else Qt.AlignRight
+            p.drawText(rect, align | Qt.AlignVCenter, text)
         p.setFont(self._font)
 
     def caption_lines(self):

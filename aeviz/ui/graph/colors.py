@@ -21,6 +21,7 @@ TIED = (70, 110, 70)  # green-grey: notes on weight matrices shared by encoder a
 NOISE = (197, 27, 125)  # magenta: inputs the denoising corruption hid or changed
 SPARSE_OK = (90, 90, 90)  # a unit's mean activation at or below the sparsity target
 SPARSE_OVER = (200, 80, 0)  # above it: the KL penalty pulls this unit down
+SAMPLING = (0, 120, 110)  # teal: a VAE's drawn eps and the code z it makes
 
 N_LEVELS = 6  # width/opacity buckets per sign
 FLASH_SHARE = 0.10  # the Update flash shows the largest 10% of each layer pair's weight changes

@@ -28,6 +28,22 @@ class EdgePair:
 
 
 @dataclass
+class Sampling:
+    """A VAE's reparameterisation at its code layer for the observation just forwarded,
+    z = mu + sigma * eps, for the few code units worth a row (those the drawn eps moved most)."""
+    layer: int
+    units: np.ndarray  # global indices of the code units listed, ascending
+    positions: np.ndarray  # where each sits among the shown nodes of `layer` (-1: collapsed)
+    mu: np.ndarray
+    sigma: np.ndarray
+    eps: np.ndarray
+    z: np.ndarray
+    kl: float  # the KL term of this observation, summed over all units
+    beta: float
+    n_units: int  # code units in all (the rest are not listed)
+
+
+@dataclass
 class Scene:
     sizes: tuple
     shown: list  # per layer: sorted global indices of the drawn nodes
@@ -48,6 +64,7 @@ class Scene:
     target: np.ndarray | None = None  # clean rating of the shown outputs
     error: np.ndarray | None = None  # prediction - target of the shown outputs (0 if unrated)
     heldout: np.ndarray | None = None
+    sampling: Sampling | None = None  # a VAE right after its forward phase
 
     def position(self, layer: int, index: int) -> int | None:
         """Where global node `index` sits among the shown nodes of `layer` (None if collapsed)."""
@@ -119,6 +136,22 @@ def node_scores(snapshot, layer: int) -> np.ndarray:
     return strength
 
 
+def sampling_rows(snapshot, scene: Scene, keep=(), max_rows: int = 6) -> Sampling | None:
+    """The sampling of the snapshot's 'sampling' record, a moment of its own only right after
+    the Forward phase drew eps (a preview without eps, or any later phase: None). Rows: the
+    units where sigma*eps moved z furthest from mu, the kept (selected) ones always."""
+    s = (snapshot.extras or {}).get("sampling")
+    if not s or s.get("eps") is None or snapshot.phase != "forward":
+        return None
+    mu, sigma, eps, z = (np.asarray(s[k], dtype=np.float64) for k in ("mu", "sigma", "eps", "z"))
+    units = _top(_finite_abs(sigma * eps), min(max_rows, mu.size), keep)
+    layer = int(s["layer"])
+    pos = np.array([-1 if k is None else k for k in (scene.position(layer, int(u)) for u in units)],
+                   dtype=np.int64)
+    return Sampling(layer, units, pos, mu[units], sigma[units], eps[units], z[units], float(s["kl"]),
+                    float(s["beta"]), int(mu.size))
+
+
 def _at(arr, idx):
     return None if arr is None else np.asarray(arr)[idx]
 
@@ -184,4 +217,6 @@ def build_scene(snapshot, max_nodes: int | None = 40, max_edges: int | None = 50
     scene.error = _at(snapshot.output_error, out)
     if snapshot.heldout_mask is not None:
         scene.heldout = np.asarray(snapshot.heldout_mask)[out]
+    layer = ((snapshot.extras or {}).get("sampling") or {}).get("layer")
+    scene.sampling = sampling_rows(snapshot, scene, keep.get(layer, ()))
     return scene

@@ -64,11 +64,14 @@ class Panel(QtWidgets.QWidget):
     #: what one observation of the drawn model is: "user", or "item" (each movie an observation,
     #: whose entries are users: engine/orientation.py); read from the snapshot's extras
     orientation = "user"
+    #: the extras this panel draws (None: all): a change elsewhere (a latent walk's records, ~30
+    #: a second) then skips its redraw
+    extras_keys: tuple | None = None
 
     def show_snapshot(self, snapshot):
         """Draw `snapshot`; skipped when it carries the very extras already drawn (the worker
         refreshes them ~4 times a second while snapshots come at frame rate: painting the same
-        thing again would only take time from training)."""
+        thing again would only take time from training); only `extras_keys` count, if set."""
         self.snapshot = snapshot
         if not self.isVisible():  # a closed or tabbed-away dock: draw when shown again
             self._stale = True
@@ -76,7 +79,8 @@ class Panel(QtWidgets.QWidget):
         self._stale = False
         extras = getattr(snapshot, "extras", None) or {}
         self.orientation = extras.get("orientation", self.orientation)
-        key = tuple(id(v) for v in extras.values())
+        keys = extras.keys() if self.extras_keys is None else self.extras_keys
+        key = tuple(id(extras.get(k)) for k in keys)
         if extras and key == self._drawn and not self.always_draw:
             return
         self._drawn = key

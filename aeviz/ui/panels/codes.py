@@ -42,6 +42,7 @@ class CodePanel(Panel):
     Reconstruction and Recommendations panels' data for that user."""
 
     imagineRequested = QtCore.Signal(object)  # a walk spec (aeviz.engine.latent), or None
+    extras_keys = ("codes", "user_property", "sampling", "row")  # not the walk's records
 
     def __init__(self, parent=None):
         super().__init__(parent)

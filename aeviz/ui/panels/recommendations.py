@@ -18,6 +18,8 @@ EMPTY = "Step forward (F) to see the movies the network would recommend to this 
 
 
 def _table(headers):
+    """Columns sized by hand (`_fill` sizes them once per change of shape), not ResizeToContents:
+    that measures every cell again on every change, ~40 ms a redraw during a latent walk."""
     t = QtWidgets.QTableWidget(0, len(headers))
     t.setHorizontalHeaderLabels(headers)
     t.verticalHeader().setVisible(False)
@@ -25,16 +27,42 @@ def _table(headers):
     t.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectRows)
     t.setAlternatingRowColors(True)
     h = t.horizontalHeader()
-    h.setSectionResizeMode(QtWidgets.QHeaderView.ResizeToContents)
+    h.setSectionResizeMode(QtWidgets.QHeaderView.Interactive)
     h.setSectionResizeMode(1, QtWidgets.QHeaderView.Stretch)
     return t
 
 
-def _cell(text, align_right=False):
-    it = QtWidgets.QTableWidgetItem(text)
-    if align_right:
-        it.setTextAlignment(QtCore.Qt.AlignRight | QtCore.Qt.AlignVCenter)
-    return it
+RIGHT = {0, 3, 4, 5}  # the number columns of both tables
+
+
+def _fill(table, rows, resize: bool, wide_texts=()):
+    """Write `rows` (per row: [(text, background or None, foreground or None, tooltip)]) into
+    `table`, changing the texts of the cells in place. With `resize` (the table's shape changed)
+    the columns are sized to their contents, and wide enough for `wide_texts` ((column, text):
+    e.g. every genre of the dataset), so a walk's new titles need no resizing."""
+    table.setRowCount(len(rows))
+    plain = QtGui.QBrush()
+    for k, cells in enumerate(rows):
+        for c, (text, back, fore, tip) in enumerate(cells):
+            it = table.item(k, c)
+            if it is None:
+                it = QtWidgets.QTableWidgetItem()
+                if c in RIGHT:
+                    it.setTextAlignment(QtCore.Qt.AlignRight | QtCore.Qt.AlignVCenter)
+                table.setItem(k, c, it)
+            if it.text() != text:
+                it.setText(text)
+            if it.background() != (back or plain):
+                it.setBackground(back or plain)
+            if it.foreground() != (fore or plain):
+                it.setForeground(fore or plain)
+            if it.toolTip() != tip:
+                it.setToolTip(tip)
+    if resize and rows:
+        table.resizeColumnsToContents()
+        fm = table.fontMetrics()
+        for c, text in wide_texts:
+            table.setColumnWidth(c, max(table.columnWidth(c), fm.horizontalAdvance(text) + 12))
 
 
 class RecommendationsPanel(Panel):
@@ -57,8 +85,12 @@ class RecommendationsPanel(Panel):
         lay.addWidget(self.top, 3)
         lay.addWidget(self.held_label)
         lay.addWidget(self.held, 2)
+        self._shapes = {}
+        self._genre_w = None
 
     def dataset_changed(self):
+        self._shapes = {}
+        self._genre_w = None
         self.top.setRowCount(0)
         self.held.setRowCount(0)
         self.header.setText(EMPTY)
@@ -84,36 +116,49 @@ class RecommendationsPanel(Panel):
         self.top.setVisible(bool(n))
         raw = rec.get("raw", rec["predicted"])
         clipped = [two(p) != two(r) for p, r in zip(rec["predicted"], raw)]
-        self.top.setColumnHidden(4, not any(clipped))  # raw = predicted everywhere: nothing to add
-        self.top.setColumnHidden(5, not any(rec["is_heldout"]))  # an empty column is noise
-        self.top.setRowCount(n)
+        hide = (not any(clipped), not any(rec["is_heldout"]))  # nothing to add / an empty column is noise
+        self.top.setColumnHidden(4, hide[0])
+        self.top.setColumnHidden(5, hide[1])
         gold = QtGui.QBrush(QtGui.QColor(255, 243, 214))
+        brown = QtGui.QBrush(QtGui.QColor(190, 90, 0))
+        rows = []
         for k, (i, p, r, c, ho, hv) in enumerate(zip(rec["items"], rec["predicted"], raw, clipped,
                                                      rec["is_heldout"], rec["heldout_values_of_items"])):
-            cells = [_cell(str(k + 1), True), _cell(self.title_of(int(i))), _cell(self.genre_of(int(i))),
-                     _cell(two(p), True), _cell(two(r) if c else "", True),
-                     _cell(f"\u2605 {fmt(hv, DIGITS)}" if ho else "", True)]
+            back = gold if ho else None
+            texts = [str(k + 1), self.title_of(int(i)), self.genre_of(int(i)), two(p), two(r) if c else "",
+                     f"\u2605 {fmt(hv, DIGITS)}" if ho else ""]
+            row = [(t, back, None, "") for t in texts]
             if c:
-                cells[4].setForeground(QtGui.QBrush(QtGui.QColor(190, 90, 0)))
-                cells[4].setToolTip(f"the network's output {fmt(r)}, clipped to {two(p)} stars")
-            for c, it in enumerate(cells):
-                if ho:
-                    it.setBackground(gold)
-                self.top.setItem(k, c, it)
+                row[4] = (texts[4], back, brown, f"the network's output {fmt(r)}, clipped to {two(p)} stars")
+            rows.append(row)
+        _fill(self.top, rows, self._reshaped(self.top, (n, hide)), self._wide_genre())
         items, vals, preds = rec["heldout_items"], rec["heldout_values"], rec["heldout_predicted"]
-        self.held.setRowCount(len(items))
-        for k, (i, v, p, err) in enumerate(zip(items, vals, preds, rec["heldout_error"])):
-            cells = [_cell(str(k + 1), True), _cell(self.title_of(int(i))), _cell(self.genre_of(int(i))),
-                     _cell(fmt(v, DIGITS), True), _cell(two(p), True),
-                     _cell(f"{err:+.2f}" if np.isfinite(err) else fmt(err), True)]
-            for c, it in enumerate(cells):
-                self.held.setItem(k, c, it)
+        rows = [[(t, None, None, "") for t in
+                 (str(k + 1), self.title_of(int(i)), self.genre_of(int(i)), fmt(v, DIGITS), two(p),
+                  f"{err:+.2f}" if np.isfinite(err) else fmt(err))]
+                for k, (i, v, p, err) in enumerate(zip(items, vals, preds, rec["heldout_error"]))]
+        _fill(self.held, rows, self._reshaped(self.held, len(rows)), self._wide_genre())
         if len(items):
             self.held_label.setText(f"<b>{len(items)} held-out ratings</b> (never shown to the network): "
                                     f"RMSE {fmt(rec['heldout_rmse'], DIGITS)}")
         else:
             self.held_label.setText("This user has no held-out ratings.")
         self.held.setVisible(bool(len(items)))
+
+    def _reshaped(self, table, shape) -> bool:
+        """True (and remembered) when `table`'s shape (rows, hidden columns) differs from the
+        last drawn: the only time its columns are sized again."""
+        if self._shapes.get(table) == shape:
+            return False
+        self._shapes[table] = shape
+        return True
+
+    def _wide_genre(self):
+        """[(2, the dataset's longest genre text)]: the genre column's width for any movie."""
+        if self._genre_w is None:
+            genres = getattr(self.ratings, "genres", None) or []
+            self._genre_w = [(2, max((str(g or "") for g in set(genres)), key=len))] if genres else []
+        return self._genre_w
 
     def top_items(self) -> list[tuple[str, str]]:
         """(title, predicted text) of the top table, as shown."""

@@ -78,10 +78,13 @@ class ReconstructionPanel(Panel):
         self.plot.hide()
         self.key.hide()
         self.rec = None
+        self._points = {}  # scatter item -> (x, y): all its points; the item holds the visible ones
         self.plot.scene().sigMouseMoved.connect(self._hover)
+        pi.getViewBox().sigXRangeChanged.connect(self._clip_to_view)
 
     def dataset_changed(self):
         self.rec = None
+        self._points = {}
         self.plot.hide()
         self.key.hide()
         self.empty.show()
@@ -101,7 +104,7 @@ class ReconstructionPanel(Panel):
 
         def pts(item, sel, values):
             ok = sel & np.isfinite(values)
-            item.setData(x=pos[ok], y=np.asarray(values, dtype=np.float64)[ok])
+            self._points[item] = (pos[ok], np.asarray(values, dtype=np.float64)[ok])
 
         ok = m & np.isfinite(x)
         self.bars.setOpts(x=pos[ok], height=x[ok], width=0.8)
@@ -117,6 +120,7 @@ class ReconstructionPanel(Panel):
         pi = self.plot.getPlotItem()
         pi.setXRange(*self.x_range(order.size, n_shown), padding=0)
         pi.setYRange(*self.y_range(rec), padding=0)
+        self._clip_to_view()
         self._ticks(order)
         held = (f"RMSE on {rec['n_heldout']} held-out {fmt(rec['rmse_heldout'], 3)}" if rec["n_heldout"]
                 else "no held-out ratings")
@@ -130,6 +134,23 @@ class ReconstructionPanel(Panel):
         self.key.show()
         self.empty.hide()
         self.plot.show()
+
+    def points(self, item) -> tuple[np.ndarray, np.ndarray]:
+        """All (x, y) points of scatter `item` for this user, in view or not (read-only copies)."""
+        x, y = self._points.get(item, (np.zeros(0), np.zeros(0)))
+        return x.copy(), y.copy()
+
+    def _clip_to_view(self, *_):
+        """Give each scatter only the points inside the x range on screen (plus one movie each
+        side): a walk redraws ~30 times a second, and pyqtgraph's per-point style lookup over all
+        1682 movies of MovieLens would cost more than the rest of the panel. A pan or zoom
+        clips again, so every point in view is always drawn."""
+        if not self._points:
+            return
+        lo, hi = self.plot.getPlotItem().getViewBox().viewRange()[0]
+        for item, (x, y) in self._points.items():
+            keep = (x >= lo - 1) & (x <= hi + 1)
+            item.setData(x=x[keep], y=y[keep])
 
     def scale(self, rec=None) -> tuple[float, float]:
         """The dataset's rating scale (0-1 binary, 1-5 stars, ...); the engine's clip range when
