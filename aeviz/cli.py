@@ -68,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m aeviz",
         description="Train and use autoencoder recommenders on movie ratings. "
                     "Without a command, the app opens.")
-    sub = p.add_subparsers(dest="command", metavar="{train,recommend}", parser_class=_Parser)
+    sub = p.add_subparsers(dest="command", metavar="{train,recommend,export-torch}", parser_class=_Parser)
 
     t = sub.add_parser("train", help="train a model headless and report train/test RMSE",
                        description="Train an autoencoder on a ratings file with the app's engine. The "
@@ -76,6 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
                        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     t.add_argument("ratings", metavar="RATINGS", help="ratings file (CSV/TSV/u.data/ratings.dat or a wide table)")
     t.add_argument("--titles", metavar="FILE", help="movie titles file (movies.csv, u.item, movies.dat)")
+    t.add_argument("--init", metavar="MODEL", help="continue a saved model (its settings, weights and "
+                                                   "optimizer state; the model flags are then ignored)")
     m = t.add_argument_group("model")
     m.add_argument("--layers", type=_layers, default=D.hidden, metavar="SIZES",
                    help="hidden layer sizes, comma separated, e.g. 20,10,20")
@@ -138,6 +140,13 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("-n", type=_number(int, 1, what="n"), default=10, help="how many movies")
     r.add_argument("--titles", metavar="FILE", help="movie titles file")
     r.add_argument("--json", action="store_true", help="print the list as JSON (last line)")
+
+    x = sub.add_parser("export-torch", help="write a model as a standalone PyTorch training script",
+                       description="Write MODEL as one Python file that trains it with PyTorch, on one "
+                                   "process or under torchrun (DistributedDataParallel); it needs only "
+                                   "torch and numpy and reads the weights from MODEL.")
+    x.add_argument("model", metavar="MODEL", help="a model saved by aeviz (.npz)")
+    x.add_argument("-o", "--output", metavar="SCRIPT", default="train_torch.py", help="the script to write")
     return p
 
 
@@ -203,7 +212,8 @@ def cmd_train(a) -> int:
     from .data import RatingsFileError
     from .engine import DivergenceError, build_trainer, item_mean_baseline
 
-    cfg = _config(a)
+    saved = _saved_model(a.init) if a.init else None
+    cfg = saved.config if saved is not None else _config(a)
     started = time.perf_counter()
     if a.test:
         try:
@@ -224,7 +234,11 @@ def cmd_train(a) -> int:
         print(f"note: {w}", file=sys.stderr)
     clip = (full.scale.minimum, full.scale.maximum)
     try:
-        trainer = build_trainer(cfg, train, test, clip=clip)
+        if saved is not None:
+            from .engine.serialize import restore_trainer
+            trainer = restore_trainer(saved, train, test, clip=clip)
+        else:
+            trainer = build_trainer(cfg, train, test, clip=clip)
     except ValueError as exc:
         raise CliError(str(exc)) from None
     if a.patience and (test is None or not test.nnz):
@@ -240,11 +254,12 @@ def cmd_train(a) -> int:
     say(f"{'epoch':>7}  {'train RMSE':>10}  {'test RMSE':>10}  {'per user':>9}  {'penalty':>9}  {'seconds':>7}")
     bar = _Progress(a.epochs)
     stopped_early = False
+    first = trainer.epoch  # a model continued with --init has epochs behind it
     try:
-        for e in range(a.epochs):
+        for e in range(first, first + a.epochs):
             while trainer.epoch == e:
                 trainer.step_batch()
-                bar.update(e, trainer.k / max(trainer.n_observations, 1))
+                bar.update(e - first, trainer.k / max(trainer.n_observations, 1))
             rec = trainer.history[-1]
             bar.clear()
             say(f"{rec.epoch:>7}  {_fmt(rec.train_rmse):>10}  {_fmt(rec.test_rmse):>10}  "
@@ -282,14 +297,33 @@ def cmd_train(a) -> int:
     return EXIT_OK
 
 
-def cmd_recommend(a) -> int:
-    from .engine import recommend
-    from .engine.serialize import ModelFileError, check_dataset, load_model
-
+def _saved_model(path):
+    from .engine.serialize import ModelFileError, load_model
     try:
-        saved = load_model(a.model)
+        return load_model(path)
     except ModelFileError as exc:
         raise CliError(str(exc)) from None
+
+
+def cmd_export_torch(a) -> int:
+    from .engine.torch_export import write_script
+    _saved_model(a.model)  # a bad file gets the model file's own message
+    try:
+        path = write_script(a.model, a.output)
+    except ValueError as exc:
+        raise CliError(f"{a.model}: {exc}") from None
+    except OSError as exc:
+        raise CliError(f"cannot write {a.output}: {exc.strerror or exc}") from None
+    print(f"wrote {path}: python {path} RATINGS --epochs N [--save OUT.npz]; "
+          f"torchrun --standalone --nproc_per_node=K {path} RATINGS ...")
+    return EXIT_OK
+
+
+def cmd_recommend(a) -> int:
+    from .engine import recommend
+    from .engine.serialize import check_dataset
+
+    saved = _saved_model(a.model)
     ratings = _load(a.ratings, a.titles)
     try:
         notes = check_dataset(saved, ratings)
@@ -340,7 +374,7 @@ def main(argv=None) -> int:
         parser.print_help()
         return EXIT_OK
     try:
-        return {"train": cmd_train, "recommend": cmd_recommend}[a.command](a)
+        return {"train": cmd_train, "recommend": cmd_recommend, "export-torch": cmd_export_torch}[a.command](a)
     except CliError as exc:
         print(f"aeviz {a.command}: {exc}", file=sys.stderr)
         return exc.status
