@@ -82,7 +82,7 @@ def penalty(model, hidden, a1, batch, world):
         running_mean = rho_hat.detach()
     q, rho = rho_hat.clamp(1e-6, 1 - 1e-6), SPARSITY_TARGET
     value = SPARSITY_WEIGHT * (rho * torch.log(rho / q) + (1 - rho) * torch.log((1 - rho) / (1 - q))).sum()
-    return value, float(value) / world'''
+    return value, float(value.detach()) / world'''
 
 L1_PENALTY = '''L1_WEIGHT = {weight!r}
 CODE_LAYER = {layer}  # the code: hidden layer {layer}, the narrowest
@@ -92,7 +92,7 @@ def penalty(model, hidden, a1, batch, world):
     """L1 sparsity: weight * (sum over the batch of sum_j |h_j|) / batch size, on the code layer.
     Returns (the term added to this process's loss, this process's share of its value)."""
     value = L1_WEIGHT * hidden[CODE_LAYER - 1].abs().sum() / batch
-    return value * world, float(value)'''
+    return value * world, float(value.detach())'''
 
 CONTRACTIVE_PENALTY = '''CONTRACTIVE_WEIGHT = {weight!r}  # lambda
 
@@ -105,7 +105,7 @@ def penalty(model, hidden, a1, batch, world):
     slope = {slope}
     w1 = model.layer1.weight
     value = CONTRACTIVE_WEIGHT * ((slope * slope) @ (w1 * w1).sum(1)).sum() / batch
-    return value * world, float(value)'''
+    return value * world, float(value.detach())'''
 
 NO_CORRUPTION = '''def corrupt(x, mask, rng, batch, mine):
     """No corruption: the network sees the ratings as they are."""
