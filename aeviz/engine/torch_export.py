@@ -59,6 +59,9 @@ NO_PENALTY = '''def penalty(model, hidden, a1, batch, world):
     Returns (the term added to this process's loss, this process's share of its value)."""
     return 0.0, 0.0'''
 
+KL_IMPORT = ("\n# an all_reduce that passes gradients back to every process (the KL penalty's batch mean)\n"
+             "from torch.distributed.nn.functional import all_reduce as all_reduce_with_gradients")
+
 KL_PENALTY = '''SPARSITY_TARGET = {rho!r}  # rho: each code unit should be active this fraction of the time
 SPARSITY_WEIGHT = {beta!r}  # beta
 RUNNING = {running!r}  # > 0: blend a running mean of earlier batches into rho_hat (online learning)
@@ -219,9 +222,7 @@ def _penalty(penalties, network) -> str:
     if isinstance(p, KLSparsity):
         if p.layers is not None:
             raise ValueError("KL sparsity on chosen layers cannot be exported yet")
-        text = KL_PENALTY.format(rho=p.rho, beta=p.beta, running=p.running, layer=layer)
-        return ("from torch.distributed.nn.functional import all_reduce as all_reduce_with_gradients\n\n"
-                + text)
+        return KL_PENALTY.format(rho=p.rho, beta=p.beta, running=p.running, layer=layer)
     if isinstance(p, L1Sparsity):
         if p.layers is not None:
             raise ValueError("L1 sparsity on chosen layers cannot be exported yet")
@@ -294,6 +295,7 @@ def generate_script(model_path, script_name: str = "train_torch.py", model_ref: 
         "BATCH_SIZE": repr(int(config.batch_size)),
         "SHUFFLE": repr(bool(config.shuffle)),
         "ACCUMULATE_GRADIENTS": repr(bool(config.accumulate_gradients)),
+        "EXTRA_IMPORTS": KL_IMPORT if any(isinstance(p, KLSparsity) for p in trainer.penalties) else "",
         "MODEL_CLASS": _model_class(net),
         "LAYOUT": _layout(net),
         "LOSS": LOSS_CODE[config.loss],
