@@ -1,6 +1,7 @@
 """`python -m aeviz train|recommend`: the app's engine without the window, for scripts and big runs.
 
-Exit status: 0 done, 2 bad input (file, flag, user, model), 3 training diverged, 130 interrupted.
+Exit status: 0 done, 2 bad input (file, flag, user, model), 3 training diverged, 130 interrupted,
+141 the output pipe was closed (`| head`).
 A person never sees a traceback: every expected failure becomes one clear line on stderr.
 """
 from __future__ import annotations
@@ -8,10 +9,12 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 import time
 
 EXIT_OK, EXIT_INPUT, EXIT_DIVERGED, EXIT_INTERRUPTED = 0, 2, 3, 130
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as `yes | head -1` gives `yes`
 
 
 class CliError(Exception):
@@ -214,6 +217,7 @@ def cmd_train(a) -> int:
 
     saved = _saved_model(a.init) if a.init else None
     cfg = saved.config if saved is not None else _config(a)
+    _check_save_target(a)
     started = time.perf_counter()
     if a.test:
         try:
@@ -275,10 +279,10 @@ def cmd_train(a) -> int:
         raise CliError(str(exc), EXIT_DIVERGED) from None
     seconds = time.perf_counter() - started
     last = trainer.history[-1]
-    if a.save:
+    if a.save is not None:
         from .engine.serialize import dataset_identity, save_model
         try:
-            path = save_model(a.save, trainer, cfg, dataset_identity(full, a.ratings))
+            path = save_model(a.save, trainer, cfg, dataset_identity(full, a.ratings), protect=_inputs(a))
         except OSError as exc:
             raise CliError(f"cannot save the model to {a.save}: {exc.strerror or exc}") from None
         say(f"saved the model to {path}")
@@ -295,6 +299,21 @@ def cmd_train(a) -> int:
             "best_epoch": trainer.best_epoch, "stopped_early": stopped_early,
             "saved": str(a.save) if a.save else None}))
     return EXIT_OK
+
+
+def _inputs(a) -> tuple:
+    return tuple(p for p in (a.ratings, a.test, a.titles) if p)
+
+
+def _check_save_target(a):
+    """Refuse a bad --save before training, not after: empty, a device, a folder, an input file."""
+    if a.save is None:
+        return
+    from .engine.atomic import write_target
+    try:
+        write_target(a.save, _inputs(a))
+    except OSError as exc:
+        raise CliError(f"cannot save the model to {a.save!r}: {exc}") from None
 
 
 def _saved_model(path):
@@ -373,8 +392,17 @@ def main(argv=None) -> int:
     if a.command is None:
         parser.print_help()
         return EXIT_OK
+    for stream in (sys.stdout, sys.stderr):  # a title the terminal cannot show: '?', not a crash
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
     try:
         return {"train": cmd_train, "recommend": cmd_recommend, "export-torch": cmd_export_torch}[a.command](a)
+    except BrokenPipeError:  # `train ... | head -1`: the reader has gone, so stop quietly
+        try:  # and Python's final flush must not complain either
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError, AttributeError):
+            pass
+        return EXIT_BROKEN_PIPE
     except CliError as exc:
         print(f"aeviz {a.command}: {exc}", file=sys.stderr)
         return exc.status

@@ -49,7 +49,7 @@ CORPUS = [
     ("wide_ragged.csv", "user,Heat,Alien,Up,Jaws\n1,5,0,3,1\n2,1,2,0\n", 3, None, None,
      "expected 5 columns separated by comma, found 4"),
     ("nul.csv", b"1,10,4\n2,10,3\n2,1\x001,4\n", 3, None, None, "binary file"),
-    ("utf16.csv", "1,10,4\n2,10,3\n".encode("utf-16"), 1, None, None, "binary file"),
+    ("utf16.csv", "1,10,4\n2,10,3\n".encode("utf-16"), 1, None, None, "UTF-16 text: save it as UTF-8"),
     ("gzip.csv.gz", bytes.fromhex("1f8b0808") + bytes(range(0, 256)) * 4, 1, None, None, "binary file"),
 ]
 

@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from aeviz.data import load_ratings
 from aeviz.data import _packed
-from aeviz.data.loader import _Layout, _fast_long_chunk, _fast_rating, _u64_view, _Words
+from aeviz.data.fastparse import _fast_long_chunk, _fast_rating, _u64_view, _Words
+from aeviz.data.sniff import _Layout
 from aeviz.data.ratings import build_ratings
 
 
@@ -189,7 +190,19 @@ def test_any_small_long_file_loads_like_the_reference(tmp_path_factory, rows, se
     path = _write(tmp_path_factory.mktemp("h") / "r.tsv", users, items, vals, sep=sep, header=False)
     ref = _reference(users, items, vals)
     r = load_ratings(path, chunk_bytes=max(chunk, 1024))
-    assert r.content_hash() == ref.content_hash()
+    if ref.values.min() == 0 and ref.values.max() > 1:
+        # a 0 beside real stars means "not rated" (issue 14): its user and movie stay, the entry goes
+        keep = ref.values != 0
+        rows = np.repeat(np.arange(ref.n_users), np.diff(ref.indptr))[keep]
+        counts = np.bincount(rows, minlength=ref.n_users)
+        np.testing.assert_array_equal(r.indptr, np.concatenate([[0], np.cumsum(counts)]))
+        np.testing.assert_array_equal(r.indices, ref.indices[keep])
+        np.testing.assert_array_equal(r.values, ref.values[keep])
+        np.testing.assert_array_equal(r.user_ids, ref.user_ids)
+        np.testing.assert_array_equal(r.item_ids, ref.item_ids)
+        assert any("of 0 skipped" in w for w in r.warnings)
+    else:
+        assert r.content_hash() == ref.content_hash()
     assert [w for w in r.warnings if "duplicated" in w] == [w for w in ref.warnings if "duplicated" in w]
 
 

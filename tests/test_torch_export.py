@@ -264,6 +264,11 @@ def test_export_torch_refuses_a_bad_model_file(tmp_path, capsys):
     assert cli.main(["export-torch", str(junk), "-o", str(tmp_path / "t.py")]) == 2
     assert "junk.npz" in capsys.readouterr().err
     assert not (tmp_path / "t.py").exists()
+    data = write_ratings(tmp_path / "ratings.csv")
+    model = make_model(tmp_path / "m.npz", data)
+    assert cli.main(["export-torch", str(model), "-o", str(model)]) == 2  # never over its own model
+    assert "m.npz" in capsys.readouterr().err
+    assert load_model(model).network.params.size > 0
 
 
 def test_exported_script_is_plain_pytorch(tmp_path):

@@ -62,11 +62,11 @@ def save(qtbot, w, path):
 
 
 def open_model(qtbot, w, path):
-    ok = w.model_files.open(str(path))
-    if ok:
-        w.model_files.wait("open", timeout=10)
+    """Open a model (read in the background) and wait: True if the worker has it."""
+    assert w.model_files.open(str(path))
+    result = w.model_files.wait("open", timeout=10)
     idle(qtbot, w)
-    return ok
+    return bool(result and result[0])
 
 
 # ------------------------------------------------------------------------------ save / open

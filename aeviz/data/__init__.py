@@ -30,7 +30,8 @@ recoverable oddities (blank lines, repeated user/item pairs: the last wins) load
 with ``Ratings.warnings``.
 """
 from .errors import LoadCancelled, RatingsFileError
-from .loader import load_ratings, load_titles
+from .loader import load_ratings
+from .titles import load_titles
 from .ratings import RatingScale, Ratings, detect_scale
 from .samples import SAMPLE_NAMES, load_sample, sample_path
 from .split import Split, holdout_split, split_from_files

@@ -12,7 +12,19 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["RatingsFileError", "LoadCancelled"]
+__all__ = ["RatingsFileError", "LoadCancelled", "quote", "QUOTE_CHARS"]
+
+#: at most this many characters of a field are quoted in a message (a 20 MB field must not
+#: become a 20 MB message box)
+QUOTE_CHARS = 80
+
+
+def quote(text: str, limit: int = QUOTE_CHARS) -> str:
+    """``repr`` of a field from a file, cut to ``limit`` characters with its full length noted."""
+    text = str(text)
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}… ({len(text):,} characters)"
 
 
 class RatingsFileError(ValueError):
@@ -28,7 +40,8 @@ class RatingsFileError(ValueError):
         self.reason = str(reason)
         self.line = line
         self.column = column
-        self.column_name = column_name
+        self.column_name = column_name if column_name is None or len(str(column_name)) <= QUOTE_CHARS \
+            else str(column_name)[:QUOTE_CHARS] + "…"
         super().__init__(self._message())
 
     @property

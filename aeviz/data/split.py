@@ -68,7 +68,8 @@ def holdout_split(ratings: Ratings, test_fraction: float = 0.2, seed: int = 0) -
 def split_from_files(train_path, test_path, titles=None, progress=None, cancel=None) -> Split:
     """A split from two files (as MovieLens u1.base/u1.test): the union of their ids gives
     the rows and columns of both. A test pair also present in train is refused."""
-    from .loader import _attach_titles, _read_ratings
+    from .loader import _read_ratings
+    from .titles import _attach_titles
 
     def part(lo, hi):
         if progress is None:
@@ -133,7 +134,7 @@ def _realign(r: Ratings, users: np.ndarray, items: np.ndarray) -> Ratings:
 
 def _find_line(path: pathlib.Path, user, item):
     """Slow second pass, only on error: the line of a (user, item) pair."""
-    from .loader import _decode, _detect_separator, _lines, _split
+    from .sniff import _decode, _detect_separator, _lines, _split
     text = _decode(path.read_bytes().lstrip(b"\xef\xbb\xbf"))
     lines = _lines(text)
     sep, _ = _detect_separator([(k + 1, s) for k, s in enumerate(lines[:200]) if s.strip()])

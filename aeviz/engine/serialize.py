@@ -7,15 +7,17 @@ crash mid-save never leaves half a model where the old one was.
 """
 from __future__ import annotations
 
-import io
 import json
+import math
 import os
 import pathlib
 import zipfile
-from dataclasses import asdict, dataclass, field
+import zlib
+from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
 
+from ..filekinds import not_readable
 from .atomic import atomic_write
 
 from .config import ModelConfig
@@ -70,8 +72,10 @@ def _parts(trainer_or_parts):
     return t.network, t.optimizer.state_dict(), list(t.history)
 
 
-def save_model(path, trainer_or_parts, config: ModelConfig, dataset_identity: dict | None = None) -> pathlib.Path:
-    """Write the model atomically; returns the path written."""
+def save_model(path, trainer_or_parts, config: ModelConfig, dataset_identity: dict | None = None,
+               protect=()) -> pathlib.Path:
+    """Write the model atomically; returns the path written. ``protect``: files it must never
+    replace (the ratings file): refused, like devices and empty names, with a WriteError."""
     path = pathlib.Path(path)
     net, opt, history = _parts(trainer_or_parts)
     ds = dict(dataset_identity or {})
@@ -97,51 +101,251 @@ def save_model(path, trainer_or_parts, config: ModelConfig, dataset_identity: di
         "dataset": {k: (int(v) if isinstance(v, (np.integer,)) else v) for k, v in ds.items()},
     }
     arrays["header"] = np.frombuffer(json.dumps(header, default=str).encode("utf-8"), dtype=np.uint8)
-    return atomic_write(path, lambda fh: np.savez_compressed(fh, **arrays), binary=True, fsync=True)
+    return atomic_write(path, lambda fh: np.savez_compressed(fh, **arrays), binary=True, fsync=True,
+                        protect=protect)
 
 
-def load_model(path) -> SavedModel:
-    """Read a model file; ModelFileError for anything that is not a whole, known aeviz model."""
+#: limits a hostile header cannot pass: the arrays they imply are allocated only within them
+MAX_HEADER_BYTES = 64 << 20
+MAX_PARAMS = 1 << 28  # 1 GB of float32 weights: far beyond anything aeviz trains
+MAX_LAYER = 10_000_000
+MAX_EPOCHS = 10_000_000
+MAX_IDS_BYTES = 1 << 30
+DTYPES = ("float32", "float64")
+_READ_BYTES = 1 << 20  # arrays are decompressed this much at a time: progress and cancel in between
+
+
+class ModelLoadCancelled(Exception):
+    """Opening a model was cancelled (not a bad file)."""
+
+
+def load_model(path, progress=None, cancel=None) -> SavedModel:
+    """Read a model file; ModelFileError for anything that is not a whole, known aeviz model.
+
+    Nothing is decompressed blindly: the JSON header is read first and checked against a schema
+    (types, ranges, dtypes), then each array's declared shape and dtype (its .npy header inside
+    the zip) is checked against what the header implies before its data is read, block by block,
+    with ``progress(fraction)`` and ``cancel()`` (True raises ModelLoadCancelled) in between."""
     path = pathlib.Path(path)
-    if not path.is_file():
-        raise ModelFileError(path, "no such file")
+    _check_regular(path)
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as f:
+            magic = f.read(2)
     except OSError as exc:
         raise ModelFileError(path, f"cannot be read ({exc.strerror or exc})") from None
-    if not data.startswith(b"PK"):
+    if magic != b"PK":
         raise ModelFileError(path, "is not an aeviz model file (not an .npz archive)")
     try:
-        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
-            arrays = {k: npz[k] for k in npz.files}
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError) as exc:
-        raise ModelFileError(path, f"is truncated or corrupted ({exc})") from None
-    if "header" not in arrays:
+        with zipfile.ZipFile(path) as zf:
+            return _read_archive(path, zf, progress, cancel)
+    except (ModelFileError, ModelLoadCancelled):
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, ValueError, KeyError,
+            NotImplementedError) as exc:
+        raise ModelFileError(path, f"is truncated or corrupted ({_short(exc)})") from None
+
+
+def _short(exc, limit: int = 120) -> str:
+    text = str(exc)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _check_regular(path: pathlib.Path):
+    problem = not_readable(path)
+    if problem is not None:
+        raise ModelFileError(path, problem)
+
+
+def _read_archive(path, zf: zipfile.ZipFile, progress, cancel) -> SavedModel:
+    members = {n[:-4]: n for n in zf.namelist() if n.endswith(".npy")}
+    if "header" not in members:
         raise ModelFileError(path, "is an .npz archive but not an aeviz model (no aeviz header)")
     try:
-        header = json.loads(arrays["header"].tobytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        raw = _read_member(zf, members["header"], np.dtype(np.uint8), None, MAX_HEADER_BYTES, None, None)
+    except ValueError as exc:
+        raise ModelFileError(path, f"has a damaged header (the header {exc})") from None
+    try:
+        header = json.loads(raw.tobytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         raise ModelFileError(path, "has a damaged header") from None
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise ModelFileError(path, "is not an aeviz model (unknown format name)")
     version = header.get("version")
-    if not isinstance(version, int) or version < 1:
-        raise ModelFileError(path, f"has an invalid format version {version!r}")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise ModelFileError(path, f"has an invalid format version {_short(repr(version), 40)}")
     if version > VERSION:
         raise ModelFileError(path, f"was written by a newer aeviz (format version {version}; this one "
                                    f"reads up to version {VERSION}): update aeviz to open it")
+    problems = header_problems(header)
+    if problems:
+        raise ModelFileError(path, "has an invalid header: " + "; ".join(problems[:3]))
     try:
-        return _build(header, arrays, version)
+        net = _network(header["network"])
+    except (TypeError, ValueError) as exc:
+        raise ModelFileError(path, f"is inconsistent and cannot be loaded ({_short(exc)})") from None
+    expected = _expected_arrays(header, net, members)
+    missing = [k for k in expected if k not in members]
+    if missing:
+        raise ModelFileError(path, f"is incomplete: the array {missing[0]!r} is missing")
+    total = sum(int(np.prod(shape)) * (dtype.itemsize if dtype is not None else 8)
+                for shape, dtype in expected.values() if shape is not None) or 1
+    done = [0]
+
+    def step(n):
+        done[0] += n
+        if progress is not None:
+            progress(min(done[0] / total, 1.0))
+    arrays = {}
+    for key, (shape, dtype) in expected.items():
+        try:
+            arrays[key] = _read_member(zf, members[key], dtype, shape, MAX_IDS_BYTES, step, cancel)
+        except ValueError as exc:
+            raise ModelFileError(path, f"is inconsistent: {key} {exc}") from None
+    try:
+        return _build(header, arrays, version, net)
     except ModelFileError:
         raise
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ModelFileError(path, f"is inconsistent and cannot be loaded ({exc})") from None
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ModelFileError(path, f"is inconsistent and cannot be loaded ({_short(exc)})") from None
 
 
-def _build(header, arrays, version) -> SavedModel:
-    nh = header["network"]
-    net = Network(nh["sizes"], nh["activations"], bias=nh["bias"], tied=nh["tied"], init=nh["init"],
-                  seed=None, dtype=np.dtype(nh["dtype"]))
+def _read_member(zf, name, dtype, shape, max_bytes, step, cancel) -> np.ndarray:
+    """One array of the archive, checked by its .npy header BEFORE its data is decompressed:
+    ``dtype`` must match, and ``shape`` (or, if None, a 1-D size within ``max_bytes``)."""
+    with zf.open(name) as f:
+        version = np.lib.format.read_magic(f)
+        if version == (1, 0):
+            got_shape, fortran, got_dtype = np.lib.format.read_array_header_1_0(f)
+        elif version in ((2, 0), (3, 0)):
+            got_shape, fortran, got_dtype = np.lib.format.read_array_header_2_0(f)
+        else:
+            raise ValueError(f"unknown .npy version {version}")
+        if dtype is None:  # ids: integers or strings, never objects (pickles)
+            if got_dtype.hasobject or got_dtype.kind not in "iuU" or got_dtype.itemsize > 4096:
+                raise ValueError(f"has dtype {got_dtype}, expected integer or text ids")
+            dtype = got_dtype
+        if got_dtype.hasobject or got_dtype != dtype:
+            raise ValueError(f"has dtype {got_dtype}, expected {dtype}")
+        if shape is None:
+            if len(got_shape) != 1 or got_shape[0] * dtype.itemsize > max_bytes:
+                raise ValueError(f"has shape {got_shape}, expected at most {max_bytes} bytes")
+            shape = got_shape
+        elif tuple(got_shape) != tuple(shape):
+            raise ValueError(f"holds {int(np.prod(got_shape)):,} values {tuple(got_shape)}, the header implies "
+                             f"{tuple(shape)}")
+        out = np.empty(shape, dtype, order="F" if fortran else "C")
+        view = memoryview(out.reshape(-1, order="A")).cast("B") if out.size else memoryview(b"")
+        pos = 0
+        while pos < len(view):
+            if cancel is not None and cancel():
+                raise ModelLoadCancelled()
+            n = f.readinto(view[pos:pos + _READ_BYTES])
+            if not n:
+                raise EOFError(f"{name} ends early")
+            pos += n
+            if step is not None:
+                step(n)
+    return out
+
+
+def _expected_arrays(header, net: Network, members) -> dict:
+    """name -> (shape or None for 'id arrays: checked below', dtype) of every array to read."""
+    n = net.params.shape
+    exp = {"params": (n, net.dtype)}
+    oh = header.get("optimizer")
+    if oh:
+        for k in oh["buffers"]:
+            exp[f"opt_{k}"] = (n, net.dtype)
+    ds = header.get("dataset") or {}
+    for key, count in (("dataset_item_ids", ds.get("n_items")), ("dataset_user_ids", ds.get("n_users"))):
+        if key in members:
+            exp[key] = ((count,) if isinstance(count, int) else None, None)
+    return exp
+
+
+def header_problems(h: dict) -> list[str]:
+    """What is wrong with a model header's types and ranges (empty: it can be used)."""
+    from .activations import ACTIVATIONS
+    from .network import INITS
+    from .optimizers import OPTIMIZERS
+    p = []
+
+    def whole(x, lo, hi):
+        return isinstance(x, int) and not isinstance(x, bool) and lo <= x <= hi
+
+    def number(x):
+        return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+    nh = h.get("network")
+    if not isinstance(nh, dict):
+        return ["network: expected an object"]
+    sizes = nh.get("sizes")
+    if not (isinstance(sizes, list) and 2 <= len(sizes) <= 64 and all(whole(s, 1, MAX_LAYER) for s in sizes)):
+        p.append("network.sizes: expected 2 to 64 whole layer sizes")
+    else:
+        weights = sum(a * b for a, b in zip(sizes, sizes[1:]))
+        if weights > MAX_PARAMS:
+            p.append(f"network.sizes: {weights:,} weights is more than {MAX_PARAMS:,}")
+    acts = nh.get("activations")
+    if not (isinstance(acts, list) and isinstance(sizes, list) and len(acts) == len(sizes) - 1
+            and all(isinstance(a, str) and a in ACTIVATIONS for a in acts)):
+        p.append("network.activations: expected one known activation per layer")
+    for key in ("bias", "tied"):
+        if not isinstance(nh.get(key), bool):
+            p.append(f"network.{key}: expected true or false")
+    if nh.get("init") not in INITS:
+        p.append(f"network.init: expected one of {', '.join(INITS)}")
+    if nh.get("dtype") not in DTYPES:
+        p.append(f"network.dtype: expected float32 or float64, found {_short(repr(nh.get('dtype')), 40)}")
+    cfg = h.get("config")
+    if not isinstance(cfg, dict):
+        p.append("config: expected an object")
+    else:
+        try:
+            bad = ModelConfig.from_dict(cfg).problems()
+        except (TypeError, ValueError, AttributeError) as exc:
+            bad = [_short(exc, 80)]
+        p += [f"config: {b}" for b in bad[:2]]
+    oh = h.get("optimizer")
+    if oh is not None:
+        if not isinstance(oh, dict):
+            p.append("optimizer: expected an object or null")
+        else:
+            if oh.get("name") not in OPTIMIZERS:
+                p.append("optimizer.name: unknown optimizer")
+            if not whole(oh.get("t"), 0, 1 << 53):
+                p.append("optimizer.t: expected a whole number of steps >= 0")
+            hyper = oh.get("hyper")
+            if not (isinstance(hyper, dict) and all(
+                    isinstance(k, str) and (v is None or number(v) or isinstance(v, bool) or
+                                            (isinstance(v, list) and len(v) <= 8 and all(number(x) for x in v)))
+                    for k, v in hyper.items())):
+                p.append("optimizer.hyper: expected names and numbers")
+            buffers = oh.get("buffers")
+            if not (isinstance(buffers, list) and len(buffers) <= 16 and all(
+                    isinstance(b, str) and b.isidentifier() for b in buffers)):
+                p.append("optimizer.buffers: expected a list of names")
+    hist = h.get("history", [])
+    if not (isinstance(hist, list) and len(hist) <= MAX_EPOCHS and all(
+            isinstance(r, dict) and set(r) == _RECORD_FIELDS and whole(r["epoch"], 0, MAX_EPOCHS)
+            and all(v is None or number(v) or (isinstance(v, float) and math.isnan(v))
+                    for k, v in r.items() if k != "epoch") for r in hist)):
+        p.append("history: expected one record of numbers per epoch")
+    ds = h.get("dataset", {})
+    if not isinstance(ds, dict) or any(k in ds and not whole(ds[k], 0, 1 << 40) for k in ("n_users", "n_items")):
+        p.append("dataset: expected an object with whole n_users and n_items")
+    return p
+
+
+_RECORD_FIELDS = {f.name for f in fields(EpochRecord)}
+
+
+def _network(nh) -> Network:
+    return Network(nh["sizes"], nh["activations"], bias=nh["bias"], tied=nh["tied"], init=nh["init"],
+                   seed=None, dtype=np.dtype(nh["dtype"]))
+
+
+def _build(header, arrays, version, net: Network) -> SavedModel:
     params = arrays["params"]
     if params.shape != net.params.shape:
         raise ValueError(f"{params.size} parameters stored, the architecture needs {net.params.size}")

@@ -317,4 +317,4 @@ def write_script(model_path, script_path) -> pathlib.Path:
     else:
         ref = str(model_path.resolve())
     text = generate_script(model_path, script_path.name, ref)
-    return atomic_write(script_path, lambda fh: fh.write(text))
+    return atomic_write(script_path, lambda fh: fh.write(text), protect=(model_path,))

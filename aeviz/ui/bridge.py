@@ -18,6 +18,8 @@ from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from aeviz.engine import DivergenceError, PhaseError, build_trainer, kernels
 
+from .background import stop_thread
+
 try:  # the insight panels' worker-side computations (may not exist yet)
     from aeviz.engine.insights import compute_extras
 except ImportError:  # pragma: no cover - depends on what has landed
@@ -32,7 +34,6 @@ log = logging.getLogger(__name__)
 
 FULL_SPEED = float("inf")
 _STOP = ("stop", ())
-_ORPHANS: list = []  # threads that outlived shutdown()'s wait are kept alive, not destroyed
 DRAW_BUDGET = 0.10  # share of wall time the GUI may spend drawing while the worker trains
 MAX_FRAME_INTERVAL = 0.2  # >= 5 pictures a second: the network view treats slower as single steps
 EXTRAS_INTERVAL = 0.25  # insights are computed at most ~4 times a second
@@ -525,11 +526,7 @@ class EngineBridge(QObject):
         self._queue.put(_STOP)
         self._sent += 1
         self._worker.gui_free.set()
-        self._thread.quit()
-        ok = bool(self._thread.wait(timeout_ms))
-        if not ok:  # never let Python destroy a running QThread (that aborts the process)
-            _ORPHANS.append((self._thread, self._worker))
-        return ok
+        return stop_thread(self._thread, self._worker, timeout_ms)  # never destroyed while running
 
     # ------------------------------------------------------------------ GUI-thread slots
     @Slot()

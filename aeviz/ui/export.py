@@ -236,7 +236,7 @@ class Exporter(QObject):
             from aeviz.engine.torch_export import write_script
             if trainer is None or dataset is None:
                 raise ValueError("there is no model to export yet: open ratings first")
-            save_model(model, trainer, config, dataset_identity(dataset, data_path))
+            save_model(model, trainer, config, dataset_identity(dataset, data_path), protect=(data_path,))
             return [str(write_script(model, script)), str(model)]
         self._targets["export_torch"] = str(script)
         self.window.bridge.call("export_torch", run)

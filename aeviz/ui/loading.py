@@ -1,125 +1,46 @@
 """Loading a ratings file in the background, with progress and Cancel.
 
 A big MovieLens file takes seconds to parse; the window must keep painting and the user must be
-able to change their mind. The loader runs in its own QThread; its results come back through
-slots of `RatingsLoader`, which lives in the GUI thread.
+able to change their mind. `RatingsLoader` is a `BackgroundTask` (background.py: its own QThread,
+results through slots in the GUI thread, never an abort on close) that runs `load_ratings`.
 """
 from __future__ import annotations
 
-import threading
+import os
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
 from aeviz.data import LoadCancelled, RatingsFileError, load_ratings
 
-
-class _LoadJob(QObject):
-    progress = Signal(float)
-    loaded = Signal(object)
-    failed = Signal(str)
-    cancelled = Signal()
-
-    def __init__(self, path, titles, cancel_event: threading.Event):
-        super().__init__()
-        self.path, self.titles, self.cancel_event = path, titles, cancel_event
-
-    @Slot()
-    def run(self):
-        try:
-            r = load_ratings(self.path, titles=self.titles, progress=self.progress.emit,
-                             cancel=self.cancel_event.is_set)
-        except LoadCancelled:
-            self.cancelled.emit()
-        except RatingsFileError as exc:
-            self.failed.emit(str(exc))
-        except OSError as exc:
-            self.failed.emit(f"{self.path}: {exc.strerror or exc}")
-        except Exception as exc:  # a loader bug must not become a traceback in the user's face
-            self.failed.emit(f"{self.path}: could not be read ({exc})")
-        else:
-            self.loaded.emit(r)
+from .background import BackgroundTask
 
 
-class RatingsLoader(QObject):
+def _describe(path: str, exc: Exception) -> str:
+    if isinstance(exc, RatingsFileError):
+        return str(exc)
+    if isinstance(exc, OSError):
+        return f"{path}: {exc.strerror or exc}"
+    return f"{path}: could not be read ({exc})"
+
+
+class RatingsLoader(BackgroundTask):
     """Starts one load at a time. Signals: progress(float 0..1), loaded(path, Ratings),
     failed(path, message), cancelled(), busyChanged(bool)."""
 
-    progress = Signal(float)
-    loaded = Signal(str, object)
-    failed = Signal(str, str)
-    cancelled = Signal()
-    busyChanged = Signal(bool)
-
     def __init__(self, parent=None):
-        super().__init__(parent)
-        self._thread = None
-        self._job = None
-        self._path = ""
-        self._cancel = threading.Event()
-
-    @property
-    def busy(self) -> bool:
-        return self._thread is not None
+        super().__init__(_describe, (LoadCancelled,), parent)
 
     def load(self, path: str, titles: str | None = None) -> bool:
-        if self.busy:
-            return False
-        self._path = str(path)
-        self._cancel = threading.Event()
-        self._thread = QThread()
-        self._job = _LoadJob(self._path, titles, self._cancel)
-        self._job.moveToThread(self._thread)
-        self._thread.started.connect(self._job.run)
-        self._job.progress.connect(self._on_progress)
-        self._job.loaded.connect(self._on_loaded)
-        self._job.failed.connect(self._on_failed)
-        self._job.cancelled.connect(self._on_cancelled)
-        self._thread.start()
-        self.busyChanged.emit(True)
-        return True
-
-    def cancel(self):
-        self._cancel.set()
-
-    def shutdown(self):
-        if self._thread is not None:
-            self._cancel.set()
-            self._thread.quit()
-            self._thread.wait(10000)
-            self._thread = None
-
-    def _finish(self):
-        if self._thread is not None:
-            self._thread.quit()
-            self._thread.wait()
-        self._thread = self._job = None
-        self.busyChanged.emit(False)
-
-    @Slot(float)
-    def _on_progress(self, f):
-        self.progress.emit(float(f))
-
-    @Slot(object)
-    def _on_loaded(self, ratings):
-        self._finish()
-        self.loaded.emit(self._path, ratings)
-
-    @Slot(str)
-    def _on_failed(self, msg):
-        self._finish()
-        self.failed.emit(self._path, msg)
-
-    @Slot()
-    def _on_cancelled(self):
-        self._finish()
-        self.cancelled.emit()
+        def run(progress, cancel):
+            return load_ratings(path, titles=titles, progress=progress, cancel=cancel)
+        return self.start(str(path), run)
 
 
 class LoadProgress(QWidget):
-    """Status-bar strip: 'Loading name…', a progress bar and Cancel."""
+    """Status-bar strip: 'Loading name…', a progress bar and Cancel (for any BackgroundTask)."""
 
-    def __init__(self, loader: RatingsLoader, parent=None):
+    def __init__(self, loader: BackgroundTask, parent=None):
         super().__init__(parent)
         self.loader = loader
         lay = QHBoxLayout(self)
@@ -145,7 +66,6 @@ class LoadProgress(QWidget):
     @Slot(bool)
     def _on_busy(self, busy):
         if busy:
-            import os
-            self.label.setText(f"Loading {os.path.basename(self.loader._path)}…")
+            self.label.setText(f"Loading {os.path.basename(self.loader.path)}…")
             self.bar.setValue(0)
         self.setVisible(busy)

@@ -659,5 +659,6 @@ class MainWindow(QMainWindow):
             except Exception:
                 log.exception("settings not saved")
             self.loader.shutdown()
+            self.model_files.shutdown()
             self.bridge.shutdown()
         super().closeEvent(event)

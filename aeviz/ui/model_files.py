@@ -1,8 +1,10 @@
 """File > Save model / Save model as… / Open model…, and the "unsaved training" question on quit.
 
 The worker owns the live arrays, so saving is a function sent to it (`bridge.call`): it writes
-between two steps, never racing an update. Opening reads and checks the file here (a refused file
-leaves the session untouched) and hands the loaded model to the worker (`bridge.restore`).
+between two steps, never racing an update. Opening reads and checks the file in the background
+(a `BackgroundTask`: progress and Cancel in the status bar, the window keeps painting even for a
+hostile file), then checks it against the open ratings here (a refused file leaves the session
+untouched) and hands the loaded model to the worker (`bridge.restore`).
 """
 from __future__ import annotations
 
@@ -15,7 +17,11 @@ from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, QTimer, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from aeviz.engine.serialize import ModelFileError, check_dataset, dataset_identity, load_model, save_model
+from aeviz.engine.serialize import (ModelFileError, ModelLoadCancelled, check_dataset, dataset_identity, load_model,
+                                    save_model)
+
+from .background import BackgroundTask
+from .loading import LoadProgress
 
 log = logging.getLogger(__name__)
 
@@ -24,12 +30,19 @@ FILTER = "aeviz model (*.aeviz.npz *.npz);;All files (*)"
 SAVE, DISCARD, CANCEL = "save", "discard", "cancel"
 
 
+def _describe(path: str, exc: Exception) -> str:
+    if isinstance(exc, ModelFileError):
+        return str(exc)
+    log.info("model file %s refused: %r", path, exc)
+    return f"{pathlib.Path(path).name}: cannot be read ({exc})"
+
+
 def _save_in_worker(path, data_path):
     """The function the worker runs: returns the update count it saved (the 'clean' mark)."""
     def run(trainer, config, dataset):
         if trainer is None or dataset is None:
             raise ValueError("there is no model to save yet: open ratings first")
-        save_model(path, trainer, config, dataset_identity(dataset, data_path))
+        save_model(path, trainer, config, dataset_identity(dataset, data_path), protect=(data_path,))
         return trainer.updates
     return run
 
@@ -71,6 +84,13 @@ class ModelFiles(QObject):
         self.open_action.setToolTip("Continue from a saved model  [Ctrl+Shift+O]")
         self.open_action.triggered.connect(self.open)
         self.actions = [self.open_action, self.save_action, self.save_as_action]
+
+        self.reader = BackgroundTask(_describe, (ModelLoadCancelled,), self)
+        self.reader.loaded.connect(self._on_model_read)
+        self.reader.failed.connect(self._on_model_failed)
+        self.reader.cancelled.connect(self._on_model_cancelled)
+        self.read_progress = LoadProgress(self.reader)
+        window.statusBar().addWidget(self.read_progress)
 
         self.bridge.workDone.connect(self._on_done)
         self.bridge.workFailed.connect(self._on_failed)
@@ -154,22 +174,43 @@ class ModelFiles(QObject):
     # ------------------------------------------------------------------------------ opening
     @Slot()
     def open(self, path: str | None = None) -> bool:
-        """Read and check `path`; True if the model was handed to the worker (or its data is loading)."""
+        """Start reading `path` in the background; False if nothing was started. The answer comes
+        as `wait("open")`: (True, ...) once the worker has the model, (False, message) if refused."""
         w = self.window
         path = path if isinstance(path, (str, os.PathLike)) and path else self.choose_open_path()
         if not path:
             return False
         path = str(path)
-        try:
-            saved = load_model(path)
-        except ModelFileError as exc:
-            w.show_error("Could not open the model", f"{exc}\nThe current session is unchanged.")
+        self._results.pop("open", None)
+
+        def read(progress, cancel):
+            return load_model(path, progress=progress, cancel=cancel)
+        if not self.reader.start(path, read):
+            w.statusBar().showMessage("A model is already opening; cancel it first", 4000)
             return False
-        except Exception as exc:  # anything else numpy/zip may raise on a hostile file
-            log.info("model file %s refused: %r", path, exc)
-            w.show_error("Could not open the model",
-                         f"{pathlib.Path(path).name}: cannot be read ({exc})\nThe current session is unchanged.")
-            return False
+        return True
+
+    def shutdown(self):
+        """The window closes: stop a model read (never leaves a running thread to be destroyed)."""
+        self.reader.shutdown()
+
+    def _refuse(self, title: str, text: str):
+        self.window.show_error(title, text)
+        self._results["open"] = (False, text)
+
+    @Slot(str, str)
+    def _on_model_failed(self, path, message):
+        self._refuse("Could not open the model", f"{message}\nThe current session is unchanged.")
+
+    @Slot()
+    def _on_model_cancelled(self):
+        self.window.statusBar().showMessage("Opening the model cancelled; the session is unchanged", 4000)
+        self._results["open"] = (False, "cancelled")
+
+    @Slot(str, object)
+    def _on_model_read(self, path, saved):
+        """The file is whole and valid: check it against the open ratings, then restore it."""
+        w = self.window
         data_path = str(saved.dataset.get("path") or "")
         problem, notes = None, []
         if w.dataset is None:
@@ -186,19 +227,20 @@ class ModelFiles(QObject):
             if other and self.ask_open_dataset(data_path, reason):
                 self._after_load = (saved, path, os.path.abspath(data_path))
                 w.open_path(data_path)
-                return True
+                return
             if problem:
-                w.show_error("This model does not fit the open ratings",
+                self._refuse("This model does not fit the open ratings",
                              f"{pathlib.Path(path).name}: {problem}."
                              + (f"\nIts ratings file {data_path} was not found." if data_path and not other else "")
                              + "\nThe current session is unchanged.")
-                return False
+                return
             if not self.ask_open_anyway(f"{reason.capitalize()}. Open the model anyway?"):
-                return False
+                self._results["open"] = (False, "declined")
+                return
         if w._has_progress() and self.dirty() and not w.confirm("Open this model instead?"):
-            return False
+            self._results["open"] = (False, "declined")
+            return
         self._restore(saved, path, None)
-        return True
 
     def _restore(self, saved, path, dataset):
         self._opening = path
@@ -217,8 +259,7 @@ class ModelFiles(QObject):
         try:
             check_dataset(saved, ratings)
         except ValueError as exc:
-            self.window.show_error("This model does not fit its own ratings file",
-                                   f"{pathlib.Path(model_path).name}: {exc}")
+            self._refuse("This model does not fit its own ratings file", f"{pathlib.Path(model_path).name}: {exc}")
             return
         # after the window's own slot has queued the plain rebuild on these ratings
         self._queued = (saved, model_path, ratings)
