@@ -26,6 +26,7 @@ from .rows import DenseRows
 from .serialize import load_model
 
 TEMPLATE = pathlib.Path(__file__).with_name("torch_script.tmpl")
+EXPORTABLE_KINDS = ("plain", "sparse", "denoising", "contractive")  # the script writes these out
 
 ACTIVATION_CODE = {"sigmoid": "torch.sigmoid({})", "tanh": "torch.tanh({})", "relu": "torch.relu({})",
                    "identity": "{}", "softmax": "torch.softmax({}, dim=1)"}
@@ -273,6 +274,9 @@ def generate_script(model_path, script_name: str = "train_torch.py", model_ref: 
     raw = _config_dict(model_path)
     config = saved.config.with_(pretrain_epochs=0)
     net = saved.network
+    if config.kind not in EXPORTABLE_KINDS:
+        raise ValueError(f"the {config.kind} autoencoder cannot be exported to PyTorch yet "
+                         f"(exportable: {', '.join(EXPORTABLE_KINDS)})")
     orientation = str(raw.get("orientation", "user"))
     if orientation not in ("user", "item"):
         raise ValueError(f"unknown orientation {orientation!r} in the model file")
