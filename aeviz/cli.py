@@ -15,6 +15,8 @@ import time
 
 EXIT_OK, EXIT_INPUT, EXIT_DIVERGED, EXIT_INTERRUPTED = 0, 2, 3, 130
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as `yes | head -1` gives `yes`
+_UNSET = object()  # a default no flag can produce: what `given_flags` filters out
+DEFAULT_PATIENCE = 10  # epochs without a better validation RMSE before early stopping
 
 
 class CliError(Exception):
@@ -59,7 +61,8 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_INPUT, f"{self.prog}: error: {message}\nTry '{self.prog} --help'.\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only_given: bool = False) -> argparse.ArgumentParser:
+    """The command line. `only_given`: `train` sets only the flags written (see `given_flags`)."""
     from .engine.activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
     from .engine.config import KINDS
     from .engine.losses import LOSSES
@@ -81,6 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--titles", metavar="FILE", help="movie titles file (movies.csv, u.item, movies.dat)")
     t.add_argument("--init", metavar="MODEL", help="continue a saved model (its settings, weights and "
                                                    "optimizer state; the model flags are then ignored)")
+    t.add_argument("--preset", metavar="NAME",
+                   help="start from a preset's model and training settings (flags given with it "
+                        "override them); --preset help lists the names")
     m = t.add_argument_group("model")
     m.add_argument("--layers", type=_layers, default=D.hidden, metavar="SIZES",
                    help="hidden layer sizes, comma separated, e.g. 20,10,20")
@@ -103,17 +109,23 @@ def build_parser() -> argparse.ArgumentParser:
                    help="users per update (1 = online, 0 = the whole training set)")
     o.add_argument("--epochs", type=_number(int, 1, what="epochs"), default=DEFAULT_EPOCHS,
                    help="passes over the training set")
-    o.add_argument("--patience", type=_number(int, 0, what="patience"), default=0, metavar="N",
-                   help="early stopping: once the test RMSE has not improved for N epochs, stop and "
-                        "keep the best epoch's network (0 = off; needs a test set)")
+    o.add_argument("--patience", type=_number(int, 0, what="patience"), default=DEFAULT_PATIENCE, metavar="N",
+                   help="early stopping: once the validation RMSE has not improved for N epochs, stop "
+                        "and keep the best epoch's network (0 = off; needs a validation set)")
     o.add_argument("--seed", type=_number(int, 0, what="seed"), default=D.seed,
                    help="random seed (weights, split, order)")
     s = o.add_mutually_exclusive_group()
     s.add_argument("--test-fraction", type=_number(float, 0, 1, hi_open=True, what="test fraction"),
                    default=D.test_fraction, help="share of each user's ratings held out for testing (0 = none)")
     s.add_argument("--test", metavar="FILE", help="a separate test ratings file (e.g. MovieLens u1.test)")
+    o.add_argument("--validation-fraction", type=_number(float, 0, 1, hi_open=True, what="validation fraction"),
+                   default=D.validation_fraction,
+                   help="share of each user's training ratings held out to choose the best epoch and "
+                        "stop early (0 = none); the test ratings are only reported")
     k = t.add_argument_group("autoencoder type")
-    k.add_argument("--type", choices=KINDS, default=D.kind, help="plain, sparse, denoising or contractive")
+    k.add_argument("--type", choices=KINDS, default=D.kind,
+                   help="plain, sparse, denoising, contractive or vae (variational; with --implicit "
+                        "and no --preset it starts from the vae preset)")
     k.add_argument("--sparsity-target", type=_number(float, 0, 1, True, True, "sparsity target"),
                    default=D.sparsity_target, help="sparse: desired mean activation rho of each code unit")
     k.add_argument("--sparsity-weight", type=_number(float, 0, what="sparsity weight"), default=D.sparsity_weight,
@@ -130,10 +142,21 @@ def build_parser() -> argparse.ArgumentParser:
                    default=D.contractive_weight, help="contractive: weight lambda of ||J||_F^2")
     k.add_argument("--pretrain-epochs", type=_number(int, 0, what="pre-training epochs"), default=D.pretrain_epochs,
                    help="stacked: epochs of greedy layer-wise pre-training per encoder layer (0 = none)")
+    k.add_argument("--beta", type=_number(float, 0, what="beta"), default=D.beta,
+                   help="vae: the cap of the KL term's weight")
+    k.add_argument("--anneal-steps", type=_number(int, 0, what="annealing steps"), default=D.anneal_steps,
+                   help="vae: updates over which beta warms up linearly from 0 to its cap (0 = none)")
+    k.add_argument("--dropout", type=_number(float, 0, 1, hi_open=True, what="dropout"), default=D.dropout,
+                   help="vae: fraction of each input row dropped while training")
+    k.add_argument("--implicit", action="store_true",
+                   help="implicit feedback: ratings >= 4 are 1, every other cell 0; scored by "
+                        "recall@20 and NDCG@100 over all unseen movies")
     out = t.add_argument_group("output")
     out.add_argument("--save", metavar="FILE", help="save the trained model (.npz) for `recommend` and the app")
     out.add_argument("--json", action="store_true", help="print a JSON summary as the last line")
     out.add_argument("--quiet", action="store_true", help="no per-epoch lines")
+    if only_given:  # parser-level defaults override the arguments' own
+        t.set_defaults(**dict.fromkeys(vars(t.parse_args(["RATINGS"])), _UNSET))
 
     r = sub.add_parser("recommend", help="top-N unrated movies for one user from a saved model",
                        description="Print a user's top-N movies they have not rated, with predicted ratings.")
@@ -164,20 +187,54 @@ def _load(path, titles=None):
         raise CliError(f"{path}: {exc.strerror or exc}") from None
 
 
-def _config(a):
+# flag -> (ModelConfig field, how the flag's value becomes the field's)
+_FIELDS = {"layers": ("hidden", tuple), "activation": ("hidden_activation", str),
+           "output_activation": ("output_activation", str), "loss": ("loss", str),
+           "tied": ("tied", bool), "no_bias": ("bias", lambda v: not v), "optimizer": ("optimizer", str),
+           "lr": ("lr", float), "momentum": ("momentum", float), "weight_decay": ("weight_decay", float),
+           "batch_size": ("batch_size", int), "seed": ("seed", int), "test_fraction": ("test_fraction", float),
+           "validation_fraction": ("validation_fraction", float), "type": ("kind", str),
+           "sparsity_target": ("sparsity_target", float), "sparsity_weight": ("sparsity_weight", float),
+           "sparsity_penalty": ("sparsity_penalty", str), "l1_weight": ("l1_weight", float),
+           "noise": ("noise", str), "noise_level": ("noise_level", float),
+           "contractive_weight": ("contractive_weight", float), "pretrain_epochs": ("pretrain_epochs", int),
+           "beta": ("beta", float), "anneal_steps": ("anneal_steps", int), "dropout": ("dropout", float),
+           "implicit": ("implicit", bool)}
+
+
+def given_flags(argv) -> set:
+    """The destinations of the flags written on the command line (not left at their defaults):
+    argv parsed again with every default suppressed, so only what was given is set."""
+    ns = build_parser(only_given=True).parse_args(argv)
+    return {k for k, v in vars(ns).items() if v is not _UNSET}
+
+
+def _config(a, given=None):
+    """(ModelConfig, epochs): the preset's (or the defaults'), with every flag given on top."""
     from .engine.config import ModelConfig
-    cfg = ModelConfig(hidden=a.layers, hidden_activation=a.activation, output_activation=a.output_activation,
-                      loss=a.loss, tied=a.tied, bias=not a.no_bias, optimizer=a.optimizer, lr=a.lr,
-                      momentum=a.momentum, weight_decay=a.weight_decay, batch_size=a.batch_size,
-                      seed=a.seed, test_fraction=0.0 if a.test else a.test_fraction, kind=a.type,
-                      sparsity_target=a.sparsity_target, sparsity_weight=a.sparsity_weight,
-                      sparsity_penalty=a.sparsity_penalty, l1_weight=a.l1_weight, noise=a.noise,
-                      noise_level=a.noise_level, contractive_weight=a.contractive_weight,
-                      pretrain_epochs=a.pretrain_epochs)
+    from .presets import get_preset
+    given = set(vars(a)) if given is None else given
+    key = a.preset
+    if key is None and a.type == "vae" and a.implicit:
+        key = "vae"  # the variational preset's settings are the implicit VAE's defaults
+    if key is not None:
+        try:
+            preset = get_preset(key)
+        except KeyError as exc:
+            raise CliError(exc.args[0]) from None
+        base, epochs = preset.config.with_(extras={}), preset.epochs
+    else:
+        base, epochs = ModelConfig(**{f: conv(getattr(a, dest)) for dest, (f, conv) in _FIELDS.items()}), a.epochs
+    changes = {f: conv(getattr(a, dest)) for dest, (f, conv) in _FIELDS.items() if dest in given}
+    if a.test:
+        changes["test_fraction"] = 0.0
+    cfg = base.with_(**changes)
+    if "epochs" in given:
+        epochs = a.epochs
     problems = cfg.problems()
     if problems:
         raise CliError("; ".join(problems))
-    return cfg
+    return cfg, epochs
 
 
 def _fmt(x):
@@ -210,73 +267,106 @@ class _Progress:
 
 
 # ---------------------------------------------------------------------------------- commands
-def cmd_train(a) -> int:
-    from .data import holdout_split, split_from_files
-    from .data import RatingsFileError
-    from .engine import DivergenceError, build_trainer, item_mean_baseline
+def _print_presets():
+    from .presets import PRESETS
+    print("Presets (train RATINGS --preset NAME; flags given with it override its settings):")
+    for p in PRESETS:
+        print(f"  {p.key:<14} {p.title} ({p.epochs} epochs)")
 
+
+def _split(a, cfg, full):
+    """(split or None, build_trainer's data arguments), from --test FILE or the config's fractions."""
+    from .data import RatingsFileError, split_from_files, with_validation
+    from .presets import split_for
+    if not a.test:
+        return split_for(cfg, full)
+    try:
+        split = split_from_files(a.ratings, a.test, titles=a.titles)
+    except RatingsFileError as exc:
+        raise CliError(str(exc)) from None
+    except OSError as exc:
+        raise CliError(f"{exc.filename or a.test}: {exc.strerror or exc}") from None
+    split = with_validation(split, cfg.validation_fraction, cfg.seed)
+    val = split.validation if split.validation is not None and split.validation.nnz else None
+    clip = (float(split.train.scale.minimum), float(split.train.scale.maximum))
+    return split, {"train": split.train, "test": split.test, "validation": val, "clip": clip}
+
+
+def cmd_train(a, given=None) -> int:
+    from .engine import DivergenceError, baseline_rmses, build_trainer, evaluate
+    from .engine.evaluation import network_predictor
+    from .engine.ranking import top_n_metrics
+
+    if a.preset == "help":
+        _print_presets()
+        return EXIT_OK
     saved = _saved_model(a.init) if a.init else None
-    cfg = saved.config if saved is not None else _config(a)
+    cfg, epochs = _config(a, given)
+    if saved is not None:
+        cfg = saved.config  # the model's own settings: its flags are ignored
     _check_save_target(a)
     started = time.perf_counter()
-    if a.test:
-        try:
-            split = split_from_files(a.ratings, a.test, titles=a.titles)
-        except RatingsFileError as exc:
-            raise CliError(str(exc)) from None
-        except OSError as exc:
-            raise CliError(f"{exc.filename or a.test}: {exc.strerror or exc}") from None
-        full, train, test = split.train, split.train, split.test
-    else:
-        full = _load(a.ratings, a.titles)
-        if cfg.test_fraction > 0:
-            split = holdout_split(full, cfg.test_fraction, cfg.seed)
-            train, test = split.train, split.test
-        else:
-            train, test = full, None
+    full = None if a.test else _load(a.ratings, a.titles)
+    split, parts = _split(a, cfg, full)
+    full = split.train if full is None else full
+    if cfg.implicit:
+        from .cli_implicit import train_implicit_command
+        return train_implicit_command(a, cfg, epochs, full, parts, started, given)
+    train, test, val, clip = parts["train"], parts["test"], parts["validation"], parts["clip"]
     for w in full.warnings:
         print(f"note: {w}", file=sys.stderr)
-    clip = (full.scale.minimum, full.scale.maximum)
     try:
         if saved is not None:
             from .engine.serialize import restore_trainer
-            trainer = restore_trainer(saved, train, test, clip=clip)
+            trainer = restore_trainer(saved, **parts)
         else:
-            trainer = build_trainer(cfg, train, test, clip=clip)
+            trainer = build_trainer(cfg, **parts)
     except ValueError as exc:
         raise CliError(str(exc)) from None
-    if a.patience and (test is None or not test.nnz):
-        raise CliError("--patience needs test ratings (--test-fraction above 0, or --test FILE)")
-    baseline = item_mean_baseline(train, test) if test is not None and test.nnz else None
+    patience = a.patience
+    if patience and val is None:
+        if given is not None and "patience" in given:
+            raise CliError("--patience needs a validation set (--validation-fraction above 0)")
+        patience = 0  # the default: early stopping only where there is a validation set
+    base = baseline_rmses(train, test, clip) if test is not None else None
     say = (lambda *x: None) if a.quiet else print
-    say(f"{full.n_users} users x {full.n_items} movies, {train.nnz} training and "
-        f"{test.nnz if test is not None else 0} test ratings ({full.scale.describe()})")
+    n_val = val.nnz if val is not None else 0
+    say(f"{full.n_users} users x {full.n_items} movies, {train.nnz} training, {n_val} validation and "
+        f"{test.nnz if test is not None else 0} test ratings ({full.scale.describe()}); predictions are "
+        f"clipped to {clip[0]:g}-{clip[1]:g} for scoring")
     say(f"network {trainer.network.describe()}, {cfg.kind}, {trainer.optimizer.describe()}, "
-        f"batch {cfg.batch_size or 'all'}")
-    if baseline is not None:
-        say(f"item-mean baseline: test RMSE {baseline:.4f}")
-    say(f"{'epoch':>7}  {'train RMSE':>10}  {'test RMSE':>10}  {'per user':>9}  {'penalty':>9}  {'seconds':>7}")
-    bar = _Progress(a.epochs)
-    stopped_early = False
-    first = trainer.epoch  # a model continued with --init has epochs behind it
+        f"batch {cfg.batch_size or 'all'}" + (f", early stopping after {patience} epochs without a better "
+                                               f"validation RMSE" if patience else ""))
+    if base is not None:
+        say(f"baselines, test RMSE: global mean {_fmt(base['global_mean'])}, item mean "
+            f"{_fmt(base['item_mean'])}, user + item biases {_fmt(base['user_item_bias'])}")
+    say(f"{'epoch':>7}  {'train RMSE':>10}  {'val RMSE':>9}  {'test RMSE':>10}  {'per user':>9}  "
+        f"{'penalty':>9}  {'seconds':>7}")
+    bar = _Progress(epochs)
+
+    def show(rec):
+        bar.clear()
+        say(f"{rec.epoch:>7}  {_fmt(rec.train_rmse):>10}  {_fmt(rec.val_rmse):>9}  {_fmt(rec.test_rmse):>10}  "
+            f"{_fmt(rec.test_rmse_per_user):>9}  {rec.penalty:>9.4g}  {rec.seconds:>7.2f}")
+
     try:
-        for e in range(first, first + a.epochs):
-            while trainer.epoch == e:
-                trainer.step_batch()
-                bar.update(e - first, trainer.k / max(trainer.n_observations, 1))
-            rec = trainer.history[-1]
-            bar.clear()
-            say(f"{rec.epoch:>7}  {_fmt(rec.train_rmse):>10}  {_fmt(rec.test_rmse):>10}  "
-                f"{_fmt(rec.test_rmse_per_user):>9}  {rec.penalty:>9.4g}  {rec.seconds:>7.2f}")
-            if a.patience and (trainer.epochs_since_best or 0) >= a.patience:
-                trainer.restore_best()  # a fresh run: the best epoch's network was kept
-                stopped_early = True
-                say(f"test RMSE has not improved for {a.patience} epochs: stopped, and went back to "
-                    f"epoch {trainer.best_epoch} (test RMSE {_fmt(trainer.best_test_rmse)})")
-                break
+        trainer.train(epochs, callback=show, patience=patience, progress=bar.update)
     except DivergenceError as exc:
         bar.clear()
         raise CliError(str(exc), EXIT_DIVERGED) from None
+    if trainer.stopped_early:
+        say(f"validation RMSE has not improved for {patience} epochs: stopped, and went back to "
+            f"epoch {trainer.best_epoch} (validation RMSE {_fmt(trainer.best_val_rmse)})")
+    ev = evaluate(trainer.network, train, test, clip=clip, validation=val)
+    top = None
+    if test is not None:
+        top = top_n_metrics(network_predictor(trainer.network, train, clip), train, test,
+                            exclude=(val,) if val is not None else ())
+        say(f"test (clipped to {clip[0]:g}-{clip[1]:g}): RMSE {_fmt(ev.test_rmse)} (per user "
+            f"{_fmt(ev.test_rmse_per_user)}), MAE {_fmt(ev.test_mae)} (per user {_fmt(ev.test_mae_per_user)})")
+        if top.users:
+            say(f"top 10 of the unrated movies, against each user's test ratings >= 4 ({top.users} users): "
+                f"precision {_fmt(top.precision)}, recall {_fmt(top.recall)}, NDCG {_fmt(top.ndcg)}")
     seconds = time.perf_counter() - started
     last = trainer.history[-1]
     if a.save is not None:
@@ -290,14 +380,20 @@ def cmd_train(a) -> int:
         def num(x):
             return None if x is None or not math.isfinite(x) else round(float(x), 6)
         print(json.dumps({
-            "train_rmse": num(last.train_rmse), "test_rmse": num(last.test_rmse),
-            "test_rmse_per_user": num(last.test_rmse_per_user), "item_mean_baseline": num(baseline),
+            "train_rmse": num(last.train_rmse), "test_rmse": num(ev.test_rmse),
+            "test_rmse_per_user": num(ev.test_rmse_per_user), "test_mae": num(ev.test_mae),
+            "test_mae_per_user": num(ev.test_mae_per_user), "val_rmse": num(ev.val_rmse),
+            "item_mean_baseline": num(base["item_mean"]) if base else None,
+            "baselines": {k: num(v) for k, v in base.items()} if base else None,
+            "precision_at_10": num(top.precision) if top else None,
+            "recall_at_10": num(top.recall) if top else None, "ndcg_at_10": num(top.ndcg) if top else None,
             "penalty": num(last.penalty), "epochs": len(trainer.history), "users": full.n_users,
-            "items": full.n_items, "ratings": int(train.nnz + (test.nnz if test is not None else 0)),
-            "train_ratings": int(train.nnz), "test_ratings": int(test.nnz) if test is not None else 0,
+            "items": full.n_items, "ratings": int(train.nnz + n_val + (test.nnz if test is not None else 0)),
+            "train_ratings": int(train.nnz), "validation_ratings": int(n_val),
+            "test_ratings": int(test.nnz) if test is not None else 0,
             "type": cfg.kind, "layers": list(cfg.hidden), "seconds": round(seconds, 3),
-            "best_epoch": trainer.best_epoch, "stopped_early": stopped_early,
-            "saved": str(a.save) if a.save else None}))
+            "best_epoch": trainer.best_epoch, "stopped_early": trainer.stopped_early,
+            "clipped_to": list(clip), "preset": a.preset, "saved": str(a.save) if a.save else None}))
     return EXIT_OK
 
 
@@ -396,7 +492,11 @@ def main(argv=None) -> int:
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="replace")
     try:
-        return {"train": cmd_train, "recommend": cmd_recommend, "export-torch": cmd_export_torch}[a.command](a)
+        if a.command == "train":
+            return cmd_train(a, given_flags(argv))
+        if a.command == "export-torch":
+            return cmd_export_torch(a)
+        return cmd_recommend(a)
     except BrokenPipeError:  # `train ... | head -1`: the reader has gone, so stop quietly
         try:  # and Python's final flush must not complain either
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -51,25 +51,36 @@ class Preset:
 
     def make_trainer(self, ratings=None):
         """(trainer, split or None): the preset's data split as configured, network ready to train."""
-        from .data import holdout_split
         ratings = self.load_dataset() if ratings is None else ratings
-        clip = (ratings.scale.minimum, ratings.scale.maximum)
-        split = None
-        train, test = ratings, None
-        if self.config.test_fraction > 0:
-            split = holdout_split(ratings, self.config.test_fraction, self.config.seed)
-            train, test = split.train, split.test
+        split, parts = split_for(self.config, ratings)
         net = self.build_network(ratings.n_items) if self.initial_weights else None
         if self.dataset == "toy":
-            clip = None  # softmax probabilities: nothing to clip
-        return build_trainer(self.config, train, test, clip=clip, network=net), split
+            parts["clip"] = None  # softmax probabilities: nothing to clip
+        return build_trainer(self.config, network=net, **parts), split
+
+
+def split_for(config: ModelConfig, ratings):
+    """(split or None, build_trainer's data arguments): the config's seeded split into train,
+    validation (from the training ratings) and test, and predictions clipped to the rating scale.
+    Every caller (app, presets, CLI) splits through here, so they split alike."""
+    from .data import three_way_split
+    clip = (float(ratings.scale.minimum), float(ratings.scale.maximum))
+    if config.test_fraction <= 0 and config.validation_fraction <= 0:
+        return None, {"train": ratings, "test": None, "validation": None, "clip": clip}
+    split = three_way_split(ratings, config.test_fraction, config.validation_fraction, config.seed)
+    test = split.test if split.test.nnz else None
+    val = split.validation if split.validation is not None and split.validation.nnz else None
+    if config.implicit:  # the network learns likes over every cell; held-out parts stay stars
+        from .data.implicit import implicit
+        return split, {"train": implicit(split.train), "test": test, "validation": val, "clip": None}
+    return split, {"train": split.train, "test": test, "validation": val, "clip": clip}
 
 
 def _toy() -> Preset:
     from .engine.toy import DECODER, ENCODER
     cfg = ModelConfig(hidden=(2,), hidden_activation="identity", output_activation="softmax", bias=False,
                       tied=True, init="zeros", loss="cross_entropy", optimizer="sgd", lr=0.1,
-                      batch_size=1, shuffle=False, test_fraction=0.0,
+                      batch_size=1, shuffle=False, test_fraction=0.0, validation_fraction=0.0,
                       extras={"initial_weights": [ENCODER.tolist(), DECODER.tolist()]})
     return Preset(
         "toy", "The seed's example (4-2-4)",
@@ -86,6 +97,12 @@ RECOMMENDER = ModelConfig(hidden=(20, 10, 20), hidden_activation="sigmoid", outp
 # The other presets step one user at a time with a larger step, so their story shows in a few epochs.
 ONLINE = RECOMMENDER.with_(lr=0.01, batch_size=1)
 OVERCOMPLETE = ONLINE.with_(hidden=(120,), lr=0.005)
+# Mult-VAE on implicit feedback (Liang et al. 2018), settings chosen on MovieLens-100k's validation
+# ratings by benchmarks/tune_vae.py; `train --implicit --type vae` starts from these
+VARIATIONAL = ModelConfig(kind="vae", hidden=(256, 64, 256), hidden_activation="tanh",
+                          output_activation="identity", loss="multinomial", implicit=True,
+                          optimizer="adam", lr=0.001, batch_size=100, shuffle=True, seed=0,
+                          beta=0.2, anneal_steps=2000, dropout=0.5)
 
 
 def _build() -> list[Preset]:
@@ -131,6 +148,15 @@ def _build() -> list[Preset]:
                "points of the loss curve with the recommender's (test RMSE about 0.79 after 20 epochs; "
                "0.89 without pre-training).",
                ONLINE.with_(hidden=(40, 20, 10, 20, 40), pretrain_epochs=5), "genres", epochs=20),
+        Preset("vae", "Variational (VAE)",
+               "Implicit feedback: a rating of 4 or more is a like (1), everything else 0. The "
+               "encoder gives each code unit a mean mu and a spread sigma; the decoder reads a "
+               "sample z = mu + sigma * eps. Step Forward to watch the sampling: the same user "
+               "lands somewhere else each time. Watch the KL curve beside the loss: beta warms up "
+               "from 0, so at first the codes spread out freely, then the KL term pulls them "
+               "towards N(0, 1) and the sigmas grow. The softmax output spreads one unit of "
+               "probability over the movies: the top of the Recommendations list is what counts.",
+               VARIATIONAL, "genres", epochs=40),
     ]
 
 

@@ -65,8 +65,9 @@ def ratings_path(tmp_path):
 
 @pytest.fixture
 def overfit_split():
-    """(train, test) DenseRows of a 40 x 12 ratings matrix, 30% held out: a 12-unit network
-    overfits it within a few epochs, so the best test epoch comes early (early-stopping tests)."""
+    """(train, held out) DenseRows of a 40 x 12 ratings matrix, 30% held out: a 12-unit network
+    overfits it within a few epochs, so the best held-out epoch comes early (early-stopping tests,
+    which pass the held-out part as the validation set)."""
     import numpy as np
 
     from aeviz.engine import DenseRows

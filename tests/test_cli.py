@@ -44,13 +44,20 @@ def test_train_prints_epochs_and_a_json_summary(files, capsys):
     assert code == 0, err
     s = last_json(out)
     assert s["epochs"] == 3 and s["users"] == 80 and s["items"] == 25 and s["ratings"] == files["n"]
-    assert s["train_ratings"] + s["test_ratings"] == files["n"] and s["test_ratings"] > 0.15 * files["n"]
-    for k in ("train_rmse", "test_rmse", "test_rmse_per_user", "item_mean_baseline", "seconds"):
+    assert s["train_ratings"] + s["validation_ratings"] + s["test_ratings"] == files["n"]
+    assert s["test_ratings"] > 0.15 * files["n"] and 0 < s["validation_ratings"] < 0.1 * files["n"]
+    for k in ("train_rmse", "val_rmse", "test_rmse", "test_rmse_per_user", "test_mae", "item_mean_baseline",
+              "precision_at_10", "recall_at_10", "ndcg_at_10", "seconds"):
         assert isinstance(s[k], float) and 0 <= s[k] < 5, k
+    assert set(s["baselines"]) == {"global_mean", "item_mean", "user_item_bias"}
+    assert s["baselines"]["item_mean"] == s["item_mean_baseline"] and s["clipped_to"] == [1, 5]
+    assert s["test_mae"] < s["test_rmse"] and s["precision_at_10"] <= 1 and s["recall_at_10"] <= 1
+    assert "clipped to 1-5" in out
     table = [l for l in out.splitlines() if l.strip()[:1].isdigit() and "RMSE" not in l]
-    epoch_rows = [l for l in table if len(l.split()) == 6]
+    epoch_rows = [l for l in table if len(l.split()) == 7]
     assert [int(l.split()[0]) for l in epoch_rows] == [1, 2, 3]
-    assert float(epoch_rows[-1].split()[2]) == pytest.approx(s["test_rmse"], abs=1e-4)
+    assert float(epoch_rows[-1].split()[2]) == pytest.approx(s["val_rmse"], abs=1e-4)
+    assert float(epoch_rows[-1].split()[3]) == pytest.approx(s["test_rmse"], abs=1e-4)
 
 
 def test_training_learns_beyond_the_baseline(files, capsys):
@@ -112,7 +119,8 @@ def test_recommend_refusals(files, capsys, tmp_path):
     (["--test-fraction", "1"], "test fraction must be below 1"),
     (["--layers", "10,5", "--tied"], "mirrored"),
     (["--type", "sparse", "--activation", "tanh"], "sigmoid"),
-    (["--patience", "3", "--test-fraction", "0"], "--patience needs test ratings"),
+    (["--patience", "3", "--validation-fraction", "0"], "--patience needs a validation set"),
+    (["--preset", "fancy"], "no preset 'fancy'"),
     (["--patience", "-2"], "patience must be at least 0"),
 ])
 def test_invalid_values_exit_2_with_a_message(files, capsys, argv, needle):
@@ -178,11 +186,11 @@ def test_genres_sample_defaults_beat_the_baseline(capsys):
     path = sample_path("genres")
     if not path.is_file():
         pytest.skip("the genres sample is not bundled yet")
-    code, out, err = run(["train", path, "--json", "--quiet"], capsys)  # the default: 500 epochs, ~2 s
+    code, out, err = run(["train", path, "--json", "--quiet"], capsys)  # the defaults, early stopping on
     assert code == 0, err
     s = last_json(out)
     assert s["users"] == 300 and s["items"] == 60
-    assert s["epochs"] == 500 and s["test_rmse"] < s["item_mean_baseline"] - 0.2
+    assert s["test_rmse"] < s["item_mean_baseline"] - 0.05
 
 
 def test_patience_stops_early_and_keeps_the_best_epoch(files, capsys):
@@ -192,9 +200,33 @@ def test_patience_stops_early_and_keeps_the_best_epoch(files, capsys):
     s = last_json(out)
     assert s["stopped_early"] and s["epochs"] == s["best_epoch"] < 300
     assert f"went back to epoch {s['best_epoch']}" in out
-    rows = [l.split() for l in out.splitlines() if l.strip()[:1].isdigit() and len(l.split()) == 6]
-    tests = [float(r[2]) for r in rows]
+    rows = [l.split() for l in out.splitlines() if l.strip()[:1].isdigit() and len(l.split()) == 7]
+    vals = [float(r[2]) for r in rows]
     assert len(rows) == s["best_epoch"] + 4  # it saw four epochs without improvement, then went back
-    assert min(tests) == pytest.approx(s["test_rmse"], abs=1e-4) == pytest.approx(tests[s["best_epoch"] - 1], abs=1e-4)
-    code, out, _ = run(argv[:3] + [10, "--json", "--quiet"], capsys)
+    assert min(vals) == pytest.approx(s["val_rmse"], abs=1e-4) == pytest.approx(vals[s["best_epoch"] - 1], abs=1e-4)
+    assert float(rows[s["best_epoch"] - 1][3]) == pytest.approx(s["test_rmse"], abs=1e-4)  # reported, not chosen
+    code, out, _ = run(argv[:3] + [10, "--json", "--quiet", "--patience", 0], capsys)
     assert not last_json(out)["stopped_early"]
+
+
+def test_early_stopping_is_on_by_default(files, capsys):
+    from aeviz.cli import DEFAULT_PATIENCE
+    code, out, err = run(["train", files["ratings"], "--epochs", 300, "--batch-size", 1, "--lr", 0.02,
+                          "--json", "--quiet"], capsys)
+    s = last_json(out)
+    assert code == 0 and s["stopped_early"] and s["epochs"] == s["best_epoch"] < 300 - DEFAULT_PATIENCE
+    code, out, err = run(["train", files["ratings"], "--epochs", 2, "--validation-fraction", 0, "--json",
+                          "--quiet"], capsys)  # no validation set: nothing to stop on, and no complaint
+    s = last_json(out)
+    assert code == 0 and s["validation_ratings"] == 0 and s["val_rmse"] is None and s["best_epoch"] is None
+
+
+def test_preset_settings_with_flags_given_on_top(files, capsys):
+    code, out, _ = run(["train", files["ratings"], "--preset", "help"], capsys)
+    assert code == 0 and "denoising" in out and "recommender" in out
+    code, out, err = run(["train", files["ratings"], "--preset", "denoising", "--epochs", 2, "--lr", 0.003,
+                          "--json"], capsys)
+    assert code == 0, err
+    s = last_json(out)
+    assert s["type"] == "denoising" and s["layers"] == [120] and s["epochs"] == 2 and s["preset"] == "denoising"
+    assert "adam(lr=0.003" in out and "batch 1," in out  # the flag overrides; the rest is the preset's

@@ -5,8 +5,9 @@ import json
 import numpy as np
 
 from aeviz import cli
-from aeviz.data import holdout_split, load_ratings
+from aeviz.data import load_ratings
 from aeviz.engine.serialize import load_model, restore_trainer
+from aeviz.presets import split_for
 
 
 def _ratings(path, users=20, items=8, seed=0):
@@ -36,9 +37,8 @@ def test_init_continues_the_saved_model(tmp_path, capsys):
 
     # the same as opening the model and training three epochs in the engine
     saved = load_model(start)
-    full = load_ratings(data)
-    split = holdout_split(full, saved.config.test_fraction, saved.config.seed)
-    trainer = restore_trainer(saved, split.train, split.test, clip=(1.0, 5.0))
+    _, parts = split_for(saved.config, load_ratings(data))
+    trainer = restore_trainer(saved, **parts)
     trainer.train(3)
     np.testing.assert_array_equal(trainer.network.params, more.network.params)
 

@@ -183,7 +183,8 @@ def test_layer_sizes_must_match_the_data():
 
 def _split_trainer(split, shuffle=True, **cfg):
     config = ModelConfig(hidden=(12,), lr=0.05, shuffle=shuffle, **cfg)
-    return build_trainer(config, *split, clip=(1, 5))
+    train, held = split
+    return build_trainer(config, train, validation=held, clip=(1, 5))  # the held-out part chooses
 
 
 def test_restore_best_returns_to_the_best_epoch_exactly_and_training_goes_on_identically(overfit_split):
@@ -193,10 +194,10 @@ def test_restore_best_returns_to_the_best_epoch_exactly_and_training_goes_on_ide
     for _ in range(12):
         t.step_epoch()
         params.append(t.network.params.copy())
-    tests = [h.test_rmse for h in t.history]
+    tests = [h.val_rmse for h in t.history]
     best = int(np.argmin(tests)) + 1
     assert best < 11, "the fixture must overfit for this test to mean anything"
-    assert t.best_epoch == best and t.best_test_rmse == pytest.approx(min(tests))
+    assert t.best_epoch == best and t.best_val_rmse == pytest.approx(min(tests))
     assert t.epochs_since_best == 12 - best and t.snapshot().best_epoch == best
     t.step_observation()  # mid-epoch is fine too
     t.restore_best()
@@ -204,15 +205,15 @@ def test_restore_best_returns_to_the_best_epoch_exactly_and_training_goes_on_ide
     np.testing.assert_array_equal(t.network.params, params[best - 1])
     t.step_epoch()  # same shuffled order, same optimizer state: the original next epoch again
     np.testing.assert_array_equal(t.network.params, params[best])
-    assert [h.test_rmse for h in t.history] == tests[:best + 1]
+    assert [h.val_rmse for h in t.history] == tests[:best + 1]
 
 
-def test_best_epoch_needs_a_test_set_and_is_forgotten_by_reset(overfit_split):
+def test_best_epoch_needs_a_validation_set_and_is_forgotten_by_reset(overfit_split):
     rng = np.random.default_rng(0)
     t = build_trainer(ModelConfig(hidden=(3,)), DenseRows(rng.integers(1, 6, (10, 8)).astype(np.float32)))
     t.step_epoch()
     assert t.best_epoch is None
-    with pytest.raises(PhaseError, match="test set"):
+    with pytest.raises(PhaseError, match="validation set"):
         t.restore_best()
     t = _split_trainer(overfit_split)
     t.step_epoch()
@@ -224,7 +225,7 @@ def test_best_epoch_needs_a_test_set_and_is_forgotten_by_reset(overfit_split):
 def test_train_with_patience_stops_early_at_the_best_network(overfit_split):
     t = _split_trainer(overfit_split)
     t.train(200, patience=5)
-    tests = [h.test_rmse for h in t.history]
+    tests = [h.val_rmse for h in t.history]
     assert t.epoch == len(t.history) == t.best_epoch < 200
     assert tests[-1] == min(tests)
     reference = _split_trainer(overfit_split)

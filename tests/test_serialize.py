@@ -123,17 +123,17 @@ def test_mismatched_dataset_is_refused_with_a_clear_message(trained):
 def test_an_opened_model_knows_its_best_epoch_but_only_restores_what_it_kept(tmp_path, overfit_split):
     from aeviz.engine import PhaseError
     cfg = ModelConfig(hidden=(12,), lr=0.05)
-    tr = build_trainer(cfg, *overfit_split, clip=(1, 5))
+    tr = build_trainer(cfg, overfit_split[0], validation=overfit_split[1], clip=(1, 5))
     tr.train(12)
     best = tr.best_epoch
     assert best < 12 and tr.can_restore_best
     path = save_model(tmp_path / "late.npz", tr, cfg, {})
-    opened = restore_trainer(load_model(path), *overfit_split, clip=(1, 5))
+    opened = restore_trainer(load_model(path), overfit_split[0], validation=overfit_split[1], clip=(1, 5))
     assert opened.best_epoch == best and opened.epochs_since_best == 12 - best
     assert not opened.can_restore_best and not opened.snapshot().can_restore_best
     with pytest.raises(PhaseError, match="before this model was opened"):
         opened.restore_best()
     tr.restore_best()
     path = save_model(tmp_path / "best.npz", tr, cfg, {})
-    opened = restore_trainer(load_model(path), *overfit_split, clip=(1, 5))
+    opened = restore_trainer(load_model(path), overfit_split[0], validation=overfit_split[1], clip=(1, 5))
     assert opened.best_epoch == opened.epoch == best and opened.can_restore_best

@@ -145,11 +145,15 @@ def test_float32_script_ends_at_aeviz_weights(tmp_path, optimizer, kind):
     dict(batch_size=0, optimizer="rmsprop"),  # the whole set per update
     dict(accumulate_gradients=True, optimizer="sgd", lr=0.005),  # the tutorial's missing zero_grad
     dict(shuffle=False, hidden=(5, 5)),
+    dict(validation_fraction=0.4),  # a validation set carved from the training ratings, as aeviz does
 ], ids=["tied-tanh", "nobias-relu-contractive", "shallow-identity", "distance", "online-kl",
-        "full-batch", "accumulate", "no-shuffle"])
+        "full-batch", "accumulate", "no-shuffle", "validation"])
 def test_architecture_and_training_variants_match(tmp_path, settings):
     ours, theirs = script_vs_aeviz(tmp_path, **settings)
     assert_same_model(ours, theirs, 1e-6)
+    if "validation_fraction" in settings:  # the same ratings were held out for validation
+        assert ours.history[-1].val_rmse is not None
+        assert ours.history[-1].val_rmse == pytest.approx(theirs.history[-1].val_rmse, rel=1e-6)
 
 
 def test_binary_ratings_with_cross_entropy_loss_match(tmp_path):
@@ -173,7 +177,8 @@ def test_item_orientation_trains_the_transposed_matrix(tmp_path):
     training on the file with its user and movie columns swapped."""
     data = write_ratings(tmp_path / "ratings.csv")
     swapped = write_ratings(tmp_path / "swapped.csv", layout="swapped")
-    model = make_model(tmp_path / "items.npz", swapped, test_fraction=0.0, optimizer="adam", lr=0.01)
+    model = make_model(tmp_path / "items.npz", swapped, test_fraction=0.0, validation_fraction=0.0,
+                       optimizer="adam", lr=0.01)
     ours = aeviz_continues(swapped, model, tmp_path / "aeviz.npz")
 
     by_user = load_ratings(data)

@@ -156,7 +156,7 @@ from aeviz.presets import PRESETS, get_preset  # noqa: E402
 
 def test_every_preset_is_valid_and_loads():
     keys = [p.key for p in PRESETS]
-    assert keys == ["toy", "recommender", "overcomplete", "sparse", "denoising", "contractive", "stacked"]
+    assert keys == ["toy", "recommender", "overcomplete", "sparse", "denoising", "contractive", "stacked", "vae"]
     for p in PRESETS:
         assert p.config.problems() == [], p.key
         assert 2 <= p.explanation.count(". ") + 1 <= 5, p.key

@@ -295,21 +295,27 @@ def test_graph_titles_fit_and_movies_are_labelled_at_any_size(qtbot, size):
     assert xs[-1] + lay.right <= size[0] + 1
 
 
-def test_loss_plot_stars_the_best_test_epoch(qtbot, overfit_split):
+def test_loss_plot_stars_the_best_validation_epoch_and_draws_the_baselines(qtbot, overfit_split):
     from aeviz.ui.loss_plot import LossPlot
-    tr = build_trainer(ModelConfig(hidden=(12,), lr=0.05), *overfit_split, clip=(1, 5))
+    train, held = overfit_split
+    tr = build_trainer(ModelConfig(hidden=(12,), lr=0.05), train, test=held, validation=held, clip=(1, 5))
     plot = LossPlot()
     qtbot.addWidget(plot)
     plot.show()
     plot.show_snapshot(tr.snapshot())
     assert plot.best_marker.getData()[0] is None or len(plot.best_marker.getData()[0]) == 0
-    assert "best test" not in plot.epochs.titleLabel.text
+    assert "best validation" not in plot.epochs.titleLabel.text
+    levels = plot.baseline_levels()
+    assert set(levels) == {"global mean", "item mean", "user + item biases"}
+    assert levels["item mean"] == pytest.approx(tr.baselines["item_mean"])
     for _ in range(12):
         tr.step_epoch()
     plot.show_snapshot(tr.snapshot())
-    tests = [h.test_rmse for h in tr.history]
-    best = int(np.argmin(tests))
+    vals = [h.val_rmse for h in tr.history]
+    best = int(np.argmin(vals))
+    assert tr.best_epoch == best + 1
     x, y = plot.best_marker.getData()
-    assert list(x) == [best + 1] and y[0] == pytest.approx(tests[best])
-    assert f"best test {tests[best]:.4g} @ {best + 1}" in plot.epochs.titleLabel.text
-    assert "(the best test so far)" in plot._describe(plot.epochs, best + 1)
+    assert list(x) == [best + 1] and y[0] == pytest.approx(vals[best])
+    assert f"best validation {vals[best]:.4g} @ {best + 1}" in plot.epochs.titleLabel.text
+    assert "(the best so far)" in plot._describe(plot.epochs, best + 1)
+    assert len(plot.val_curve.getData()[0]) == 12

@@ -34,10 +34,11 @@ from .loader import load_ratings
 from .titles import load_titles
 from .ratings import RatingScale, Ratings, detect_scale
 from .samples import SAMPLE_NAMES, load_sample, sample_path
-from .split import Split, holdout_split, split_from_files
+from .split import Split, holdout_split, split_from_files, three_way_split, with_validation
 
 __all__ = [
     "LoadCancelled", "RatingsFileError", "RatingScale", "Ratings", "detect_scale",
     "load_ratings", "load_titles", "Split", "holdout_split", "split_from_files",
+    "three_way_split", "with_validation",
     "SAMPLE_NAMES", "load_sample", "sample_path",
 ]

@@ -1,4 +1,8 @@
-"""Train/test splits that never leak a held-out rating into train."""
+"""Train/validation/test splits that never leak a held-out rating into train.
+
+The validation set is carved from each user's *training* ratings: it is what early stopping, the best
+epoch and any hyper-parameter choice look at, so the test set stays a held-out figure that is only
+reported, never used to choose."""
 from __future__ import annotations
 
 import pathlib
@@ -9,16 +13,18 @@ import numpy as np
 from .errors import RatingsFileError
 from .ratings import Ratings, build_csr, detect_scale, _key
 
-__all__ = ["Split", "holdout_split", "split_from_files"]
+__all__ = ["Split", "holdout_split", "three_way_split", "with_validation", "split_from_files"]
 
 
 @dataclass(frozen=True)
 class Split:
-    """Train and test share rows, columns, ids, titles and scale."""
+    """Train, test (and validation, when carved) share rows, columns, ids, titles and scale; no
+    rating is in two of them."""
 
     train: Ratings
     test: Ratings
     users_all_held_out: int
+    validation: Ratings | None = None
 
     @property
     def test_fraction(self) -> float:
@@ -35,7 +41,7 @@ def _subset(r: Ratings, keep: np.ndarray, label: str) -> Ratings:
                    source=f"{r.source} ({label})" if r.source else label, warnings=())
 
 
-def holdout_split(ratings: Ratings, test_fraction: float = 0.2, seed: int = 0) -> Split:
+def holdout_split(ratings: Ratings, test_fraction: float = 0.2, seed=0) -> Split:
     """Per user, hold out round(test_fraction * n_u) ratings (half rounds up), chosen at random
     with ``seed``. A user with >= 2 ratings keeps at least one in train and a user with one
     rating keeps it, unless ``test_fraction`` is 1: then everything is held out and
@@ -63,6 +69,27 @@ def holdout_split(ratings: Ratings, test_fraction: float = 0.2, seed: int = 0) -
     test = _subset(ratings, held, "test")
     all_out = int(np.count_nonzero((counts > 0) & (k == counts)))
     return Split(train, test, all_out)
+
+
+def with_validation(split: Split, validation_fraction: float, seed=0) -> Split:
+    """`split` with a validation set carved from each user's training ratings, as
+    `holdout_split` carves a test set (a user keeps at least one training rating). Its random
+    stream is (seed, 1): not the one that chose the test ratings."""
+    f = float(validation_fraction)
+    if not 0.0 <= f < 1.0:
+        raise ValueError(f"validation_fraction must lie in [0, 1), not {validation_fraction}")
+    if f == 0.0:
+        return replace(split, validation=None)
+    inner = holdout_split(split.train, f, seed=(int(seed), 1))
+    val = replace(inner.test, source=inner.test.source.replace("(train) (test)", "(validation)"))
+    train = replace(inner.train, source=split.train.source)
+    return replace(split, train=train, validation=val)
+
+
+def three_way_split(ratings: Ratings, test_fraction: float = 0.2, validation_fraction: float = 0.05,
+                    seed: int = 0) -> Split:
+    """Test ratings held out per user (`holdout_split`), then a validation set from what is left."""
+    return with_validation(holdout_split(ratings, test_fraction, seed), validation_fraction, seed)
 
 
 def split_from_files(train_path, test_path, titles=None, progress=None, cancel=None) -> Split:

@@ -15,7 +15,7 @@ from .network import INITS, Network
 from .optimizers import OPTIMIZERS, make_optimizer
 from .trainer import Trainer
 
-KINDS = ("plain", "sparse", "denoising", "contractive")
+KINDS = ("plain", "sparse", "denoising", "contractive", "vae")
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,9 @@ class ModelConfig:
     shuffle: bool = True
     seed: int = 0
     test_fraction: float = 0.2
+    # carved from each user's training ratings: chooses the best epoch and early stopping, so the
+    # test figure stays held out (aeviz/data/split.py)
+    validation_fraction: float = 0.05
     accumulate_gradients: bool = False
     # the autoencoder's type and its parameters
     kind: str = "plain"
@@ -49,6 +52,13 @@ class ModelConfig:
     noise_level: float = 0.2
     contractive_weight: float = 0.01
     pretrain_epochs: int = 0
+    # variational (aeviz/engine/vae.py): the KL weight's cap, the updates it takes to warm up to
+    # it, and the fraction of each input row dropped (Mult-VAE's input dropout)
+    beta: float = 0.2
+    anneal_steps: int = 0
+    dropout: float = 0.0
+    # implicit feedback (aeviz/data/implicit.py): ratings >= 4 are 1, every other cell 0
+    implicit: bool = False
     extras: dict = field(default_factory=dict, compare=False)
 
     def validate(self) -> "ModelConfig":
@@ -81,12 +91,22 @@ class ModelConfig:
             p.append("batch size must be positive, or 0 for the whole set")
         if not (0 <= self.test_fraction < 1):
             p.append("test fraction must lie in [0, 1)")
+        if not (0 <= self.validation_fraction < 1):
+            p.append("validation fraction must lie in [0, 1)")
         if self.tied and tuple(self.hidden) != tuple(self.hidden)[::-1]:
             p.append("tied weights need mirrored hidden sizes, e.g. 20,10,20")
         if self.kind not in KINDS:
             p.append(f"type must be one of {', '.join(KINDS)}")
         if not (0 < self.sparsity_target < 1):
             p.append("sparsity target must lie strictly between 0 and 1")
+        if not (np.isfinite(self.beta) and self.beta >= 0):
+            p.append("beta (the KL weight) must be zero or positive")
+        if self.anneal_steps < 0:
+            p.append("annealing steps must be zero or positive")
+        if not (0 <= self.dropout < 1):
+            p.append("input dropout is a fraction in [0, 1)")
+        if self.kind == "vae" and len(self.hidden) < 1:
+            p.append("a variational autoencoder needs a hidden code layer")
         if not (0 <= self.noise_level < 1) and self.noise == "mask":
             p.append("masking noise level is a fraction in [0, 1)")
         return p
@@ -135,13 +155,71 @@ def build_network(config: ModelConfig, n_items: int, weights=None, biases=None) 
         sizes = config.sizes(n_items)
         if [w.shape for w in given] == [(b, a) for a, b in zip(sizes[:-1], sizes[1:])]:
             weights, biases = given, (config.extras.get("initial_biases") if config.bias else None)
+    if config.kind == "vae":
+        from .vae import VAENetwork
+        return VAENetwork(config.sizes(n_items), acts, normalize_input=config.loss == "multinomial",
+                          bias=config.bias, tied=config.tied, init=config.init, seed=config.seed,
+                          weights=weights, biases=biases)
     return Network(config.sizes(n_items), acts, bias=config.bias, tied=config.tied,
                    init=config.init, seed=config.seed, weights=weights, biases=biases)
 
 
-def build_trainer(config: ModelConfig, train, test=None, clip=None, network=None) -> Trainer:
-    """Network + optimizer + loss (+ the type's penalty or corruption) wired into a Trainer."""
+class ModelTooLarge(ValueError):
+    """The model's parameters and training state would not fit in the memory available."""
+
+
+# copies of the parameter vector training keeps: params, grads, the optimizer's change and two
+# scratch vectors, the undo point and the best epoch's checkpoint; plus, per optimizer slot
+# (momentum, Adam's two averages), the slot, its spare and the two checkpoints' copies
+_BASE_COPIES, _SLOT_COPIES = 7, 4
+_SLOTS = {"sgd": 1, "rmsprop": 2, "adam": 2}
+
+
+def parameter_count(config: ModelConfig, n_items: int) -> int:
+    sizes = config.sizes(n_items)
+    weights = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+    if config.tied:
+        weights //= 2
+    return weights + (sum(sizes[1:]) if config.bias else 0)
+
+
+def training_bytes(config: ModelConfig, n_items: int, itemsize: int = 4) -> int:
+    """Memory the parameters and the optimizer's state take while training (float32)."""
+    copies = _BASE_COPIES + _SLOT_COPIES * _SLOTS.get(config.optimizer, 0)
+    return parameter_count(config, n_items) * itemsize * copies
+
+
+def available_bytes() -> int | None:
+    """MemAvailable from /proc/meminfo (None where there is none: then nothing is refused)."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def check_fits(config: ModelConfig, n_items: int, available: int | None = None):
+    """Refuse, before allocating anything, a model whose training state exceeds the memory
+    available, saying how much it needs."""
+    need = training_bytes(config, n_items)
+    have = available_bytes() if available is None else available
+    if have is not None and need > have:
+        raise ModelTooLarge(
+            f"this model needs about {need / 2**30:.1f} GB for its {parameter_count(config, n_items):,} "
+            f"parameters and {config.optimizer}'s training state ({n_items:,} movies in and out), "
+            f"but only {have / 2**30:.1f} GB of memory is free: use smaller layers, or fewer movies")
+
+
+def build_trainer(config: ModelConfig, train, test=None, clip=None, network=None,
+                  validation=None) -> Trainer:
+    """Network + optimizer + loss (+ the type's penalty or corruption) wired into a Trainer.
+    `validation` (carved from the training ratings) chooses the best epoch; `test` is reported."""
     config.validate()
+    if network is None:
+        check_fits(config, train.n_items)
     net = network if network is not None else build_network(config, train.n_items)
     if network is None and config.pretrain_epochs > 0:  # stacked: greedy layer-wise start
         from .pretrain import pretrain
@@ -160,4 +238,4 @@ def build_trainer(config: ModelConfig, train, test=None, clip=None, network=None
     return Trainer(net, opt, get_loss(config.loss), train, test, batch_size=config.batch_size,
                    shuffle=config.shuffle, seed=config.seed, penalties=penalties,
                    corruption=corruption, clip=clip,
-                   accumulate_gradients=config.accumulate_gradients)
+                   accumulate_gradients=config.accumulate_gradients, validation=validation)

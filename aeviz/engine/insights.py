@@ -14,7 +14,9 @@ import weakref
 
 import numpy as np
 
+from .evaluation import top_n
 from .snapshot import frozen
+from .vae_insights import code_ellipses, imagined_reconstruction, sampling_view
 
 PERCENTILES = (0, 7, 16, 31, 50, 69, 84, 93, 100)  # TensorBoard's distribution bands
 RING = 512  # distribution samples kept per trainer
@@ -178,9 +180,10 @@ def _codes_all(st, trainer):
         xy, axes, mean, explained = pca_2d(codes, st.pca_axes)
         st.pca_axes = axes
         axis_names, method = [f"PC1 ({explained[0]:.0%})", f"PC2 ({explained[1]:.0%})"], "PCA"
+    ellipses = code_ellipses(net, st.x, axes, mean) if k >= 2 else None
     return {"layer": layer, "units": k, "rows": _ro(st.rows), "xy": _ro(xy), "axis_names": axis_names,
             "method": method, "explained": explained, "activation": net.activations[layer - 1].name,
-            "_mean": mean, "_axes": axes}
+            "ellipses": _ro(ellipses) if ellipses is not None else None, "_mean": mean, "_axes": axes}
 
 
 def _codes(st, trainer, row, acts, every):
@@ -238,17 +241,16 @@ def _reconstruction(trainer, row, y_raw):
 def _recommendations(rec, n=10):
     """Top-n movies the user has not rated in training (held-out ones count as unrated: the
     network never saw them), and every held-out rating beside its prediction."""
-    y = rec["output_clipped"]
-    cand = np.flatnonzero(~rec["mask"])
-    top = cand[np.argsort(-y[cand], kind="stable")][:n] if cand.size else np.zeros(0, dtype=np.int64)
+    y, raw = rec["output_clipped"], rec["output"]
+    top = top_n(np.flatnonzero(~rec["mask"]), y, raw, n)
     ho = np.flatnonzero(rec["heldout_mask"])
     ho = ho[np.argsort(-rec["heldout_values"][ho], kind="stable")]
     return {
-        "row": rec["row"], "items": _ro(top), "predicted": _ro(y[top]),
+        "row": rec["row"], "items": _ro(top), "predicted": _ro(y[top]), "raw": _ro(raw[top]),
         "is_heldout": _ro(rec["heldout_mask"][top]), "heldout_values_of_items": _ro(rec["heldout_values"][top]),
         "heldout_items": _ro(ho), "heldout_values": _ro(rec["heldout_values"][ho]),
         "heldout_predicted": _ro(y[ho]), "heldout_error": _ro(y[ho] - rec["heldout_values"][ho]),
-        "heldout_rmse": rec["rmse_heldout"],
+        "heldout_rmse": rec["rmse_heldout"], "label": rec.get("label"),
     }
 
 
@@ -409,11 +411,25 @@ def _math(trainer, selection, row, acts, preacts, from_trainer, titles):
     flat = _flat_index(net, l, index, col)
     w_now = float(net.params[flat])
     g_batch = float(net.grads[flat]) if grads_ready else None
+    contribution = (out["delta"] * float(h_in[col])) if out["delta"] is not None else None
+    parts = None
+    mirror = net.tied_with(l)
+    if mirror is not None:
+        # one shared number, used twice: as W{l+1}[index, col] and as W{mirror+1}[col, index];
+        # this observation's gradient is the sum of what each use contributes
+        parts = [{"layer": l, "row": index, "col": col, "delta": out["delta"], "input": float(h_in[col]),
+                  "product": contribution}]
+        d_m = float(trainer._gradients.deltas[mirror][-1][col]) if grads_ready else None
+        x_m = float(np.asarray(acts[mirror], dtype=np.float64)[index])
+        parts.append({"layer": mirror, "row": col, "col": index, "delta": d_m, "input": x_m,
+                      "product": d_m * x_m if d_m is not None else None})
+        parts.sort(key=lambda p: -p["layer"])  # decoder first, as back-propagation meets them
+        if contribution is not None:
+            contribution = sum(p["product"] for p in parts)
     out["weight"] = {
         "layer": l, "row": index, "col": col, "value": w_now,
         "from_label": (titles[col] if (l == 0 and titles and col < len(titles)) else f"h{l}[{col + 1}]"),
-        "input": float(h_in[col]),
-        "contribution": (out["delta"] * float(h_in[col])) if out["delta"] is not None else None,
+        "input": float(h_in[col]), "contribution": contribution, "tied_parts": parts,
         "gradient": g_batch, "batch_fill": int(trainer.batch_fill), "batch_size": int(trainer.batch_size),
         "update": _optimizer_view(trainer, flat, w_now, g_batch, applied),
     }
@@ -515,6 +531,8 @@ def compute_extras(trainer, selection: dict | None = None, fresh: bool = False) 
     titles = getattr(trainer.train_set, "titles", None)
     y_now = trainer.network.predict(trainer.train_set.dense_rows([row])[0])[0]
     rec = _reconstruction(trainer, row, y_now)
+    if selection.get("imagine"):  # the Code panel's walk: the decoder's imaginary user instead
+        rec = imagined_reconstruction(trainer, selection["imagine"], slow["codes"], rec)
     extras = {
         "row": row,
         "codes": _codes(st, trainer, row, acts, slow["codes"]),
@@ -526,12 +544,25 @@ def compute_extras(trainer, selection: dict | None = None, fresh: bool = False) 
         "recommendations": _recommendations(rec),
         "feature_detectors": slow["feature_detectors"],
         "math": _math(trainer, selection, row, acts, preacts, from_trainer, titles),
+        "sampling": sampling_view(trainer, row, from_trainer),
         "distributions": _distributions(st, trainer),
         "sparsity": slow["sparsity"],
         "penalties": [p.describe() for p in trainer.penalties],
         "corruption": trainer.corruption.describe() if trainer.corruption is not None else None,
     }
     return extras
+
+
+def walk_extras(trainer, spec: dict) -> dict:
+    """Only what a Code panel walk changes (the Reconstruction and Recommendations records of the
+    imaginary user), for the 30-a-second updates of a drag; the rest of the extras stay."""
+    st = _state_for(trainer)
+    _refresh_sample(st, trainer)
+    every = _slow_parts(st, trainer, False)["codes"]
+    row = current_row(trainer)
+    rec = _reconstruction(trainer, row, np.zeros(trainer.network.sizes[-1]))
+    rec = imagined_reconstruction(trainer, spec, every, rec)
+    return {"reconstruction": rec, "recommendations": _recommendations(rec)}
 
 
 def matrix_image(ratings, max_rows: int = 1200, max_cols: int = 1600) -> tuple[np.ndarray, float, float]:

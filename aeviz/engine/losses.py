@@ -151,8 +151,36 @@ class CrossEntropy(Loss):
         return "L = -sum_i x_i log y_i"
 
 
+class Multinomial(Loss):
+    """Mult-VAE's multinomial log-likelihood for implicit feedback: the outputs are logits (an
+    identity output layer), softmax spreads one unit of probability over all movies, and the
+    loss is -sum_i x_i log softmax(y)_i. Computed from the logits, so it never takes log 0."""
+
+    name = "multinomial"
+    label = "multinomial log-likelihood (softmax)"
+
+    @staticmethod
+    def _log_softmax(y):
+        y = np.asarray(y, dtype=np.float64)
+        shifted = y - y.max(axis=-1, keepdims=True)
+        return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+    def per_observation(self, y, t, mask):
+        return -np.where(mask, t * self._log_softmax(y), 0.0).sum(axis=-1)
+
+    def gradient(self, y, t, mask):
+        y2, t2 = np.atleast_2d(y), np.where(np.atleast_2d(mask), np.atleast_2d(t), 0.0)
+        p = np.exp(self._log_softmax(y2))
+        g = (p * t2.sum(axis=-1, keepdims=True) - t2) / y2.shape[0]
+        return g.astype(y2.dtype).reshape(np.shape(y))
+
+    def formula(self):
+        return "L = -sum_i x_i log softmax(y)_i"
+
+
 LOSSES: dict[str, type[Loss]] = {
-    cls.name: cls for cls in (MaskedMSE, ReconstructionError, BinaryCrossEntropy, CrossEntropy)
+    cls.name: cls for cls in (MaskedMSE, ReconstructionError, BinaryCrossEntropy, CrossEntropy,
+                              Multinomial)
 }
 
 

@@ -24,6 +24,7 @@ class ForwardTrace:
     inputs: list[np.ndarray]  # h_0 (= x), h_1, ..., h_{L-1}  shape (B, fan_in)
     preacts: list[np.ndarray]  # a_1..a_L  shape (B, fan_out)
     outputs: list[np.ndarray]  # h_1..h_L  shape (B, fan_out)
+    side: dict | None = None  # what a subclass's extra step computed (the VAE's mu, sigma, eps)
 
     @property
     def y(self) -> np.ndarray:
@@ -114,6 +115,7 @@ class Network:
             self._transposed.append(out > fan_in)
             shapes.append((fan_in, out) if out > fan_in else (out, fan_in))
         bias_shapes = [(self.sizes[l + 1],) for l in range(self.n_layers)] if self.bias else []
+        bias_shapes += [shape for _, shape in self.extra_parameters()]
         total = sum(int(np.prod(s)) for s in shapes + bias_shapes)
         self.params = np.zeros(total, dtype=self.dtype)
         self.grads = np.zeros(total, dtype=self.dtype)
@@ -125,6 +127,10 @@ class Network:
             offset += n
         self._own_weights = [self._view(self.params, i) for i in range(len(shapes))]
         self._own_grad_weights = [self._view(self.grads, i) for i in range(len(shapes))]
+        n_extra = len(self.extra_parameters())
+        first_extra = len(self._slices) - n_extra
+        self.extra_params = [self._view(self.params, first_extra + i) for i in range(n_extra)]
+        self.extra_grads = [self._view(self.grads, first_extra + i) for i in range(n_extra)]
         self.weights, self.biases = self.split_flat(self.params)
         self.grad_weights, self.grad_biases = self.split_flat(self.grads)
         self._weights_t = [w.T for w in self.weights]  # forward multiplies by W^T: made once
@@ -134,6 +140,18 @@ class Network:
         a, b, shape = self._slices[i]
         v = buf[a:b].reshape(shape)
         return v.T if i < len(self._transposed) and self._transposed[i] else v
+
+    def tied_with(self, layer: int) -> int | None:
+        """The other layer sharing this layer's matrix (W_mirror = W_layer transposed), or None."""
+        if not self.tied:
+            return None
+        mirror = self.n_layers - 1 - layer
+        return mirror if mirror != layer else None
+
+    def extra_parameters(self) -> list[tuple[str, tuple]]:
+        """(name, shape) of parameters outside the layer chain (a subclass's side branch), stored
+        after the biases in `params`, so every optimizer updates them with the rest."""
+        return []
 
     def flat_index(self, layer: int, row: int, col: int) -> int:
         """Position of W[layer][row, col] (0-based layer, out row, in column) in `params`."""
@@ -149,7 +167,7 @@ class Network:
         names = [f"W{l + 1}" for l in range(self.n_free_weight_layers)]
         if self.bias:
             names += [f"b{l + 1}" for l in range(self.n_layers)]
-        return names
+        return names + [name for name, _ in self.extra_parameters()]
 
     def split_flat(self, flat: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray | None]]:
         """View a flat vector shaped like `params` as (per-layer weights, per-layer biases)."""
@@ -221,22 +239,33 @@ class Network:
         return "-".join(map(str, self.sizes)) + f" ({acts}{', tied' if self.tied else ''}{'' if self.bias else ', no biases'})"
 
     # ---------------------------------------------------------------------------------- forward
-    def forward(self, x: np.ndarray) -> ForwardTrace:
-        """Run a batch (B, n) or one observation (n,), keeping every pre-activation and output."""
+    def forward(self, x: np.ndarray, rng=None, noise=None) -> ForwardTrace:
+        """Run a batch (B, n) or one observation (n,), keeping every pre-activation and output.
+        `rng` / `noise` feed a stochastic subclass (the VAE's eps); a plain network ignores them."""
         h = np.atleast_2d(np.asarray(x, dtype=self.dtype))
         if h.shape[1] != self.sizes[0]:
             raise ValueError(f"input has {h.shape[1]} values, the network expects {self.sizes[0]}")
-        inputs, preacts, outputs = [], [], []
+        inputs, preacts, outputs, side = [], [], [], {}
         for l, act in enumerate(self.activations):
             inputs.append(h)
             a = h @ self._weights_t[l]
             if self.bias:
                 a += self.biases[l]
-            z = act.forward(a)
+            z = self.side_forward(l, h, act.forward(a), side, rng, noise)
             preacts.append(a)
             outputs.append(z)
             h = z
-        return ForwardTrace(inputs, preacts, outputs)
+        return ForwardTrace(inputs, preacts, outputs, side or None)
+
+    def side_forward(self, layer, h_in, out, side, rng, noise):
+        """Layer `layer`'s output as the next layer sees it; a subclass may replace it (the VAE
+        samples its code here) and note what it computed in `side`."""
+        return out
+
+    def side_backward(self, layer, trace, grad_out, extra, accumulate):
+        """A subclass's side branch at `layer`: fill its parameters' gradients (added when
+        `accumulate`) and return its share of dL/d(layer input), or None."""
+        return None
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         """Outputs only, for evaluation: no trace kept."""
@@ -285,6 +314,7 @@ class Network:
         single = g.shape[0] == 1
         deltas: list[np.ndarray] = [None] * self.n_layers  # type: ignore[list-item]
         for l in range(self.n_layers - 1, -1, -1):
+            grad_out = g
             if extra_grad_hidden and (l + 1) in extra_grad_hidden and l < self.n_layers - 1:
                 g = g + extra_grad_hidden[l + 1]
             delta = self.activations[l].backward(trace.preacts[l], trace.outputs[l], g)
@@ -311,6 +341,9 @@ class Network:
                     self._own_grad_weights[owner] += (delta.T @ inp).T
                 if self.bias:
                     self.grad_biases[l] += delta.sum(axis=0)
+            side = self.side_backward(l, trace, grad_out, extra_grad_hidden, accumulate)
             if l > 0:
                 g = delta @ self.weights[l]
+                if side is not None:
+                    g += side
         return Gradients(deltas, list(self.grad_weights), list(self.grad_biases))

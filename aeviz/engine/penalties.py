@@ -18,6 +18,10 @@ import numpy as np
 class Penalty:
     name = "penalty"
 
+    def at_update(self, updates: int) -> None:
+        """Told, before each step's value, how many updates came before (an annealed weight
+        follows the training's own counter, so undo and going back to the best epoch replay it)."""
+
     def value(self, network, trace) -> float:
         raise NotImplementedError
 

@@ -180,7 +180,7 @@ def _read_archive(path, zf: zipfile.ZipFile, progress, cancel) -> SavedModel:
     if problems:
         raise ModelFileError(path, "has an invalid header: " + "; ".join(problems[:3]))
     try:
-        net = _network(header["network"])
+        net = _network(header)
     except (TypeError, ValueError) as exc:
         raise ModelFileError(path, f"is inconsistent and cannot be loaded ({_short(exc)})") from None
     expected = _expected_arrays(header, net, members)
@@ -340,9 +340,14 @@ def header_problems(h: dict) -> list[str]:
 _RECORD_FIELDS = {f.name for f in fields(EpochRecord)}
 
 
-def _network(nh) -> Network:
-    return Network(nh["sizes"], nh["activations"], bias=nh["bias"], tied=nh["tied"], init=nh["init"],
-                   seed=None, dtype=np.dtype(nh["dtype"]))
+def _network(header) -> Network:
+    nh = header["network"]
+    kw = dict(bias=nh["bias"], tied=nh["tied"], init=nh["init"], seed=None, dtype=np.dtype(nh["dtype"]))
+    cfg = header.get("config") or {}
+    if cfg.get("kind") == "vae":  # the log-variance branch's weights follow the layers' in params
+        from .vae import VAENetwork
+        return VAENetwork(nh["sizes"], nh["activations"], normalize_input=cfg.get("loss") == "multinomial", **kw)
+    return Network(nh["sizes"], nh["activations"], **kw)
 
 
 def _build(header, arrays, version, net: Network) -> SavedModel:
@@ -400,12 +405,12 @@ def check_dataset(saved: SavedModel, ratings, strict: bool = False) -> list[str]
     return notes
 
 
-def restore_trainer(saved: SavedModel, train, test=None, clip=None):
+def restore_trainer(saved: SavedModel, train, test=None, clip=None, validation=None):
     """A Trainer continuing from a saved model: its weights, optimizer state and history."""
     from .config import build_trainer
     check_dataset(saved, train)
     cfg = saved.config.with_(pretrain_epochs=0)
-    tr = build_trainer(cfg, train, test, clip=clip, network=saved.network)
+    tr = build_trainer(cfg, train, test, clip=clip, network=saved.network, validation=validation)
     if saved.optimizer_state is not None and saved.optimizer_state.get("name") == tr.optimizer.name:
         tr.optimizer.load_state_dict(saved.optimizer_state)
     tr.history = list(saved.history)

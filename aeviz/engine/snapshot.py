@@ -34,6 +34,7 @@ class EpochRecord:
     mean_loss: float
     penalty: float
     seconds: float
+    val_rmse: float | None = None  # the validation set's: what the best epoch is chosen by
 
 
 @dataclass(frozen=True)
@@ -76,8 +77,10 @@ class Snapshot:
     epoch_penalties: np.ndarray | None = None
     diverged: str | None = None
     can_undo: bool = False
-    best_epoch: int | None = None  # the epoch with the lowest test RMSE so far
+    best_epoch: int | None = None  # the epoch with the lowest validation RMSE so far
     can_restore_best: bool = False  # its network was kept (Ctrl+B can go back to it)
+    tied_with: tuple = ()  # per weight layer: the layer sharing its matrix (tied weights), or None
+    baselines: object = None  # read-only {global_mean, item_mean, user_item_bias} test RMSEs, or None
     extras: dict = field(default_factory=dict)
 
     @property

@@ -15,6 +15,7 @@ import json
 import os
 import pathlib
 import string
+from dataclasses import fields
 
 import numpy as np
 
@@ -24,6 +25,7 @@ from .corruption import GaussianNoise, MaskingNoise
 from .penalties import Contractive, KLSparsity, L1Sparsity
 from .rows import DenseRows
 from .serialize import load_model
+from .snapshot import EpochRecord
 
 TEMPLATE = pathlib.Path(__file__).with_name("torch_script.tmpl")
 EXPORTABLE_KINDS = ("plain", "sparse", "denoising", "contractive")  # the script writes these out
@@ -300,6 +302,7 @@ def generate_script(model_path, script_name: str = "train_torch.py", model_ref: 
         "SHUFFLE": repr(bool(config.shuffle)),
         "ACCUMULATE_GRADIENTS": repr(bool(config.accumulate_gradients)),
         "EXTRA_IMPORTS": KL_IMPORT if any(isinstance(p, KLSparsity) for p in trainer.penalties) else "",
+        "HISTORY_FIELDS": repr(tuple(f.name for f in fields(EpochRecord))),
         "MODEL_CLASS": _model_class(net),
         "LAYOUT": _layout(net),
         "LOSS": LOSS_CODE[config.loss],

@@ -10,10 +10,12 @@ from __future__ import annotations
 import functools
 import math
 import time
+from types import MappingProxyType
 from typing import NamedTuple
 
 import numpy as np
 
+from .baselines import baseline_rmses
 from .evaluation import evaluate
 from .optimizers import NonFiniteStep
 from .snapshot import EpochRecord, Snapshot, frozen, frozen_list
@@ -47,7 +49,7 @@ class _Checkpoint(NamedTuple):
     params: np.ndarray
     optimizer: dict
     epoch: int
-    test_rmse: float
+    val_rmse: float
     steps: int
     updates: int
     history: list
@@ -56,11 +58,15 @@ class _Checkpoint(NamedTuple):
 
 
 class Trainer:
-    """Trains `network` on the rows of `train`, one phase, observation, batch or epoch at a time."""
+    """Trains `network` on the rows of `train`, one phase, observation, batch or epoch at a time.
+
+    `validation` (ratings carved from the training ratings, never trained on) chooses: the best
+    epoch, going back to it and early stopping all follow the validation RMSE. `test` is only
+    reported, so its figure stays a held-out one; without a validation set there is no best epoch."""
 
     def __init__(self, network, optimizer, loss, train, test=None, batch_size: int = 1,
                  shuffle: bool = False, seed: int = 0, penalties=(), corruption=None,
-                 clip=None, accumulate_gradients: bool = False):
+                 clip=None, accumulate_gradients: bool = False, validation=None):
         if train.n_items != network.sizes[0] or network.sizes[-1] != network.sizes[0]:
             raise ValueError(
                 f"the network's {network.sizes[0]} inputs and {network.sizes[-1]} outputs must both "
@@ -70,6 +76,7 @@ class Trainer:
         self.loss = loss
         self.train_set = train
         self.test_set = test
+        self.validation_set = validation
         self.penalties = list(penalties)
         self.corruption = corruption
         self.clip = clip
@@ -119,6 +126,7 @@ class Trainer:
         self.diverged: str | None = None
         self._undo = None
         self._best = None
+        self.stopped_early = False
         self._seq = 0
         self.network.grads.fill(0.0)
         self.optimizer.reset()
@@ -176,7 +184,7 @@ class Trainer:
         """STEP 2-4: feed the current user, encode, decode."""
         self._expect("forward")
         self._load_rows(np.array([self.current_row]))
-        self._trace = self.network.forward(self._x_in)
+        self._trace = self.network.forward(self._x_in, rng=self.rng)
         t = self._trace
         if not all(np.isfinite(a).all() and np.isfinite(h).all() for a, h in zip(t.preacts, t.outputs)):
             self._diverge("the forward pass")
@@ -266,18 +274,34 @@ class Trainer:
             else:
                 self.step_phase()
 
-    def train(self, epochs: int, callback=None, patience: int = 0):
-        """Up to `epochs` epochs. With `patience`, stop once the test RMSE has not improved for
-        that many epochs and go back to the best epoch's network (early stopping)."""
+    def train(self, epochs: int, callback=None, patience: int = 0, progress=None):
+        """Up to `epochs` epochs. With `patience`, stop once the validation RMSE has not improved
+        for that many epochs and go back to the best epoch's network (early stopping; then
+        `stopped_early` is true). `callback(record)` after each epoch may return False to stop;
+        `progress(epoch, fraction)` after each update."""
+        self.stopped_early = False
         for _ in range(int(epochs)):
-            self.step_epoch()
+            if progress is None:
+                self.step_epoch()
+            else:
+                epoch = self.epoch
+                while self.epoch == epoch:
+                    self.step_batch()
+                    progress(epoch, self.k / max(self.n_observations, 1))
             if callback is not None and callback(self.history[-1]) is False:
                 break
-            if patience and self.epochs_since_best is not None and self.epochs_since_best >= patience:
+            if self.should_stop_early(patience):
                 if self.can_restore_best:
                     self.restore_best()
+                self.stopped_early = True
                 break
         return self.history
+
+    def should_stop_early(self, patience: int) -> bool:
+        """The early-stopping rule, for every caller: `patience` (> 0) epochs without a better
+        validation RMSE."""
+        since = self.epochs_since_best
+        return bool(patience) and since is not None and since >= patience
 
     # -------------------------------------------------------------------------------- internals
     def _expect(self, phase):
@@ -301,6 +325,7 @@ class Trainer:
         pen = 0.0
         extra = {}
         for p in self.penalties:
+            p.at_update(self.updates)
             pen += p.value(self.network, self._trace)
             for layer, g in p.hidden_gradients(self.network, self._trace).items():
                 extra[layer] = extra[layer] + g if layer in extra else g
@@ -354,7 +379,7 @@ class Trainer:
             for a in range(0, n, step):
                 chunk = rows[a:a + step]
                 self._load_rows(chunk)
-                self._trace = self.network.forward(self._x_in)
+                self._trace = self.network.forward(self._x_in, rng=self.rng)
                 self._compute_loss()
                 self._backward(1.0 if n <= step else len(chunk) / n, accumulate=a > 0)
                 self._record_observation()
@@ -370,7 +395,8 @@ class Trainer:
             self._end_epoch()
 
     def _end_epoch(self):
-        ev = evaluate(self.network, self.train_set, self.test_set, clip=self.clip)
+        ev = evaluate(self.network, self.train_set, self.test_set, clip=self.clip,
+                      validation=self.validation_set)
         losses = np.asarray(self._epoch_losses)
         self.epoch += 1
         now = time.perf_counter()
@@ -379,7 +405,7 @@ class Trainer:
             test_rmse_per_user=ev.test_rmse_per_user,
             mean_loss=float(losses.mean()) if losses.size else float("nan"),
             penalty=float(np.mean(self._epoch_penalties)) if self._epoch_penalties else 0.0,
-            seconds=now - self._epoch_started))
+            seconds=now - self._epoch_started, val_rmse=ev.val_rmse))
         self._epoch_started = now
         self._epoch_losses = []
         self._epoch_penalties = []
@@ -449,33 +475,33 @@ class Trainer:
         self._undo = None
 
     # ---------------------------------------------------------------------------- best epoch
-    def _checkpoint(self, test_rmse):
+    def _checkpoint(self, val_rmse):
         """Everything that makes the state at the end of an epoch, to come back to it later."""
         return _Checkpoint(self.network.params.copy(), self.optimizer.state_dict(), self.epoch,
-                           float(test_rmse), self.steps, self.updates, list(self.history),
+                           float(val_rmse), self.steps, self.updates, list(self.history),
                            self.rng.bit_generator.state, self.order.copy())
 
     def _history_best(self) -> tuple[int, float] | None:
-        """(epoch, test RMSE) of the lowest test RMSE in the history, whoever wrote it (a saved
-        model's history counts too); cached, as snapshots ask for it many times a second."""
+        """(epoch, validation RMSE) of the lowest validation RMSE in the history, whoever wrote it
+        (a saved model's history counts too); cached, as snapshots ask for it many times a second."""
         h = self.history
         key = (h, len(h), h[-1] if h else None)  # the objects themselves: an id can be reused
         old = getattr(self, "_best_key", None)
         if old is None or old[0] is not h or old[1] != key[1] or old[2] is not key[2]:
-            finite = [(r.test_rmse, r.epoch) for r in h
-                      if r.test_rmse is not None and math.isfinite(r.test_rmse)]
+            finite = [(r.val_rmse, r.epoch) for r in h
+                      if r.val_rmse is not None and math.isfinite(r.val_rmse)]
             self._best_cached = None if not finite else min(finite)[::-1]
             self._best_key = key
         return self._best_cached
 
     @property
     def best_epoch(self) -> int | None:
-        """The epoch with the lowest test RMSE so far (None without a test set)."""
+        """The epoch with the lowest validation RMSE so far (None without a validation set)."""
         best = self._history_best()
         return None if best is None else best[0]
 
     @property
-    def best_test_rmse(self) -> float | None:
+    def best_val_rmse(self) -> float | None:
         best = self._history_best()
         return None if best is None else best[1]
 
@@ -485,9 +511,9 @@ class Trainer:
         return None if best is None else self.epoch - best[0]
 
     def note_best_epoch(self):
-        """At the end of an epoch that has the best test RMSE so far, keep a way back to it."""
+        """At the end of an epoch that has the best validation RMSE so far, keep a way back to it."""
         if self.best_epoch == self.epoch and self.k == 0:
-            self._best = self._checkpoint(self.best_test_rmse)
+            self._best = self._checkpoint(self.best_val_rmse)
 
     @property
     def can_restore_best(self) -> bool:
@@ -500,7 +526,7 @@ class Trainer:
         history (early stopping, after the fact). Training can go on from there."""
         if not self.can_restore_best:
             if self.best_epoch is None:
-                raise PhaseError("there is no best epoch yet: it needs a test set and one finished epoch")
+                raise PhaseError("there is no best epoch yet: it needs a validation set and one finished epoch")
             raise PhaseError(f"the network of epoch {self.best_epoch}, the best, was not kept "
                              f"(it was trained before this model was opened)")
         b = self._best
@@ -518,7 +544,24 @@ class Trainer:
         self.diverged = None
         self._undo = None
 
+    @functools.cached_property
+    def baselines(self):
+        """The classical baselines' test RMSEs on this split, read-only (None without a test set):
+        what the loss plot draws as horizontal lines for the network to beat."""
+        if self.test_set is None:
+            return None
+        return MappingProxyType(baseline_rmses(self.train_set, self.test_set, self.clip))
+
     # ---------------------------------------------------------------------------- inspection
+    @property
+    def last_sampling(self) -> dict | None:
+        """What a stochastic network drew for the last observation forwarded (the VAE's mu,
+        logvar, sigma, eps and, after backward, dL/dz, dL/dlogvar), read-only; else None."""
+        side = self._trace.side if self._trace is not None and self.phase != "idle" else None
+        if not side:
+            return None
+        return {k: frozen(np.asarray(v)[-1]) for k, v in side.items()}
+
     def set_weight(self, layer: int, row: int, col: int, value: float):
         if not np.isfinite(value):
             raise ValueError("a weight must be a finite number")
@@ -572,5 +615,6 @@ class Trainer:
             epoch_losses=frozen(np.asarray(self._epoch_losses, dtype=np.float64)) if full_history else None,
             epoch_penalties=frozen(np.asarray(self._epoch_penalties, dtype=np.float64)) if full_history else None,
             diverged=self.diverged, can_undo=self.can_undo, best_epoch=self.best_epoch,
-            can_restore_best=self.can_restore_best,
+            can_restore_best=self.can_restore_best, baselines=self.baselines,
+            tied_with=tuple(net.tied_with(l) for l in range(net.n_layers)),
         )

@@ -13,6 +13,8 @@ DESCRIPTIONS = {
     "sparse": "reconstruct, while a penalty keeps most hidden units near zero most of the time",
     "denoising": "reconstruct the clean ratings from a corrupted copy of them",
     "contractive": "reconstruct, while penalising how fast the code changes with the input",
+    "vae": "variational: the code is a distribution (mean and spread), sampled; a KL term keeps "
+           "it near N(0, 1)",
 }
 
 
@@ -40,4 +42,8 @@ def for_config(config, network):
         if network.n_layers < 2:
             raise ValueError("a contractive autoencoder needs a hidden layer")
         return [Contractive(config.contractive_weight)], None
+    if kind == "vae":
+        from .vae import KLDivergence
+        drop = make_corruption("mask", config.dropout) if config.dropout > 0 else None
+        return [KLDivergence(config.beta, config.anneal_steps)], drop
     raise ValueError(f"unknown autoencoder type {kind!r}")

@@ -17,18 +17,14 @@ import time
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from aeviz.engine import DivergenceError, PhaseError, build_trainer, kernels
+from aeviz.presets import split_for
 
 from .background import stop_thread
 
 try:  # the insight panels' worker-side computations (may not exist yet)
-    from aeviz.engine.insights import compute_extras
+    from aeviz.engine.insights import compute_extras, walk_extras
 except ImportError:  # pragma: no cover - depends on what has landed
     compute_extras = None
-
-try:
-    from aeviz.data import holdout_split
-except ImportError:  # pragma: no cover
-    holdout_split = None
 
 log = logging.getLogger(__name__)
 
@@ -39,16 +35,6 @@ MAX_FRAME_INTERVAL = 0.2  # >= 5 pictures a second: the network view treats slow
 EXTRAS_INTERVAL = 0.25  # insights are computed at most ~4 times a second
 MANUAL = {"step_phase", "forward", "backward", "update", "step_observation", "step_batch",
           "undo", "restore_best", "set_weight", "select_observation"}
-
-
-def _split_and_clip(config, dataset):
-    """(train, test, clip) as every rebuild makes them: the config's seeded hold-out split, and
-    predictions clipped to the dataset's rating scale."""
-    train, test = dataset, None
-    if config.test_fraction > 0:
-        split = holdout_split(dataset, config.test_fraction, config.seed)
-        train, test = split.train, split.test
-    return train, test, (float(dataset.scale.minimum), float(dataset.scale.maximum))
 
 
 class _Worker(QObject):
@@ -90,7 +76,7 @@ class _Worker(QObject):
         self._rate_t = time.perf_counter()
         self._rate_steps = 0
         self._warm = False
-        self.patience = 0  # early stopping: pause after this many epochs without a better test RMSE
+        self.patience = 0  # early stopping: pause after this many epochs without a better validation RMSE
         self.epoch_target = None  # set while Step epoch plays to the end of an epoch
         self._speed_after = FULL_SPEED  # the speed to go back to once it has
         self._stopped_for = None  # the best epoch an early stop was last announced for
@@ -213,6 +199,21 @@ class _Worker(QObject):
         self._extras_at = 0.0
         self._publish(force=True)
 
+    def _cmd_imagine(self, spec):
+        """The Code panel's walk: decode an imaginary user (None: back to the real one)."""
+        self.selection = {k: v for k, v in self.selection.items() if k != "imagine"}
+        if not spec or not self._extras or self.trainer is None or compute_extras is None:
+            self._extras_at = 0.0
+            self._publish(force=True)
+            return
+        self.selection["imagine"] = dict(spec)
+        try:  # only the two records a walk changes: a drag stays fluid
+            self._extras.update(walk_extras(self.trainer, self.selection["imagine"]))
+        except Exception:
+            log.exception("walk_extras failed")
+        self._extras_at = time.perf_counter()
+        self._publish(force=True, extras_ready=True)
+
     def _cmd_play(self, speed):
         if self.epoch_target is not None:  # the slider moved during Step epoch: for afterwards
             self._speed_after = FULL_SPEED if speed is None else float(speed)
@@ -239,7 +240,7 @@ class _Worker(QObject):
             if preset is not None:  # the preset knows its own split, clipping and start weights
                 trainer, _ = preset.make_trainer(dataset)
             else:
-                trainer = build_trainer(config, *_split_and_clip(config, dataset))
+                trainer = build_trainer(config, **split_for(config, dataset)[1])
         except Exception as exc:
             self.rebuildFailed.emit(f"Could not build the network: {exc}")
             return
@@ -267,7 +268,7 @@ class _Worker(QObject):
         dataset = self.dataset if dataset is None else dataset
         try:
             config = saved.config
-            trainer = restore_trainer(saved, *_split_and_clip(config, dataset))
+            trainer = restore_trainer(saved, **split_for(config, dataset)[1])
         except Exception as exc:
             self.workFailed.emit(tag, str(exc) or type(exc).__name__)
             return
@@ -355,10 +356,10 @@ class _Worker(QObject):
         return bool(self.patience) and self._stop_early()
 
     def _stop_early(self) -> bool:
-        """Pause once the test RMSE has not improved for `patience` epochs (once per best)."""
+        """Pause once the trainer's early-stopping rule says so (once per best)."""
         t = self.trainer
         since = t.epochs_since_best
-        if since is None or since < self.patience or self._stopped_for == t.best_epoch:
+        if not t.should_stop_early(self.patience) or self._stopped_for == t.best_epoch:
             return False
         self._stopped_for = t.best_epoch
         self._set_playing(False)
@@ -367,8 +368,8 @@ class _Worker(QObject):
                 "That network was trained before this model was opened, so it cannot be restored; "
                 "Play goes on.")
         self.stoppedEarly.emit(
-            f"Paused: the test RMSE has not improved for {since} epochs; the best, "
-            f"{t.best_test_rmse:.4g}, was at epoch {t.best_epoch}. {back}")
+            f"Paused: the validation RMSE has not improved for {since} epochs; the best, "
+            f"{t.best_val_rmse:.4g}, was at epoch {t.best_epoch}. {back}")
         self._publish(force=True)
         return True
 
@@ -378,13 +379,13 @@ class _Worker(QObject):
         self._publish(force=True)
 
     # ---------------------------------------------------------------------------- publish
-    def _publish(self, force: bool = False):
+    def _publish(self, force: bool = False, extras_ready: bool = False):
         now = time.perf_counter()
         if self.trainer is None or (not force and now - self._last_pub < self.frame_interval):
             return
         self._last_pub = now
         snap = self.trainer.snapshot()
-        if compute_extras is not None and (force or now - self._extras_at >= EXTRAS_INTERVAL):
+        if compute_extras is not None and not extras_ready and (force or now - self._extras_at >= EXTRAS_INTERVAL):
             try:
                 self._extras = dict(compute_extras(self.trainer, dict(self.selection), fresh=force) or {})
             except Exception:
@@ -486,6 +487,11 @@ class EngineBridge(QObject):
 
     def set_selection(self, layer: int, index: int):
         self.send("set_selection", int(layer), int(index))
+
+    def imagine(self, spec):
+        """Show the imaginary user a Code panel walk asks for ({"kind": "point", "xy": ...},
+        "between" or "prior"; None ends the walk)."""
+        self.send("imagine", dict(spec) if spec else None)
 
     def call(self, tag: str, fn):
         """Run `fn(trainer, config, dataset)` in the worker between steps (playing goes on);

@@ -22,6 +22,7 @@ from .graph.text import edge_tooltip, node_tooltip
 
 STREAM_SECONDS = 0.25  # snapshots closer than this are "full speed": no animation, no overlays
 ANIMATION_MS = {"forward": 320, "backward": 320, "update": 700}
+MATRIX_SHARE = 0.36  # of the view's width for the weight-matrix heatmap, when shown
 
 
 class NetworkView(QWidget):
@@ -77,7 +78,7 @@ class NetworkView(QWidget):
         self.matrix_button.setText("Weight matrix")
         self.matrix_button.setCheckable(True)
         self.matrix_button.setToolTip("Show every weight of a layer pair as a heatmap")
-        self.matrix_button.toggled.connect(self.matrix.setVisible)
+        self.matrix_button.toggled.connect(self._show_matrix)
         bar.addWidget(self.matrix_button)
         self.fit_button = QToolButton(self)
         self.fit_button.setText("Fit")
@@ -90,6 +91,7 @@ class NetworkView(QWidget):
         split.addWidget(self.matrix)
         split.setStretchFactor(0, 4)
         split.setStretchFactor(1, 1)
+        self._split = split
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(0)
@@ -238,6 +240,14 @@ class NetworkView(QWidget):
         if fit != self._fit:
             self._fit = fit
             self._rebuild()
+
+    def _show_matrix(self, on: bool):
+        """The heatmap takes about a third of the view: a fifth left its ticks and picker cramped."""
+        self.matrix.setVisible(on)
+        if on:
+            total = sum(self._split.sizes()) or self.width()
+            side = max(MATRIX_SHARE * total, self.matrix.minimumWidth())
+            self._split.setSizes([int(total - side), int(side)])
 
     def _on_node_clicked(self, layer, index):
         self.select_node(layer, index)

@@ -55,12 +55,15 @@ of the epoch with the lowest test RMSE (the star on the loss curve).</td></tr>
 (outlined); buttons that make no sense now are greyed out.</p>
 
 <h3>Loss curves</h3>
-<p>Left: RMSE per epoch on the training ratings (<span style="color:#1f77b4">blue</span>) and on
-held-out ratings the network never saw (<span style="color:#ff7f0e">orange</span>); sparse and
-contractive models add their penalty (<span style="color:#2ca02c">green, dashed</span>, own axis).
-When orange stops falling while blue keeps falling, the network is memorising instead of learning
-tastes. The star marks the best test RMSE so far; Train &gt; Early stopping pauses Play once it is
-N epochs old, and Ctrl+B goes back to it. Right: the loss of each observation in the current
+<p>Left: RMSE per epoch on the training ratings (<span style="color:#1f77b4">blue</span>), on the
+validation ratings held back from training to choose the epoch (<span style="color:#9467bd">purple</span>)
+and on the test ratings the network never saw (<span style="color:#ff7f0e">orange</span>, only
+reported); sparse and contractive models add their penalty (<span style="color:#2ca02c">green,
+dashed</span>, own axis). Dotted grey lines are the classical baselines on the same test ratings
+(global mean, item mean, user + item biases): a network worth having ends below them. When the
+held-out curves stop falling while blue keeps falling, the network is memorising instead of learning
+tastes. The star marks the best validation RMSE so far; Train &gt; Early stopping pauses Play once
+it is N epochs old, and Ctrl+B goes back to it. Right: the loss of each observation in the current
 epoch. Right-click to export.</p>
 
 <h3>The panels</h3>

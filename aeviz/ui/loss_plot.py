@@ -17,15 +17,19 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSizePolicy, QSlider, QVBoxLayout, QWidget
 
 THROTTLED_HZ = 2
 MAX_SYMBOLS = 40  # epoch markers only while they can be told apart (and are cheap)
 MAX_POINTS = 2000  # within-epoch losses drawn (longer epochs are decimated for display)
 TRAIN_PEN = pg.mkPen("#1f77b4", width=2)
 TEST_PEN = pg.mkPen("#ff7f0e", width=2)
+VAL_PEN = pg.mkPen("#9467bd", width=2)
+BASELINE_PEN = pg.mkPen("#8c8c8c", width=1, style=Qt.PenStyle.DotLine)
+BASELINE_NAMES = {"global_mean": "global mean", "item_mean": "item mean", "user_item_bias": "user + item biases"}
 PENALTY_PEN = pg.mkPen("#2ca02c", width=2, style=Qt.PenStyle.DashLine)
 OBS_PEN = pg.mkPen("#7f7f7f", width=1)
+COLUMN_SHARE = (3 / 5, 2 / 5)  # of the width: RMSE per epoch | this epoch's losses
 
 
 def debiased_ema(values, weight: float) -> np.ndarray:
@@ -78,6 +82,7 @@ class LossPlot(QWidget):
         self._epoch_penalties = np.zeros(0)
         self._key = None
         self._best = None  # (epoch, best test RMSE, epochs since) or None
+        self._was_degenerate = {}  # per plot: its last range was set by hand (no or one point)
         self._throttled = False
         self._pending = None
         self._drawn_at = 0.0
@@ -98,9 +103,20 @@ class LossPlot(QWidget):
                                             symbolSize=4, symbolBrush="#1f77b4", symbolPen=None)
         self.test_curve = self.epochs.plot([], [], pen=TEST_PEN, symbol="o",
                                            symbolSize=4, symbolBrush="#ff7f0e", symbolPen=None)
-        # the best test RMSE so far: where early stopping would have kept the network
+        self.val_curve = self.epochs.plot([], [], pen=VAL_PEN, symbol="o",
+                                          symbolSize=4, symbolBrush="#9467bd", symbolPen=None)
+        # the best validation RMSE so far: where early stopping keeps the network
         self.best_marker = self.epochs.plot([], [], pen=None, symbol="star", symbolSize=15,
-                                            symbolBrush="#ff7f0e", symbolPen=pg.mkPen("#7a3a00"))
+                                            symbolBrush="#9467bd", symbolPen=pg.mkPen("#3b1f5c"))
+        # the classical baselines' test RMSEs: the levels a network has to get below
+        self.baseline_lines = {}
+        for key, name in BASELINE_NAMES.items():
+            line = pg.InfiniteLine(angle=0, pen=BASELINE_PEN, label=name, movable=False,
+                                   labelOpts={"position": 0.02, "color": "#666", "anchors": [(0, 1), (0, 1)]})
+            line.setVisible(False)
+            self.epochs.addItem(line, ignoreBounds=True)
+            self.baseline_lines[key] = line
+        self._baselines = None
         self._penalty_name = "penalty"
         self._penalty_shown = False
         self.penalty_view, self.penalty_curve = self._twin(self.epochs)
@@ -111,8 +127,8 @@ class LossPlot(QWidget):
         self._set_within_title(False)
         self.within.setLabel("bottom", "observation")
         self.within.getAxis("bottom").setHeight(32)
-        self.glw.ci.layout.setColumnStretchFactor(0, 3)
-        self.glw.ci.layout.setColumnStretchFactor(1, 2)
+        self.glw.ci.layout.setColumnStretchFactor(0, round(COLUMN_SHARE[0] * 5))
+        self.glw.ci.layout.setColumnStretchFactor(1, round(COLUMN_SHARE[1] * 5))
 
         bar = QHBoxLayout()
         self.readout = QLabel("hover a curve to read it")
@@ -122,6 +138,9 @@ class LossPlot(QWidget):
         self.smooth = QSlider(Qt.Orientation.Horizontal)
         self.smooth.setRange(0, 99)
         self.smooth.setMaximumWidth(110)
+        self.smooth.setMinimumWidth(80)  # a narrow dock squeezes the hover read-out, not the slider
+        self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.readout.setMinimumWidth(60)
         self.smooth.setToolTip("Smoothing (TensorBoard's debiased moving average); 0 = raw")
         self.smooth_label = QLabel("smoothing 0.00")
         bar.addWidget(self.readout, 1)
@@ -172,14 +191,16 @@ class LossPlot(QWidget):
     def _set_epoch_title(self, penalty: bool):
         """The title is the legend (a legend box would sit on the curves in a short dock)."""
         words = ["<span style='color:#1f77b4'>&#9632; train</span>",
+                 "<span style='color:#9467bd'>&#9632; validation</span>",
                  "<span style='color:#ff7f0e'>&#9632; test</span>"]
         if penalty:
             words.append(f"<span style='color:#2ca02c'>&#9476; {self._penalty_name} (right axis)</span>")
         if self._best is not None:
             epoch, value, since = self._best
             ago = f", {since} epochs ago" if since >= 5 else ""
-            words.append(f"<span style='color:#a04000'>&#9733; best test {fmt(value)} @ {epoch}{ago}</span>")
+            words.append(f"<span style='color:#3b1f5c'>&#9733; best validation {fmt(value)} @ {epoch}{ago}</span>")
         self.epochs.setTitle(f"RMSE per epoch: {' '.join(words)}", color="#333", size="10pt")
+        self._fit_titles()
 
     def _set_within_title(self, penalty: bool):
         t = "loss of each observation, this epoch"
@@ -187,6 +208,35 @@ class LossPlot(QWidget):
             t = ("this epoch: <span style='color:#7f7f7f'>&#9632; loss</span> "
                  "<span style='color:#2ca02c'>&#9476; penalty</span>")
         self.within.setTitle(t, color="#333", size="10pt")
+        self._fit_titles()
+
+    def _fit_titles(self):
+        """Wrap a title that is wider than its plot's share of the width: a pyqtgraph title is as
+        wide as its text, and a long one ('best test 0.9493 @ 121, 53 epochs ago') would push
+        the other plot out of the dock."""
+        if not hasattr(self, "within"):
+            return
+        width = max(self.width() - 4, 120)
+        for plot, share in ((self.epochs, COLUMN_SHARE[0]), (self.within, COLUMN_SHARE[1])):
+            label = plot.titleLabel
+            axes = sum(plot.getAxis(a).width() for a in ("left", "right") if plot.getAxis(a).isVisible())
+            room = max(width * share - axes - 12, 60.0)
+            label.item.setTextWidth(-1)
+            if label.item.boundingRect().width() > room:
+                label.item.setTextWidth(room)
+            height = max(label.item.boundingRect().height() + 4, 30.0)
+            label.setMaximumHeight(height)
+            plot.layout.setRowFixedHeight(0, height)
+            label.updateMin()
+            label.resizeEvent(None)
+
+    def title_rects(self):
+        """(epochs title, within title) scene rectangles, as painted (for layout checks)."""
+        return tuple(p.titleLabel.mapRectToScene(p.titleLabel.itemRect()) for p in (self.epochs, self.within))
+
+    def resizeEvent(self, ev):
+        super().resizeEvent(ev)
+        self._fit_titles()
 
     def penalty_label(self) -> str:
         """What the penalty curve is called on its axis ('penalty (KL sparsity)', ...)."""
@@ -254,7 +304,26 @@ class LossPlot(QWidget):
         self._key = key
         self._history, self._epoch_losses = hist, losses
         self._epoch_penalties = pens if pens is not None else np.zeros(0)
+        self._show_baselines(getattr(snap, "baselines", None))
         self._redraw()
+
+    def _show_baselines(self, baselines):
+        """One labelled horizontal line per baseline (test RMSE), hidden without a test set."""
+        values = dict(baselines) if baselines else {}
+        if values == self._baselines:
+            return
+        self._baselines = values
+        for key, line in self.baseline_lines.items():
+            v = values.get(key)
+            ok = v is not None and math.isfinite(v)
+            line.setVisible(ok)
+            if ok:
+                line.setValue(v)
+                line.label.setFormat(f"{BASELINE_NAMES[key]} {fmt(v, 3)}")
+
+    def baseline_levels(self) -> dict:
+        """{name: test RMSE} of the baseline lines shown (for readers and tests)."""
+        return {BASELINE_NAMES[k]: float(l.value()) for k, l in self.baseline_lines.items() if l.isVisible()}
 
     def _positive(self, y):
         """Log axes cannot show 0 or negatives: those points are left out, never drawn as numbers."""
@@ -266,20 +335,24 @@ class LossPlot(QWidget):
         x = np.array([h.epoch for h in hist], dtype=float)
         train = _finite([h.train_rmse for h in hist])
         test = _finite([np.nan if h.test_rmse is None else h.test_rmse for h in hist])
+        val = _finite([np.nan if getattr(h, "val_rmse", None) is None else h.val_rmse for h in hist])
         pen = _finite([h.penalty for h in hist])
         sym = "o" if x.size <= MAX_SYMBOLS else None
-        for c in (self.train_curve, self.test_curve):
+        for c in (self.train_curve, self.val_curve, self.test_curve):
             if c.opts["symbol"] != sym:
                 c.setSymbol(sym)
         self.train_curve.setData(x, self._positive(debiased_ema(train, w)), connect="finite")
+        for curve, y in ((self.test_curve, test), (self.val_curve, val)):
+            if np.isfinite(y).any():
+                curve.setData(x, self._positive(debiased_ema(y, w)), connect="finite")
+            else:
+                curve.setData([], [])
         best = None
-        if np.isfinite(test).any():
-            self.test_curve.setData(x, self._positive(debiased_ema(test, w)), connect="finite")
-            i = int(np.nanargmin(test))  # raw, not smoothed: the epoch whose network was best
-            self.best_marker.setData([x[i]], [test[i]])
-            best = (int(x[i]), float(test[i]), int(x[-1] - x[i]))
+        if np.isfinite(val).any():  # the validation set chooses; the test set is only reported
+            i = int(np.nanargmin(val))  # raw, not smoothed: the epoch whose network was best
+            self.best_marker.setData([x[i]], [val[i]])
+            best = (int(x[i]), float(val[i]), int(x[-1] - x[i]))
         else:
-            self.test_curve.setData([], [])
             self.best_marker.setData([], [])
         if best != self._best:
             self._best = best
@@ -303,7 +376,46 @@ class LossPlot(QWidget):
         for vb in (self.penalty_view, self.obs_penalty_view):
             vb.enableAutoRange(axis=pg.ViewBox.YAxis)
         ox, oy = decimate(_finite(self._epoch_losses))
-        self.obs_curve.setData(ox, self._positive(debiased_ema(oy, w)), connect="finite")
+        oy = self._positive(debiased_ema(oy, w))
+        sym = "o" if ox.size == 1 else None  # one observation: a dot, not an invisible line
+        if self.obs_curve.opts["symbol"] != sym:
+            self.obs_curve.setSymbol(sym)
+            self.obs_curve.setSymbolBrush("#7f7f7f")
+            self.obs_curve.setSymbolPen(None)
+        self.obs_curve.setData(ox, oy, connect="finite")
+        self._fit_range(self.epochs, np.concatenate([x, x]), np.concatenate([self._positive(debiased_ema(train, w)),
+                                                        self._positive(debiased_ema(test, w))]))
+        self._fit_range(self.within, ox, oy)
+
+    def _fit_range(self, plot, x, y):
+        """Ranges from the data shown now. No point or a single one gets a sensible window (not
+        pyqtgraph's -200..200 around one epoch); a view that holds none of the data (stale, from
+        a diverged or replaced run) goes back to auto-range. A user's zoom on live data stays."""
+        x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+        ok = np.isfinite(x) & np.isfinite(y)
+        if self.log_box.isChecked():
+            ok &= y > 0
+        xs, ys = x[ok], y[ok]
+        if self.log_box.isChecked():
+            ys = np.log10(ys)
+        vb = plot.vb
+        if not xs.size:
+            self._was_degenerate[id(plot)] = True
+            vb.setRange(xRange=(0, 10 if plot is self.epochs else 100), yRange=(0, 1), padding=0)
+            return
+        if np.ptp(xs) == 0 or np.ptp(ys) == 0:
+            self._was_degenerate[id(plot)] = True
+            dx = 1.0 if np.ptp(xs) == 0 else 0.05 * float(np.ptp(xs))
+            dy = 0.1 * float(np.ptp(ys)) or max(abs(float(ys[0])) * 0.1, 1e-3)
+            vb.setRange(xRange=(float(xs.min()) - dx, float(xs.max()) + dx),
+                        yRange=(float(ys.min()) - dy, float(ys.max()) + dy), padding=0)
+            return
+        (vx0, vx1), (vy0, vy1) = vb.viewRange()
+        auto = vb.autoRangeEnabled()
+        inside = (xs >= vx0) & (xs <= vx1) & (ys >= vy0) & (ys <= vy1)
+        if not (auto[0] and auto[1]) and (not inside.any() or self._was_degenerate.get(id(plot))):
+            vb.enableAutoRange()
+        self._was_degenerate[id(plot)] = False
 
     # ------------------------------------------------------------------------------ hover
     def _on_mouse(self, event):
@@ -320,9 +432,10 @@ class LossPlot(QWidget):
                 return "no epoch finished yet"
             i = int(np.clip(round(xv) - 1, 0, len(self._history) - 1))
             h = self._history[i]
-            parts = [f"epoch {h.epoch}", f"train RMSE {fmt(h.train_rmse)}", f"test RMSE {fmt(h.test_rmse)}"]
+            parts = [f"epoch {h.epoch}", f"train RMSE {fmt(h.train_rmse)}",
+                     f"validation RMSE {fmt(getattr(h, 'val_rmse', None))}", f"test RMSE {fmt(h.test_rmse)}"]
             if self._best is not None and self._best[0] == h.epoch:
-                parts[-1] += " (the best test so far)"
+                parts[2] += " (the best so far)"
             if h.penalty:
                 parts.append(f"{self._penalty_name} {fmt(h.penalty)}")
             return ",  ".join(parts)

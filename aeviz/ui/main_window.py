@@ -211,6 +211,8 @@ class MainWindow(QMainWindow):
             docks.append(dock)
             if hasattr(panel, "userSelected"):
                 panel.userSelected.connect(self._on_user_selected)
+            if hasattr(panel, "imagineRequested"):
+                panel.imagineRequested.connect(self.bridge.imagine)
             if hasattr(panel, "nodeSelected"):
                 panel.nodeSelected.connect(self._on_node_selected)
         self._dock_widgets = [(self.loss_plot, self.loss_dock)] + list(zip(self.panels, docks))
@@ -233,12 +235,37 @@ class MainWindow(QMainWindow):
         """The network in the middle; setup and per-user panels full height on the right; curves below."""
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        self._fitted_docks = None  # dock sizes last set by fit_docks; None once the user moved them
         self.resize(1600, 1000)
-        self.resizeDocks([self.setup_dock], [440], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.loss_dock], [290], Qt.Orientation.Vertical)
+        self.fit_docks()
+
+    def fit_docks(self):
+        """Dock sizes as shares of the window (capped at what 1600 x 1000 gets), so at 1366 x 768
+        the network keeps a fair part of the window instead of what fixed sizes leave over."""
+        w, h = self.width(), self.height()
+        right = int(min(440, max(300, 0.25 * w)))
+        below = int(min(290, max(190, 0.27 * h)))
+        self.resizeDocks([self.setup_dock], [right], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.loss_dock], [below], Qt.Orientation.Vertical)
         bottom = [d for d in self.docks[2:] if d.windowTitle() not in RIGHT_PANELS]
         if bottom:
-            self.resizeDocks([self.loss_dock, bottom[0]], [560, 600], Qt.Orientation.Horizontal)
+            half = max(w - right, 400) // 2
+            self.resizeDocks([self.loss_dock, bottom[0]], [half, half], Qt.Orientation.Horizontal)
+        self._fitted_docks = self._dock_sizes()
+
+    def _dock_sizes(self):
+        return (self.setup_dock.width(), self.loss_dock.height())
+
+    def resizeEvent(self, event):
+        """Keep the docks' shares while the window gets its size (start-up, a maximise), until
+        the user sets a dock's size by hand: from then on, theirs stays."""
+        super().resizeEvent(event)
+        fitted = getattr(self, "_fitted_docks", None)
+        if fitted is not None:
+            if not self.isVisible() or all(abs(a - b) <= 3 for a, b in zip(fitted, self._dock_sizes())):
+                QTimer.singleShot(0, self.fit_docks)
+            else:
+                self._fitted_docks = None
 
     def _build_toolbar(self):
         tb = QToolBar("Training")
@@ -482,6 +509,11 @@ class MainWindow(QMainWindow):
         self.show_error("Could not build the network", msg)
 
     # ------------------------------------------------------------------------------ snapshots
+    @property
+    def last_snapshot(self):
+        """The snapshot drawn last (read-only; None before the first one)."""
+        return self._last_snapshot
+
     @Slot(object)
     def _on_snapshot(self, snap):
         """The network, controls and status now; each visible dock in its own event-loop pass, so
@@ -635,6 +667,8 @@ class MainWindow(QMainWindow):
             try:
                 if not self.restoreState(state):
                     log.info("stored window layout ignored")
+                else:
+                    self._fitted_docks = None  # the user's own layout: keep it
             except Exception:
                 pass
         self.controls.speed.set_speed(settings.read_number("train/speed", float("inf"), 1.0, float("inf")))

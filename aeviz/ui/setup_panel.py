@@ -26,10 +26,12 @@ _KEYWORDS = (("layer sizes", "layers"), ("tied", "layers"), ("hidden activation"
              ("output activation", "output"), ("loss", "loss"), ("optimizer", "optimizer"),
              ("learning rate", "lr"), ("momentum", "momentum"), ("weight decay", "weight_decay"),
              ("batch", "batch"), ("test fraction", "test_fraction"), ("type must", "kind"),
-             ("sparsity target", "sparsity_target"), ("noise level", "noise_level"))
+             ("sparsity target", "sparsity_target"), ("noise level", "noise_level"),
+             ("beta (the KL", "beta"), ("annealing", "anneal_steps"), ("dropout", "dropout"))
 # the type's own fields: shown only while that type (and, for sparsity, that penalty) is chosen
 TYPE_FIELDS = {"sparse": ("sparsity_penalty", "sparsity_target", "sparsity_weight", "l1_weight"),
-               "denoising": ("noise", "noise_level"), "contractive": ("contractive_weight",)}
+               "denoising": ("noise", "noise_level"), "contractive": ("contractive_weight",),
+               "vae": ("beta", "anneal_steps", "dropout")}
 PENALTY_FIELDS = {"kl": ("sparsity_target", "sparsity_weight"), "l1": ("l1_weight",)}
 SPARSITY_PENALTIES = (("KL divergence to ρ", "kl"), ("L1 on activations", "l1"))
 NOISES = (("masking (hide ratings)", "mask"), ("gaussian (add noise)", "gaussian"))
@@ -83,9 +85,15 @@ class SetupPanel(QWidget):
             self._inputs[key] = widget
             return widget
 
-        self.layers = row("layers", "Hidden layers", QLineEdit(),
+        self.layers = row("layers", "Hidden layer sizes", QLineEdit(),
                           "Sizes of the hidden layers, comma separated, e.g. 20,10,20\n"
-                          "(the input and output layers always have one unit per movie)")
+                          "(one number per hidden layer: '2' is one layer of two units;\n"
+                          "the input and output layers always have one unit per movie)")
+        self.layers.setPlaceholderText("e.g. 20,10,20")
+        self.tied = row("tied", "Tied weights", QCheckBox("decoder = encoder transposed"),
+                        "The decoder reuses the encoder's matrices, transposed (W2 = W1ᵀ): half the\n"
+                        "parameters, and each shared weight's gradient is the sum of both uses.\n"
+                        "Needs mirrored hidden sizes, e.g. 20,10,20")
         self.hidden = row("hidden", "Hidden activation", QComboBox(), "Squashing function of hidden units")
         self.hidden.addItems(list(HIDDEN_ACTIVATIONS))
         self.output = row("output", "Output activation", QComboBox(), "Function applied to the reconstructed ratings")
@@ -155,6 +163,19 @@ class SetupPanel(QWidget):
         self.contractive_weight = row("contractive_weight", "Contractive weight λ", QLineEdit(),
                                       "How strongly the encoder's sensitivity to its input "
                                       "(Jacobian norm) counts against the reconstruction error", at=7)
+        self.beta = row("beta", "KL weight β (cap)", QLineEdit(),
+                        "Variational: how strongly KL(q(z|x) || N(0, I)) counts against the "
+                        "reconstruction, once warmed up", at=8)
+        self.anneal_steps = row("anneal_steps", "β warm-up", QSpinBox(),
+                                "Variational: updates over which β grows linearly from 0 to its cap "
+                                "(0 = from the start)", at=9)
+        self.anneal_steps.setRange(0, 10**7)
+        self.anneal_steps.setSuffix(" updates")
+        self.dropout = row("dropout", "Input dropout", QLineEdit(),
+                           "Variational: fraction of each input row dropped while training, in [0, 1)", at=10)
+        self.implicit = row("implicit", "Feedback", QCheckBox("implicit (rated 4+ = 1, else 0)"),
+                            "Implicit feedback: a rating of 4 or more is a like (1); every other cell, "
+                            "rated low or not rated, is 0 and counts in the loss")
         self.pretrain_epochs = row("pretrain_epochs", "Pre-training", QSpinBox(),
                                    "Epochs of greedy layer-wise pre-training per layer before training "
                                    "(stacked autoencoder; 0 = off)",
@@ -180,14 +201,14 @@ class SetupPanel(QWidget):
         self.set_config(self._base)
         for w in (self.layers, self.lr, self.momentum, self.weight_decay, self.test_fraction,
                   self.sparsity_target, self.sparsity_weight, self.l1_weight, self.noise_level,
-                  self.contractive_weight):
+                  self.contractive_weight, self.beta, self.dropout):
             w.textChanged.connect(self._revalidate)
         for w in (self.hidden, self.output, self.loss, self.optimizer, self.batch_mode, self.kind,
                   self.sparsity_penalty, self.noise):
             w.currentIndexChanged.connect(self._revalidate)
-        for w in (self.bias, self.shuffle):
+        for w in (self.bias, self.tied, self.shuffle, self.implicit):
             w.toggled.connect(self._revalidate)
-        for w in (self.batch_k, self.seed, self.pretrain_epochs):
+        for w in (self.batch_k, self.seed, self.pretrain_epochs, self.anneal_steps):
             w.valueChanged.connect(self._revalidate)
         self.apply_button.clicked.connect(self._apply)
         self._revalidate()
@@ -199,6 +220,7 @@ class SetupPanel(QWidget):
         self.hidden.setCurrentText(c.hidden_activation)
         self.output.setCurrentText(c.output_activation)
         self.bias.setChecked(bool(c.bias))
+        self.tied.setChecked(bool(c.tied))
         self.loss.setCurrentText(c.loss)
         self.optimizer.setCurrentText(c.optimizer)
         self.lr.setText(f"{c.lr:g}")
@@ -220,6 +242,10 @@ class SetupPanel(QWidget):
         self.noise_level.setText(f"{c.noise_level:g}")
         self.contractive_weight.setText(f"{c.contractive_weight:g}")
         self.pretrain_epochs.setValue(int(c.pretrain_epochs))
+        self.beta.setText(f"{c.beta:g}")
+        self.anneal_steps.setValue(int(c.anneal_steps))
+        self.dropout.setText(f"{c.dropout:g}")
+        self.implicit.setChecked(bool(c.implicit))
         self._revalidate()
 
     @staticmethod
@@ -252,9 +278,9 @@ class SetupPanel(QWidget):
         self.batch_k.setEnabled(mode == "k")
         self.momentum.setEnabled(self.optimizer.currentText() in ("sgd", "rmsprop"))  # Adam has its own
         values.update(hidden_activation=self.hidden.currentText(), output_activation=self.output.currentText(),
-                      bias=self.bias.isChecked(), loss=self.loss.currentText(),
+                      bias=self.bias.isChecked(), tied=self.tied.isChecked(), loss=self.loss.currentText(),
                       optimizer=self.optimizer.currentText(), shuffle=self.shuffle.isChecked(),
-                      seed=self.seed.value())
+                      seed=self.seed.value(), implicit=self.implicit.isChecked())
         self._read_type(values, errors)
         cfg = None
         try:
@@ -295,6 +321,8 @@ class SetupPanel(QWidget):
                                               "0 and 1): choose the sigmoid hidden activation or L1")
         if "noise" in active:
             values["noise"] = self.noise.currentData()
+        if "anneal_steps" in active:
+            values["anneal_steps"] = self.anneal_steps.value()
         checks = {  # key: (widget, words, test, message when the test fails)
             "sparsity_target": (self.sparsity_target, "sparsity target", lambda v: 0 < v < 1,
                                 "sparsity target must lie strictly between 0 and 1"),
@@ -307,6 +335,9 @@ class SetupPanel(QWidget):
                             else "gaussian noise level is a standard deviation: zero or positive"),
             "contractive_weight": (self.contractive_weight, "contractive weight", lambda v: v >= 0,
                                    "contractive weight must be zero or positive"),
+            "beta": (self.beta, "KL weight", lambda v: v >= 0, "beta (the KL weight) must be zero or positive"),
+            "dropout": (self.dropout, "input dropout", lambda v: 0 <= v < 1,
+                        "input dropout is a fraction in [0, 1)"),
         }
         for key, (widget, what, ok, msg) in checks.items():
             if key not in active:

@@ -16,7 +16,8 @@ from PySide6.QtWidgets import QToolTip, QWidget
 from . import colors as C
 from . import layout as LY
 from .lines import LineBatch, RectBatch
-from .text import PHASE_CAPTIONS, node_tooltip, edge_tooltip, num, signed, status_line
+from .text import (PHASE_CAPTIONS, WIDEST_NUMBER, edge_tooltip, more_label, node_tooltip, num, signed,
+                   status_line)
 
 log = logging.getLogger(__name__)
 GREY = QColor(150, 150, 150)
@@ -140,7 +141,8 @@ class GraphCanvas(QWidget):
         # everything the layout depends on: while stepping it stays put, so frames reuse it
         key = (self.width(), self.height(), tuple(sc.sizes), tuple(len(x) for x in sc.shown),
                tuple(bool(c) for c in sc.hidden_count), show_pre, s.output_error is not None, noisy,
-               bool((s.extras or {}).get("sparsity")), bool(s.bias), tuple(s.activation_names), id(self.titles))
+               bool((s.extras or {}).get("sparsity")), bool(s.bias), tuple(s.activation_names), id(self.titles),
+               self._clips_shown())
         if self._lay is not None and self._lay[0] == key:
             return self._lay[1]
         fm, fb = self._metrics()
@@ -148,7 +150,9 @@ class GraphCanvas(QWidget):
         L = len(sc.sizes) - 1
         narrow = w < 900
         need = self._title_need(fm, sc.sizes[0])
-        cols = LY.output_columns(narrow, show_pre, s.output_error is not None)
+        clip_w = fm.horizontalAdvance(f" → {num(self.movie_range()[1])}") + 4 if self._clips_shown() else 0.0
+        cols = LY.output_columns(narrow, show_pre, s.output_error is not None,
+                                 number_w=fm.horizontalAdvance(WIDEST_NUMBER) + 8, clip_w=clip_w)
         legend_h = self._legend_height(w)
         vectors_h = 76.0 if self._has_vectors() else 0.0
         counts = max(len(x) + (1 if sc.hidden_count[l] else 0) for l, x in enumerate(sc.shown))
@@ -222,6 +226,22 @@ class GraphCanvas(QWidget):
         hi = max([float(np.nanmax(np.where(np.isfinite(a), a, np.nan))) if np.isfinite(a).any() else 0.0
                   for a in vals], default=1.0)
         return (0.0, 1.0) if hi <= 1.0 else (1.0, float(max(5.0, np.ceil(hi))))
+
+    def clipped(self, values):
+        """Predictions as ratings: `values` clipped to the rating scale (unchanged when none is set)."""
+        if self.rating_range is None or values is None:
+            return values
+        return np.clip(values, *self.rating_range)
+
+    def _clips_shown(self) -> bool:
+        """Does any shown prediction lie outside the rating scale (its ŷ cell then says '6.31 → 5')?"""
+        sc = self.scene
+        v = sc.values[-1] if sc is not None else None
+        if v is None or self.rating_range is None:
+            return False
+        lo, hi = self.rating_range
+        f = v[np.isfinite(v)]
+        return bool(((f < lo) | (f > hi)).any())
 
     def hidden_limit(self):
         sc = self.scene
@@ -385,7 +405,39 @@ class GraphCanvas(QWidget):
                 self._overlay_lines(p, "grad", sc.gmax, C.GRADIENT, 0.9)
         if s.phase == "update" and s.change_weights is not None:
             flash = 1.0 - 0.6 * self._progress if self._anim_kind == "update" else 0.4
-            self._overlay_lines(p, "change", sc.cmax, C.CHANGE, flash)
+            scale = min(self._zoom, 4.0) ** 0.5
+            for pair, lev in zip(sc.edges, self.flash_levels()):
+                seg = self.edge_segments(pair) if (lev >= 0).any() else None
+                for lv in range(C.N_LEVELS):
+                    m = lev == lv
+                    if not m.any():
+                        continue
+                    a = int(255 * flash * (0.25 + 0.75 * C.level_fraction(lv) ** 2))
+                    pen = QPen(qc(C.CHANGE, a), 0.5 + 0.8 * C.level_width(lv, scale))
+                    pen.setCapStyle(Qt.FlatCap)
+                    p.setPen(pen)
+                    self._batch.draw(p, seg[m])
+
+    def flash_levels(self):
+        """Per drawn layer pair, the Update flash of each edge: -1 = none, 0..N_LEVELS-1 = strength.
+
+        Relative, not absolute: only the largest FLASH_SHARE of the changes in each layer pair
+        flash, graded by rank among them. Adam moves nearly every weight by about the learning
+        rate, so an absolute scale would paint the whole network dark and say nothing."""
+        out = []
+        for pair in self.scene.edges:
+            ch = pair.change
+            lev = np.full(len(pair.w), -1, dtype=np.int64)
+            if ch is not None and len(ch):
+                mag = np.abs(np.nan_to_num(np.asarray(ch, dtype=np.float64), nan=0.0, posinf=0.0, neginf=0.0))
+                moved = np.flatnonzero(mag > 0)
+                k = int(np.ceil(C.FLASH_SHARE * len(moved))) if moved.size else 0
+                if k:
+                    top = moved[np.argsort(-mag[moved], kind="stable")[:k]]
+                    rank = np.arange(k)  # 0 = the largest change
+                    lev[top] = C.N_LEVELS - 1 - (rank * C.N_LEVELS // k)
+            out.append(lev)
+        return out
 
     def _paint_nodes(self, p):
         sc, s = self.scene, self.snapshot
@@ -523,16 +575,59 @@ class GraphCanvas(QWidget):
         if readable:
             self._paint_movie_labels(p, fm)
         self._paint_vectors(p, fm)
-        # collapsed nodes
+        p.setPen(FAINT)
+        p.setFont(self._small)
+        for rect, text in self.collapsed_labels():
+            p.drawText(rect, Qt.AlignCenter, text)
+        p.setPen(qc(C.TIED))
+        for rect, text in self.tied_labels():
+            p.drawText(rect, Qt.AlignCenter, text)
+        p.setFont(self._font)
+
+    def tied_labels(self):
+        """[(QRectF, text)] under each weight layer pair that shares its matrix (tied weights):
+        'W1, shared' under the encoder, 'W2 = W1ᵀ, tied' under the decoder; below every node and
+        '+N more' note, so nothing overlaps."""
+        sc, s = self.scene, self.snapshot
+        tied = getattr(s, "tied_with", ()) or ()
+        if not any(t is not None for t in tied):
+            return []
+        X, Y, r, spacing, xs = self.geometry_arrays()
+        fm = QFontMetrics(self._small)
+        lh = fm.height()
+        lowest = max(float(y.max()) for y in Y if len(y))
+        y = lowest + r + 4 + (max(spacing, lh) + lh / 2 if any(sc.hidden_count) else 0)
+        out = []
+        for l, m in enumerate(tied):
+            if m is None:
+                continue
+            text = f"W{l + 1} = W{m + 1}ᵀ, tied" if l > m else f"W{l + 1}, shared with W{m + 1}"
+            gap = float(xs[l + 1] - xs[l])
+            wdt = min(gap - 10, fm.horizontalAdvance(text) + 6)
+            if wdt < fm.horizontalAdvance(f"W{l + 1} = W{m + 1}ᵀ"):
+                text = f"W{l + 1} = W{m + 1}ᵀ" if l > m else f"W{l + 1}"
+                wdt = min(gap - 4, fm.horizontalAdvance(text) + 4)
+            out.append((QRectF((xs[l] + xs[l + 1]) / 2 - wdt / 2, y, wdt, lh), text))
+        return out
+
+    def collapsed_labels(self):
+        """[(QRectF, text)] of the '+N more movies' notes under collapsed columns, as painted:
+        each no wider than its column's share, so neighbours never overlap."""
+        sc = self.scene
+        X, Y, r, spacing, xs = self.geometry_arrays()
+        L = len(sc.sizes) - 1
+        fm = QFontMetrics(self._small)
+        lh = fm.height()
+        gap = float(xs[1] - xs[0]) if L else float(self.width())
+        room = max(gap - 10, 20.0)
+        out = []
         for l in range(L + 1):
             if sc.hidden_count[l] and len(Y[l]):
-                y = float(Y[l][-1]) + spacing
-                what = "movies" if l in (0, L) else "nodes"
-                p.setPen(FAINT)
-                p.setFont(self._small)
-                p.drawText(QRectF(xs[l] - 70, y - lh / 2, 140, lh), Qt.AlignCenter,
-                           f"⋮ +{sc.hidden_count[l]:,} more {what}")
-        p.setFont(self._font)
+                y = float(Y[l][-1]) + max(spacing, lh)
+                text = more_label(sc.hidden_count[l], "movies" if l in (0, L) else "nodes", room, fm.horizontalAdvance)
+                wdt = min(room, fm.horizontalAdvance(text) + 6)
+                out.append((QRectF(xs[l] - wdt / 2, y - lh / 2, wdt, lh), text))
+        return out
 
     def _paint_vectors(self, p, fm):
         """Small networks: each layer's values as a vector under its column, as the seed writes them."""
@@ -541,7 +636,7 @@ class GraphCanvas(QWidget):
             return
         X, Y, r, spacing, xs = self.geometry_arrays()
         L = len(sc.sizes) - 1
-        y = max(float(y.max()) for y in Y) + r + 30
+        y = max(float(y.max()) for y in Y) + r + 30  # leaves room for the tied-weights note
         vec = lambda a: "[" + " ".join(num(v) for v in a) + "]"
         p.setFont(self._font)
         for l in range(L + 1):
@@ -633,14 +728,13 @@ class GraphCanvas(QWidget):
                     continue
                 p.drawText(cell, Qt.AlignRight | Qt.AlignVCenter, txt)
         # outputs: node | prediction | target | error | title
-        xo = xs[L] + r + max(2.0, r * 0.35) + 8
+        lay = self.layout()
         show_err = s.output_error is not None and self.overlays
         show_pre = s.activation_names[-1] != "identity" and sc.pre[L] is not None
-        widths = dict(lay.columns)
         cols = [(n, w) for n, w in lay.columns if (n != "error" or show_err) and (n != "a" or show_pre)]
         p.setFont(self._small)
         p.setPen(FAINT)
-        cx = xo
+        cx = xs[L] + r + max(2.0, r * 0.35) + 8
         for name, wdt in cols:
             p.drawText(QRectF(cx, Y[L][0] - r - lh - 6, wdt, lh), Qt.AlignLeft | Qt.AlignBottom, name)
             cx += wdt
@@ -652,41 +746,73 @@ class GraphCanvas(QWidget):
         top = int(np.nanargmax(np.where(np.isfinite(vals), vals, -np.inf))) if softmax and np.isfinite(vals).any() else -1
         emax = float(np.max(np.abs(sc.error[np.isfinite(sc.error)]))) if show_err and sc.error is not None \
             and np.isfinite(sc.error).any() else 0.0
-        wy, wa, wt, we = widths.get("ŷ", 48), widths.get("a", 40), widths.get("target", 52), widths.get("error", 52)
-        for i, idx in enumerate(sc.shown[L]):
+        pens = {"value": INK, "faint": FAINT, "grey": GREY, "bad": qc(C.NOT_FINITE), "clip": QColor(190, 90, 0),
+                "error": QColor(170, 30, 30)}
+        for i, cells in enumerate(self.output_cells()):
             y = Y[L][i]
-            cx = xo
-            rated = sc.rated_out is None or sc.rated_out[i]
-            pv = num(vals[i]) if vals is not None else "–"
-            p.setPen(qc(C.NOT_FINITE) if pv == "not finite" else INK)
-            p.drawText(QRectF(cx, y - lh / 2, wy, lh), Qt.AlignLeft | Qt.AlignVCenter,
-                       "NaN ✕" if pv == "not finite" else pv)
-            cx += wy
-            if show_pre:
-                av = num(sc.pre[L][i]) if vals is not None else "–"
-                p.setPen(qc(C.NOT_FINITE) if av == "not finite" else FAINT)
-                p.drawText(QRectF(cx, y - lh / 2, wa, lh), Qt.AlignLeft | Qt.AlignVCenter,
-                           "NaN ✕" if av == "not finite" else av)
-                cx += wa
-            unrated = "not rated" if wt >= 50 else "–"
-            tv = num(sc.target[i]) if (sc.target is not None and rated) else (unrated if sc.target is not None else "–")
-            p.setPen(INK if rated else GREY)
-            p.drawText(QRectF(cx, y - lh / 2, wt, lh), Qt.AlignLeft | Qt.AlignVCenter, tv)
-            cx += wt
-            if show_err:
-                if rated and sc.error is not None:
-                    e = sc.error[i]
-                    if emax > 0 and np.isfinite(e):
-                        bw = (we - 2) * min(abs(e) / emax, 1.0)
-                        p.fillRect(QRectF(cx - 2, y - lh / 2 + 2, bw, lh - 3), QColor(250, 210, 210))
-                    p.setPen(QColor(170, 30, 30))
-                    p.drawText(QRectF(cx, y - lh / 2 - 1, we, lh), Qt.AlignLeft | Qt.AlignVCenter, signed(e))
-                cx += we
+            for name, rect, text, style in cells:
+                if name == "error" and emax > 0 and np.isfinite(sc.error[i]) and text:
+                    bw = (rect.width() - 2) * min(abs(sc.error[i]) / emax, 1.0)
+                    p.fillRect(QRectF(rect.left() - 2, y - lh / 2 + 2, bw, lh - 3), QColor(250, 210, 210))
+                p.setPen(pens[style])
+                p.drawText(rect, Qt.AlignLeft | Qt.AlignVCenter, text)
             if lay.title_right:
+                cx = xs[L] + r + max(2.0, r * 0.35) + 8 + sum(w for _, w in cols)
                 p.setPen(INK)
                 room = max(20, int(self.width() - cx - 6))
                 p.drawText(QRectF(cx, y - lh / 2, room, lh), Qt.AlignLeft | Qt.AlignVCenter,
-                           _fit_title(fm, self._title(idx), i == top, room))
+                           _fit_title(fm, self._title(sc.shown[L][i]), i == top, room))
+
+    def output_cells(self):
+        """Per shown output node, its value cells as painted: [(column, QRectF, text, style)].
+
+        ŷ is the network's raw output; when it lies outside the rating scale, the rating it
+        stands for follows in its own cell ('6.31', '→ 5'), so neither hides the other."""
+        sc, s = self.scene, self.snapshot
+        X, Y, r, spacing, xs = self.geometry_arrays()
+        L = len(sc.sizes) - 1
+        lay = self.layout()
+        fm = QFontMetrics(self._font)
+        lh = fm.height()
+        show_err = s.output_error is not None and self.overlays
+        show_pre = s.activation_names[-1] != "identity" and sc.pre[L] is not None
+        cols = [(n, w) for n, w in lay.columns if (n != "error" or show_err) and (n != "a" or show_pre)]
+        vals = sc.values[L] if self._revealed(L) else None
+        clipped = self.clipped(vals)
+        x0 = xs[L] + r + max(2.0, r * 0.35) + 8
+        out = []
+        for i in range(len(sc.shown[L])):
+            y = Y[L][i]
+            rated = sc.rated_out is None or sc.rated_out[i]
+            cells, cx = [], x0
+            for name, wdt in cols:
+                if name == "ŷ":
+                    pv = num(vals[i]) if vals is not None else "–"
+                    bad = pv == "not finite"
+                    if vals is not None and not bad and clipped[i] != vals[i]:
+                        tw = fm.horizontalAdvance(pv) + 4
+                        cells.append((name, QRectF(cx, y - lh / 2, tw, lh), pv, "value"))
+                        cells.append(("rating", QRectF(cx + tw, y - lh / 2, wdt - tw, lh),
+                                      f"→ {num(clipped[i])}", "clip"))
+                    else:
+                        cells.append((name, QRectF(cx, y - lh / 2, wdt, lh), "NaN ✕" if bad else pv,
+                                      "bad" if bad else "value"))
+                elif name == "a":
+                    av = num(sc.pre[L][i]) if vals is not None else "–"
+                    bad = av == "not finite"
+                    cells.append((name, QRectF(cx, y - lh / 2, wdt, lh), "NaN ✕" if bad else av,
+                                  "bad" if bad else "faint"))
+                elif name == "target":
+                    unrated = "not rated" if wdt >= 50 else "–"
+                    tv = num(sc.target[i]) if (sc.target is not None and rated) else \
+                        (unrated if sc.target is not None else "–")
+                    cells.append((name, QRectF(cx, y - lh / 2, wdt, lh), tv, "value" if rated else "grey"))
+                elif name == "error":
+                    text = signed(sc.error[i]) if (rated and sc.error is not None) else ""
+                    cells.append((name, QRectF(cx, y - lh / 2 - 1, wdt, lh), text, "error"))
+                cx += wdt
+            out.append(cells)
+        return out
 
     def _paint_sparsity(self, p):
         """Sparse models: each unit's mean activation over the users as a small bar beside the node,
@@ -731,24 +857,29 @@ class GraphCanvas(QWidget):
             p.drawText(QRectF(xs[layer] - wdt / 2, y, wdt, fm.height()), Qt.AlignCenter, text)
         p.setFont(self._font)
 
-    def _paint_caption(self, p):
+    def caption_lines(self):
+        """The two caption lines as painted (elided to the width): the phase, or the divergence
+        in its place, then where training stands. The status comes before the extras, so a
+        narrow view cuts 'movies shown', never the user."""
         s, sc = self.snapshot, self.scene
-        p.setFont(self._bold)
-        p.setPen(INK)
-        cap = PHASE_CAPTIONS.get(s.phase, s.phase)
-        cap = QFontMetrics(self._bold).elidedText(cap, Qt.ElideRight, max(40, self.width() - 20))
-        p.drawText(QRectF(10, 6, self.width() - 20, 18), Qt.AlignLeft | Qt.AlignVCenter, cap)
-        p.setFont(self._small)
-        p.setPen(FAINT)
+        room = max(40, self.width() - 20)
+        head = ("⚠ " + str(s.diverged)) if s.diverged else PHASE_CAPTIONS.get(s.phase, s.phase)
         info = status_line(s)
         if sc.lod:
             k = max((len(e.w) for e in sc.edges), default=0)
             info += f"  ·  big network: strongest {k:,} edges per layer pair of {sc.total_edges:,}"
         if any(sc.hidden_count):
             info += f"  ·  {len(sc.shown[0])} of {sc.sizes[0]:,} movies shown"
-        if s.diverged:
-            info = "⚠ " + str(s.diverged) + "  ·  " + info
-        info = QFontMetrics(self._small).elidedText(info, Qt.ElideRight, max(40, self.width() - 20))
+        return (QFontMetrics(self._bold).elidedText(head, Qt.ElideRight, room),
+                QFontMetrics(self._small).elidedText(info, Qt.ElideRight, room))
+
+    def _paint_caption(self, p):
+        head, info = self.caption_lines()
+        p.setFont(self._bold)
+        p.setPen(qc(C.NOT_FINITE) if self.snapshot.diverged else INK)
+        p.drawText(QRectF(10, 6, self.width() - 20, 18), Qt.AlignLeft | Qt.AlignVCenter, head)
+        p.setFont(self._small)
+        p.setPen(FAINT)
         p.drawText(QRectF(10, 24, self.width() - 20, 16), Qt.AlignLeft | Qt.AlignVCenter, info)
 
     def _gradient_bar(self, p, rect, stops, lo_txt, hi_txt, title):
@@ -771,7 +902,7 @@ class GraphCanvas(QWidget):
         items = []
 
         def weights(p, x, y):
-            wl = C.nice_limit(sc.wmax) if sc.wmax > 0 else 1.0
+            lo, zero, hi = self.weight_scale_labels()
             p.setPen(FAINT)
             p.drawText(QRectF(x, y, 200, 14), Qt.AlignLeft | Qt.AlignVCenter, "weight w (width, colour ∝ |w|)")
             for j, lv in enumerate(range(C.N_LEVELS - 1, -1, -1)):
@@ -781,9 +912,9 @@ class GraphCanvas(QWidget):
                 p.setPen(QPen(qc(C.level_rgb(1, lv)), C.level_width(lv)))
                 p.drawLine(QPointF(x + 76 + j * 10, y + 19), QPointF(x + 76 + j * 10, y + 32))
             p.setPen(FAINT)
-            p.drawText(QRectF(x - 12, y + 34, 40, 13), Qt.AlignCenter, f"−{num(wl)}")
-            p.drawText(QRectF(x + 50, y + 34, 20, 13), Qt.AlignCenter, "0")
-            p.drawText(QRectF(x + 110, y + 34, 40, 13), Qt.AlignCenter, f"+{num(wl)}")
+            p.drawText(QRectF(x - 12, y + 34, 40, 13), Qt.AlignCenter, lo)
+            p.drawText(QRectF(x + 50, y + 34, 20, 13), Qt.AlignCenter, zero)
+            p.drawText(QRectF(x + 110, y + 34, 40, 13), Qt.AlignCenter, hi)
         items.append((176, 48, weights))
 
         def hidden(p, x, y):
@@ -829,7 +960,7 @@ class GraphCanvas(QWidget):
         marks += [
             ("δ / |gradient| (backward)", lambda p, c: (p.setPen(QPen(qc(C.GRADIENT, 200), 3)), p.setBrush(Qt.NoBrush),
                                                         p.drawEllipse(c, r, r))),
-            ("change (update)", lambda p, c: (p.setPen(QPen(qc(C.CHANGE, 150), 3)),
+            (f"largest {C.FLASH_SHARE:.0%} of changes (update)", lambda p, c: (p.setPen(QPen(qc(C.CHANGE, 150), 3)),
                                               p.drawLine(QPointF(c.x() - 7, c.y() + 4), QPointF(c.x() + 7, c.y() - 4)))),
             ("not finite", lambda p, c: (p.setPen(QPen(qc(C.NOT_FINITE), 1.6)),
                                          p.drawLine(QPointF(c.x() - 5, c.y() - 5), QPointF(c.x() + 5, c.y() + 5)),
@@ -843,6 +974,11 @@ class GraphCanvas(QWidget):
                 p.drawText(QRectF(x + 2 * r + 6, y, 400, 16), Qt.AlignLeft | Qt.AlignVCenter, text)
             items.append((2 * r + 6 + fm.horizontalAdvance(text) + 16, 18, paint))
         return items
+
+    def weight_scale_labels(self):
+        """The weight legend's ends and middle ('−0.5', '0', '+0.5'; '−5e+29' once training diverged)."""
+        wl = C.nice_limit(self.scene.wmax) if self.scene.wmax > 0 else 1.0
+        return f"−{num(wl)}", "0", f"+{num(wl)}"
 
     def _legend_rows(self, width):
         """The legend flowed into rows that fit `width`: [(row height, [(x, item)])]."""

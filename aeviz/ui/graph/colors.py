@@ -17,11 +17,13 @@ NOT_FINITE = (214, 39, 40)  # red, for NaN / inf markers
 GRADIENT = (123, 44, 191)  # purple: backward pass, gradient magnitudes and deltas
 CHANGE = (30, 30, 30)  # near black: the update's flash
 TARGET = (20, 20, 20)
+TIED = (70, 110, 70)  # green-grey: notes on weight matrices shared by encoder and decoder
 NOISE = (197, 27, 125)  # magenta: inputs the denoising corruption hid or changed
 SPARSE_OK = (90, 90, 90)  # a unit's mean activation at or below the sparsity target
 SPARSE_OVER = (200, 80, 0)  # above it: the KL penalty pulls this unit down
 
 N_LEVELS = 6  # width/opacity buckets per sign
+FLASH_SHARE = 0.10  # the Update flash shows the largest 10% of each layer pair's weight changes
 _VIRIDIS = pg.colormap.get("viridis").getLookupTable(nPts=256)[:, :3].astype(np.int64)
 
 

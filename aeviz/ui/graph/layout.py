@@ -29,13 +29,20 @@ class Layout:
     narrow: bool = False
 
 
-def output_columns(narrow: bool, show_pre: bool, show_err: bool) -> list:
-    """The output value columns (ŷ, pre-activation, target, error) and their widths."""
+def output_columns(narrow: bool, show_pre: bool, show_err: bool, number_w: float = 0.0,
+                   clip_w: float = 0.0) -> list:
+    """The output value columns (ŷ, pre-activation, target, error) and their widths.
+
+    number_w: width of the widest number the columns may hold (a value column is never narrower,
+    so '-2.7e-04' never runs into the next column); clip_w: room after ŷ for '→ 5' when a
+    prediction lies outside the rating scale."""
     if narrow:
         cols = [("ŷ", 44.0)] + ([("a", 38.0)] if show_pre else []) + [("target", 38.0)]
-        return cols + ([("error", 46.0)] if show_err else [])
-    cols = [("ŷ", 56.0)] + ([("a", 44.0)] if show_pre else []) + [("target", 52.0)]
-    return cols + ([("error", 52.0)] if show_err else [])
+        cols += [("error", 46.0)] if show_err else []
+    else:
+        cols = [("ŷ", 56.0)] + ([("a", 44.0)] if show_pre else []) + [("target", 52.0)]
+        cols += [("error", 52.0)] if show_err else []
+    return [(n, max(w, number_w + (clip_w if n == "ŷ" else 0.0)) if n != "target" else w) for n, w in cols]
 
 
 def head_candidates(sizes, activation_names, layer: int) -> list:

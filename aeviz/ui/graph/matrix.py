@@ -5,19 +5,41 @@ refreshed only while visible, so it costs nothing when hidden.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QComboBox, QLabel, QVBoxLayout, QWidget
 
 from . import colors as C
 from .text import num
 
 
+MIN_WIDTH = 280  # narrower, the layer picker is cut and the heatmap says nothing
+
+
+def tick_step(n: int, pixels: float, label_px: float) -> int:
+    """A 1-2-5 step between tick labels on an axis of n cells drawn over `pixels`, so labels
+    `label_px` wide (plus a gap) never run together ('0 500 10001500')."""
+    if n <= 1 or pixels <= 0:
+        return 1
+    fit = max(int(pixels // (label_px * 1.8)), 1)
+    raw = n / fit
+    e = 10 ** math.floor(math.log10(max(raw, 1)))
+    return int(next((m * e for m in (1, 2, 5, 10) if m * e >= raw), 10 * e))
+
+
 class WeightMatrixPanel(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self._snapshot = None
+        self._steps = (1, 1)
+        self.setMinimumWidth(MIN_WIDTH)
         self.combo = QComboBox(self)
+        self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.combo.setMinimumContentsLength(12)
         self.combo.currentIndexChanged.connect(self._redraw)
         self.plot = pg.PlotWidget(self, background="w")
         self.plot.setAspectLocked(False)
@@ -42,7 +64,9 @@ class WeightMatrixPanel(QWidget):
             self.combo.blockSignals(True)
             self.combo.clear()
             for l, w in enumerate(snapshot.weights):
-                self.combo.addItem(f"W{l + 1}: layer {l} → {l + 1}  ({w.shape[0]} × {w.shape[1]})")
+                self.combo.addItem(f"W{l + 1}: {w.shape[0]:,} × {w.shape[1]:,}")
+                self.combo.setItemData(l, f"W{l + 1}: from layer {l} to layer {l + 1} "
+                                          f"({w.shape[0]:,} rows × {w.shape[1]:,} columns)", Qt.ItemDataRole.ToolTipRole)
             self.combo.blockSignals(False)
         if self.isVisible():
             self._redraw()
@@ -50,6 +74,31 @@ class WeightMatrixPanel(QWidget):
     def showEvent(self, ev):
         super().showEvent(ev)
         self._redraw()
+
+    def resizeEvent(self, ev):
+        super().resizeEvent(ev)
+        self._space_ticks()
+
+    def tick_steps(self):
+        """(bottom, left) spacing between labelled ticks, as set for the current size."""
+        return self._steps
+
+    def _space_ticks(self):
+        w = self.current_matrix()
+        if w is None:
+            self._steps = (1, 1)
+            return
+        rows, cols = w.shape
+        vb = self.plot.getPlotItem().getViewBox()
+        bottom, left = self.plot.getAxis("bottom"), self.plot.getAxis("left")
+        fm = QFontMetrics(bottom.font() if hasattr(bottom, "font") else self.font())
+        width = max(vb.width(), self.width() - 70)
+        height = max(vb.height(), 40)
+        sx = tick_step(cols, width, fm.horizontalAdvance(str(cols)))
+        sy = tick_step(rows, height, fm.height())
+        bottom.setTickSpacing(sx, max(sx // 5, 1) if sx >= 5 else sx)
+        left.setTickSpacing(sy, max(sy // 5, 1) if sy >= 5 else sy)
+        self._steps = (sx, sy)
 
     def current_matrix(self):
         if self._snapshot is None:
@@ -65,6 +114,7 @@ class WeightMatrixPanel(QWidget):
         lim = float(np.abs(w[finite]).max()) if finite.any() else 1.0
         lim = lim if lim > 0 else 1.0
         self.image.setImage(np.where(finite, w, 0.0), levels=(-lim, lim), autoLevels=False)
+        self._space_ticks()
         bad = int((~finite).sum())
         self.info.setText(f"colour: orange −{num(lim)} … white 0 … blue +{num(lim)}"
                           + (f"  ·  {bad} weights not finite (drawn white)" if bad else ""))

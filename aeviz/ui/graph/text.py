@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from .colors import FLASH_SHARE
+
 PHASE_CAPTIONS = {
     "idle": "Idle: no observation fed yet (nodes are grey until the forward pass)",
     "forward": "Forward: each layer computes h = f(W·h_prev + b), left to right",
     "loss": "Loss: every rated output compares its prediction ŷ with the rating x (error ŷ − x)",
     "backward": "Backward: error signals δ (purple rings) flow right to left; purple edges = |gradient|",
-    "update": "Update: weights moved against their gradient; dark flashes = the largest changes",
+    "update": ("Update: weights moved against their gradient; dark flashes = the largest "
+               f"{FLASH_SHARE:.0%} of |Δw| per layer pair"),
 }
 
 
@@ -24,11 +27,26 @@ def num(v) -> str:
         return "not finite"
     if v == int(v) and abs(v) < 1e6:
         return str(int(v))
+    if abs(v) >= 1e6:  # a diverging network: "1.2e+30", never thirty digits cut to "000000"
+        return f"{v:.2g}"
     if abs(v) >= 1000:
         return f"{v:.0f}"
     if abs(v) < 1e-3:
         return f"{v:.1e}"
     return f"{v:.3g}"
+
+
+WIDEST_NUMBER = "-8.8e+88"  # the longest text num() gives (-999999 is as long): sizes value columns
+
+
+def more_label(count: int, what: str, room: float, advance) -> str:
+    """'⋮ +1,673 more movies' for collapsed nodes, shortened until it fits `room` pixels
+    (advance(text) -> px); singular for one ('+1 more node')."""
+    noun = what if count != 1 else what[:-1]
+    for text in (f"⋮ +{count:,} more {noun}", f"+{count:,} more {noun}", f"+{count:,} more", f"+{count:,}"):
+        if advance(text) <= room:
+            return text
+    return f"+{count:,}"
 
 
 def signed(v) -> str:
@@ -87,6 +105,10 @@ def edge_tooltip(snapshot, layer: int, row: int, col: int, titles=None) -> str:
         return f"{node_name(sizes, l)} {i + 1}" if l in (0, L) else f"h{l}.{i + 1}"
     lines = [f"<b>W{layer + 1}[{row + 1}, {col + 1}]</b>: {name(layer, col)} → {name(layer + 1, row)}",
              f"weight: {num(snapshot.weights[layer][row, col])}"]
+    tied = getattr(snapshot, "tied_with", ()) or ()
+    if layer < len(tied) and tied[layer] is not None:
+        lines.append(f"tied: the same number as W{tied[layer] + 1}[{col + 1}, {row + 1}] "
+                     "(its gradient sums both uses)")
     if snapshot.grad_weights is not None:
         lines.append(f"gradient: {num(snapshot.grad_weights[layer][row, col])}")
     if snapshot.change_weights is not None:
@@ -104,8 +126,21 @@ def counters(snapshot) -> tuple[int, int]:
 
 
 def status_line(snapshot) -> str:
+    """The caption's second line. Once an observation is finished (its update applied, or its
+    backward pass closed into the batch), the user shown is the one just done and the counter
+    already points at the next one: the line says so instead of pairing them."""
     epoch, obs = counters(snapshot)
-    parts = [f"epoch {epoch}", f"observation {obs} of {snapshot.n_observations}"]
+    n = snapshot.n_observations
+    done = snapshot.phase in ("backward", "update") and snapshot.next_phase == "forward"
+    parts = [f"epoch {epoch}"]
+    if done and snapshot.user_row is not None:
+        verb = "updated" if snapshot.phase == "update" else "added to the batch"
+        parts.append(f"user row {snapshot.user_row + 1} {verb}")
+        if snapshot.loss is not None:
+            parts.append(f"loss {num(snapshot.loss)}")
+        parts.append(f"next: observation {obs} of {n}, forward")
+        return "  ·  ".join(parts)
+    parts.append(f"observation {obs} of {n}")
     if snapshot.user_row is not None:
         parts.append(f"user row {snapshot.user_row + 1}")
     if snapshot.loss is not None:

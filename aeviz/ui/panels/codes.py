@@ -33,7 +33,14 @@ def _brush(*rgba):
 
 
 class CodePanel(Panel):
-    """Left: z of the current user (bars). Right: every user's code, coloured by a property."""
+    """Left: z of the current user (bars). Right: every user's code, coloured by a property.
+
+    Walk: with the Walk button down, a click or drag in the plane asks the decoder for the
+    imaginary user at that point (imagineRequested); the slider walks from the current user to
+    another; for a VAE, a code can be drawn from the prior. The worker answers with the
+    Reconstruction and Recommendations panels' data for that user."""
+
+    imagineRequested = QtCore.Signal(object)  # a walk spec (aeviz.engine.latent), or None
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -46,6 +53,38 @@ class CodePanel(Panel):
         top.addWidget(self.header, 1)
         top.addWidget(QtWidgets.QLabel("colour by"))
         top.addWidget(self.colour_by)
+        self.walk = QtWidgets.QPushButton("Walk")
+        self.walk.setObjectName("walk")
+        self.walk.setCheckable(True)
+        self.walk.setToolTip("Click or drag in the plane: the decoder imagines the user at that point "
+                             "(Reconstruction and Recommendations show them)")
+        self.walk.toggled.connect(self._walk_toggled)
+        self.prior = QtWidgets.QPushButton("Sample z ~ N(0, I)")
+        self.prior.setObjectName("sample_prior")
+        self.prior.setToolTip("Variational: draw a code from the prior and decode it")
+        self.prior.clicked.connect(self._sample_prior)
+        self.prior.hide()
+        self._draws = 0
+        # interpolation: from the current user (0%) to user row `to_user` (100%)
+        self.to_user = QtWidgets.QSpinBox()
+        self.to_user.setObjectName("to_user")
+        self.to_user.setPrefix("to user row ")
+        self.to_user.setMinimum(1)
+        self.between = QtWidgets.QSlider(QtCore.Qt.Horizontal)
+        self.between.setObjectName("between")
+        self.between.setRange(0, 100)
+        self.between.setToolTip("Slide from the current user's code to the other user's: each step "
+                                "decoded")
+        self.between.valueChanged.connect(self._between_moved)
+        walk_row = QtWidgets.QHBoxLayout()
+        walk_row.addWidget(self.walk)
+        walk_row.addWidget(self.prior)
+        walk_row.addWidget(QtWidgets.QLabel("interpolate"))
+        walk_row.addWidget(self.to_user)
+        between_row = QtWidgets.QHBoxLayout()
+        between_row.addWidget(QtWidgets.QLabel("current user"))
+        between_row.addWidget(self.between, 1)
+        between_row.addWidget(QtWidgets.QLabel("other user"))
 
         self.bars_plot = pg.PlotWidget(background="w")
         self.bars_plot.setMenuEnabled(False)
@@ -58,6 +97,12 @@ class CodePanel(Panel):
         bp.getAxis("left").enableAutoSIPrefix(False)
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.7, brush=pg.mkBrush(80, 130, 200))
         bp.addItem(self.bars)
+        # a VAE's code is a distribution: sigma as whiskers round the mean, the drawn z as dots
+        self.sigma_bars = pg.ErrorBarItem(x=np.zeros(0), y=np.zeros(0), height=np.zeros(0),
+                                          beam=0.3, pen=pg.mkPen(40, 40, 40, width=1.5))
+        self.z_dots = pg.ScatterPlotItem(size=8, brush=pg.mkBrush(220, 30, 30), pen=None)
+        bp.addItem(self.sigma_bars)
+        bp.addItem(self.z_dots)
 
         self.scatter_plot = pg.PlotWidget(background="w")
         self.scatter_plot.setMenuEnabled(False)
@@ -66,6 +111,10 @@ class CodePanel(Panel):
         for ax in ("left", "bottom"):
             sp.getAxis(ax).enableAutoSIPrefix(False)
         self.groups: list[pg.ScatterPlotItem] = []
+        # every user's 1-sigma ellipse (a VAE), one NaN-separated curve for all of them
+        self.spread = pg.PlotCurveItem(connect="finite", pen=pg.mkPen(110, 110, 110, 45))
+        self.spread.setZValue(-5)
+        sp.addItem(self.spread)
         self.mean_item = pg.ScatterPlotItem(size=6, pen=None)
         self.mean_item.sigClicked.connect(self._point_clicked)
         sp.addItem(self.mean_item)
@@ -81,6 +130,11 @@ class CodePanel(Panel):
         self.me_label = pg.TextItem(color=(200, 20, 20), anchor=(0, 1), fill=pg.mkBrush(255, 255, 255, 190))
         self.me_label.setZValue(21)
         sp.addItem(self.me_label)
+        self.walk_marker = pg.ScatterPlotItem(size=16, symbol="+", brush=pg.mkBrush(0, 0, 0),
+                                              pen=pg.mkPen(0, 0, 0, width=2))
+        self.walk_marker.setZValue(22)
+        sp.addItem(self.walk_marker)
+        self.scatter_plot.viewport().installEventFilter(self)
 
         # the bars are a slim strip above the scatter: the panel is narrow and tall, and the
         # scatter (every user) is what needs the room; the splitter lets a user trade
@@ -97,6 +151,8 @@ class CodePanel(Panel):
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
         lay.addLayout(top)
+        lay.addLayout(walk_row)
+        lay.addLayout(between_row)
         # the genres' colours as a line of text, not a legend inside the plot, where it would
         # cover users
         self.key = QtWidgets.QLabel()
@@ -132,12 +188,24 @@ class CodePanel(Panel):
         sel_layer, sel_index = self.selected
         brushes = [pg.mkBrush(230, 120, 20) if (sel_layer == codes["layer"] and sel_index == k)
                    else pg.mkBrush(80, 130, 200) for k in range(z.size)]
-        self.bars.setOpts(x=units[ok], height=z[ok], width=0.7, brushes=[b for b, o in zip(brushes, ok) if o])
+        sampling = extras.get("sampling")
+        heights = np.asarray(sampling["mu"], dtype=np.float64) if sampling else z
+        ok = ok & np.isfinite(heights)
+        self.bars.setOpts(x=units[ok], height=heights[ok], width=0.7,
+                          brushes=[b for b, o in zip(brushes, ok) if o])
+        self._draw_sampling(sampling, units, ok)
         bp = self.bars_plot.getPlotItem()
         bp.setXRange(0.4, z.size + 0.6, padding=0)
         bp.getAxis("bottom").setTicks([[(k, str(k)) for k in unit_ticks(z.size)]])
-        bp.setTitle(f"z of {esc(self.user_label(extras.get('row')))} \u00b7 {z.size} code units "
+        what = ("\u03bc \u00b1 \u03c3 (bars) and z = \u03bc + \u03c3\u00b7\u03b5 (red)" if sampling
+                and sampling.get("eps") is not None else ("\u03bc \u00b1 \u03c3" if sampling else "z"))
+        bp.setTitle(f"{what} of {esc(self.user_label(extras.get('row')))} \u00b7 {z.size} code units "
                     f"(layer {codes['layer']}, {esc(codes['activation'])})", size="8pt")
+        ell = codes.get("ellipses")
+        if ell is not None:
+            self.spread.setData(x=ell[:, 0], y=ell[:, 1])
+        else:
+            self.spread.setData(x=np.zeros(0), y=np.zeros(0))
         sp = self.scatter_plot.getPlotItem()
         sp.setLabel("bottom", codes["axis_names"][0])
         sp.setLabel("left", codes["axis_names"][1])
@@ -155,12 +223,68 @@ class CodePanel(Panel):
             self.me_label.setText(self.user_label(extras.get("row")))
             self.me_label.setPos(cur[0], cur[1])
             self._place_label(cur)
-        method = {"PCA": "a PCA projection to 2-D", "units": "its two code units",
+        method = {"PCA": "a PCA projection to 2-D (a walk moves along its two axes only)", "units": "its two code units",
                   "unit vs mean rating": "its one code unit against the mean rating"}[codes["method"]]
+        self.prior.setVisible(bool(sampling))
+        if self.ratings is not None:
+            self.to_user.setMaximum(self.ratings.n_users)
+        spread = " Grey ellipses: each user's \u03c3 (1 sd)." if codes.get("ellipses") is not None else ""
         self.header.setText(f"{codes['units']}-unit code; each of {len(codes['rows'])} users at {method}. "
-                            f"Click a point to step that user.")
+                            f"Click a point to step that user.{spread}")
         self.empty.hide()
         self.body.show()
+
+    # ------------------------------------------------------------------------------- walking
+    def eventFilter(self, obj, event):
+        """With Walk down, a press or a drag in the plane asks for the imaginary user there."""
+        kind = event.type()
+        if (self.walk.isChecked() and obj is self.scatter_plot.viewport() and self.codes is not None
+                and kind in (QtCore.QEvent.MouseButtonPress, QtCore.QEvent.MouseMove)
+                and event.buttons() & QtCore.Qt.LeftButton):
+            scene = self.scatter_plot.mapToScene(event.position().toPoint())
+            pt = self.scatter_plot.getPlotItem().getViewBox().mapSceneToView(scene)
+            self.walk_to(pt.x(), pt.y())
+            return True
+        return super().eventFilter(obj, event)
+
+    def walk_to(self, x: float, y: float):
+        """Ask for the imaginary user at (x, y) of the plane drawn."""
+        self.walk_marker.setData(x=[x], y=[y])
+        self.imagineRequested.emit({"kind": "point", "xy": (float(x), float(y))})
+
+    def _walk_toggled(self, on):
+        if not on:
+            self.walk_marker.setData(x=[], y=[])
+            self.imagineRequested.emit(None)
+
+    def _sample_prior(self):
+        self._draws += 1
+        self.walk_marker.setData(x=[], y=[])
+        self.imagineRequested.emit({"kind": "prior", "seed": self._draws})
+
+    def _between_moved(self, value):
+        row = self.snapshot.extras.get("row") if self.snapshot is not None and self.snapshot.extras else None
+        if row is None:
+            return
+        if value == 0:
+            self.imagineRequested.emit(None)
+            return
+        self.imagineRequested.emit({"kind": "between", "a": int(row), "b": self.to_user.value() - 1,
+                                    "t": value / 100.0})
+
+    def _draw_sampling(self, sampling, units, ok):
+        """mu +- sigma whiskers and the drawn z of this step (a VAE only)."""
+        if not sampling:
+            self.sigma_bars.setData(x=np.zeros(0), y=np.zeros(0), height=np.zeros(0))
+            self.z_dots.setData(x=[], y=[])
+            return
+        mu = np.asarray(sampling["mu"], dtype=np.float64)[ok]
+        sigma = np.asarray(sampling["sigma"], dtype=np.float64)[ok]
+        self.sigma_bars.setData(x=units[ok], y=mu, height=2 * sigma)
+        if sampling.get("eps") is not None:
+            self.z_dots.setData(x=units[ok], y=np.asarray(sampling["z"], dtype=np.float64)[ok])
+        else:
+            self.z_dots.setData(x=[], y=[])
 
     def _place_label(self, cur):
         """Write the user's name on the side of the ring facing the middle of the cloud, so it

@@ -47,6 +47,7 @@ class RatingsMatrixPanel(Panel):
         self.plot.addItem(self.row_label, ignoreBounds=True)
         self.info = QtWidgets.QLabel(" ")
         self.info.setTextInteractionFlags(QtCore.Qt.TextSelectableByMouse)
+        self.info.setWordWrap(True)  # a long hover text must not widen the whole bottom dock row
         self.empty = Placeholder("Open a ratings file (File > Open ratings\u2026) or pick a preset to see every user's "
                                  "ratings here.")
         lay = QtWidgets.QVBoxLayout(self)

@@ -44,8 +44,10 @@ class RecommendationsPanel(Panel):
         super().__init__(parent)
         self.header = QtWidgets.QLabel(EMPTY)
         self.header.setWordWrap(True)
-        self.top = _table(["#", "movie", "genre", "predicted", "held out"])
-        self.top.horizontalHeaderItem(4).setToolTip("\u2605 the rating this user really gave, held out "
+        self.top = _table(["#", "movie", "genre", "predicted", "raw", "held out"])
+        self.top.horizontalHeaderItem(4).setToolTip("The network's own output before it is clipped to the "
+                                                    "rating scale; it breaks ties between clipped predictions")
+        self.top.horizontalHeaderItem(5).setToolTip("\u2605 the rating this user really gave, held out "
                                                     "from training")
         self.held_label = QtWidgets.QLabel()
         self.held = _table(["", "movie", "genre", "rated", "predicted", "error"])
@@ -69,20 +71,27 @@ class RecommendationsPanel(Panel):
         if not rec:
             return
         n = len(rec["items"])
-        who = esc(self.user_label(rec["row"]))
+        who = esc(rec.get("label") or self.user_label(rec["row"]))
         if n:
             self.header.setText(f"<b>Top {n} for {who}</b> among the movies they have not rated "
                                 "(\u2605 = they did rate it, but it was held out from training)")
         else:
             self.header.setText(f"<b>{who} has rated every movie</b>: nothing is left to recommend.")
         self.top.setVisible(bool(n))
-        self.top.setColumnHidden(4, not any(rec["is_heldout"]))  # an empty column is noise
+        raw = rec.get("raw", rec["predicted"])
+        clipped = [two(p) != two(r) for p, r in zip(rec["predicted"], raw)]
+        self.top.setColumnHidden(4, not any(clipped))  # raw = predicted everywhere: nothing to add
+        self.top.setColumnHidden(5, not any(rec["is_heldout"]))  # an empty column is noise
         self.top.setRowCount(n)
         gold = QtGui.QBrush(QtGui.QColor(255, 243, 214))
-        for k, (i, p, ho, hv) in enumerate(zip(rec["items"], rec["predicted"], rec["is_heldout"],
-                                               rec["heldout_values_of_items"])):
+        for k, (i, p, r, c, ho, hv) in enumerate(zip(rec["items"], rec["predicted"], raw, clipped,
+                                                     rec["is_heldout"], rec["heldout_values_of_items"])):
             cells = [_cell(str(k + 1), True), _cell(self.title_of(int(i))), _cell(self.genre_of(int(i))),
-                     _cell(two(p), True), _cell(f"\u2605 {fmt(hv, DIGITS)}" if ho else "", True)]
+                     _cell(two(p), True), _cell(two(r) if c else "", True),
+                     _cell(f"\u2605 {fmt(hv, DIGITS)}" if ho else "", True)]
+            if c:
+                cells[4].setForeground(QtGui.QBrush(QtGui.QColor(190, 90, 0)))
+                cells[4].setToolTip(f"the network's output {fmt(r)}, clipped to {two(p)} stars")
             for c, it in enumerate(cells):
                 if ho:
                     it.setBackground(gold)
@@ -105,3 +114,7 @@ class RecommendationsPanel(Panel):
     def top_items(self) -> list[tuple[str, str]]:
         """(title, predicted text) of the top table, as shown."""
         return [(self.top.item(k, 1).text(), self.top.item(k, 3).text()) for k in range(self.top.rowCount())]
+
+    def top_raw(self) -> list[str]:
+        """The raw-output column of the top table, as shown ('' where it equals the prediction)."""
+        return [self.top.item(k, 4).text() for k in range(self.top.rowCount())]

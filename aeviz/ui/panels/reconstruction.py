@@ -122,7 +122,7 @@ class ReconstructionPanel(Panel):
                 else "no held-out ratings")
         nb = lambda t: t.replace(" ", "&nbsp;")  # noqa: E731  (each figure wraps as a whole)
         self.header.setText(
-            f"<b>{esc(self.user_label(rec['row']))}</b>: d(x, y) = \u2016x \u2212 y\u2016 over "
+            f"<b>{esc(rec.get('label') or self.user_label(rec['row']))}</b>: d(x, y) = \u2016x \u2212 y\u2016 over "
             f"{rec['n_rated']} rated movies = <b>{fmt(rec['distance'], 3)}</b> \u00b7 "
             f"{nb('RMSE rated ' + fmt(rec['rmse_rated'], 3))} \u00b7 {nb(held)}")
         self.key.show()

@@ -1,0 +1,113 @@
+"""How fast a drag in the Code panel turns into an imaginary user, on real MovieLens-100k.
+
+Each drag event makes the worker compute the panels' data for the point (aeviz.engine.insights.
+walk_extras, what the bridge runs for a walk: lift the point, decode, rank all 1682 movies,
+build the Reconstruction and Recommendations records). Measured for the Variational preset's network
+(a 64-unit code, so the plane is a PCA projection) and for a 2-unit VAE, after a few epochs of
+training; the reference is the same call for the real current user (what every frame costs
+anyway), in the same process. 30 updates per second is the target.
+
+With --gui (Qt offscreen) each event also draws the Reconstruction and Recommendations panels
+and paints them: the whole path from a drag to what is on screen, minus the queue hop.
+
+    python benchmarks/latent_walk.py [--data PATH/u.data] [--events 200] [--gui]
+
+Prints a table, then as its last line one JSON object.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import pathlib
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+
+from aeviz.data import load_ratings  # noqa: E402
+from aeviz.engine.config import build_trainer  # noqa: E402
+from aeviz.engine.insights import compute_extras, walk_extras  # noqa: E402
+from aeviz.engine.latent import decode  # noqa: E402
+from aeviz.presets import VARIATIONAL, split_for  # noqa: E402
+
+DEFAULT_DATA = pathlib.Path.home() / ".cache/aeviz-ml/ml-100k/u.data"
+
+
+def per_call(fn, n):
+    fn(0)  # warm (caches, compiled kernels)
+    t = time.perf_counter()
+    for k in range(n):
+        fn(k)
+    return (time.perf_counter() - t) / n
+
+
+def _panels():
+    """The two panels a walk updates, shown offscreen (QApplication, widgets)."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+    from aeviz.ui.panels import ReconstructionPanel, RecommendationsPanel
+    app = QApplication.instance() or QApplication([])
+    shown = [ReconstructionPanel(), RecommendationsPanel()]
+    for p in shown:
+        p.resize(600, 500)
+        p.show()
+    app.processEvents()
+    return app, shown
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", default=str(DEFAULT_DATA))
+    ap.add_argument("--events", type=int, default=200)
+    ap.add_argument("--gui", action="store_true", help="also draw and paint the two panels")
+    a = ap.parse_args()
+    panels = _panels() if a.gui else None
+    full = load_ratings(a.data)
+    rows, out = [], {}
+    for name, cfg in (("preset (64-unit code, PCA plane)", VARIATIONAL),
+                      ("2-unit VAE code", VARIATIONAL.with_(hidden=(256, 2, 256)))):
+        tr = build_trainer(cfg, **split_for(cfg, full)[1])
+        for _ in range(3):
+            tr.step_epoch()
+        rng = np.random.default_rng(0)
+        points = rng.normal(0, 1, size=(a.events + 1, 2))
+        plain = per_call(lambda k: compute_extras(tr, {"layer": 2, "index": 0}), max(a.events // 4, 10))
+        walk = per_call(lambda k: walk_extras(tr, {"kind": "point", "xy": tuple(points[k])}), a.events)
+        z = np.zeros((1, tr.network.sizes[tr.network.bottleneck_layer()]))
+        dec = per_call(lambda k: decode(tr.network, z), a.events)
+        if panels is not None:
+            app, shown = panels
+            split, _ = split_for(cfg, full)
+            for p in shown:
+                p.set_dataset(full, split)
+            base = dataclasses.replace(tr.snapshot(), extras=compute_extras(tr, {"layer": 2, "index": 0}))
+
+            def draw(k):
+                ex = dict(base.extras)
+                ex.update(walk_extras(tr, {"kind": "point", "xy": tuple(points[k])}))
+                snap = dataclasses.replace(base, extras=ex)
+                for p in shown:
+                    p.show_snapshot(snap)
+                    p.repaint()
+                app.processEvents()
+            walk = per_call(draw, a.events)
+        rows.append((name, walk, plain, dec))
+        out[name] = {"walk_ms": walk * 1e3, "frame_ms": plain * 1e3, "decode_ms": dec * 1e3,
+                     "walk_updates_per_s": 1.0 / walk, "ratio_walk_to_frame": walk / plain,
+                     "panels_drawn": panels is not None}
+    print("worker and panels (drawn, painted)" if a.gui else "worker only (add --gui for the panels)")
+    print(f"{'network':<34} {'walk event ms':>13} {'updates/s':>9} {'frame ms':>9} {'ratio':>6} {'decode ms':>9}")
+    for name, walk, plain, dec in rows:
+        print(f"{name:<34} {walk * 1e3:>13.2f} {1 / walk:>9.1f} {plain * 1e3:>9.2f} {walk / plain:>6.2f} "
+              f"{dec * 1e3:>9.3f}")
+    print(json.dumps({"movies": full.n_items, "users": full.n_users, "events": a.events, "results": out,
+                      "target_updates_per_s": 30,
+                      "meets_target": all(v["walk_updates_per_s"] >= 30 for v in out.values())}))
+
+
+if __name__ == "__main__":
+    main()
