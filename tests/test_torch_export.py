@@ -205,9 +205,13 @@ def test_torchrun_two_processes_equal_one(tmp_path):
     script = export(model, tmp_path)
     assert run_script(script, [data, "--epochs", 2, "--save", tmp_path / "one.npz"]) == 0
     env = dict(os.environ, OMP_NUM_THREADS="1")
-    done = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
-                           str(script), str(data), "--epochs", "2", "--save", str(tmp_path / "two.npz"), "--json"],
-                          capture_output=True, text=True, env=env, timeout=300)
+    argv = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+            str(script), str(data), "--epochs", "2", "--save", str(tmp_path / "two.npz"), "--json"]
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=150)
+    except subprocess.TimeoutExpired:  # once, in a full suite on an overloaded machine, the
+        # rendezvous stalled for minutes; a real hang would stall again
+        done = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=150)
     assert done.returncode == 0, done.stderr[-3000:]
     summary = json.loads(done.stdout.strip().splitlines()[-1])
     assert summary["world_size"] == 2 and summary["epochs"] == 2
