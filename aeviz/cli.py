@@ -75,7 +75,7 @@ def build_parser(only_given: bool = False) -> argparse.ArgumentParser:
         prog="python -m aeviz",
         description="Train and use autoencoder recommenders on movie ratings. "
                     "Without a command, the app opens.")
-    sub = p.add_subparsers(dest="command", metavar="{train,recommend}", parser_class=_Parser)
+    sub = p.add_subparsers(dest="command", metavar="{train,recommend,export-torch}", parser_class=_Parser)
 
     t = sub.add_parser("train", help="train a model headless and report train/test RMSE",
                        description="Train an autoencoder on a ratings file with the app's engine. The "
@@ -83,6 +83,8 @@ def build_parser(only_given: bool = False) -> argparse.ArgumentParser:
                        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     t.add_argument("ratings", metavar="RATINGS", help="ratings file (CSV/TSV/u.data/ratings.dat or a wide table)")
     t.add_argument("--titles", metavar="FILE", help="movie titles file (movies.csv, u.item, movies.dat)")
+    t.add_argument("--init", metavar="MODEL", help="continue a saved model (its settings, weights and "
+                                                   "optimizer state; the model flags are then ignored)")
     t.add_argument("--preset", metavar="NAME",
                    help="start from a preset's model and training settings (flags given with it "
                         "override them); --preset help lists the names")
@@ -170,6 +172,13 @@ def build_parser(only_given: bool = False) -> argparse.ArgumentParser:
     r.add_argument("-n", type=_number(int, 1, what="n"), default=10, help="how many movies")
     r.add_argument("--titles", metavar="FILE", help="movie titles file")
     r.add_argument("--json", action="store_true", help="print the list as JSON (last line)")
+
+    x = sub.add_parser("export-torch", help="write a model as a standalone PyTorch training script",
+                       description="Write MODEL as one Python file that trains it with PyTorch, on one "
+                                   "process or under torchrun (DistributedDataParallel); it needs only "
+                                   "torch and numpy and reads the weights from MODEL.")
+    x.add_argument("model", metavar="MODEL", help="a model saved by aeviz (.npz)")
+    x.add_argument("-o", "--output", metavar="SCRIPT", default="train_torch.py", help="the script to write")
     return p
 
 
@@ -302,7 +311,10 @@ def cmd_train(a, given=None) -> int:
     if a.preset == "help":
         _print_presets()
         return EXIT_OK
+    saved = _saved_model(a.init) if a.init else None
     cfg, epochs = _config(a, given)
+    if saved is not None:
+        cfg = saved.config  # the model's own settings: its flags are ignored
     _check_save_target(a)
     started = time.perf_counter()
     full = None if a.test else _load(a.ratings, a.titles)
@@ -320,7 +332,11 @@ def cmd_train(a, given=None) -> int:
     for w in full.warnings:
         print(f"note: {w}", file=sys.stderr)
     try:
-        trainer = build_trainer(cfg, **parts)
+        if saved is not None:
+            from .engine.serialize import restore_trainer
+            trainer = restore_trainer(saved, **parts)
+        else:
+            trainer = build_trainer(cfg, **parts)
     except DivergenceError as exc:  # in pre-training
         raise CliError(str(exc), EXIT_DIVERGED) from None
     except ValueError as exc:
@@ -421,15 +437,34 @@ def _check_save_target(a):
         raise CliError(f"cannot save the model to {a.save!r}: {exc}") from None
 
 
+def _saved_model(path):
+    from .engine.serialize import ModelFileError, load_model
+    try:
+        return load_model(path)
+    except ModelFileError as exc:
+        raise CliError(str(exc)) from None
+
+
+def cmd_export_torch(a) -> int:
+    from .engine.torch_export import write_script
+    _saved_model(a.model)  # a bad file gets the model file's own message
+    try:
+        path = write_script(a.model, a.output)
+    except ValueError as exc:
+        raise CliError(f"{a.model}: {exc}") from None
+    except OSError as exc:
+        raise CliError(f"cannot write {a.output}: {exc.strerror or exc}") from None
+    print(f"wrote {path}: python {path} RATINGS --epochs N [--save OUT.npz]; "
+          f"torchrun --standalone --nproc_per_node=K {path} RATINGS ...")
+    return EXIT_OK
+
+
 def cmd_recommend(a) -> int:
     from .engine import recommend
     from .engine.orientation import observations
-    from .engine.serialize import ModelFileError, check_dataset, load_model
+    from .engine.serialize import check_dataset
 
-    try:
-        saved = load_model(a.model)
-    except ModelFileError as exc:
-        raise CliError(str(exc)) from None
+    saved = _saved_model(a.model)
     ratings = _load(a.ratings, a.titles)
     try:
         notes = check_dataset(saved, ratings)
@@ -487,6 +522,8 @@ def main(argv=None) -> int:
     try:
         if a.command == "train":
             return cmd_train(a, given_flags(argv))
+        if a.command == "export-torch":
+            return cmd_export_torch(a)
         return cmd_recommend(a)
     except BrokenPipeError:  # `train ... | head -1`: the reader has gone, so stop quietly
         try:  # and Python's final flush must not complain either

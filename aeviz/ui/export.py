@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QFileDialog, QGraphicsView
 
 from aeviz.engine.export import write_predictions_csv, write_weights_csv
 from aeviz.engine.orientation import observations
+from aeviz.engine.serialize import dataset_identity, save_model
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +110,10 @@ class Exporter(QObject):
             "One CSV file per layer, in a folder you choose")
         menu.addAction("Predicted ratings of all users as CSV…", self._ask_predictions).setToolTip(
             "Every user × movie: predicted rating, whether it was rated, the rating")
+        menu.addSeparator()
+        menu.addAction("PyTorch training script…", self._ask_torch).setToolTip(
+            "The model as one Python file that trains it with PyTorch, on one process or under "
+            "torchrun; its weights go in a model file beside it")
         menu.setToolTipsVisible(True)
 
     def _ask_network(self):
@@ -140,6 +145,11 @@ class Exporter(QObject):
         path = self.choose_path("Export predicted ratings", "predictions.csv", "CSV (*.csv)")
         if path:
             self.export_predictions(path)
+
+    def _ask_torch(self):
+        path = self.choose_path("Export a PyTorch training script", "train_torch.py", "Python (*.py)")
+        if path:
+            self.export_torch(path)
 
     # ------------------------------------------------------------------------------ pictures
     def _report(self, paths):
@@ -210,21 +220,37 @@ class Exporter(QObject):
         self._targets["export_predictions"] = str(path)
         self.window.bridge.call("export_predictions", run)
 
+    def export_torch(self, path: str):
+        """The script at `path`, and the current model beside it (`NAME.aeviz.npz`), which the
+        script reads its weights and optimizer state from; written in the worker."""
+        script = pathlib.Path(path)
+        model = script.with_name(script.stem + ".aeviz.npz")
+        data_path = self.window.path
+
+        def run(trainer, config, dataset):
+            from aeviz.engine.torch_export import write_script
+            if trainer is None or dataset is None:
+                raise ValueError("there is no model to export yet: open ratings first")
+            save_model(model, trainer, config, dataset_identity(dataset, data_path), protect=(data_path,))
+            return [str(write_script(model, script)), str(model)]
+        self._targets["export_torch"] = str(script)
+        self.window.bridge.call("export_torch", run)
+
     @Slot(str, object)
     def _on_done(self, tag, result):
-        if tag in ("export_weights", "export_predictions"):
+        if tag in ("export_weights", "export_predictions", "export_torch"):
             self._report(list(result))
 
     @Slot(str, str)
     def _on_failed(self, tag, message):
-        if tag in ("export_weights", "export_predictions"):
+        if tag in ("export_weights", "export_predictions", "export_torch"):
             self.window.show_error("Export failed", f"Could not write {self._targets.get(tag, '')}: {message}")
 
     # ------------------------------------------------------------------------------ dialogs
     def _choose_path(self, title, name, filters) -> str:
         start = os.path.join(os.path.dirname(self.window.path or "") or os.getcwd(), name)
         path, chosen = QFileDialog.getSaveFileName(self.window, title, start, filters)
-        if path and "csv" not in filters.lower():
+        if path and filters == IMAGE_FILTER:
             path = _with_suffix(path, chosen)
         return path
 
