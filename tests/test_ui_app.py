@@ -323,7 +323,9 @@ def test_early_stopping_pauses_play_and_ctrl_b_goes_back_to_the_best_epoch(win, 
     qtbot.waitUntil(win.bridge.is_idle, timeout=5000)
     t = win.bridge.trainer
     assert t.epochs_since_best == 10 and t.epoch == t.best_epoch + 10
-    assert win.banner.isVisible() and "has not improved for 10 epochs" in win.banner.label.text()
+    # the worker's stoppedEarly signal reaches the window through the event queue
+    qtbot.waitUntil(lambda: win.banner.isVisible() and "has not improved for 10 epochs" in win.banner.label.text(),
+                    timeout=5000)
     assert f"epoch {t.best_epoch}" in win.banner.label.text()
     qtbot.waitUntil(restore.isEnabled, timeout=5000)
     assert restore.text() == f"Go back to the best epoch ({t.best_epoch})"
