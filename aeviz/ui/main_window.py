@@ -219,7 +219,8 @@ class MainWindow(QMainWindow):
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self._fitted_docks = None  # dock sizes last set by fit_docks; None once the user moved them
-        self.resize(1600, 1000)
+        avail = self.screen().availableGeometry()  # never larger than the screen (1366 x 768 laptops)
+        self.resize(min(1600, avail.width()), min(1000, avail.height()))
         self.fit_docks()
 
     def fit_docks(self):
