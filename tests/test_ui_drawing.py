@@ -330,6 +330,15 @@ def test_at_1366x768_the_network_gets_a_fair_share_and_the_slider_room(qtbot, ra
     w.close()
 
 
+def test_a_first_window_fits_the_screen(qtbot, ratings_path):
+    w = MainWindow(load_ratings(ratings_path), str(ratings_path), config=ModelConfig(hidden=(6, 3, 6)),
+                   restore=False)
+    qtbot.addWidget(w)
+    avail = w.screen().availableGeometry()  # offscreen: 800 x 600; was 1600 x 1000 whatever the screen
+    assert w.width() <= avail.width() and w.height() <= avail.height()
+    w.close()
+
+
 def big_snapshot(hidden=41, n_items=300):
     from aeviz.engine import build_trainer
     rng = np.random.default_rng(0)
