@@ -1,4 +1,6 @@
 """The engine worker thread: commands in by queue, coalesced snapshots out, clean shutdown."""
+import logging
+
 import numpy as np
 import pytest
 
@@ -51,6 +53,23 @@ def test_phase_error_becomes_a_message_not_a_crash(bridge, qtbot):
         bridge.update()
     assert "next phase is forward" in sig.args[0]
     bridge.step_observation()
+    idle(qtbot, bridge)
+    assert bridge.latest.steps == 1
+
+
+def test_a_bug_in_a_command_is_logged_with_its_traceback_and_said(bridge, qtbot, caplog, monkeypatch):
+    from aeviz.engine import Trainer
+
+    def broken(self, row):
+        raise KeyError("a programming error")
+    monkeypatch.setattr(Trainer, "select_observation", broken)
+    caplog.set_level(logging.INFO)
+    with qtbot.waitSignal(bridge.message, timeout=5000) as sig:
+        bridge.select_observation(3)
+    assert "KeyError" in sig.args[0] and "log" in sig.args[0]
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors and errors[0].exc_info is not None  # the traceback, not only a status line
+    bridge.step_observation()  # and the worker carries on
     idle(qtbot, bridge)
     assert bridge.latest.steps == 1
 

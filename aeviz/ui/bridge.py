@@ -137,12 +137,14 @@ class _Worker(QObject):
             getattr(self, "_cmd_" + name)(*args)
         except DivergenceError as exc:
             self._on_diverged(exc)
-        except (PhaseError, ValueError, IndexError, KeyError) as exc:
+        except (PhaseError, ValueError) as exc:  # the engine's refusals: a reason a person can act on
+            log.info("engine command %s refused: %s", name, exc, exc_info=True)
             self.message.emit(str(exc))
             self._publish(force=True)
-        except Exception as exc:  # never let the worker die: report and carry on
+        except Exception as exc:  # a bug (IndexError, KeyError, ...): logged with its traceback, and said
             log.exception("engine command %s failed", name)
-            self.message.emit(f"{name.replace('_', ' ')} failed: {exc}")
+            self.message.emit(f"{name.replace('_', ' ')} failed ({type(exc).__name__}: {exc}); "
+                              f"the details are in the log")
 
     # --------------------------------------------------------------------------- commands
     def _manual(self, fn, *args):
@@ -252,8 +254,13 @@ class _Worker(QObject):
                 trainer, _ = preset.make_trainer(dataset)
             else:
                 trainer = build_trainer(config, **split_for(config, dataset)[1])
-        except Exception as exc:
+        except ValueError as exc:  # a configuration the engine refuses (it says why)
+            log.info("rebuild refused: %s", exc, exc_info=True)
             self.rebuildFailed.emit(f"Could not build the network: {exc}")
+            return
+        except Exception as exc:  # a bug: never swallowed unlogged
+            log.exception("rebuild failed")
+            self.rebuildFailed.emit(f"Could not build the network ({type(exc).__name__}: {exc})")
             return
         self._set_playing(False)
         self.trainer, self.config, self.dataset, self.preset = trainer, config, dataset, preset
