@@ -37,7 +37,7 @@ def test_a_plan_computes_what_the_rule_computes_on_arrays():
     v = np.abs(v)
     h = np.array([0.1, 0.9, 0.1, 0.999, 0.001, 1.2, 1e-8, -0.01], np.float32)
     outs = [np.empty(50, np.float32) for _ in range(3)]
-    Plan(rules.adam, h, 2, 50, np.float32).run((p, g, m, v), h, outs)
+    Plan(rules.adam, h, 2, 50, np.float32).run(p, g, [m, v], h, outs)
     for got, want in zip(outs, rules.adam(p, g, m, v, h)):
         np.testing.assert_array_equal(got, want)
     assert np.abs(outs[0]).min() > 0

@@ -68,9 +68,8 @@ class Optimizer:
             committed = kernels.optimizer_step(rules.RULES.index(self.rule), params, grads,
                                                self.change, states, spares, h, self._zero)
         else:  # the same rule as NumPy calls on whole arrays (vectorised.py)
-            zero = self._zero
-            self._plan(h, len(keys)).run((params, grads, *(states + [zero, zero])[:2]), h,
-                                         [self.change, *spares])
+            h = h.tolist()  # the same numbers as Python floats: NumPy takes them faster
+            self._plan(h, len(keys)).run(params, grads, states, h, [self.change, *spares])
             # NaN and inf propagate through a dot product (BLAS: a fraction of a sum's cost); it
             # also overflows when some change exceeds ~1e19, which is divergence by any standard.
             committed = bool(np.isfinite(np.dot(self.change, self.change)))
@@ -85,7 +84,7 @@ class Optimizer:
 
     def _plan(self, h, states: int) -> vectorised.Plan:
         """The rule traced for coefficients zero where `h` is (one trace per pattern)."""
-        key = ((h != 0).tobytes(), states)
+        key = (tuple(map(bool, h)), states)
         plan = self._plans.get(key)
         if plan is None:
             plan = self._plans[key] = vectorised.Plan(self.rule, h, states, self.size, self.dtype)

@@ -137,10 +137,10 @@ class Plan:
         self._copies = [(pos, index(home.get(ref, ref))) for pos, ref in self._copies]
         self._scratch = [np.empty(size, dtype) for _ in range(count)]
 
-    def run(self, inputs, h, outs):
-        """Write the rule's results for `inputs` (p, g, s1, s2) into `outs` (the change, then the
-        state buffers kept)."""
-        v = [*inputs, *h, *self._scratch, *outs]
+    def run(self, p, g, states, h, outs):
+        """Write the rule's results for parameters `p`, gradients `g` and the 0-2 `states` into
+        `outs` (the change, then the state buffers kept), with coefficients `h`."""
+        v = [p, g, *states, *(0.0,) * (2 - len(states)), *h, *self._scratch, *outs]
         for step in self._steps:
             if len(step) == 4:
                 step[0](v[step[1]], v[step[2]], out=v[step[3]])
