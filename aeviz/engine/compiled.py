@@ -36,9 +36,17 @@ def _commit(p, change, bad):
     return True
 
 
+@_inline
+def _scalars(h):
+    """The coefficients array as the tuple of rules.COEFFICIENTS scalars a rule unpacks, read
+    once before the loop (read inside it, they could alias the outputs and stop vectorising)."""
+    return h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7]
+
+
 # The loops, written once each; `_rule` is bound per rule by _instance() below.
 def _step0(p, grad, change, zero, h):
     """A rule that keeps no state (SGD without momentum)."""
+    h = _scalars(h)
     bad = False
     for i in range(p.size):
         c, _, _ = _rule(p[i], grad[i], zero, zero, h)  # noqa: F821
@@ -49,6 +57,7 @@ def _step0(p, grad, change, zero, h):
 
 def _step1(p, grad, change, s1, new_s1, zero, h):
     """A rule with one state buffer (SGD with momentum, RMSprop without)."""
+    h = _scalars(h)
     bad = False
     for i in range(p.size):
         c, a, _ = _rule(p[i], grad[i], s1[i], zero, h)  # noqa: F821
@@ -60,6 +69,7 @@ def _step1(p, grad, change, s1, new_s1, zero, h):
 
 def _step2(p, grad, change, s1, new_s1, s2, new_s2, h):
     """A rule with two state buffers (RMSprop with momentum, Adam)."""
+    h = _scalars(h)
     bad = False
     for i in range(p.size):
         c, a, b = _rule(p[i], grad[i], s1[i], s2[i], h)  # noqa: F821

@@ -5,10 +5,11 @@ checks that the change is finite, and only then commits (a buffer swap, not a co
 would put NaN or infinity into the network is refused with the network and the optimizer
 exactly as they were, which is what makes divergence recoverable.
 
-Each rule is written once, for one parameter, in `rules.py`: the NumPy path here calls it on whole
-arrays, the compiled path (kernels.py, when Numba is there: five times faster) compiles it into one
-loop, and `preview()` calls it for one parameter (the Math inspector). A class here only turns its
-hyperparameters into the rule's coefficients and names the state buffers it keeps.
+Each rule is written once, for one parameter, in `rules.py`: the NumPy path here runs it on whole
+arrays (traced once into NumPy calls on preallocated buffers, vectorised.py), the compiled path
+(kernels.py, when Numba is there: five times faster) compiles it into one loop, and `preview()`
+calls it for one parameter (the Math inspector). A class here only turns its hyperparameters
+into the rule's coefficients and names the state buffers it keeps.
 """
 from __future__ import annotations
 
@@ -16,12 +17,7 @@ import math
 
 import numpy as np
 
-from . import kernels, rules
-
-
-# Parameters per NumPy pass: a rule's temporaries then stay in the CPU cache (whole 69k-parameter
-# arrays as temporaries were 2x slower, 2,048-element chunks 3x: measured).
-CHUNK = 32768
+from . import kernels, rules, vectorised
 
 
 class NonFiniteStep(ArithmeticError):
@@ -45,6 +41,7 @@ class Optimizer:
         self.change = np.zeros(self.size, dtype=self.dtype)
         self._state: dict[str, np.ndarray] = {}
         self._spare: dict[str, np.ndarray] = {}
+        self._plans: dict[tuple, vectorised.Plan] = {}
 
     def _validate(self):
         lr = self.hyper.get("lr")
@@ -70,15 +67,9 @@ class Optimizer:
         if self._can_fuse(params, grads):  # adds the change if it is sound
             committed = kernels.optimizer_step(rules.RULES.index(self.rule), params, grads,
                                                self.change, states, spares, h, self._zero)
-        else:  # the same rule on arrays, a cache-sized chunk at a time
-            zero = self._zero
-            for a in range(0, self.size, CHUNK):
-                part = slice(a, a + CHUNK)
-                s1, s2 = ([s[part] for s in states] + [zero, zero])[:2]
-                change, *new = self.rule(params[part], grads[part], s1, s2, h)
-                self.change[part] = change
-                for spare, value in zip(spares, new):
-                    spare[part] = value
+        else:  # the same rule as NumPy calls on whole arrays (vectorised.py)
+            h = h.tolist()  # the same numbers as Python floats: NumPy takes them faster
+            self._plan(h, len(keys)).run(params, grads, states, h, [self.change, *spares])
             # NaN and inf propagate through a dot product (BLAS: a fraction of a sum's cost); it
             # also overflows when some change exceeds ~1e19, which is divergence by any standard.
             committed = bool(np.isfinite(np.dot(self.change, self.change)))
@@ -90,6 +81,14 @@ class Optimizer:
             self._state[key], self._spare[key] = self._spare[key], self._state[key]
         self.t += 1
         return self.change
+
+    def _plan(self, h, states: int) -> vectorised.Plan:
+        """The rule traced for coefficients zero where `h` is (one trace per pattern)."""
+        key = (tuple(map(bool, h)), states)
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._plans[key] = vectorised.Plan(self.rule, h, states, self.size, self.dtype)
+        return plan
 
     def _can_fuse(self, params, grads) -> bool:
         return (self.use_kernels and kernels.ready() and params.dtype == grads.dtype == self.dtype
@@ -103,13 +102,14 @@ class Optimizer:
         """The state buffers the rule keeps with these settings (its s1, s2), in order."""
         return ()
 
-    def coefficients(self) -> tuple:
+    def coefficients(self) -> np.ndarray:
         """The rule's rules.COEFFICIENTS numbers for the next step, in this optimizer's dtype."""
         raise NotImplementedError
 
-    def _coefficients(self, *values) -> tuple:
-        values = values + (0.0,) * (rules.COEFFICIENTS - len(values))
-        return tuple(self.dtype.type(v) for v in values)
+    def _coefficients(self, *values) -> np.ndarray:
+        # one array call: a tuple of eight NumPy scalars cost more than the rest of a step's
+        # Python (8 us of an 80 us compiled step, measured)
+        return np.array(values + (0.0,) * (rules.COEFFICIENTS - len(values)), dtype=self.dtype)
 
     @property
     def _zero(self):
