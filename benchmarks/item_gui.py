@@ -106,13 +106,13 @@ def measure(ds, config, tmp):
 
 def main():
     from aeviz.engine.threads import single_threaded_blas
-    from aeviz.presets import RECOMMENDER, get_preset
+    from aeviz.presets import TUTORIAL, get_preset
     ds, label = dataset(sys.argv[1] if len(sys.argv) > 1 else DEFAULT)
     single_threaded_blas()  # as the app's worker
     with tempfile.TemporaryDirectory() as tmp:
         item = measure(ds, get_preset("item-autorec").config, tmp)
         # the reference in the same run: the user-based recommender on the same data (1682-wide)
-        user = measure(ds, RECOMMENDER, tmp)
+        user = measure(ds, TUTORIAL, tmp)
     print(f"{label}, offscreen window 1366x768; item-based {'-'.join(map(str, item['sizes']))} against "
           f"the user-based reference {'-'.join(map(str, user['sizes']))}")
     print(f"{'measure':<40}{'item':>9}{'user':>9}{'item/user':>10}")

@@ -39,6 +39,10 @@ GENRES = ("unknown", "Action", "Adventure", "Animation", "Children's", "Comedy",
           "Drama", "Fantasy", "Film-Noir", "Horror", "Musical", "Mystery", "Romance", "Sci-Fi", "Thriller",
           "War", "Western")
 TYPES = ("plain", "sparse", "denoising", "contractive")
+# the types' rows run on the tutorial's user-based network (presets.TUTORIAL, the recommender before it
+# turned item-based), spelled as flags on top of the recommender preset
+USER_BASED = ("--preset", "recommender", "--orientation", "user", "--loss", "mse", "--weight-penalty", "0",
+              "--layers", "40,20,40", "--lr", "0.001", "--batch-size", "8", "--epochs", "500")
 
 
 def cache_dir() -> pathlib.Path:
@@ -122,12 +126,12 @@ def train_json(path, *flags) -> dict:
 
 def rows_to_run(quick: bool, only=None):
     """(label, flags) per row: every preset but the seed's 4-movie toy (iterated, so presets added
-    later appear), then every autoencoder type on the recommender preset's settings."""
+    later appear), then every autoencoder type on the user-based tutorial network (USER_BASED)."""
     from aeviz.presets import PRESETS
     cap = ["--epochs", "3"] if quick else []
     rows = [(f"preset {p.key}", ["--preset", p.key, *cap]) for p in PRESETS if p.dataset != "toy"]
-    rows += [(f"type {k}", ["--preset", "recommender", "--type", k, *cap]) for k in TYPES]
-    rows.append(("type stacked", ["--preset", "recommender", "--pretrain-epochs", "5", *cap]))
+    rows += [(f"type {k}", [*USER_BASED, "--type", k, *cap]) for k in TYPES]
+    rows.append(("type stacked", [*USER_BASED, "--type", "plain", "--pretrain-epochs", "5", *cap]))
     if only:
         rows = [r for r in rows if any(o in r[0] for o in only)]
     return rows

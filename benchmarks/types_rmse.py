@@ -20,7 +20,7 @@ import numpy as np
 from aeviz.data import holdout_split
 from aeviz.data.ratings import build_ratings
 from aeviz.engine import build_trainer, item_mean_baseline
-from aeviz.presets import RECOMMENDER
+from aeviz.presets import TUTORIAL as RECOMMENDER  # the user-based network these rows were measured on
 
 TYPES = {  # the presets' type settings
     "plain": {},

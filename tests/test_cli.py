@@ -39,6 +39,11 @@ def last_json(out):
     return json.loads(out.strip().splitlines()[-1])
 
 
+# the tutorial's kind of model, spelled out: the defaults (the recommender preset) are item-based
+# I-AutoRec with summed squared errors, a weight penalty and masking noise
+USER_MODEL = ["--orientation", "user", "--loss", "mse", "--type", "plain", "--weight-penalty", "0"]
+
+
 def test_train_prints_epochs_and_a_json_summary(files, capsys):
     code, out, err = run(["train", files["ratings"], "--epochs", 3, "--json"], capsys)
     assert code == 0, err
@@ -61,8 +66,8 @@ def test_train_prints_epochs_and_a_json_summary(files, capsys):
 
 
 def test_training_learns_beyond_the_baseline(files, capsys):
-    code, out, err = run(["train", files["ratings"], "--epochs", 40, "--batch-size", 8, "--layers", "8",
-                          "--lr", 0.02, "--json", "--quiet"], capsys)
+    code, out, err = run(["train", files["ratings"], *USER_MODEL, "--epochs", 40, "--batch-size", 8,
+                          "--layers", "8", "--lr", 0.02, "--json", "--quiet"], capsys)
     assert code == 0, err
     s = last_json(out)
     assert s["test_rmse"] < s["item_mean_baseline"]
@@ -73,7 +78,8 @@ def test_training_learns_beyond_the_baseline(files, capsys):
                                         ("contractive", ["--contractive-weight", 0.1]),
                                         ("denoising", ["--noise", "gaussian", "--noise-level", 0.5])])
 def test_types_from_the_command_line(files, capsys, kind, extra):
-    code, out, err = run(["train", files["ratings"], "--epochs", 2, "--type", kind, *extra, "--json"], capsys)
+    code, out, err = run(["train", files["ratings"], *USER_MODEL, "--epochs", 2, "--type", kind, *extra, "--json"],
+                         capsys)
     assert code == 0, err
     s = last_json(out)
     assert s["type"] == kind
@@ -135,7 +141,7 @@ def test_bad_file_and_divergence_in_a_real_process(files, tmp_path):
     p = subprocess.run([sys.executable, "-m", "aeviz", "train", str(bad)], capture_output=True, text=True)
     assert p.returncode == 2 and "bad.csv" in p.stderr and "line 3" in p.stderr
     assert "Traceback" not in p.stderr
-    p = subprocess.run([sys.executable, "-m", "aeviz", "train", str(files["ratings"]), "--lr", "100",
+    p = subprocess.run([sys.executable, "-m", "aeviz", "train", str(files["ratings"]), *USER_MODEL, "--lr", "100",
                         "--optimizer", "sgd", "--activation", "identity", "--epochs", "2"],
                        capture_output=True, text=True)
     assert p.returncode == 3 and "diverged" in p.stderr and "smaller learning rate" in p.stderr

@@ -32,7 +32,9 @@ def _run(argv, capsys):
 
 def test_item_orientation_trains_on_the_same_held_out_ratings(ratings, capsys):
     base = ["train", ratings, "--epochs", 2, "--layers", 6, "--json"]
-    user = json.loads(_run(base, capsys).strip().splitlines()[-1])
+    # the defaults are item-based (the recommender preset): the user model is spelled out
+    user = json.loads(_run([*base, "--orientation", "user", "--loss", "mse", "--weight-penalty", 0], capsys)
+                      .strip().splitlines()[-1])
     out = _run([*base, "--orientation", "item", "--loss", "sse", "--weight-penalty", 0.1], capsys)
     item = json.loads(out.strip().splitlines()[-1])
     assert "each movie is an observation" in out
