@@ -23,7 +23,8 @@ def _ratings(path, users=20, items=8, seed=0):
 def test_init_continues_the_saved_model(tmp_path, capsys):
     data = _ratings(tmp_path / "r.csv")
     start = tmp_path / "start.npz"
-    assert cli.main(["train", str(data), "--epochs", "2", "--layers", "5,3,5", "--batch-size", "4",
+    user_model = ["--orientation", "user", "--loss", "mse", "--type", "plain", "--weight-penalty", "0"]
+    assert cli.main(["train", str(data), *user_model, "--epochs", "2", "--layers", "5,3,5", "--batch-size", "4",
                      "--optimizer", "rmsprop", "--lr", "0.01", "--seed", "5", "--save", str(start), "--quiet"]) == 0
     assert cli.main(["train", str(data), "--init", str(start), "--epochs", "3", "--layers", "9",
                      "--save", str(tmp_path / "more.npz"), "--json"]) == 0
