@@ -760,4 +760,5 @@ class MainWindow(QMainWindow):
             self.loader.shutdown()
             self.model_files.shutdown()
             self.bridge.shutdown()
+            self.step_keys.release()
         super().closeEvent(event)

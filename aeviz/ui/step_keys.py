@@ -26,13 +26,19 @@ def is_text_field(widget) -> bool:
 
 
 class StepKeys(QObject):
-    """Installed on the application for `window`; `actions` carry the stepping shortcuts."""
+    """Installed on the application for `window`; `actions` carry the stepping shortcuts.
+    `release()` when the window closes: an application filter sees every event of the process,
+    so one left behind per closed window made each later window slower (0.18 s to build the
+    first, 0.59 s the fourth)."""
 
     def __init__(self, window: QWidget, actions):
         super().__init__(window)
         self.window = window
         self.keys = {s.toString() for a in actions for s in a.shortcuts()}
         QApplication.instance().installEventFilter(self)
+
+    def release(self):
+        QApplication.instance().removeEventFilter(self)
 
     def eventFilter(self, obj, event):
         if event.type() != QEvent.Type.ShortcutOverride:
