@@ -546,7 +546,7 @@ def compute_extras(trainer, selection: dict | None = None, fresh: bool = False) 
     rec = _reconstruction(trainer, row, y_now)
     if selection.get("imagine"):  # the Code panel's walk: the decoder's imaginary user instead
         rec = imagined_reconstruction(trainer, selection["imagine"], slow["codes"], rec)
-    item_model = getattr(trainer, "orientation", "user") == "item"
+    item_model = trainer.orientation == "item"
     if item_model:
         recs = _item_model_recommendations(st, trainer, _user_of_item_model(st, trainer, selection))
     else:

@@ -539,8 +539,7 @@ class MainWindow(QMainWindow):
                                      "user" if config.orientation == "item" else "movie")
         self.setup.set_config(config)
         for w, _ in self._dock_widgets:  # a fresh network: every plot re-ranges from its own data
-            if hasattr(w, "new_run"):
-                self._safe(w, "new_run")
+            self._safe(w, "new_run")
         if self.loading_page.isVisible():
             self.loading_page.hide()
             self.network_view.show()

@@ -68,6 +68,9 @@ class Panel(QtWidgets.QWidget):
     #: a second) then skips its redraw
     extras_keys: tuple | None = None
 
+    def new_run(self):
+        """A fresh network was built: a panel whose view keeps ranges or zoom forgets them here."""
+
     def show_snapshot(self, snapshot):
         """Draw `snapshot`; skipped when it carries the very extras already drawn (the worker
         refreshes them ~4 times a second while snapshots come at frame rate: painting the same
