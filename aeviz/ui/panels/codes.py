@@ -33,13 +33,21 @@ def _brush(*rgba):
     return pg.mkBrush(*rgba)
 
 
+def _short(label, text, width=140):
+    """A name on the interpolation slider, cut to `width` px (a long title keeps the slider
+    usable); the whole name in its tooltip."""
+    label.setText(label.fontMetrics().elidedText(text, QtCore.Qt.ElideRight, width))
+    label.setToolTip(text)
+
+
 class CodePanel(Panel):
     """Left: z of the current user (bars). Right: every user's code, coloured by a property.
 
     Walk: with the Walk button down, a click or drag in the plane asks the decoder for the
     imaginary user at that point (imagineRequested); the slider walks from the current user to
     another; for a VAE, a code can be drawn from the prior. The worker answers with the
-    Reconstruction and Recommendations panels' data for that user."""
+    Reconstruction and Recommendations panels' data for that user. For an item model the plane
+    holds movies, and the same gestures imagine a movie (and the users it would please most)."""
 
     imagineRequested = QtCore.Signal(object)  # a walk spec (aeviz.engine.latent), or None
     extras_keys = ("codes", "user_property", "sampling", "row")  # not the walk's records
@@ -83,10 +91,13 @@ class CodePanel(Panel):
         walk_row.addWidget(self.prior)
         walk_row.addWidget(QtWidgets.QLabel("interpolate"))
         walk_row.addWidget(self.to_user)
+        self.to_user.valueChanged.connect(self._name_target)
         between_row = QtWidgets.QHBoxLayout()
-        between_row.addWidget(QtWidgets.QLabel("current user"))
+        self.from_name = QtWidgets.QLabel("current user")
+        self.to_name = QtWidgets.QLabel("other user")
+        between_row.addWidget(self.from_name)
         between_row.addWidget(self.between, 1)
-        between_row.addWidget(QtWidgets.QLabel("other user"))
+        between_row.addWidget(self.to_name)
 
         self.bars_plot = pg.PlotWidget(background="w")
         self.bars_plot.setMenuEnabled(False)
@@ -236,9 +247,8 @@ class CodePanel(Panel):
         method = {"PCA": "a PCA projection to 2-D (a walk moves along its two axes only)", "units": "its two code units",
                   "unit vs mean rating": "its one code unit against the mean rating"}[codes["method"]]
         self.prior.setVisible(bool(sampling))
-        if self.ratings is not None:
-            self.to_user.setMaximum(self.ratings.n_users)
         who = "movie" if self.item_model else "user"
+        self._name_walk(who, extras.get("row"))
         spread = f" Grey ellipses: each {who}'s \u03c3 (1 sd)." if codes.get("ellipses") is not None else ""
         self.header.setText(f"{codes['units']}-unit code; each of {len(codes['rows'])} {who}s at {method}. "
                             f"Click a point to step that {who}.{spread}{self.orientation_note()}")
@@ -262,6 +272,21 @@ class CodePanel(Panel):
         """Ask for the imaginary user at (x, y) of the plane drawn."""
         self.walk_marker.setData(x=[x], y=[y])
         self.imagineRequested.emit({"kind": "point", "xy": (float(x), float(y))})
+
+    def _name_walk(self, who, row):
+        """The walk's controls speak of users, or of movies for an item model."""
+        if self.ratings is not None:
+            self.to_user.setMaximum(self.ratings.n_items if self.item_model else self.ratings.n_users)
+        self.to_user.setPrefix(f"to {who} row ")
+        self.walk.setToolTip(f"Click or drag in the plane: the decoder imagines the {who} at that point "
+                             f"(Reconstruction and Recommendations show "
+                             f"{'which users would like it most' if self.item_model else 'what they would like'})")
+        self.between.setToolTip(f"Slide from the current {who}'s code to the other {who}'s: each step decoded")
+        _short(self.from_name, self.observation_label(row) if row is not None else f"current {who}")
+        self._name_target()
+
+    def _name_target(self, *_):
+        _short(self.to_name, self.observation_label(self.to_user.value() - 1))
 
     def _walk_toggled(self, on):
         if not on:
