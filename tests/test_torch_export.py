@@ -16,7 +16,9 @@ import pytest
 from aeviz import cli
 from aeviz.data import holdout_split, load_ratings
 from aeviz.engine import ModelConfig, build_trainer
+from aeviz.data.implicit import implicit
 from aeviz.engine.network import Network
+from aeviz.engine.vae import VAENetwork
 from aeviz.engine.serialize import dataset_identity, load_model, save_model
 
 torch = pytest.importorskip("torch")
@@ -51,14 +53,18 @@ def make_model(path, data, dtype=np.float64, test_fraction=0.25, **settings):
     ratings = load_ratings(data)
     base = dict(hidden=(6, 3, 6), batch_size=5, lr=0.01, seed=3, test_fraction=test_fraction)
     config = ModelConfig(**{**base, **settings})
-    net = Network(config.sizes(ratings.n_items),
-                  [config.hidden_activation] * len(config.hidden) + [config.output_activation],
-                  bias=config.bias, tied=config.tied, init=config.init, seed=config.seed, dtype=dtype)
+    kind = VAENetwork if config.kind == "vae" else Network
+    more = dict(normalize_input=config.loss == "multinomial") if config.kind == "vae" else {}
+    net = kind(config.sizes(ratings.n_items),
+               [config.hidden_activation] * len(config.hidden) + [config.output_activation],
+               bias=config.bias, tied=config.tied, init=config.init, seed=config.seed, dtype=dtype, **more)
     if test_fraction:
         split = holdout_split(ratings, test_fraction, config.seed)
         train, test = split.train, split.test
     else:
         train, test = ratings, None
+    if config.implicit:
+        train, test = implicit(train), None
     trainer = build_trainer(config, train, test, network=net)
     trainer.train(1)
     return save_model(path, trainer, config, dataset_identity(ratings, data))
@@ -116,7 +122,12 @@ TYPES = {"plain": dict(kind="plain"),
          "sparse-l1": dict(kind="sparse", sparsity_penalty="l1", l1_weight=0.05),
          "denoising-mask": dict(kind="denoising", noise="mask", noise_level=0.3),
          "denoising-gaussian": dict(kind="denoising", noise="gaussian", noise_level=0.5),
-         "contractive": dict(kind="contractive", contractive_weight=0.5)}
+         "contractive": dict(kind="contractive", contractive_weight=0.5),
+         # the KL warms up over 3 of the 10 updates; 30% input dropout; eps from the shared stream
+         "vae": dict(kind="vae", hidden_activation="tanh", beta=0.5, anneal_steps=3, dropout=0.3)}
+# Mult-VAE on likes: softmax over the logits, unit-length input rows, every cell an observation
+MULT_VAE = dict(kind="vae", implicit=True, loss="multinomial", output_activation="identity",
+                hidden_activation="tanh", beta=0.2, anneal_steps=4, dropout=0.5, optimizer="adam", lr=0.01)
 
 
 # ------------------------------------------------------------------------------ equivalence
@@ -129,11 +140,23 @@ def test_float64_script_ends_at_aeviz_weights(tmp_path, optimizer, kind):
 
 
 @pytest.mark.parametrize("optimizer,kind", [("adam", "plain"), ("sgd", "denoising-gaussian"),
-                                            ("rmsprop", "contractive"), ("adam", "sparse-kl")])
+                                            ("rmsprop", "contractive"), ("adam", "sparse-kl"), ("adam", "vae")])
 def test_float32_script_ends_at_aeviz_weights(tmp_path, optimizer, kind):
     ours, theirs = script_vs_aeviz(tmp_path, dtype=np.float32, **OPTIMIZERS[optimizer], **TYPES[kind])
     assert theirs.network.params.dtype == np.float32
     assert_same_model(ours, theirs, 1e-4)
+
+
+@pytest.mark.parametrize("dtype,rtol", [(np.float64, 1e-6), (np.float32, 1e-4)], ids=["float64", "float32"])
+def test_implicit_mult_vae_script_ends_at_aeviz_weights(tmp_path, capsys, dtype, rtol):
+    """train --implicit's model (likes, multinomial loss, dropout, eps) continues alike in both
+    engines, and the script scores it as the field does (recall@20, NDCG@100)."""
+    ours, theirs = script_vs_aeviz(tmp_path, dtype=dtype, **MULT_VAE)
+    assert theirs.config.implicit and theirs.network.params.dtype == dtype
+    assert_same_model(ours, theirs, rtol)
+    assert run_script(tmp_path / "train_torch.py", [tmp_path / "ratings.csv", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert 0 <= summary["recall_at_20"] <= 1 and 0 < summary["ndcg_at_100"] <= 1
 
 
 @pytest.mark.parametrize("settings", [
