@@ -65,7 +65,7 @@ def test_walking_an_item_model_in_the_window_lists_users(qtbot, tmp_path):
     docks = {d.windowTitle(): d for d in w.findChildren(QDockWidget)}
     docks["Code"].raise_()
     qtbot.waitUntil(lambda: code.isVisible() and code.codes is not None, timeout=10000)
-    assert "movie" in code.header.text() and code.to_user.prefix() == "to movie row "
+    assert "movie" in code.header.text() and code.to_user.prefix() == "movie row "
     assert code.to_user.maximum() == w.dataset.n_items
     qtbot.mouseClick(code.walk, Qt.LeftButton)
     vp = code.scatter_plot.viewport()

@@ -78,7 +78,7 @@ class CodePanel(Panel):
         # interpolation: from the current user (0%) to user row `to_user` (100%)
         self.to_user = QtWidgets.QSpinBox()
         self.to_user.setObjectName("to_user")
-        self.to_user.setPrefix("to user row ")
+        self.to_user.setPrefix("user row ")
         self.to_user.setMinimum(1)
         self.between = QtWidgets.QSlider(QtCore.Qt.Horizontal)
         self.between.setObjectName("between")
@@ -86,10 +86,13 @@ class CodePanel(Panel):
         self.between.setToolTip("Slide from the current user's code to the other user's: each step "
                                 "decoded")
         self.between.valueChanged.connect(self._between_moved)
+        # two short rows, so the panel fits a narrow dock: the buttons and the slide's target,
+        # then the slide between the two named ends
         walk_row = QtWidgets.QHBoxLayout()
         walk_row.addWidget(self.walk)
         walk_row.addWidget(self.prior)
-        walk_row.addWidget(QtWidgets.QLabel("interpolate"))
+        walk_row.addStretch(1)
+        walk_row.addWidget(QtWidgets.QLabel("slide to"))
         walk_row.addWidget(self.to_user)
         self.to_user.valueChanged.connect(self._name_target)
         between_row = QtWidgets.QHBoxLayout()
@@ -216,10 +219,10 @@ class CodePanel(Panel):
         bp = self.bars_plot.getPlotItem()
         bp.setXRange(0.4, z.size + 0.6, padding=0)
         bp.getAxis("bottom").setTicks([[(k, str(k)) for k in unit_ticks(z.size)]])
-        what = ("\u03bc \u00b1 \u03c3 (bars) and z = \u03bc + \u03c3\u00b7\u03b5 (red)" if sampling
+        what = ("\u03bc \u00b1 \u03c3 (bars), z = \u03bc + \u03c3\u00b7\u03b5 (red)" if sampling
                 and sampling.get("eps") is not None else ("\u03bc \u00b1 \u03c3" if sampling else "z"))
-        bp.setTitle(f"{what} of {esc(self.observation_label(extras.get('row')))} \u00b7 {z.size} code units "
-                    f"(layer {codes['layer']}, {esc(codes['activation'])})", size="8pt")
+        bp.setTitle(f"{what} \u00b7 {esc(self.observation_label(extras.get('row')))} \u00b7 {z.size} units, "
+                    f"layer {codes['layer']}", size="8pt")  # short: the strip is as narrow as the dock
         ell = codes.get("ellipses")
         if ell is not None:
             self.spread.setData(x=ell[:, 0], y=ell[:, 1])
@@ -277,7 +280,7 @@ class CodePanel(Panel):
         """The walk's controls speak of users, or of movies for an item model."""
         if self.ratings is not None:
             self.to_user.setMaximum(self.ratings.n_items if self.item_model else self.ratings.n_users)
-        self.to_user.setPrefix(f"to {who} row ")
+        self.to_user.setPrefix(f"{who} row ")
         self.walk.setToolTip(f"Click or drag in the plane: the decoder imagines the {who} at that point "
                              f"(Reconstruction and Recommendations show "
                              f"{'which users would like it most' if self.item_model else 'what they would like'})")
