@@ -218,6 +218,29 @@ def test_item_orientation_trains_the_transposed_matrix(tmp_path):
     assert_same_model(ours, load_model(tmp_path / "torch.npz"), 1e-6)
 
 
+def test_item_autorec_recommender_preset_matches(tmp_path):
+    """The app's recommender preset, I-AutoRec (item-based, summed squared errors, an L2 penalty
+    on the weights only, masking noise), on a split with validation: the same weights."""
+    from aeviz.presets import RECOMMENDER, split_for
+    data = write_ratings(tmp_path / "ratings.csv")
+    config = RECOMMENDER.with_(hidden=(5,), batch_size=4, lr=0.01, test_fraction=0.25, validation_fraction=0.1)
+    full = load_ratings(data)
+    _, parts = split_for(config, full)
+    net = Network(config.sizes(parts["train"].n_items), ["sigmoid", "identity"], seed=config.seed,
+                  dtype=np.float64)
+    trainer = build_trainer(config, network=net, **parts)
+    trainer.train(1)
+    model = save_model(tmp_path / "autorec.npz", trainer, config, dataset_identity(full, data))
+    script = export(model, tmp_path)
+    assert "WEIGHT_PENALTY = 0.1" in script.read_text() and "ORIENTATION = 'item'" in script.read_text()
+    assert run_script(script, [data, "--epochs", 2, "--save", tmp_path / "torch.npz"]) == 0
+    ours = aeviz_continues(data, model, tmp_path / "aeviz.npz")
+    theirs = load_model(tmp_path / "torch.npz")
+    assert_same_model(ours, theirs, 1e-6)
+    assert ours.history[-1].test_rmse == pytest.approx(theirs.history[-1].test_rmse, rel=1e-6)
+    assert ours.history[-1].penalty == pytest.approx(theirs.history[-1].penalty, rel=1e-6)
+
+
 # ------------------------------------------------------------------------------ distributed
 def free_port() -> int:
     """A port no one listens on now (the OS's pick), for one torchrun's rendezvous."""

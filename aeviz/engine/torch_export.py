@@ -22,7 +22,7 @@ import numpy as np
 from .atomic import atomic_write
 from .config import build_trainer
 from .corruption import GaussianNoise, MaskingNoise
-from .penalties import Contractive, KLSparsity, L1Sparsity
+from .penalties import Contractive, KLSparsity, L1Sparsity, L2Weights
 from .rows import DenseRows
 from .serialize import load_model
 from .snapshot import EpochRecord
@@ -39,6 +39,11 @@ SLOPE_CODE = {"sigmoid": "h1 * (1 - h1)", "tanh": "1 - h1 * h1", "relu": "(a1 > 
               "identity": "torch.ones_like(a1)"}
 
 LOSS_CODE = {
+    "sse": '''def reconstruction_loss(y, x, mask):
+    """Each observation's sum of squared errors over its rated entries (I-AutoRec's; aeviz's
+    "sse"): an observation with many ratings weighs more than one with few."""
+    diff = torch.where(mask, y - x, 0.0)
+    return (diff * diff).sum(1)''',
     "mse": '''def reconstruction_loss(y, x, mask):
     """Each observation's mean squared error over the movies it rated (aeviz's "mse")."""
     diff = torch.where(mask, y - x, 0.0)
@@ -133,6 +138,22 @@ def penalty(model, hidden, a1, side, batch, world, updates):
     kl = 0.5 * (mu * mu + torch.exp(logvar) - 1 - logvar).sum(1)
     value = beta * kl.sum() / batch
     return value * world, float(value.detach())'''
+
+NO_WEIGHT_PENALTY = '''def weight_penalty(model, world):
+    """No L2 penalty on the weights.
+    Returns (the term added to this process's loss, this process's share of its value)."""
+    return 0.0, 0.0'''
+
+WEIGHT_PENALTY = '''WEIGHT_PENALTY = {lam!r}  # lambda
+WEIGHT_MATRICES = {names!r}  # each layer's matrix (a tied one serves, and counts, twice)
+
+
+def weight_penalty(model, world):
+    """(lambda / 2) * sum over the layers of ||W||^2, the biases left free (I-AutoRec's penalty),
+    once per update. Every process adds it whole: DDP's average of the gradients is then lambda W.
+    Returns (the term added to this process's loss, this process's share of its value)."""
+    value = WEIGHT_PENALTY / 2 * sum((model.get_parameter(name) ** 2).sum() for name in WEIGHT_MATRICES)
+    return value, float(value.detach()) / world'''
 
 NO_SAMPLING = '''def sample_noise(rng, batch, mine):
     """No sampling: the code is a plain function of the input."""
@@ -281,7 +302,18 @@ def _layout(network) -> str:
     return "\n".join(text for _, text in sorted(rows))
 
 
+def _weight_penalty(penalties, network) -> str:
+    """The L2 weight penalty's code (kept apart from the type's own penalty: I-AutoRec has both)."""
+    l2 = [p for p in penalties if isinstance(p, L2Weights)]
+    if not l2 or l2[0].lam == 0:
+        return NO_WEIGHT_PENALTY
+    layers, _ = _layers(network)
+    names = [f"layer{(l if owner is None else owner) + 1}.weight" for l, (*_, owner) in enumerate(layers)]
+    return WEIGHT_PENALTY.format(lam=l2[0].lam, names=names)
+
+
 def _penalty(penalties, network) -> str:
+    penalties = [p for p in penalties if not isinstance(p, L2Weights)]
     if not penalties:
         return NO_PENALTY
     if len(penalties) > 1:
@@ -378,6 +410,7 @@ def generate_script(model_path, script_name: str = "train_torch.py", model_ref: 
         "LAYOUT": _layout(net),
         "LOSS": LOSS_CODE[config.loss],
         "PENALTY": _penalty(trainer.penalties, net),
+        "WEIGHT_PENALTY": _weight_penalty(trainer.penalties, net),
         "CORRUPTION": _corruption(trainer.corruption),
         "SAMPLING": VAE_SAMPLING.format(units=net.code_size) if isinstance(net, VAENetwork) else NO_SAMPLING,
         "IMPLICIT": repr(implicit),
