@@ -250,24 +250,26 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def torchrun(script, args, processes=2, timeout=90):
+def torchrun(script, args, processes=2, timeout=240):
     """`torchrun --nproc_per_node=2 script args` on its own rendezvous port, chosen here rather
     than by --standalone (two torchruns at once on a host must not share one: torch's own docs),
     on the loopback; the script's --timeout bounds every wait between its processes, and this
-    call's timeout kills the whole process group (the agent and its workers), then tries once
-    more on a fresh port, so a run can never hang the suite."""
+    call's timeout kills the whole process tree (the agent and its workers, which run in
+    sessions of their own), then tries once more on a fresh port: a run never hangs the suite."""
+    import psutil
     env = dict(os.environ, OMP_NUM_THREADS="1", GLOO_SOCKET_IFNAME="lo")
     for attempt in range(2):
         argv = [sys.executable, "-m", "torch.distributed.run", "--nnodes=1", f"--nproc_per_node={processes}",
                 "--rdzv-backend=c10d", f"--rdzv-endpoint=127.0.0.1:{free_port()}", "--max-restarts=0",
-                str(script), *map(str, args), "--timeout", "60"]
-        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-                                start_new_session=True)
+                str(script), *map(str, args), "--timeout", "120"]
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
         try:
             out, err = proc.communicate(timeout=timeout)
             return proc.returncode, out, err
         except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, 9)
+            tree = psutil.Process(proc.pid)
+            for p in [*tree.children(recursive=True), tree]:
+                p.kill()
             out, err = proc.communicate()
             if attempt:
                 raise AssertionError(f"torchrun did not finish in {timeout} s, twice:\n{err[-3000:]}")
