@@ -38,6 +38,7 @@ from aeviz.data import load_ratings  # noqa: E402
 from aeviz.engine.config import build_trainer  # noqa: E402
 from aeviz.engine.insights import compute_extras, walk_extras  # noqa: E402
 from aeviz.engine.latent import decode  # noqa: E402
+from aeviz.engine.threads import single_threaded_blas  # noqa: E402
 from aeviz.presets import RECOMMENDER, VARIATIONAL, split_for  # noqa: E402
 
 DEFAULT_DATA = pathlib.Path.home() / ".cache/aeviz-ml/ml-100k/u.data"
@@ -76,6 +77,7 @@ def main():
     ap.add_argument("--events", type=int, default=200)
     ap.add_argument("--gui", action="store_true", help="also draw and paint the two panels")
     a = ap.parse_args()
+    single_threaded_blas()  # as the app's worker does (two BLAS threads make a tiny decode 40x dearer)
     panels = _panels() if a.gui else None
     full = load_ratings(a.data)
     rows, out = [], {}
