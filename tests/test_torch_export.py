@@ -251,10 +251,10 @@ def free_port() -> int:
 
 
 def torchrun(script, args, processes=2, timeout=240):
-    """`torchrun --nproc_per_node=2 script args` on its own rendezvous port, chosen here rather
-    than by --standalone (two torchruns at once on a host must not share one: torch's own docs),
-    on the loopback; the script's --timeout bounds every wait between its processes, and this
-    call's timeout kills the whole process tree (the agent and its workers, which run in
+    """`torchrun --nproc_per_node=2 script args` on an explicit rendezvous port on the loopback.
+    A rank once hung at exit (a gloo teardown deadlock, which the script now avoids: see its end);
+    should anything hang again, the script's --timeout bounds every wait between its processes and
+    this call's timeout kills the whole process tree (the agent and its workers, which run in
     sessions of their own), then tries once more on a fresh port: a run never hangs the suite."""
     import psutil
     env = dict(os.environ, OMP_NUM_THREADS="1", GLOO_SOCKET_IFNAME="lo")
