@@ -252,27 +252,25 @@ def free_port() -> int:
 
 def torchrun(script, args, processes=2, timeout=240):
     """`torchrun --nproc_per_node=2 script args` on an explicit rendezvous port on the loopback.
-    A rank once hung at exit (a gloo teardown deadlock, which the script now avoids: see its end);
-    should anything hang again, the script's --timeout bounds every wait between its processes and
-    this call's timeout kills the whole process tree (the agent and its workers, which run in
-    sessions of their own), then tries once more on a fresh port: a run never hangs the suite."""
+    A rank once hung at exit (a gloo teardown deadlock, which the script now avoids: see its end).
+    Should anything hang again, the script's --timeout bounds every wait between its processes,
+    and this call's timeout kills the whole process tree (the agent and its workers, which run in
+    sessions of their own) and fails with what torchrun said: a hang fails the test, never the suite."""
     import psutil
     env = dict(os.environ, OMP_NUM_THREADS="1", GLOO_SOCKET_IFNAME="lo")
-    for attempt in range(2):
-        argv = [sys.executable, "-m", "torch.distributed.run", "--nnodes=1", f"--nproc_per_node={processes}",
-                "--rdzv-backend=c10d", f"--rdzv-endpoint=127.0.0.1:{free_port()}", "--max-restarts=0",
-                str(script), *map(str, args), "--timeout", "120"]
-        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-        try:
-            out, err = proc.communicate(timeout=timeout)
-            return proc.returncode, out, err
-        except subprocess.TimeoutExpired:
-            tree = psutil.Process(proc.pid)
-            for p in [*tree.children(recursive=True), tree]:
-                p.kill()
-            out, err = proc.communicate()
-            if attempt:
-                raise AssertionError(f"torchrun did not finish in {timeout} s, twice:\n{err[-3000:]}")
+    argv = [sys.executable, "-m", "torch.distributed.run", "--nnodes=1", f"--nproc_per_node={processes}",
+            "--rdzv-backend=c10d", f"--rdzv-endpoint=127.0.0.1:{free_port()}", "--max-restarts=0",
+            str(script), *map(str, args), "--timeout", "120"]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        tree = psutil.Process(proc.pid)
+        for p in [*tree.children(recursive=True), tree]:
+            p.kill()
+        out, err = proc.communicate()
+        raise AssertionError(f"torchrun did not finish in {timeout} s:\n{err[-3000:]}") from None
+    return proc.returncode, out, err
 
 
 def test_torchrun_two_processes_equal_one(tmp_path):
