@@ -15,6 +15,7 @@ import weakref
 import numpy as np
 
 from .evaluation import top_n
+from .movie_map import build_map, user_marks
 from .snapshot import frozen
 from .vae_insights import code_ellipses, imagined_reconstruction, sampling_view
 
@@ -521,8 +522,11 @@ def _slow_parts(st, trainer, fresh=False):
             return st.slow
     if st.slow_key is None or key[:3] != st.slow_key[:3]:
         st.pca_axes = None
-    st.slow = {"codes": _codes_all(st, trainer), "feature_detectors": _feature_detectors(st, trainer),
-               "sparsity": _sparsity(st, trainer)}
+    codes = _codes_all(st, trainer)
+    every = codes["_codes"] if st.rows.size == trainer.train_set.n_users else None  # all movies' codes
+    st.slow = {"codes": codes, "feature_detectors": _feature_detectors(st, trainer),
+               "sparsity": _sparsity(st, trainer), "movie_map": build_map(
+                   net, trainer.orientation, trainer.train_set, every, (st.slow or {}).get("movie_map"))}
     st.slow_key, st.slow_at = key, now
     st.slow_cost = time.perf_counter() - now
     return st.slow
@@ -566,6 +570,8 @@ def compute_extras(trainer, selection: dict | None = None, fresh: bool = False) 
         "sampling": sampling_view(trainer, row, from_trainer),
         "distributions": _distributions(st, trainer),
         "sparsity": slow["sparsity"],
+        "movie_map": slow["movie_map"],
+        "movie_marks": user_marks(trainer.train_set, trainer.orientation, recs),
         "penalties": [p.describe() for p in trainer.penalties],
         "corruption": trainer.corruption.describe() if trainer.corruption is not None else None,
     }
