@@ -5,6 +5,7 @@ import pytest
 from aeviz.engine import DenseRows, ModelConfig, build_trainer
 from aeviz.engine.movie_map import (build_map, decoder_vectors, encoder_vectors, genre_index, nearest, project,
                                     unit_rows, user_marks)
+from aeviz.engine.insights import compute_extras
 from aeviz.engine.orientation import observations
 from support import genre_ratings, setup, snap
 
@@ -63,8 +64,9 @@ def test_a_user_models_movies_are_its_decoders_rows():
     assert decoder_vectors(net) == pytest.approx(net.weights[-1])
     with_b = decoder_vectors(net, with_bias=True)
     assert with_b[:, -1] == pytest.approx(net.biases[-1]) and with_b.shape == (15, 7)
-    # the neighbours are the cosine of the weight rows themselves
+    # the neighbours are the cosine of the weight rows, centred on the average movie's row
     w = np.asarray(net.weights[-1], dtype=np.float64)
+    w = w - w.mean(axis=0)
     cos = (w @ w[4]) / (np.linalg.norm(w, axis=1) * np.linalg.norm(w[4]))
     cos[4] = -np.inf
     rows, sims = m.neighbours(4)
@@ -74,6 +76,13 @@ def test_a_user_models_movies_are_its_decoders_rows():
     assert m.genre_names == ("Action", "Comedy", "Drama", "Horror", "Romance")
     assert [m.genre_names[g] for g in m.genre[:6]] == ["Action", "Comedy", "Drama", "Horror", "Romance", "Action"]
     assert not m.xy.flags.writeable and not m.unit.flags.writeable
+    # a popularity floor: only movies with enough training ratings are neighbours
+    counts = np.bincount(split.train.indices, minlength=15)
+    assert m.counts.tolist() == counts.tolist()
+    floor = int(np.sort(counts)[7])
+    rows, _ = m.neighbours(4, min_ratings=floor)
+    assert len(rows) == 5 and all(counts[j] >= floor for j in rows)
+    assert rows.tolist() == [j for j in np.argsort(-cos) if counts[j] >= floor][:5]
 
 
 def test_an_item_models_movies_are_their_codes():
@@ -87,7 +96,13 @@ def test_an_item_models_movies_are_their_codes():
     m = build_map(net, "item", obs)
     assert m.source == "encoder" and m.dims == 5 and m.n_movies == 12
     assert m.genre_names == ("Action", "Comedy", "Drama", "Horror", "Romance")
-    assert m.unit == pytest.approx(unit_rows(codes))
+    assert m.unit == pytest.approx(unit_rows(codes - codes.mean(axis=0)), abs=1e-6)
+    assert m.counts.tolist() == obs.rated_counts_per_user().tolist()
+    # in the worker's extras the map reuses the Code panel's projection of these very codes
+    ex = compute_extras(tr, {})
+    assert ex["movie_map"].xy == pytest.approx(ex["codes"]["xy"])
+    assert ex["movie_map"].explained == pytest.approx(tuple(ex["codes"]["explained"]))
+    assert np.abs(ex["movie_map"].xy) == pytest.approx(np.abs(project(codes)[0]), abs=1e-5)
 
 
 def test_marks_are_the_users_training_ratings_and_recommendations():

@@ -15,6 +15,7 @@ from support import genre_ratings, make, setup, snap
 def shown(qtbot):
     tr, r, split = setup(hidden=(6, 3, 6), n_users=40, n_items=15, epochs=1)
     w = make(qtbot, MovieMapPanel, r, split, size=(760, 560))
+    w.floor.setValue(0)  # 40 users: every movie has few ratings
     s = snap(tr, {"row": 3})
     w.show_snapshot(s)
     return w, s.extras, r
@@ -94,7 +95,25 @@ def test_an_item_model_maps_codes_and_marks_the_recommendations_user(qtbot):
     s = snap(tr, {"user": 5})
     w.show_snapshot(s)
     assert s.extras["movie_map"].source == "encoder"
-    assert "its code (4 units" in w.header.text()
+    assert "its code (4 encoder units)" in w.header.text()
     _, mask = split.train.dense_rows([5])
     assert w.marked()["rated"] == np.flatnonzero(mask[0]).tolist()
     assert "rated by user 6" in w.key.text()
+
+
+def test_movies_under_the_ratings_floor_are_faint_and_nobodys_neighbour(shown):
+    w, ex, _ = shown
+    m = ex["movie_map"]
+    floor = int(np.median(m.counts)) + 1
+    w.floor.setValue(floor)
+    rare = sorted(int(i) for i in w.rare.data["data"])
+    assert rare == [i for i in range(15) if m.counts[i] < floor] and rare
+    drawn = sorted(int(i) for g in w.groups for i in g.data["data"])
+    assert drawn == [i for i in range(15) if m.counts[i] >= floor]
+    w.hover_movie(drawn[0])
+    text = w.hover_text()
+    assert f"{int(m.counts[drawn[0]])} ratings" in text and f"\u2265 {floor} ratings" in text
+    rows, _ = m.neighbours(drawn[0], min_ratings=floor)
+    assert all(f"{k + 1}. Movie {r + 1} " in text for k, r in enumerate(rows))
+    assert not set(rows.tolist()) & set(rare)
+    assert f"with fewer than {floor} ratings" in w.key.text()

@@ -14,7 +14,11 @@ Where a movie's vector comes from depends on what one observation is (engine/ori
 The map is the PCA projection of those vectors to two dimensions (`insights.pca_2d`, the same
 projection as the Code panel's, with the share of the variance each axis explains); nearest
 neighbours are by cosine similarity in the full vector space, not on the map, which loses most of
-the variance. Neighbours are asked one movie at a time (a hover): one matrix-vector product over
+the variance. Like the PCA, the cosine reads the vectors centred on the average movie: the part
+every movie shares (with sigmoid units, much of each movie's average rating) would otherwise make
+every pair look alike (on MovieLens-100k a user model's raw rows all lie within cosine 0.85-0.95 of
+each other). A movie with a handful of ratings keeps nearly its random initial vector, so the
+neighbours can be limited to movies with at least `min_ratings` training ratings. Neighbours are asked one movie at a time (a hover): one matrix-vector product over
 unit rows, a few milliseconds for 27,000 movies, where every movie's neighbours at once would cost
 n^2 (minutes on ML-20M).
 """
@@ -30,8 +34,8 @@ from .snapshot import frozen
 N_NEIGHBOURS = 5
 ENCODE_CELLS = 1 << 22  # observations x inputs densified at once when encoding every movie
 
-__all__ = ["MovieMap", "decoder_vectors", "encoder_vectors", "project", "unit_rows", "nearest",
-           "genre_index", "build_map", "user_marks", "N_NEIGHBOURS"]
+__all__ = ["MovieMap", "decoder_vectors", "encoder_vectors", "project", "unit_rows", "centred", "nearest",
+           "genre_index", "ratings_per_movie", "build_map", "user_marks", "N_NEIGHBOURS"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -51,15 +55,19 @@ class MovieMap:
     genre: np.ndarray | None
     genre_names: tuple
     axes: np.ndarray  # (dims, 2): the next projection keeps their signs (the map does not flip)
+    counts: np.ndarray | None = None  # (n,) training ratings per movie (None: unknown)
     genres_from: object = None  # the genre strings the index was made from (reused while unchanged)
+    counts_from: object = None  # the ratings the counts were made from (reused while unchanged)
 
     @property
     def n_movies(self) -> int:
         return int(self.xy.shape[0])
 
-    def neighbours(self, movie: int, k: int = N_NEIGHBOURS) -> tuple[np.ndarray, np.ndarray]:
-        """(movies, cosine similarities) of the k movies most similar to `movie`, best first."""
-        return nearest(self.unit, movie, k)
+    def neighbours(self, movie: int, k: int = N_NEIGHBOURS, min_ratings: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        """(movies, cosine similarities) of the k movies most similar to `movie`, best first, among
+        those with at least `min_ratings` training ratings."""
+        among = self.counts >= min_ratings if min_ratings > 0 and self.counts is not None else None
+        return nearest(self.unit, movie, k, among)
 
 
 def decoder_vectors(network, with_bias: bool = False) -> np.ndarray:
@@ -110,12 +118,15 @@ def unit_rows(vectors: np.ndarray) -> np.ndarray:
     return np.divide(v, norm, out=np.zeros_like(v), where=norm > 0).astype(np.float32)
 
 
-def nearest(unit: np.ndarray, movie: int, k: int = N_NEIGHBOURS) -> tuple[np.ndarray, np.ndarray]:
+def nearest(unit: np.ndarray, movie: int, k: int = N_NEIGHBOURS, among=None) -> tuple[np.ndarray, np.ndarray]:
     """The k rows of `unit` (unit-length rows) with the highest cosine similarity to row `movie`,
-    itself and rows without a vector (all zeros) excluded, best first (ties by row): (rows,
-    similarities)."""
+    itself, rows without a vector (all zeros) and rows outside the mask `among` excluded, best first
+    (ties by row): (rows, similarities)."""
     movie = int(movie)
     has = unit.any(axis=1)
+    if among is not None:
+        has = has & among
+        has[movie] = unit[movie].any()
     sims = unit @ unit[movie]
     sims[~has] = -np.inf
     sims[movie] = -np.inf
@@ -137,11 +148,14 @@ def genre_index(genres) -> tuple[tuple, np.ndarray | None]:
 
 
 def build_map(network, orientation: str, observations, codes=None, previous: MovieMap | None = None,
-              with_bias: bool = False) -> MovieMap:
+              with_bias: bool = False, projection=None) -> MovieMap:
     """The map of every movie for a network of this orientation trained on `observations` (what the
     model sees: users x movies, or movies x users for an item model). `codes`: every movie's code
-    when the caller already has them (an item model); `previous`: the last map, whose axes' signs
-    and genre index are kept."""
+    when the caller already has them (an item model), and `projection`: their PCA (xy, explained,
+    axes) when it was made already (the Code panel's, for an item model: the same codes); `previous`:
+    the last map, whose axes' signs and genre index are kept."""
+    if orientation != "item":
+        codes = projection = None  # (a user model's codes are users')
     if orientation == "item":
         vectors = np.asarray(codes, dtype=np.float64) if codes is not None else encoder_vectors(network, observations)
         source = "encoder"
@@ -149,15 +163,42 @@ def build_map(network, orientation: str, observations, codes=None, previous: Mov
         vectors = decoder_vectors(network, with_bias)
         source = "decoder"
     keep = previous is not None and previous.axes.shape == (vectors.shape[1], 2) and previous.source == source
-    xy, explained, axes = project(vectors, previous.axes if keep else None)
+    if projection is not None and codes is not None:
+        xy, explained, axes = (np.asarray(projection[0], dtype=np.float64), tuple(projection[1]),
+                               np.asarray(projection[2], dtype=np.float64))
+    else:
+        xy, explained, axes = project(vectors, previous.axes if keep else None)
     genres = getattr(observations, "movie_genres", None)  # whichever axis the movies are on
     if previous is not None and previous.genres_from is genres and previous.n_movies == len(xy):
         names, index = previous.genre_names, previous.genre
     else:
         names, index = genre_index(genres)
-    return MovieMap(xy=frozen(xy), explained=explained, unit=frozen(unit_rows(vectors)), source=source,
+    if previous is not None and previous.counts_from is observations and previous.n_movies == len(xy):
+        counts = previous.counts
+    else:
+        counts = frozen(ratings_per_movie(observations, orientation, len(xy)))
+    return MovieMap(xy=frozen(xy), explained=explained, unit=frozen(unit_rows(centred(vectors))), source=source,
                     dims=int(vectors.shape[1]), with_bias=bool(with_bias and source == "decoder" and network.bias),
-                    genre=frozen(index), genre_names=names, axes=frozen(axes), genres_from=genres)
+                    genre=frozen(index), genre_names=names, axes=frozen(axes), counts=counts,
+                    genres_from=genres, counts_from=observations)
+
+
+def centred(vectors: np.ndarray) -> np.ndarray:
+    """The vectors minus the average movie's (over the finite rows)."""
+    v = np.asarray(vectors, dtype=np.float64)
+    ok = np.isfinite(v).all(axis=1)
+    return v - (v[ok].mean(axis=0) if ok.any() else 0.0)
+
+
+def ratings_per_movie(observations, orientation: str, n: int) -> np.ndarray | None:
+    """Training ratings of each movie: an item model's rows, a user model's columns (None when the
+    data cannot say)."""
+    movies_as_rows = observations if orientation == "item" else getattr(observations, "transposed", lambda: None)()
+    counts = getattr(movies_as_rows, "rated_counts_per_user", None)
+    if counts is None:
+        return None
+    c = np.asarray(counts(), dtype=np.int64)
+    return c if c.shape == (n,) else None
 
 
 def user_marks(observations, orientation: str, recommendations: dict | None) -> dict | None:

@@ -29,15 +29,16 @@ FOUND = (220, 20, 60)
 HOVER = (0, 90, 200)
 POINT = 6  # px
 MAX_TITLE = 34  # characters of a title written on the map
+MIN_RATINGS = 10  # default floor: a movie with fewer training ratings keeps most of its random start
 
-NOTE = ("<b>What to look for:</b> movies liked by the same people end up close together; watch "
-        "genres gather and sequels pair up as training goes on. The hover's neighbours are the "
-        "most similar movies in the network's full space (cosine), so they may sit far apart "
-        "on this flat map. The user's recommendations (\u2605) should lie among the movies they "
-        "rated (\u25cb).")
+NOTE = ("<b>Look for:</b> genres gathering and sequels pairing up as training goes on; the "
+        "recommendations (\u2605) among the movies the user rated (\u25cb). Neighbours are nearest "
+        "in the network's full space, so the flat map may show them apart.")
 TIP = ("Every movie as the network sees it: for a user-based model the decoder's weights that "
-       "write its predicted rating, for an item-based model its code. PCA flattens those vectors "
-       "to 2-D; the axes say how much of their spread each keeps.")
+       "write its predicted rating (movies liked by the same users get similar weights), for an "
+       "item-based model its code. PCA flattens those vectors to 2-D; each axis says how much of "
+       "their spread it keeps. Hover a movie for its five nearest neighbours (cosine similarity "
+       "in all dimensions); click one, or type a title, to ring it.")
 
 
 @functools.lru_cache(maxsize=64)
@@ -77,13 +78,24 @@ class MovieMapPanel(Panel):
         self.completer.setFilterMode(QtCore.Qt.MatchContains)
         self.completer.activated.connect(self._search_entered)
         self.search.setCompleter(self.completer)
+        self.floor = QtWidgets.QSpinBox()
+        self.floor.setObjectName("movie_map_min_ratings")
+        self.floor.setRange(0, 100000)
+        self.floor.setValue(MIN_RATINGS)
+        self.floor.setPrefix("\u2265 ")
+        self.floor.setSuffix(" ratings")
+        self.floor.setToolTip("Movies with fewer training ratings are drawn faint and are nobody's "
+                              "neighbour: with a handful of ratings a movie keeps nearly its random "
+                              "starting weights, so its place says little")
+        self.floor.valueChanged.connect(self._floor_changed)
         top = QtWidgets.QHBoxLayout()
         top.addWidget(self.header, 1)
+        top.addWidget(self.floor)
         top.addWidget(self.search)
         self.key = QtWidgets.QLabel()
         self.key.setTextFormat(QtCore.Qt.RichText)
         self.key.setWordWrap(True)
-        self.key.setStyleSheet("font-size: 8pt;")
+        self.key.setStyleSheet("font-size: 7.5pt;")
         self.key.setToolTip("Colour: the movie's (first) genre. Marks: the user the Recommendations "
                             "panel shows")
 
@@ -96,6 +108,10 @@ class MovieMapPanel(Panel):
             pi.getAxis(ax).enableAutoSIPrefix(False)
         self.range = FollowData(pi.getViewBox())
         self.groups: list[pg.ScatterPlotItem] = []
+        self.rare = pg.ScatterPlotItem(size=POINT - 2, pen=None, brush=_brush(170, 170, 170, 110))
+        self.rare.setZValue(-1)
+        self.rare.sigClicked.connect(self._clicked)
+        pi.addItem(self.rare)
         # the user's movies above the genres; the hover and the found movie above everything
         self.rated = pg.ScatterPlotItem(size=POINT + 5, symbol="o", brush=None, pen=_pen(*RATED, width=1.3))
         self.recommended = pg.ScatterPlotItem(size=POINT + 12, symbol="star", brush=_brush(*RECOMMENDED, 235),
@@ -122,9 +138,11 @@ class MovieMapPanel(Panel):
         self.info.setTextFormat(QtCore.Qt.RichText)
         self.info.setWordWrap(True)
         self.info.setTextInteractionFlags(QtCore.Qt.TextSelectableByMouse)
+        self.info.setStyleSheet("font-size: 8pt;")
         self.note = QtWidgets.QLabel(NOTE)
         self.note.setWordWrap(True)
         self.note.setStyleSheet("color: #555; font-size: 8pt;")
+        self.note.setToolTip(TIP)
         self.empty = Placeholder("Train a few steps to see the map: every movie placed by the network's "
                                  "weights for it, similar movies close together.")
         lay = QtWidgets.QVBoxLayout(self)
@@ -152,7 +170,7 @@ class MovieMapPanel(Panel):
         self._hover = self._found = None
         for item in self.groups:
             item.clear()
-        for item in (self.rated, self.recommended, self.near, self.hovered, self.found):
+        for item in (self.rare, self.rated, self.recommended, self.near, self.hovered, self.found):
             item.clear()
         self.links.setData(x=np.zeros(0), y=np.zeros(0))
         for t in self.labels:
@@ -232,28 +250,31 @@ class MovieMapPanel(Panel):
         genre = np.asarray(m.genre) if m.genre is not None else np.full(m.n_movies, -1)
         names = list(m.genre_names)
         self._ensure_groups(len(names) + 1)
+        rare = ok & self._rare()
+        self.rare.setData(x=xy[rare, 0], y=xy[rare, 1], data=movies[rare])
         key = []
         for g, item in enumerate(self.groups):
             code = g if g < len(names) else -1
-            sel = ok & (genre == code) if g <= len(names) else np.zeros(m.n_movies, bool)
+            sel = ok & ~rare & (genre == code) if g <= len(names) else np.zeros(m.n_movies, bool)
             item.setData(x=xy[sel, 0], y=xy[sel, 1], data=movies[sel])
             if sel.any() and names and g <= len(names):
                 rgb = GENRE_COLOURS[g % len(GENRE_COLOURS)] if code >= 0 else NO_GENRE
                 label = names[g] if code >= 0 else "no genre"
-                key.append(f"<span style='color:rgb{tuple(rgb)}'>\u25cf</span>&nbsp;{esc(label)}&nbsp;"
-                           f"<span style='color:#888'>{int(sel.sum())}</span>")
+                key.append(f"<span style='color:rgb{tuple(rgb)}'>\u25cf</span>&nbsp;{esc(label)}")
+        if rare.any():
+            key.append(f"<span style='color:#aaa'>\u25cf</span>&nbsp;{int(rare.sum())} with fewer than "
+                       f"{self.floor.value()} ratings")
         self._genre_key = " &nbsp; ".join(key)
         pi = self.plot.getPlotItem()
         e1, e2 = m.explained
         pi.setLabel("bottom", f"PC1 ({e1:.0%} of variance)")
         pi.setLabel("left", f"PC2 ({e2:.0%} of variance)")
         if m.source == "decoder":
-            what = (f"its row of the decoder's last weights ({m.dims} weights{', the bias last' if m.with_bias else ''}"
-                    f"): how the last hidden layer writes its predicted rating")
+            what = f"its {m.dims} decoder weights{' (with the bias)' if m.with_bias else ''}"
         else:
-            what = f"its code ({m.dims} units of the encoder), from its ratings by every user"
-        self.header.setText(f"<b>{int(ok.sum())} movies</b>, each placed by {what}; PCA to 2-D "
-                            f"({e1 + e2:.0%} of the spread). Hover a movie for its nearest neighbours.")
+            what = f"its code ({m.dims} encoder units)"
+        self.header.setText(f"<b>{int(ok.sum())} movies</b> placed by {what}, PCA to 2-D. "
+                            f"Hover: nearest neighbours.")
         self.range.show(xy[:, 0], xy[:, 1])
         if self._titles_for is not self.ratings:
             self._fill_completer()
@@ -288,16 +309,21 @@ class MovieMapPanel(Panel):
                 t.hide()
             self.info.setText("")
             return
-        rows, sims = m.neighbours(i)
+        floor = self.floor.value()
+        rows, sims = m.neighbours(i, min_ratings=floor)
         xy = np.asarray(m.xy)
         here = xy[i]
         genre = self.genre_of(i)
-        lines = [f"<b>{esc(self.title_of(i))}</b>" + (f" \u00b7 {esc(genre)}" if genre else "")
+        count = f" \u00b7 {int(m.counts[i])} ratings" if m.counts is not None else ""
+        lines = [f"<b>{esc(self.title_of(i))}</b>" + (f" \u00b7 {esc(genre)}" if genre else "") + count
                  + self._user_note(i)]
+        among = f", among movies with \u2265 {floor} ratings" if floor > 0 and m.counts is not None else ""
         if len(rows):
             near = ", ".join(f"{k + 1}. {esc(self.title_of(int(r)))} <span style='color:#777'>{s:.2f}</span>"
                              for k, (r, s) in enumerate(zip(rows, sims)))
-            lines.append(f"Nearest (cosine in all {m.dims} dimensions): {near}")
+            lines.append(f"Nearest (cosine in all {m.dims} dimensions{among}): {near}")
+        elif np.asarray(m.unit)[i].any():
+            lines.append(f"No neighbours{among}.")
         else:
             lines.append("No neighbours: the network has no vector for this movie (not finite).")
         self.info.setText("<br>".join(lines))
@@ -367,7 +393,7 @@ class MovieMapPanel(Panel):
         if not vb.sceneBoundingRect().contains(scene_pos):
             return
         pos = vb.mapSceneToView(scene_pos)
-        for item in reversed(self.groups):
+        for item in list(reversed(self.groups)) + [self.rare]:
             pts = item.pointsAt(pos)
             if len(pts):
                 movie = int(pts[0].data())
@@ -378,6 +404,19 @@ class MovieMapPanel(Panel):
     def _clicked(self, item, points, event=None):
         if len(points):
             self.highlight_movie(int(points[0].data()))
+
+    def _rare(self) -> np.ndarray:
+        """Movies under the ratings floor (none when the counts are unknown)."""
+        m = self.map
+        if m is None or m.counts is None:
+            return np.zeros(0 if m is None else m.n_movies, bool)
+        return np.asarray(m.counts) < self.floor.value()
+
+    def _floor_changed(self, _value):
+        if self.map is not None:
+            self._draw_movies()
+            self._draw_marks()
+            self._draw_hover()
 
     # ----------------------------------------------------------------------------- the search
     def _fill_completer(self):
