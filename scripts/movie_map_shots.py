@@ -3,11 +3,12 @@
     Xvfb :15 -screen 0 1920x1080x24 &
     DISPLAY=:15 python scripts/movie_map_shots.py --sizes 1366x768,1920x1080
 
-For each size: a user-based model (the app's default for new data) trained a few epochs, and the
-item-based `recommender` preset applied to the same file and trained a few epochs. The map's dock
-is raised, a user selected, a movie found with the panel's search and another hovered. Writes
-docs/movie_map_{user,item}_{W}x{H}.png (the window) and docs/movie_map_{user,item}_panel.png (the
-panel alone, at 1920x1080). Needs u.data with its u.item beside it; skipped otherwise.
+A user-based model (the app's default for new data) trained a few epochs, and the item-based
+`recommender` preset applied to the same file and trained a few epochs. The map's dock is raised,
+a user selected, a movie found with the panel's search and another hovered; the window is grabbed
+at each size. Writes docs/movie_map_{user,item}_{W}x{H}.png (the window) and
+docs/movie_map_{user,item}_panel.png (the panel alone, floating at 1000 x 820). Needs u.data with
+its u.item beside it; skipped otherwise.
 """
 from __future__ import annotations
 
@@ -38,8 +39,9 @@ def train(app, win, epochs):
     wait_for(app, lambda: "movie-map-shots" in done, timeout=1800)
 
 
-def shoot(app, out, size, path, kind, epochs, user, find, hover, panel_out=None):
-    win = open_window(app, size)
+def shoot(app, out_dir, sizes, path, kind, epochs, user, find, hover):
+    """Train once, then grab the window at each size (and the panel alone, floating, at the first)."""
+    win = open_window(app, sizes[0])
     win.open_path(str(path))
     if not wait_for(app, lambda: win.dataset is not None and win.dataset.n_items > 1000 and win.bridge.is_idle()):
         raise SystemExit(f"{path} did not load")
@@ -57,21 +59,31 @@ def shoot(app, out, size, path, kind, epochs, user, find, hover, panel_out=None)
         win.bridge.set_selection(0, user)  # an item model's user: an input node
     else:
         win.bridge.select_observation(user)
+        win.bridge.forward()  # the user's pass: the panels show them
     wait_idle(app, win)
     panel = panel_of(win)
-    wait_for(app, lambda: panel.map is not None and panel.marks is not None and panel.marks["user"] == user)
+    if not wait_for(app, lambda: panel.map is not None and panel.marks is not None and panel.marks["user"] == user,
+                    timeout=30):
+        print("the marks show another user:", panel.marks and panel.marks["user"], flush=True)
     panel.search.setText(find)
-    panel._search_entered()
+    panel.search_for(find)
     if hover:
         panel.hover_movie(panel.find_movie(hover))
-    pump(app, 1.0)
-    win.grab().save(str(out))
+    for w, h in sizes:
+        win.resize(w, h)
+        win.fit_docks()
+        pump(app, 1.5)
+        out = out_dir / f"movie_map_{kind}_{w}x{h}.png"
+        win.grab().save(str(out))
+        small_png(out)
+        print("wrote", out, flush=True)
+    dock.setFloating(True)
+    dock.resize(1000, 820)
+    pump(app, 1.5)
+    out = out_dir / f"movie_map_{kind}_panel.png"
+    panel.grab().save(str(out))
     small_png(out)
     print("wrote", out, flush=True)
-    if panel_out is not None:
-        panel.grab().save(str(panel_out))
-        small_png(panel_out)
-        print("wrote", panel_out, flush=True)
     win.close()
     pump(app, 0.5)
 
@@ -79,11 +91,11 @@ def shoot(app, out, size, path, kind, epochs, user, find, hover, panel_out=None)
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default=str(ROOT / "docs"))
-    ap.add_argument("--sizes", default="1366x768,1920x1080")
+    ap.add_argument("--sizes", default="1920x1080,1366x768")
     ap.add_argument("--movielens", default=str(MOVIELENS))
     ap.add_argument("--kinds", default="user,item")
-    ap.add_argument("--epochs", type=int, default=8)
-    ap.add_argument("--item-epochs", type=int, default=12)
+    ap.add_argument("--epochs", type=int, default=10)
+    ap.add_argument("--item-epochs", type=int, default=10)
     args = ap.parse_args()
     if not pathlib.Path(args.movielens).is_file():
         print(f"skipped: {args.movielens} not found")
@@ -93,13 +105,12 @@ def main():
     app = QApplication.instance() or QApplication(sys.argv)
     app.setOrganizationName(settings.ORG)
     app.setApplicationName(settings.APP)
-    for spec in filter(None, args.sizes.split(",")):
-        w, h = (int(v) for v in spec.lower().split("x"))
-        for kind in filter(None, args.kinds.split(",")):
-            epochs = args.item_epochs if kind == "item" else args.epochs
-            panel_out = out / f"movie_map_{kind}_panel.png" if (w, h) == (1920, 1080) else None
-            shoot(app, out / f"movie_map_{kind}_{w}x{h}.png", (w, h), args.movielens, kind, epochs, user=0,
-                  find="Star Wars", hover="Toy Story (1995)", panel_out=panel_out)
+    sizes = [tuple(int(v) for v in spec.lower().split("x")) for spec in filter(None, args.sizes.split(","))]
+    for kind in filter(None, args.kinds.split(",")):
+        epochs = args.item_epochs if kind == "item" else args.epochs
+        # the user model puts the popular movies together: its found movie's own neighbours are shown
+        hover = "Toy Story (1995)" if kind == "item" else None
+        shoot(app, out, sizes, args.movielens, kind, epochs, user=0, find="Star Wars", hover=hover)
 
 
 if __name__ == "__main__":

@@ -80,9 +80,10 @@ def test_search_field_highlights_a_movie(shown, qtbot):
     assert w.hover_text().startswith("Movie 12")
     w.highlight_movie(None)
     assert w.found_movie is None and len(w.found.data) == 0
-    w.search.setText("no such film")
-    w._search_entered()
-    assert "No movie title contains" in w.info.text()
+    w.search.clear()
+    qtbot.keyClicks(QtWidgets.QApplication.focusWidget(), "no such film")
+    qtbot.keyClick(QtWidgets.QApplication.focusWidget(), QtCore.Qt.Key_Return)
+    assert w.found_movie is None and "No movie title contains \u201cno such film\u201d" in w.info.text()
 
 
 def test_an_item_model_maps_codes_and_marks_the_recommendations_user(qtbot):

@@ -88,10 +88,10 @@ class MovieMapPanel(Panel):
                               "neighbour: with a handful of ratings a movie keeps nearly its random "
                               "starting weights, so its place says little")
         self.floor.valueChanged.connect(self._floor_changed)
-        top = QtWidgets.QHBoxLayout()
-        top.addWidget(self.header, 1)
-        top.addWidget(self.floor)
-        top.addWidget(self.search)
+        tools = QtWidgets.QHBoxLayout()
+        tools.addWidget(QtWidgets.QLabel("neighbours with"))
+        tools.addWidget(self.floor)
+        tools.addWidget(self.search, 1)
         self.key = QtWidgets.QLabel()
         self.key.setTextFormat(QtCore.Qt.RichText)
         self.key.setWordWrap(True)
@@ -147,7 +147,8 @@ class MovieMapPanel(Panel):
                                  "weights for it, similar movies close together.")
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
-        lay.addLayout(top)
+        lay.addWidget(self.header)
+        lay.addLayout(tools)
         lay.addWidget(self.key)
         lay.addWidget(self.empty)
         lay.addWidget(self.plot, 1)
@@ -274,7 +275,7 @@ class MovieMapPanel(Panel):
         else:
             what = f"its code ({m.dims} encoder units)"
         self.header.setText(f"<b>{int(ok.sum())} movies</b> placed by {what}, PCA to 2-D. "
-                            f"Hover: nearest neighbours.")
+                            f"Hover a movie for its nearest neighbours.")
         self.range.show(xy[:, 0], xy[:, 1])
         if self._titles_for is not self.ratings:
             self._fill_completer()
@@ -340,10 +341,13 @@ class MovieMapPanel(Panel):
         pairs[0::2] = here
         pairs[1::2] = pts
         self.links.setData(x=pairs[:, 0], y=pairs[:, 1])
-        self._label(self.labels[0], here, self.title_of(i), bold=True)
-        for k, t in enumerate(self.labels[1:6]):
+        if i != self._found:  # the found movie is named in red already
+            self._label(self.labels[0], here, self.title_of(i), bold=True)
+        else:
+            self.labels[0].hide()
+        for k, t in enumerate(self.labels[1:6]):  # numbered as in the list below the map
             if k < len(rows) and np.isfinite(xy[rows[k]]).all():
-                self._label(t, xy[rows[k]], f"{k + 1}. {self.title_of(int(rows[k]))}")
+                self._label(t, xy[rows[k]], str(k + 1))
             else:
                 t.hide()
 
@@ -355,10 +359,15 @@ class MovieMapPanel(Panel):
             return
         self.found.setData(x=[m.xy[i][0]], y=[m.xy[i][1]], data=[i])
         self._label(t, m.xy[i], self.title_of(i), bold=True)
+        if self._hover == i:
+            self.labels[0].hide()
 
     def _label(self, t, xy, text, bold=False):
-        t.setHtml(f"<span style='font-size:8pt'>{'<b>' if bold else ''}{esc(short(text))}"
+        t.setHtml(f"<span style='font-size:{8.5 if bold else 7.5}pt'>{'<b>' if bold else ''}{esc(short(text))}"
                   f"{'</b>' if bold else ''}</span>")
+        # written on the side facing the middle of the view, so a movie at the edge keeps its name
+        (x0, x1), (y0, y1) = self.plot.getPlotItem().getViewBox().viewRange()
+        t.setAnchor((0 if xy[0] <= (x0 + x1) / 2 else 1, 1 if xy[1] <= (y0 + y1) / 2 else 0))
         t.setPos(float(xy[0]), float(xy[1]))
         t.show()
 
@@ -435,9 +444,13 @@ class MovieMapPanel(Panel):
             return exact[0]
         return next((i for i, t in enumerate(titles) if text in t), None)
 
-    def _search_entered(self, text=None):
-        text = self.search.text() if not isinstance(text, str) else text
+    def search_for(self, text: str) -> int | None:
+        """Ring the movie `find_movie(text)` finds (and show its neighbours); say so if none."""
         found = self.find_movie(text)
         self.highlight_movie(found)
-        if found is None and text.strip():
-            self.info.setText(f"No movie title contains \u201c{esc(text.strip())}\u201d.")
+        if found is None and str(text).strip():
+            self.info.setText(f"No movie title contains \u201c{esc(str(text).strip())}\u201d.")
+        return found
+
+    def _search_entered(self, text=None):
+        self.search_for(self.search.text() if not isinstance(text, str) else text)
