@@ -118,3 +118,21 @@ def test_movies_under_the_ratings_floor_are_faint_and_nobodys_neighbour(shown):
     assert all(f"{k + 1}. Movie {r + 1} " in text for k, r in enumerate(rows))
     assert not set(rows.tolist()) & set(rare)
     assert f"with fewer than {floor} ratings" in w.key.text()
+
+
+def test_a_new_map_soon_after_the_last_waits_its_turn(shown, qtbot):
+    w, ex, _ = shown
+    tr, r, split = setup(hidden=(6, 3, 6), n_users=40, n_items=15, epochs=1, seed=0)
+    second, third = snap(tr, {"row": 3}), None
+    tr.train(1)
+    third = snap(tr, {"row": 3})
+    w.redraw_share = 0
+    w.show_snapshot(second)  # drawn at once
+    assert w.map is second.extras["movie_map"] and not w.waiting
+    w.redraw_share = 0.5 / max(w.last_draw_seconds, 1e-6)  # the next map waits about half a second
+    w.show_snapshot(third)
+    assert w.map is second.extras["movie_map"] and w.waiting
+    qtbot.waitUntil(lambda: w.map is third.extras["movie_map"], timeout=5000)
+    assert not w.waiting
+    g0 = w.groups[0]
+    assert np.c_[g0.data["x"], g0.data["y"]] == pytest.approx(w.map.xy[g0.data["data"].astype(int)])

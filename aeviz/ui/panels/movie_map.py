@@ -9,6 +9,7 @@ product in the engine), drawn as lines to them and listed below the plot.
 from __future__ import annotations
 
 import functools
+import time
 
 import numpy as np
 import pyqtgraph as pg
@@ -51,6 +52,15 @@ def _pen(*rgba, width=1.0):
     return pg.mkPen(*rgba, width=width)
 
 
+def text_label(style: str, text: str = "") -> QtWidgets.QLabel:
+    """A wrapping rich-text line of the panel."""
+    label = QtWidgets.QLabel(text)
+    label.setTextFormat(QtCore.Qt.RichText)
+    label.setWordWrap(True)
+    label.setStyleSheet(style)
+    return label
+
+
 def short(title: str) -> str:
     return title if len(title) <= MAX_TITLE else title[:MAX_TITLE - 1] + "\u2026"
 
@@ -61,11 +71,13 @@ class MovieMapPanel(Panel):
     marks one movie."""
 
     extras_keys = ("movie_map", "movie_marks")
+    #: a new map waits until this many times the last map's drawing time has passed (27,000 movies
+    #: take ~0.3 s to place again: at most about a fifth of the GUI thread); 0 draws every map
+    redraw_share = 4.0
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.header = QtWidgets.QLabel()
-        self.header.setWordWrap(True)
+        self.header = text_label("")
         self.header.setToolTip(TIP)
         self.search = QtWidgets.QLineEdit()
         self.search.setObjectName("movie_map_search")
@@ -92,10 +104,7 @@ class MovieMapPanel(Panel):
         tools.addWidget(QtWidgets.QLabel("neighbours with"))
         tools.addWidget(self.floor)
         tools.addWidget(self.search, 1)
-        self.key = QtWidgets.QLabel()
-        self.key.setTextFormat(QtCore.Qt.RichText)
-        self.key.setWordWrap(True)
-        self.key.setStyleSheet("font-size: 7.5pt;")
+        self.key = text_label("font-size: 7.5pt;")
         self.key.setToolTip("Colour: the movie's (first) genre. Marks: the user the Recommendations "
                             "panel shows")
 
@@ -133,15 +142,10 @@ class MovieMapPanel(Panel):
             t.hide()
             self.labels.append(t)
         self.plot.scene().sigMouseMoved.connect(self._mouse_moved)
-        self.info = QtWidgets.QLabel()
+        self.info = text_label("font-size: 8pt;")
         self.info.setObjectName("movie_map_hover")
-        self.info.setTextFormat(QtCore.Qt.RichText)
-        self.info.setWordWrap(True)
         self.info.setTextInteractionFlags(QtCore.Qt.TextSelectableByMouse)
-        self.info.setStyleSheet("font-size: 8pt;")
-        self.note = QtWidgets.QLabel(NOTE)
-        self.note.setWordWrap(True)
-        self.note.setStyleSheet("color: #555; font-size: 8pt;")
+        self.note = text_label("color: #555; font-size: 8pt;", NOTE)
         self.note.setToolTip(TIP)
         self.empty = Placeholder("Train a few steps to see the map: every movie placed by the network's "
                                  "weights for it, similar movies close together.")
@@ -161,13 +165,19 @@ class MovieMapPanel(Panel):
         self._found = None
         self._titles_for = None
         self._genre_key = ""
+        self._pending = None  # a newer map waiting for its turn to be drawn
+        self._drawn_at = self._draw_cost = 0.0
+        self._later = QtCore.QTimer(self)
+        self._later.setSingleShot(True)
+        self._later.timeout.connect(self._draw_pending)
 
     # ------------------------------------------------------------------------ the window's calls
     def new_run(self):
         self.range.restart()
 
     def dataset_changed(self):
-        self.map = self.marks = None
+        self.map = self.marks = self._pending = None
+        self._later.stop()
         self._hover = self._found = None
         for item in self.groups:
             item.clear()
@@ -188,14 +198,34 @@ class MovieMapPanel(Panel):
         if m is None:
             return
         if m is not self.map:
-            self.map = m
-            self._draw_movies()
+            wait = self._drawn_at + self.redraw_share * self._draw_cost - time.perf_counter()
+            if self.map is None or wait <= 0 or m.n_movies != self.map.n_movies:
+                self._place(m)
+            else:  # the marks below still match the map drawn: same movies, older places
+                self._pending = m
+                if not self._later.isActive():
+                    self._later.start(int(wait * 1000) + 1)
         self.marks = extras.get("movie_marks")
         self._draw_marks()
         self._draw_hover()
         self._draw_found()
         self.empty.hide()
         self.plot.show()
+
+    def _place(self, m):
+        self._pending = None
+        self.map = m
+        start = time.perf_counter()
+        self._draw_movies()
+        self._drawn_at = time.perf_counter()
+        self._draw_cost = self._drawn_at - start
+
+    def _draw_pending(self):
+        if self._pending is not None and self._pending is not self.map:
+            self._place(self._pending)
+            self._draw_marks()
+            self._draw_hover()
+            self._draw_found()
 
     # --------------------------------------------------------------------------- public views
     def highlight_movie(self, index: int | None):
@@ -210,6 +240,16 @@ class MovieMapPanel(Panel):
         """Show movie `index` as hovered: its title and its nearest neighbours (lines and list)."""
         self._hover = None if index is None else int(index)
         self._draw_hover()
+
+    @property
+    def last_draw_seconds(self) -> float:
+        """How long placing the last map's movies took."""
+        return self._draw_cost
+
+    @property
+    def waiting(self) -> bool:
+        """A newer map than the one drawn waits for its turn."""
+        return self._pending is not None
 
     @property
     def found_movie(self) -> int | None:
