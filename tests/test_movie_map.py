@@ -124,3 +124,6 @@ def test_genre_index_and_a_dataset_without_genres():
     tr = build_trainer(ModelConfig(hidden=(2,), seed=0), net_data)
     m = build_map(tr.network, "user", net_data)
     assert m.genre is None and m.genre_names == ()
+    assert m.counts.tolist() == [1, 1, 1, 1]  # a plain matrix's columns count too
+    r = genre_ratings(30, 12, seed=2)
+    assert r.rated_counts_per_item().tolist() == r.transposed().rated_counts_per_user().tolist()

@@ -193,8 +193,7 @@ def centred(vectors: np.ndarray) -> np.ndarray:
 def ratings_per_movie(observations, orientation: str, n: int) -> np.ndarray | None:
     """Training ratings of each movie: an item model's rows, a user model's columns (None when the
     data cannot say)."""
-    movies_as_rows = observations if orientation == "item" else getattr(observations, "transposed", lambda: None)()
-    counts = getattr(movies_as_rows, "rated_counts_per_user", None)
+    counts = getattr(observations, "rated_counts_per_user" if orientation == "item" else "rated_counts_per_item", None)
     if counts is None:
         return None
     c = np.asarray(counts(), dtype=np.int64)
