@@ -48,6 +48,7 @@ class GraphCanvas(QWidget):
         self.titles = None
         self.entry = "movie"  # what an input/output node is: a movie, or a user (item-based model)
         self.selected = None
+        self.highlight = None  # Highlight: what a lesson's link points at (amber), or None
         self.rating_range = None  # (lo, hi) or None = inferred
         self.overlays = True  # show the phase's error / delta / gradient / change overlays
         self._zoom = 1.0
@@ -336,6 +337,7 @@ class GraphCanvas(QWidget):
             self._paint_edges(p)
             self._paint_overlays(p)
             self._paint_nodes(p)
+            self._paint_highlight(p)
             self._paint_labels(p)
             self._paint_sampling(p)
             self._paint_caption(p)
@@ -516,6 +518,55 @@ class GraphCanvas(QWidget):
                 p.setPen(QPen(QColor(0, 0, 0), 2.5))
                 p.setBrush(Qt.NoBrush)
                 p.drawEllipse(c, r + 6, r + 6)
+
+    def set_text_scale(self, scale: float):
+        """All the canvas's text `scale` times its usual size (presentation mode on a projector)."""
+        self._font.setPointSizeF(8.5 * scale)
+        self._small.setPointSizeF(7.5 * scale)
+        self._bold.setPointSizeF(8.5 * scale)
+        self._geo = None
+        self._lay = None
+        self.update()
+
+    def highlighted_positions(self):
+        """(nodes [(layer, position among the shown)], edges {layer: bool mask over the drawn
+        edges}) of the highlight as drawn now: what a lesson link shows."""
+        hl, sc = self.highlight, self.scene
+        if hl is None or sc is None:
+            return [], {}
+        nodes = []
+        for layer, idx in hl.nodes:
+            if 0 <= layer < len(sc.shown):
+                want = sc.shown[layer] if idx is None else [idx]
+                nodes += [(layer, k) for k in (sc.position(layer, i) for i in want) if k is not None]
+        edges = {}
+        for pair in sc.edges:
+            if pair.layer in hl.edges:
+                cells = hl.edges[pair.layer]
+                m = np.ones(len(pair.w), bool) if cells is None else np.zeros(len(pair.w), bool)
+                for r, c in cells or ():
+                    m |= (pair.rows == r) & (pair.cols == c)
+                if m.any():
+                    edges[pair.layer] = m
+        return nodes, edges
+
+    def _paint_highlight(self, p):
+        nodes, edges = self.highlighted_positions()
+        if not nodes and not edges:
+            return
+        X, Y, r, *_ = self.geometry_arrays()
+        amber = QColor(255, 170, 0, 200)
+        for pair in self.scene.edges:
+            if pair.layer in edges:
+                pen = QPen(amber, 4.0 if len(pair.w) < 50 else 2.0)
+                pen.setCapStyle(Qt.RoundCap)
+                p.setPen(pen)
+                self._batch.draw(p, self.edge_segments(pair)[edges[pair.layer]])
+        p.setRenderHint(QPainter.Antialiasing, True)
+        p.setPen(QPen(QColor(255, 150, 0), 3.5))
+        p.setBrush(Qt.NoBrush)
+        for layer, k in nodes:
+            p.drawEllipse(QPointF(X[layer][k], Y[layer][k]), r + 5, r + 5)
 
     def _paint_dense_nodes(self, p):
         X, Y, r, *_ = self.geometry_arrays()
