@@ -5,6 +5,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from aeviz.lesson import bundled_lesson, read_value
+from aeviz.presets import get_preset
 
 
 @pytest.fixture
@@ -82,3 +83,95 @@ def test_progress_is_remembered_and_resumed(lesson_win, qtbot):
     win.lessons.open_seed()
     wait_pane(qtbot, win)
     assert pane.index == 2 and pane.step.title.startswith("STEP 2")
+
+
+def check_links(pane, win, matrix):
+    """Each link of the pane's step names something in the view now, and lighting it marks it."""
+    n = 0
+    for label, kind, target in pane.step.links():
+        assert pane.links.problem(kind, target) == "", (pane.step.title, label, target)
+        assert pane.show_link(kind, target)
+        if kind in ("node", "edge"):
+            nodes, edges = win.network_view.canvas.highlighted_positions()
+            assert nodes or edges, (pane.step.title, target)
+        elif kind == "cell":
+            assert matrix.highlighted_cell() is not None
+        n += 1
+    return n
+
+
+def test_every_link_of_the_bundled_lesson_resolves_in_its_view(lesson_win, qtbot):
+    """At every step of the seed lesson, each link names something that exists in the view the
+    step shows. What a link can name (layers, units, weights, cells, panels) depends only on the
+    network and the data, so the walk runs the steps that build one (set-up, load, preset) and
+    skips the training (the slow test below runs that too)."""
+    win, pane = lesson_win, lesson_win.lessons.pane
+    win.lessons.open_seed()
+    wait_pane(qtbot, win)
+    matrix = next(p for p in win.panels if type(p).__name__ == "RatingsMatrixPanel")
+    checked = 0
+    for k, step in enumerate(pane.lesson.steps):
+        pane.index = k
+        name, _, key = step.action.partition(":")
+        if name == "preset" and get_preset(key).config.pretrain_epochs:
+            # the same network and data without the seconds of pre-training: the same view
+            preset = get_preset(key)
+            pane.runner.build({"sample": preset.dataset},
+                              {"config": preset.config.with_(pretrain_epochs=0).to_dict()})
+            wait_pane(qtbot, win)
+        elif name in ("load", "preset"):
+            pane.runner.run(step, pane.lesson)
+            wait_pane(qtbot, win)
+        checked += check_links(pane, win, matrix)
+        for d in win.docks:  # the panels the links raised: a shown insight panel costs each build time
+            if d.widget() is not matrix:
+                d.hide()
+    assert checked > 40
+
+
+@pytest.mark.slow
+def test_the_whole_lesson_runs_step_by_step(lesson_win, qtbot):
+    """Next through every step, training included: links resolve after each step has run, every
+    question gets a true value, and the text's claims about the sample hold."""
+    win, pane = lesson_win, lesson_win.lessons.pane
+    win.lessons.open_seed()
+    wait_pane(qtbot, win)
+    matrix = next(p for p in win.panels if type(p).__name__ == "RatingsMatrixPanel")
+    while True:
+        check_links(pane, win, matrix)
+        step = pane.step
+        last = pane.index == len(pane.lesson.steps) - 1
+        if not last:
+            pane.next()
+            wait_pane(qtbot, win)
+        if step.question is not None:
+            assert read_value(step.question.value, win.last_snapshot) is not None, step.title
+        if step.title.startswith("STEP 8"):
+            assert 0.95 < win.last_snapshot.history[0].test_rmse < 1.1  # "starts near 1.0 stars"
+        if step.title.startswith("Uses 1"):
+            assert win.last_snapshot.history[-1].test_rmse < 0.9  # "below 0.9 within about ten epochs"
+        if step.title.endswith("copying trap"):
+            h = win.last_snapshot.history
+            assert h[-1].train_rmse < h[0].train_rmse and h[-1].test_rmse > 1.0 > min(r.test_rmse for r in h)
+        if last:
+            break
+
+
+def test_a_bad_lesson_file_is_refused_with_file_step_and_reason(lesson_win, tmp_path):
+    import json
+    from aeviz.lesson import LessonError, load_lesson
+    raw = bundled_lesson().to_dict()
+    raw["steps"][2]["action"] = "fly"
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(raw))
+    with pytest.raises(LessonError) as e:
+        load_lesson(bad)
+    assert str(e.value).startswith(f"{bad}, step 3: unknown action 'fly'")
+    raw["steps"][2]["action"] = "none"
+    raw["steps"][1]["text"] = "[x](panel:No such panel)"
+    bad.write_text(json.dumps(raw))
+    assert not lesson_win.lessons.open_path(str(bad))
+    assert "step 2" in lesson_win.error_box.text() and "No such panel" in lesson_win.error_box.text()
+    bad.write_text("{")
+    with pytest.raises(LessonError, match="is not JSON: line 1"):
+        load_lesson(bad)

@@ -528,6 +528,10 @@ class GraphCanvas(QWidget):
         self._lay = None
         self.update()
 
+    def font_sizes(self):
+        """(text, small text) point sizes the canvas paints with now."""
+        return self._font.pointSizeF(), self._small.pointSizeF()
+
     def highlighted_positions(self):
         """(nodes [(layer, position among the shown)], edges {layer: bool mask over the drawn
         edges}) of the highlight as drawn now: what a lesson link shows."""
