@@ -30,7 +30,7 @@ MATRIX_SHARE = 0.36  # of the view's width for the weight-matrix heatmap, when s
 
 @dataclass(frozen=True)
 class Highlight:
-    """What to mark in amber: nodes [(layer, index or None = the whole layer)] and edges
+    """What to mark in green (a colour no weight, activation or overlay uses): nodes [(layer, index or None = the whole layer)] and edges
     {weight layer: [(row, col)] or None = every drawn edge of that layer pair}."""
     nodes: tuple = ()
     edges: dict = field(default_factory=dict)
@@ -194,7 +194,7 @@ class NetworkView(QWidget):
         self.nodeSelected.emit(*self._selected)
 
     def set_highlight(self, highlight: Highlight | None) -> None:
-        """Mark nodes and edges in amber (a lesson's link); the named nodes are always drawn."""
+        """Mark nodes and edges in green (a lesson's link); the named nodes are always drawn."""
         self._highlight = highlight
         self.canvas.highlight = highlight
         self._rebuild()

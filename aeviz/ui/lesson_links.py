@@ -2,7 +2,7 @@
 
 A link names a node, an edge, a ratings cell or a panel (aeviz/lesson.py writes the grammar);
 `LinkTargets` is the one place that says whether that thing exists in the current view and
-lights it up: the graph's amber highlight, the ratings matrix's outlined cell, a raised dock.
+lights it up: the graph's green highlight, the ratings matrix's outlined cell, a raised dock.
 """
 from __future__ import annotations
 

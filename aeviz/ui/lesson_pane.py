@@ -7,10 +7,12 @@ lesson; where the learner stands is remembered in QSettings, so a lesson can be 
 """
 from __future__ import annotations
 
+import html
 import json
 import logging
 
 from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton,
                                QTextBrowser, QVBoxLayout, QWidget)
 
@@ -59,20 +61,19 @@ class LessonPane(QWidget):
         self.progress = QProgressBar()
         self.progress.setTextVisible(False)
         self.progress.setMaximumHeight(6)
-        self.title = QLabel()
+        self.title = QLabel()  # rich text, larger than the pane's font (and scaling with it)
         self.title.setWordWrap(True)
-        f = self.title.font()
-        f.setBold(True)
-        f.setPointSizeF(f.pointSizeF() * 1.25)
-        self.title.setFont(f)
+        self.title.setTextFormat(Qt.TextFormat.RichText)
         self.text = QTextBrowser()
         self.text.setOpenLinks(False)
         self.text.setFrameShape(QFrame.Shape.NoFrame)
         self.text.anchorClicked.connect(self._on_link)
 
         self.question = QFrame()
-        self.question.setObjectName("lesson_question")
-        self.question.setStyleSheet("#lesson_question { background:#fff6e0; border-radius:6px; }")
+        self.question.setAutoFillBackground(True)  # a palette, not a style sheet: its text scales
+        pal = self.question.palette()
+        pal.setColor(QPalette.ColorRole.Window, QColor("#fff6e0"))
+        self.question.setPalette(pal)
         q = QVBoxLayout(self.question)
         q.setContentsMargins(8, 6, 8, 6)
         self.ask = QLabel()
@@ -277,7 +278,7 @@ class LessonPane(QWidget):
         self.heading.setText(f"{self.lesson.title} \u00b7 step {self.index + 1} of {n}")
         self.progress.setRange(0, n)
         self.progress.setValue(self.index + 1)
-        self.title.setText(step.title)
+        self.title.setText(f"<big><b>{html.escape(step.title)}</b></big>")
         # each link becomes "lesson:i" (targets may hold spaces, which markdown links cannot)
         count = iter(range(10**6))
         body = LINK.sub(lambda m: f"[{m.group(1)}](lesson:{next(count)})", step.text)

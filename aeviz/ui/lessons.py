@@ -104,6 +104,8 @@ class Lessons(QObject):
         return (RESOURCES / "lessons" / "seed.json").resolve()
 
     def show_pane(self):
+        # the lesson's text gets the window's full height on the left, the curves go beside it
+        self.window.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.dock.show()
         self.dock.raise_()
         self.window.resizeDocks([self.dock], [int(min(420, max(300, 0.25 * self.window.width())))],

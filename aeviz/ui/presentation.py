@@ -9,6 +9,7 @@ from __future__ import annotations
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, QTimer, Slot
 from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QWidget
 
 SCALE = 1.6
 
@@ -48,6 +49,11 @@ class Presentation(QObject):
         font = QFont(self.window.font())
         font.setPointSizeF(self.base_points * self.scale)
         self.window.setFont(font)
+        for w in self.window.findChildren(QWidget):
+            if w.styleSheet():  # a style sheet resolved its font when set: it no longer follows
+                f = QFont(w.font())
+                f.setPointSizeF(font.pointSizeF())
+                w.setFont(f)
         self.window.network_view.set_text_scale(self.scale)
         self._scale_plots()
 

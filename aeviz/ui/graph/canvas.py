@@ -48,7 +48,7 @@ class GraphCanvas(QWidget):
         self.titles = None
         self.entry = "movie"  # what an input/output node is: a movie, or a user (item-based model)
         self.selected = None
-        self.highlight = None  # Highlight: what a lesson's link points at (amber), or None
+        self.highlight = None  # Highlight: what a lesson's link points at (green), or None
         self.rating_range = None  # (lo, hi) or None = inferred
         self.overlays = True  # show the phase's error / delta / gradient / change overlays
         self._zoom = 1.0
@@ -72,6 +72,8 @@ class GraphCanvas(QWidget):
         self._small.setPointSizeF(7.5)
         self._bold = QFont(self._font)
         self._bold.setBold(True)
+        self._legend_font = QFont(self._small)  # the legend is drawn scaled whole (presentation mode)
+        self._text_scale = 1.0
 
     # ------------------------------------------------------------------------------ state in
     def set_scene(self, scene, snapshot, titles=None):
@@ -524,6 +526,7 @@ class GraphCanvas(QWidget):
         self._font.setPointSizeF(8.5 * scale)
         self._small.setPointSizeF(7.5 * scale)
         self._bold.setPointSizeF(8.5 * scale)
+        self._text_scale = float(scale)
         self._geo = None
         self._lay = None
         self.update()
@@ -559,15 +562,15 @@ class GraphCanvas(QWidget):
         if not nodes and not edges:
             return
         X, Y, r, *_ = self.geometry_arrays()
-        amber = QColor(255, 170, 0, 200)
+        green = QColor(0, 190, 80, 210)
         for pair in self.scene.edges:
             if pair.layer in edges:
-                pen = QPen(amber, 4.0 if len(pair.w) < 50 else 2.0)
+                pen = QPen(green, 4.0 if len(pair.w) < 50 else 2.0)
                 pen.setCapStyle(Qt.RoundCap)
                 p.setPen(pen)
                 self._batch.draw(p, self.edge_segments(pair)[edges[pair.layer]])
         p.setRenderHint(QPainter.Antialiasing, True)
-        p.setPen(QPen(QColor(255, 150, 0), 3.5))
+        p.setPen(QPen(QColor(0, 170, 70), 3.5))
         p.setBrush(Qt.NoBrush)
         for layer, k in nodes:
             p.drawEllipse(QPointF(X[layer][k], Y[layer][k]), r + 5, r + 5)
@@ -1020,7 +1023,7 @@ class GraphCanvas(QWidget):
         p.setBrush(QBrush(g))
         p.drawRect(rect)
         p.setPen(FAINT)
-        p.setFont(self._small)
+        p.setFont(self._legend_font)
         p.drawText(QRectF(rect.left(), rect.top() - 15, 200, 14), Qt.AlignLeft | Qt.AlignVCenter, title)
         p.drawText(QRectF(rect.left() - 30, rect.bottom() + 1, 60, 13), Qt.AlignCenter, lo_txt)
         p.drawText(QRectF(rect.right() - 30, rect.bottom() + 1, 60, 13), Qt.AlignCenter, hi_txt)
@@ -1028,7 +1031,7 @@ class GraphCanvas(QWidget):
     def _legend_items(self):
         """(width, height, paint(p, x, y)) of each legend entry, in reading order."""
         sc, s = self.scene, self.snapshot
-        fm = QFontMetrics(self._small)
+        fm = QFontMetrics(self._legend_font)
         items = []
 
         def weights(p, x, y):
@@ -1114,7 +1117,7 @@ class GraphCanvas(QWidget):
             def paint(p, x, y, text=text, glyph=glyph):
                 glyph(p, QPointF(x + r, y + 8))
                 p.setPen(FAINT)
-                p.setFont(self._small)
+                p.setFont(self._legend_font)
                 p.drawText(QRectF(x + 2 * r + 6, y, 400, 16), Qt.AlignLeft | Qt.AlignVCenter, text)
             items.append((2 * r + 6 + fm.horizontalAdvance(text) + 16, 18, paint))
         return items
@@ -1140,7 +1143,8 @@ class GraphCanvas(QWidget):
         return rows
 
     def _legend_height(self, width) -> float:
-        return sum(h for h, _ in self._legend_rows(width)) + 10
+        k = self._text_scale
+        return (sum(h for h, _ in self._legend_rows(width / k)) + 10) * k
 
     def _noise_mark(self, p, c, r):
         """An input hidden or changed by the denoising corruption: white, crossed in the noise colour."""
@@ -1155,17 +1159,22 @@ class GraphCanvas(QWidget):
     def _paint_legend(self, p):
         """Colour scales and marker keys along the bottom, flowed into as many rows as the width needs."""
         p.setRenderHint(QPainter.Antialiasing, True)
-        rows = self._legend_rows(self.width())
-        top = self.height() - sum(h for h, _ in rows) - 8
-        p.fillRect(QRectF(0, top - 4, self.width(), self.height() - top + 4), QColor(255, 255, 255, 235))
+        k = self._text_scale  # presentation mode: the whole legend, keys and text, k times larger
+        p.save()
+        p.scale(k, k)
+        width, height = self.width() / k, self.height() / k
+        rows = self._legend_rows(width)
+        top = height - sum(h for h, _ in rows) - 8
+        p.fillRect(QRectF(0, top - 4, width, height - top + 4), QColor(255, 255, 255, 235))
         p.setPen(QPen(QColor(225, 225, 225), 1))
-        p.drawLine(QPointF(8, top - 4), QPointF(self.width() - 8, top - 4))
-        p.setFont(self._small)
+        p.drawLine(QPointF(8, top - 4), QPointF(width - 8, top - 4))
+        p.setFont(self._legend_font)
         y = top
         for h, row in rows:
             for x, (_, _, paint) in row:
                 paint(p, x, y)
             y += h
+        p.restore()
 
     # ------------------------------------------------------------------------------ hit tests
     def node_at(self, pos: QPointF):

@@ -55,7 +55,7 @@ class RatingsMatrixPanel(Panel):
         self.plot.hide()
         self.current_row = None
         self.cell_mark = QtWidgets.QGraphicsRectItem()  # what a lesson's link points at
-        self.cell_mark.setPen(pg.mkPen(255, 150, 0, width=3, cosmetic=True))
+        self.cell_mark.setPen(pg.mkPen(0, 200, 80, width=3, cosmetic=True))
         self.cell_mark.setZValue(12)
         self.cell_mark.hide()
         self.plot.addItem(self.cell_mark, ignoreBounds=True)
@@ -137,7 +137,7 @@ class RatingsMatrixPanel(Panel):
         self.row_label.show()
 
     def highlight_cell(self, row: int | None, col: int | None = None) -> bool:
-        """Outline cell (row, col) in amber, or the whole row when col is None (a lesson's link);
+        """Outline cell (row, col) in green, or the whole row when col is None (a lesson's link);
         None clears. False when the matrix has no such cell."""
         r = self.ratings
         ok = (row is not None and r is not None and 0 <= row < r.n_users
