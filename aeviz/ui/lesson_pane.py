@@ -115,14 +115,9 @@ class LessonPane(QWidget):
 
         lay = QVBoxLayout(self)
         lay.setContentsMargins(8, 6, 8, 6)
-        lay.addWidget(self.heading)
-        lay.addWidget(self.progress)
-        lay.addWidget(self.title)
-        lay.addWidget(self.text, 1)
-        lay.addWidget(self.question)
-        lay.addWidget(self.run_button)
-        lay.addWidget(self.start_button)
-        lay.addWidget(self.status)
+        for widget in (self.heading, self.progress, self.title, self.text, self.question, self.run_button,
+                       self.start_button, self.status):
+            lay.addWidget(widget, 1 if widget is self.text else 0)
         lay.addLayout(nav)
         self._show_nothing()
 
