@@ -132,7 +132,7 @@ class GraphCanvas(QWidget):
         return QFontMetrics(self._font), QFontMetrics(self._bold)
 
     def _caption_height(self):
-        return 44.0
+        return 44.0 * self._text_scale
 
     def _has_vectors(self):
         return self.scene is not None and max(self.scene.sizes) <= 8  # room for the value vectors
@@ -697,6 +697,8 @@ class GraphCanvas(QWidget):
         y = max(float(y.max()) for y in Y) + r + 30  # leaves room for the tied-weights note
         vec = lambda a: "[" + " ".join(num(v) for v in a) + "]"
         p.setFont(self._font)
+        gap = float(xs[1] - xs[0]) if L else self.width()
+        texts = {}
         for l in range(L + 1):
             if not self._revealed(l):
                 continue
@@ -711,10 +713,14 @@ class GraphCanvas(QWidget):
                 if l == L and act == "softmax" and np.isfinite(h).all():
                     onehot = (h == h.max()).astype(int)
                     lines.append(f"arg-max one-hot = {vec(onehot)}")
-            gap = float(xs[1] - xs[0]) if L else self.width()
             if max(fm.horizontalAdvance(t) for t in lines) > gap - 8:  # narrow: drop the derivations
                 lines = [t.split(" = ")[0] + " = " + t.split(" = ")[-1] for t in lines]
-            stagger = 3 if (l % 2 and gap < 2 * max(fm.horizontalAdvance(t) for t in lines) + 8) else 0
+            texts[l] = lines
+        half = {l: max(fm.horizontalAdvance(t) for t in lines) / 2 for l, lines in texts.items()}
+        for l, lines in texts.items():
+            # an odd layer moves below its neighbours only when its text would run into theirs
+            crowded = any(half[l] + half[k] + 8 > gap for k in (l - 1, l + 1) if k in half)
+            stagger = 3 if (l % 2 and crowded) else 0
             for j, t in enumerate(lines):
                 wdt = fm.horizontalAdvance(t) + 12
                 p.setPen(INK if j == len(lines) - 1 or l == 0 else FAINT)
