@@ -113,6 +113,8 @@ class LessonRecorder(QObject):
             steps.append(Step(step.title, step.text, step.action, step.repeat, step.question, step.panels,
                               step.data, step.model, note=note, expect=fingerprint(snap)))
         docks = [d for d in self.window.findChildren(QDockWidget) if d.windowTitle() != "Lesson"]
+        def is_open(d):  # closed by the user, not merely a tab behind another
+            return d.toggleViewAction().isChecked()
         return Lesson(title, data, model, tuple(steps),
-                      panels_show=tuple(d.windowTitle() for d in docks if d.isVisible()),
-                      panels_hide=tuple(d.windowTitle() for d in docks if not d.isVisible()))
+                      panels_show=tuple(d.windowTitle() for d in docks if is_open(d)),
+                      panels_hide=tuple(d.windowTitle() for d in docks if not is_open(d)))
