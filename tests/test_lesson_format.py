@@ -89,3 +89,19 @@ def test_values_a_question_names_are_the_trainers():
     trainer.update()
     after = fingerprint(trainer.snapshot())
     assert not same_numbers(before, after) and same_numbers(after, json.loads(json.dumps(after)))
+
+
+def test_a_lessons_data_path_is_read_beside_the_lesson(tmp_path):
+    from aeviz.data.errors import RatingsFileError
+    from aeviz.lesson import make_dataset, make_model
+    (tmp_path / "r.csv").write_text("user,item,rating\n1,1,5\n1,2,3\n2,1,4\n")
+    raw = dict(minimal(), data={"path": "r.csv"}, model={"config": {"hidden": [2], "lr": 0.05}})
+    (tmp_path / "l.json").write_text(json.dumps(raw))
+    lesson = load_lesson(tmp_path / "l.json")
+    ratings = make_dataset(lesson.data, lesson.base_dir)
+    assert (ratings.n_users, ratings.n_items, ratings.nnz) == (2, 2, 3)
+    config, preset = make_model(lesson.model)
+    assert config.hidden == (2,) and config.lr == 0.05 and preset is None
+    (tmp_path / "r.csv").write_text("user,item,rating\n1,1,five\n")
+    with pytest.raises(RatingsFileError, match="r.csv"):
+        make_dataset(lesson.data, lesson.base_dir)
