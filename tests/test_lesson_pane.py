@@ -27,8 +27,10 @@ def step_index(lesson, prefix):
 def test_toy_numbers_appear_in_text_and_on_the_graph(lesson_win, qtbot):
     """STEP 3 and 4 on the toy: the text's numbers are the network's, after exactly that step."""
     win, pane = lesson_win, lesson_win.lessons.pane
-    win.lessons.open_seed()
+    assert not win.lessons.dock.isVisible()
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)  # Help > Lesson
     wait_pane(qtbot, win)
+    assert win.lessons.dock.isVisible()
     lesson = pane.lesson
     k = step_index(lesson, "STEP 3")
     pane.go_to(k)

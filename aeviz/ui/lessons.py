@@ -9,7 +9,7 @@ import logging
 
 from PySide6.QtCore import QObject, Qt, Slot
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QFileDialog
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QInputDialog
 
 from aeviz.lesson import LessonError, bundled_lesson, load_lesson, save_lesson
 
@@ -147,8 +147,12 @@ class Lessons(QObject):
     @Slot()
     def save_dialog(self):
         path, _ = QFileDialog.getSaveFileName(self.window, "Save lesson", "lesson.json", LESSON_FILTER)
-        if path:
-            self.save_path(path)
+        if not path:
+            return
+        title, ok = QInputDialog.getText(self.window, "Save lesson", "The lesson's title:",
+                                         text="Recorded lesson")
+        if ok:
+            self.save_path(path, title.strip() or "Recorded lesson")
 
     @Slot()
     def teacher_dialog(self):
