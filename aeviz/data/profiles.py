@@ -174,3 +174,30 @@ def resolve(entries, ratings, path="") -> tuple[list[int], list[float]]:
         cols.append(int(col))
         vals.append(float(e.rating))
     return cols, vals
+
+
+def with_new_user(ratings, columns, values):
+    """(a copy of `ratings` with one more user holding these ratings, that user's id). The id is
+    one above the largest numeric id, or "you" (then "you 2", ...) for text ids. The original
+    object is left as it was."""
+    import numpy as np
+    from dataclasses import replace
+    cols = np.asarray(columns, dtype=np.int64)
+    vals = np.asarray(values, dtype=np.float32)
+    order = np.argsort(cols, kind="stable")
+    ids = ratings.user_ids
+    if ids.dtype.kind in "iu":
+        new_id = int(ids.max()) + 1 if ids.size else 1
+    else:
+        taken = set(ids.tolist())
+        new_id = next(t for t in (["you"] + [f"you {k}" for k in range(2, len(taken) + 3)]) if t not in taken)
+    if ids.dtype.kind in "iu":
+        user_ids = np.append(ids, np.asarray([new_id], dtype=ids.dtype))
+    else:
+        user_ids = np.asarray(ids.tolist() + [new_id], dtype=object if ids.dtype == object else None)
+    out = replace(ratings,
+                  indptr=np.append(ratings.indptr, ratings.indptr[-1] + cols.size).astype(ratings.indptr.dtype),
+                  indices=np.concatenate([ratings.indices, cols[order].astype(ratings.indices.dtype)]),
+                  values=np.concatenate([ratings.values, vals[order]]),
+                  user_ids=user_ids, source=f"{ratings.source} + your profile" if ratings.source else "your profile")
+    return out, new_id

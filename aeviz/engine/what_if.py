@@ -28,6 +28,12 @@ class WhatIf:
     def change(self) -> np.ndarray:
         return self.after - self.before
 
+    def movers(self, k: int = 10) -> np.ndarray:
+        """The (at most k) movies whose prediction moved most, largest move first."""
+        c = np.abs(self.change)
+        order = np.argsort(-c, kind="stable")[:k]
+        return order[c[order] > 0]
+
 
 def what_if(network, train_obs, orientation: str, user_row: int, column: int, new_value,
             clip=None) -> WhatIf:
