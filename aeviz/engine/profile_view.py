@@ -37,7 +37,8 @@ class ProfileView:
     values: np.ndarray
     output_at_rated: np.ndarray  # raw output of the network at each rated movie
     items: np.ndarray
-    predicted: np.ndarray
+    predicted: np.ndarray  # clipped to the scale
+    raw: np.ndarray  # the network's output for the items, unclipped (ties at the top break on it)
     explanations: tuple  # engine.explain.Explanation per item
     code: np.ndarray | None
     code_xy: np.ndarray | None
@@ -82,5 +83,5 @@ def profile_view(trainer, dataset, columns, values, filters: Filters = Filters()
     if enc.code is not None:
         xy = code_plane_xy(trainer, enc.code, float(enc.values.mean()) if enc.values.size else 0.0)
     return ProfileView(frozen(enc.columns), frozen(enc.values), frozen(enc.raw[enc.columns]), frozen(top),
-                       frozen(enc.predictions[top]), reasons, frozen(enc.code), xy, enc.method, enc.note,
+                       frozen(enc.predictions[top]), frozen(enc.raw[top]), reasons, frozen(enc.code), xy, enc.method, enc.note,
                        filters=filters)

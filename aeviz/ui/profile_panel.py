@@ -97,7 +97,8 @@ class ProfilePanel(QtWidgets.QWidget):
         h.setSectionResizeMode(0, QtWidgets.QHeaderView.Stretch)
         h.setSectionResizeMode(1, QtWidgets.QHeaderView.ResizeToContents)
         h.setSectionResizeMode(2, QtWidgets.QHeaderView.ResizeToContents)
-        self.table.setMaximumHeight(150)
+        self.table.verticalHeader().setDefaultSectionSize(20)
+        self.table.setMaximumHeight(130)
         self.table.installEventFilter(self)
         self.remove_button = QtWidgets.QPushButton("Remove")
         self.remove_button.clicked.connect(self.remove_selected)
@@ -154,6 +155,7 @@ class ProfilePanel(QtWidgets.QWidget):
         self.recs.header().setSectionResizeMode(0, QtWidgets.QHeaderView.Stretch)
         self.recs.header().setSectionResizeMode(1, QtWidgets.QHeaderView.ResizeToContents)
         self.recs.header().setStretchLastSection(False)
+        self.recs.setTextElideMode(QtCore.Qt.ElideMiddle)  # the contribution, at the end, stays
         self.recs.itemActivated.connect(self._rec_activated)
         self.note = QtWidgets.QLabel("Rate a few movies: the trained network reads your ratings at once, "
                                      "without training.")
@@ -203,6 +205,10 @@ class ProfilePanel(QtWidgets.QWidget):
             for g in sorted({p for s in genres for p in (s or "").split("|") if p}):
                 self.genre.addItem(g, g)
         self.genre.setEnabled(self.genre.count() > 1)
+        if dataset is not None:
+            lo, hi = float(dataset.scale.minimum), float(dataset.scale.maximum)
+            pad = 0.1 * (hi - lo)
+            self.plot.getPlotItem().setYRange(lo - pad, hi + pad, padding=0)
         self.genre.blockSignals(False)
         self._refresh_table()
         self.request()
@@ -381,13 +387,16 @@ class ProfilePanel(QtWidgets.QWidget):
         ok = np.isfinite(out)
         self.theirs.setData(x=x[ok], y=out[ok])
         titles = self.dataset.movie_titles
-        for rank, (c, p, ex) in enumerate(zip(view.items.tolist(), view.predicted.tolist(), view.explanations), 1):
+        for rank, (c, p, raw, ex) in enumerate(zip(view.items.tolist(), view.predicted.tolist(), view.raw.tolist(),
+                                                  view.explanations), 1):
             top = QtWidgets.QTreeWidgetItem([f"{rank}. {titles[c]}", f"{p:.2f}" if np.isfinite(p) else fmt(p)])
             top.setData(0, QtCore.Qt.UserRole, int(c))
+            top.setToolTip(1, f"the network's raw output {fmt(raw)}, clipped to the scale")
             top.setTextAlignment(1, QtCore.Qt.AlignRight | QtCore.Qt.AlignVCenter)
             for reason in sorted(ex.up + ex.down, key=lambda r: -abs(r.contribution))[:3]:
                 child = QtWidgets.QTreeWidgetItem([f"because you rated {titles[reason.column]} "
-                                                   f"{reason.rating:g}: {reason.contribution:+.2f}", ""])
+                                                   f"{reason.rating:g}: {reason.contribution:+.3f}", ""])
+                child.setToolTip(0, child.text(0))
                 child.setForeground(0, QtGui.QBrush(QtGui.QColor(30, 120, 40) if reason.contribution > 0
                                                     else QtGui.QColor(190, 40, 30)))
                 top.addChild(child)
@@ -447,6 +456,10 @@ def install(window) -> ProfilePanel:
     if beside is not None:
         window.tabifyDockWidget(beside, dock)
     window.docks.append(dock)
+    from .main_window import FIRST_RIGHT  # the tab that stays on top (tabifying raises the new one)
+    first = next((d for d in window.docks if d.windowTitle() == FIRST_RIGHT), None)
+    if first is not None:
+        first.raise_()
     window.bridge.rebuilt.connect(panel.set_dataset)
     for p in window.panels:
         if isinstance(p, CodePanel):

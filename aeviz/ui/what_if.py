@@ -189,6 +189,10 @@ def install(window) -> WhatIfPanel:
     if beside is not None:
         window.tabifyDockWidget(beside, dock)
     window.docks.append(dock)
+    from .main_window import FIRST_BOTTOM  # the tab that stays on top (tabifying raises the new one)
+    first = next((d for d in window.docks if d.windowTitle() == FIRST_BOTTOM), None)
+    if first is not None:
+        first.raise_()
     window.bridge.rebuilt.connect(panel.set_dataset)
 
     def clicked(event):
