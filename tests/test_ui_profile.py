@@ -129,3 +129,22 @@ def test_what_if_shows_before_after_and_leaves_the_data(qtbot, win):
     assert win.dataset.content_hash() == data_hash and t.train_set.content_hash() == train_hash
     qtbot.mouseClick(wi.reset_button, Qt.MouseButton.LeftButton)
     assert wi.result is None and wi.table.rowCount() == 0
+
+
+def test_an_item_model_says_its_profile_is_an_approximation(qtbot, ratings_path):
+    from aeviz.data import load_ratings
+    from aeviz.engine import ModelConfig
+    from aeviz.ui.main_window import MainWindow
+    w = MainWindow(load_ratings(ratings_path), str(ratings_path),
+                   config=ModelConfig(hidden=(5,), orientation="item", output_activation="identity"))
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.last_snapshot is not None and w.bridge.is_idle(), timeout=20000)
+    w.profile.rate(0, 5.0)
+    w.profile.rate(3, 1.0)
+    qtbot.waitUntil(lambda: not w.profile.busy() and w.bridge.is_idle(), timeout=20000)
+    assert "fold-in approximation" in w.profile.note.text() and "user-based model" in w.profile.note.text()
+    assert len(w.profile.recommended()) == 10 and not w.profile.add_button.isEnabled()
+    code = next(x for x in w.panels if type(x).__name__ == "CodePanel")
+    assert code.profile_mark() is None  # an item model's codes are movies: no point for you
+    w.close()

@@ -22,6 +22,7 @@ from ..data.profiles import (ProfileEntry, ProfileFileError, movie_id, read_prof
                              write_profile)
 from ..engine.profile_view import Filters, profile_view
 from ..engine.serialize import SavedModel
+from .extra_docks import RIGHT, add_dock, menu_named
 from .numbers import fmt
 from .search import MovieNames, completer
 
@@ -447,27 +448,17 @@ def install(window) -> ProfilePanel:
     """The "You" dock (tabbed with Recommendations), File > Open/Save profile, the Code panel's
     marker; returns the panel."""
     from .panels.codes import CodePanel
+    from .main_window import FIRST_RIGHT
     panel = ProfilePanel(window.bridge, window)
-    dock = QtWidgets.QDockWidget("You", window)
-    dock.setObjectName("dock_you")
-    dock.setWidget(panel)
-    window.addDockWidget(QtCore.Qt.RightDockWidgetArea, dock)
     beside = next((d for d in window.docks if d.windowTitle() == "Recommendations"), None)
-    if beside is not None:
-        window.tabifyDockWidget(beside, dock)
-    window.docks.append(dock)
-    from .main_window import FIRST_RIGHT  # the tab that stays on top (tabifying raises the new one)
-    first = next((d for d in window.docks if d.windowTitle() == FIRST_RIGHT), None)
-    if first is not None:
-        first.raise_()
+    dock = add_dock(window, "You", panel, RIGHT, beside, FIRST_RIGHT)
     window.bridge.rebuilt.connect(panel.set_dataset)
     for p in window.panels:
         if isinstance(p, CodePanel):
             panel.codePlaced.connect(p.mark_profile)
     panel.movieActivated.connect(window.select_movie)
 
-    menus = {a.text(): a.menu() for a in window.menuBar().actions() if a.menu() is not None}
-    file_menu, view_menu = menus.get("&File"), menus.get("&View")
+    file_menu = menu_named(window, "&File")
     quit_action = next((a for a in file_menu.actions() if a.text() == "&Quit"), None) if file_menu else None
 
     def open_profile():
@@ -496,9 +487,6 @@ def install(window) -> ProfilePanel:
         saver.triggered.connect(save_profile)
         file_menu.insertActions(quit_action, [opener, saver])
         file_menu.insertSeparator(quit_action)
-    if view_menu is not None:
-        first_sep = next((a for a in view_menu.actions() if a.isSeparator()), None)
-        view_menu.insertAction(first_sep, dock.toggleViewAction())
     if window.dataset is not None:
         panel.set_dataset(window.dataset, window.config)
     return panel

@@ -15,6 +15,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from ..engine.what_if import what_if
+from .extra_docks import BOTTOM, add_dock
 from .numbers import fmt
 from .profile_panel import rating_choices
 from .search import MovieNames, completer
@@ -179,20 +180,11 @@ class WhatIfPanel(QtWidgets.QWidget):
 def install(window) -> WhatIfPanel:
     """The "What if" dock (tabbed with the bottom panels) and the Ratings matrix's right-click menu."""
     from .panels.matrix import RatingsMatrixPanel
+    from .main_window import FIRST_BOTTOM
     panel = WhatIfPanel(window.bridge, window)
-    dock = QtWidgets.QDockWidget("What if", window)
-    dock.setObjectName("dock_whatif")
-    dock.setWidget(panel)
-    window.addDockWidget(QtCore.Qt.BottomDockWidgetArea, dock)
     matrix = next((p for p in window.panels if isinstance(p, RatingsMatrixPanel)), None)
     beside = next((d for d in window.docks if d.widget() is matrix), None)
-    if beside is not None:
-        window.tabifyDockWidget(beside, dock)
-    window.docks.append(dock)
-    from .main_window import FIRST_BOTTOM  # the tab that stays on top (tabifying raises the new one)
-    first = next((d for d in window.docks if d.windowTitle() == FIRST_BOTTOM), None)
-    if first is not None:
-        first.raise_()
+    dock = add_dock(window, "What if", panel, BOTTOM, beside, FIRST_BOTTOM)
     window.bridge.rebuilt.connect(panel.set_dataset)
 
     def clicked(event):
@@ -209,11 +201,6 @@ def install(window) -> WhatIfPanel:
         menu.popup(event.screenPos().toPoint())
     if matrix is not None:
         matrix.plot.scene().sigMouseClicked.connect(clicked)
-    menus = {a.text(): a.menu() for a in window.menuBar().actions() if a.menu() is not None}
-    view_menu = menus.get("&View")
-    if view_menu is not None:
-        first_sep = next((a for a in view_menu.actions() if a.isSeparator()), None)
-        view_menu.insertAction(first_sep, dock.toggleViewAction())
     if window.dataset is not None:
         panel.set_dataset(window.dataset, window.config)
     return panel
