@@ -14,7 +14,11 @@ The weights are the untrained initial ones (the timing does not depend on their 
 accuracy is measured here). The reference is one forward pass of one 1682-movie row through the
 user 40-20-40 network, in the same process: `ratio` = a change's time / the reference's.
 
-    python benchmarks/profile.py [--ratings 20] [--repeat 200]
+With --search, it also times the search box's completion (ui/search.py: Qt's contains-match
+over a QStringListModel, offscreen) for each typed prefix, on MovieLens-20M's size (27,278
+synthetic titles and 138,493 users) against MovieLens-100k's (1,682 titles and 943 users).
+
+    python benchmarks/profile.py [--ratings 20] [--repeat 200] [--search]
 
 Prints a table, then as its last line one JSON object.
 """
@@ -50,6 +54,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--ratings", type=int, default=20, help="ratings in the profile")
     ap.add_argument("--repeat", type=int, default=200)
+    ap.add_argument("--search", action="store_true", help="also time the search box's completion")
     a = ap.parse_args()
     single_threaded_blas()  # as the app's worker runs
     rng = np.random.default_rng(0)
@@ -97,8 +102,41 @@ def main():
     print(f"{'model':<20} {'what':<32} {'ms':>8} {'x ref':>8} {'prepare ms':>11}")
     for name, what, ms, ratio, prep in rows:
         print(f"{name:<20} {what:<32} {ms:>8.3f} {ratio:>8.1f} {prep:>11.1f}")
+    if a.search:
+        out["search"] = search_times()
     print(json.dumps(out))
 
+
+def search_times():
+    """Milliseconds per keystroke of the search box's completion (MovieNames.matches, then the
+    popup's model refilled), ML-20M-sized names vs ML-100k-sized ones."""
+    import os
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication, QLineEdit
+    from aeviz.data.ratings import build_ratings
+    from aeviz.ui.search import MovieNames, NameCompleter
+    app = QApplication.instance() or QApplication([])  # noqa: F841
+    rng = np.random.default_rng(1)
+    words = ["Star", "Wars", "Love", "Night", "Day", "The", "Man", "Story", "Dead", "City", "Blue", "King"]
+    prefixes = ["s", "st", "sta", "star", "star w", "xyz", "user 1", "user 12", "user 123"]
+
+    def per_keystroke(n_titles, n_users):
+        titles = [" ".join(rng.choice(words, 3)) + f" ({1900 + k % 120})" for k in range(n_titles)]
+        items = np.arange(n_users) % n_titles
+        items[:n_titles] = np.arange(min(n_titles, n_users))
+        extra = np.arange(n_users, n_users + max(0, n_titles - n_users)) % n_titles  # every movie rated once
+        users = np.concatenate([np.arange(n_users), np.zeros(extra.size, dtype=np.int64)]) + 1
+        r = build_ratings(users, np.concatenate([items, extra]) + 1, np.ones(users.size), titles=titles)
+        box = QLineEdit()
+        c = NameCompleter(box, MovieNames(r, with_users=True))
+        t = time.perf_counter()
+        for p in prefixes:
+            c.refill(p)
+        return (time.perf_counter() - t) / len(prefixes)
+    small, big = per_keystroke(1682, 943), per_keystroke(27278, 138493)
+    print(f"search: {small * 1e3:.2f} ms per keystroke on ML-100k's names, {big * 1e3:.2f} ms on ML-20M's "
+          f"({big / small:.1f} x)")
+    return {"ml100k_ms": round(small * 1e3, 3), "ml20m_ms": round(big * 1e3, 3), "ratio": round(big / small, 1)}
 
 if __name__ == "__main__":
     main()

@@ -35,9 +35,9 @@ def test_ctrl_f_finds_a_user_and_a_movie(qtbot, win):
     win.search.clear()
     type_into_focus(qtbot, "7")
     assert win.network_view.selected_node() == (0, win.dataset.item_index(7))
-    # the completer offers titles and users by any part of them
-    win.search.completer().setCompletionPrefix("user 1")
-    assert win.search.completer().completionCount() == 11  # user 1, 10..19
+    # the completer offers users by the start of "user ID", titles by any part of them
+    assert win.search.names.matches("User 1") == ["user 1"] + [f"user {k}" for k in range(10, 20)]
+    assert win.search.completer().model().stringList() == ["7"]  # what typing "7" offered
 
 
 def wait_profile(qtbot, win):
@@ -148,3 +148,16 @@ def test_an_item_model_says_its_profile_is_an_approximation(qtbot, ratings_path)
     code = next(x for x in w.panels if type(x).__name__ == "CodePanel")
     assert code.profile_mark() is None  # an item model's codes are movies: no point for you
     w.close()
+
+
+def test_movie_names_match_parts_starts_first_and_name_repeated_titles():
+    from aeviz.data.ratings import build_ratings
+    from aeviz.ui.search import MovieNames
+    r = build_ratings([1, 2, 3, 4], [10, 20, 30, 40], [5.0, 4.0, 3.0, 2.0],
+                      titles=["The Star (1990)", "Star Wars (1977)", "Hamlet (1996)", "Hamlet (1996)"])
+    names = MovieNames(r, with_users=True)
+    assert names.matches("star") == ["Star Wars (1977)", "The Star (1990)"]
+    assert names.matches("hamlet") == ["Hamlet (1996) [id 30]", "Hamlet (1996) [id 40]"]
+    assert names.column("Hamlet (1996) [id 40]") == r.item_index(40)
+    assert names.matches("user") == ["user 1", "user 2", "user 3", "user 4"] and names.user_row("USER 3") == 2
+    assert names.matches("nothing") == [] and names.matches("  ") == []

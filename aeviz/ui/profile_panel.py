@@ -24,7 +24,7 @@ from ..engine.profile_view import Filters, profile_view
 from ..engine.serialize import SavedModel
 from .extra_docks import RIGHT, add_dock, menu_named
 from .numbers import fmt
-from .search import MovieNames, completer
+from .search import MovieNames, NameCompleter
 
 TAG = "profile:"
 ADD_TAG = "profile-add"
@@ -75,6 +75,7 @@ class ProfilePanel(QtWidgets.QWidget):
         self._last_updates = None
 
         self.search = QtWidgets.QLineEdit()
+        self.completions = NameCompleter(self.search, self.names)
         self.search.setObjectName("profile_search")
         self.search.setPlaceholderText("Search a movie to rate…")
         self.search.setClearButtonEnabled(True)
@@ -193,7 +194,7 @@ class ProfilePanel(QtWidgets.QWidget):
         if not same_movies:
             self.ratings = {}
         self.names = MovieNames(dataset)
-        self.search.setCompleter(completer(self.search, self.names.movies))
+        self.completions.names = self.names
         self.stars.clear()
         if dataset is not None:
             for label, v in rating_choices(dataset.scale):

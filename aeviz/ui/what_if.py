@@ -18,7 +18,7 @@ from ..engine.what_if import what_if
 from .extra_docks import BOTTOM, add_dock
 from .numbers import fmt
 from .profile_panel import rating_choices
-from .search import MovieNames, completer
+from .search import MovieNames, NameCompleter
 
 TAG = "what-if"
 NOT_RATED = "not rated"
@@ -47,6 +47,7 @@ class WhatIfPanel(QtWidgets.QWidget):
         self.user.setPlaceholderText("user id")
         self.user.setMaximumWidth(90)
         self.movie = QtWidgets.QLineEdit()
+        self.completions = NameCompleter(self.movie, self.names)
         self.movie.setObjectName("what_if_movie")
         self.movie.setPlaceholderText("movie")
         self.value = QtWidgets.QComboBox()
@@ -103,7 +104,7 @@ class WhatIfPanel(QtWidgets.QWidget):
             return
         self.dataset = dataset
         self.names = MovieNames(dataset)
-        self.movie.setCompleter(completer(self.movie, self.names.movies))
+        self.completions.names = self.names
         self.value.clear()
         if dataset is not None:
             for label, v in rating_choices(dataset.scale):
