@@ -124,3 +124,24 @@ def test_what_if_leaves_the_data_unchanged(orientation):
     assert np.abs(w.change).max() > 0
     if orientation == "item":  # one movie's input changed: only that movie moves
         assert np.count_nonzero(w.change) == 1 and w.change[col] != 0
+
+
+def test_profile_view_reads_the_trainer_and_filters_by_popularity():
+    from aeviz.data.ratings import build_ratings
+    from aeviz.engine import ModelConfig, build_trainer
+    from aeviz.engine.profile_view import Filters, profile_view, rated_counts
+    m = matrix(3, users=20)
+    u, i = np.nonzero(m)
+    data = build_ratings(u + 1, i + 1, m[u, i], titles=[f"M{k}" for k in range(N)])
+    tr = build_trainer(ModelConfig(hidden=(4,), seed=0), data, clip=(1, 5))
+    tr.train(1)
+    counts = rated_counts(data)
+    assert counts.tolist() == (m > 0).sum(axis=0).tolist() and rated_counts(data) is counts
+    v = profile_view(tr, data, [0, 5], [5.0, 2.0], Filters(n=3, min_ratings=int(np.median(counts))))
+    enc = ProfileModel(tr.network, "user", clip=(1, 5)).encode([0, 5], [5.0, 2.0])
+    keep = (counts >= np.median(counts)) & ~np.isin(np.arange(N), [0, 5])
+    expect = rank(enc, 3, counts, int(np.median(counts)))
+    assert v.items.tolist() == expect.tolist() and keep[v.items].all()
+    np.testing.assert_allclose(v.predicted, enc.predictions[expect])
+    np.testing.assert_allclose(v.output_at_rated, enc.raw[[0, 5]])
+    assert len(v.explanations) == v.items.size and v.code.shape == (4,)

@@ -185,6 +185,7 @@ class ProfilePanel(QtWidgets.QWidget):
         """A network was (re)built: keep the profile if the movies are the same, else start over."""
         if config is not None:
             self.orientation = config.orientation
+        self._update_buttons()
         if dataset is self.dataset:
             self.request()
             return
@@ -348,7 +349,9 @@ class ProfilePanel(QtWidgets.QWidget):
         if snap.updates == self._last_updates:
             return
         self._last_updates = snap.updates
-        if self.ratings and not self._in_flight and time.monotonic() - self._last_read >= LIVE_INTERVAL:
+        # an item model's fold-in computes every movie's code again for new weights: less often
+        interval = LIVE_INTERVAL if self.orientation == "user" else 4 * LIVE_INTERVAL
+        if self.ratings and not self._in_flight and time.monotonic() - self._last_read >= interval:
             self.request()
 
     # ------------------------------------------------------------------------------ drawing
