@@ -3,7 +3,7 @@ keys sent to the focused widget; their numbers checked against the engine."""
 import json
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QUrl
 from PySide6.QtWidgets import QApplication
 
 from aeviz.engine.profile import ProfileModel
@@ -63,6 +63,9 @@ def test_profile_reads_live_explains_and_filters(qtbot, win, tmp_path):
     assert float(shown[0][1]) == round(float(enc.predictions[best[0]]), 2)
     assert all(r.startswith("because you rated ") for r in p.reasons(0)) and len(p.reasons(0)) == 3
     assert "forward pass" in p.note.text() and "leave-one-out" in p.note.text()
+    assert "because you rated" in p.recs.toPlainText()
+    p.recs.anchorClicked.emit(QUrl(f"movie:{best[0]}"))  # a recommended title, clicked
+    assert win.network_view.selected_node() == (0, best[0])
     code = next(x for x in win.panels if type(x).__name__ == "CodePanel")
     assert code.profile_mark() is not None and np.isfinite(code.profile_mark()).all()
     # filters: a popularity floor no movie reaches, then the rated ones included

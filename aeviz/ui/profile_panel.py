@@ -11,6 +11,7 @@ training" is chosen (a new user; the network continues from its current weights)
 """
 from __future__ import annotations
 
+import html
 import time
 from functools import partial
 
@@ -46,6 +47,10 @@ def _saved_job(trainer, config, dataset):
     return SavedModel(config, trainer.network.copy(), trainer.optimizer.state_dict(), list(trainer.history))
 
 
+def _two(v) -> str:
+    return f"{v:.2f}" if v is not None and np.isfinite(v) else fmt(v)
+
+
 def rating_choices(scale) -> list[tuple[str, float]]:
     """(label, value) of every rating a person can give on this scale."""
     if scale.kind == "binary":
@@ -59,6 +64,7 @@ class ProfilePanel(QtWidgets.QWidget):
     """Search, stars, your ratings, filters and recommendations; see the module docstring."""
 
     codePlaced = QtCore.Signal(object)  # the profile's (x, y) in the Code plane, or None
+    movieActivated = QtCore.Signal(int)  # a recommended title was clicked
 
     def __init__(self, bridge, parent=None):
         super().__init__(parent)
@@ -150,15 +156,13 @@ class ProfilePanel(QtWidgets.QWidget):
         filters.addWidget(self.genre, 1)
         filters.addWidget(self.include_rated)
 
-        self.recs = QtWidgets.QTreeWidget()
+        # text that wraps (a narrow dock must not cut the contribution off a reason); a title is
+        # a link that selects the movie everywhere
+        self.recs = QtWidgets.QTextBrowser()
         self.recs.setObjectName("profile_recommendations")
-        self.recs.setColumnCount(2)
-        self.recs.setHeaderLabels(["Recommended for you", "Predicted"])
-        self.recs.header().setSectionResizeMode(0, QtWidgets.QHeaderView.Stretch)
-        self.recs.header().setSectionResizeMode(1, QtWidgets.QHeaderView.ResizeToContents)
-        self.recs.header().setStretchLastSection(False)
-        self.recs.setTextElideMode(QtCore.Qt.ElideMiddle)  # the contribution, at the end, stays
-        self.recs.itemActivated.connect(self._rec_activated)
+        self.recs.setOpenLinks(False)
+        self.recs.anchorClicked.connect(self._rec_clicked)
+        self._rows: list[tuple[str, str, list[str]]] = []  # (title, predicted, reasons) shown
         self.note = QtWidgets.QLabel("Rate a few movies: the trained network reads your ratings at once, "
                                      "without training.")
         self.note.setObjectName("profile_note")
@@ -337,6 +341,7 @@ class ProfilePanel(QtWidgets.QWidget):
             return
         self._in_flight = False
         self.view = None
+        self._rows = []
         self.recs.clear()
         self.note.setText(message)
         self.codePlaced.emit(None)
@@ -362,7 +367,7 @@ class ProfilePanel(QtWidgets.QWidget):
         self.table.setRowCount(len(self.ratings))
         out = {} if self.view is None else dict(zip(self.view.columns.tolist(), self.view.output_at_rated.tolist()))
         for r, (c, v) in enumerate(self.ratings.items()):
-            for k, text in enumerate((self._title(c), f"{v:g}", fmt(out.get(c)))):
+            for k, text in enumerate((self._title(c), f"{v:g}", _two(out.get(c)))):
                 item = QtWidgets.QTableWidgetItem(text)
                 if k:
                     item.setTextAlignment(QtCore.Qt.AlignRight | QtCore.Qt.AlignVCenter)
@@ -378,8 +383,9 @@ class ProfilePanel(QtWidgets.QWidget):
     def _show(self, view):
         self.view = view
         self._refresh_table()
-        self.recs.clear()
         if view is None:
+            self._rows = []
+            self.recs.clear()
             self.mine.setData(x=[], y=[])
             self.theirs.setData(x=[], y=[])
             self.note.setText("Rate a few movies: the trained network reads your ratings at once, without training.")
@@ -392,46 +398,37 @@ class ProfilePanel(QtWidgets.QWidget):
         ok = np.isfinite(out)
         self.theirs.setData(x=x[ok], y=out[ok])
         titles = self.dataset.movie_titles
+        self._rows, parts = [], []
         for rank, (c, p, raw, ex) in enumerate(zip(view.items.tolist(), view.predicted.tolist(), view.raw.tolist(),
                                                   view.explanations), 1):
-            top = QtWidgets.QTreeWidgetItem([f"{rank}. {titles[c]}", f"{p:.2f}" if np.isfinite(p) else fmt(p)])
-            top.setData(0, QtCore.Qt.UserRole, int(c))
-            top.setToolTip(1, f"the network's raw output {fmt(raw)}, clipped to the scale")
-            top.setTextAlignment(1, QtCore.Qt.AlignRight | QtCore.Qt.AlignVCenter)
-            for reason in sorted(ex.up + ex.down, key=lambda r: -abs(r.contribution))[:3]:
-                child = QtWidgets.QTreeWidgetItem([f"because you rated {titles[reason.column]} "
-                                                   f"{reason.rating:g}: {reason.contribution:+.3f}", ""])
-                child.setToolTip(0, child.text(0))
-                child.setForeground(0, QtGui.QBrush(QtGui.QColor(30, 120, 40) if reason.contribution > 0
-                                                    else QtGui.QColor(190, 40, 30)))
-                top.addChild(child)
-            self.recs.addTopLevelItem(top)
-        self.recs.expandAll()
+            reasons = sorted(ex.up + ex.down, key=lambda r: -abs(r.contribution))[:3]
+            lines = [f"because you rated {titles[r.column]} {r.rating:g}: {r.contribution:+.3f}" for r in reasons]
+            shown = f"{p:.2f}" if np.isfinite(p) else fmt(p)
+            self._rows.append((f"{rank}. {titles[c]}", shown, lines))
+            why = "".join(f'<br>&nbsp;&nbsp;<span style="color:{"#1e7828" if r.contribution > 0 else "#be281e"}">'
+                          f"{html.escape(t)}</span>" for r, t in zip(reasons, lines))
+            parts.append(f'<p style="margin:0 0 4px 0"><b>{rank}.</b> <a href="movie:{c}">{html.escape(titles[c])}</a>'
+                         f' &nbsp;<b>{shown}</b> <span style="color:#777">(raw {fmt(raw)})</span>{why}</p>')
         if not view.items.size:
-            self.recs.addTopLevelItem(QtWidgets.QTreeWidgetItem(["(no movie passes the filters)", ""]))
+            self._rows = [("(no movie passes the filters)", "", [])]
+            parts = ["<p><i>No movie passes the filters.</i></p>"]
+        self.recs.setHtml("<b>Recommended for you</b>" + "".join(parts))
         self.note.setText(f"Read by {view.method}: {view.note}. Each reason: {view.explanation_method} "
                           f"(raw output).")
         self.codePlaced.emit(None if view.code_xy is None else tuple(float(v) for v in view.code_xy))
 
     def recommended(self) -> list[tuple[str, str]]:
-        """(title, predicted) of the recommendations shown, for tests and the screenshots."""
-        out = []
-        for i in range(self.recs.topLevelItemCount()):
-            it = self.recs.topLevelItem(i)
-            out.append((it.text(0), it.text(1)))
-        return out
+        """("rank. title", predicted) of the recommendations shown (for tests and scripts)."""
+        return [(t, p) for t, p, _ in self._rows]
 
     def reasons(self, index: int) -> list[str]:
-        it = self.recs.topLevelItem(index)
-        return [it.child(k).text(0) for k in range(it.childCount())]
+        """The reason lines under recommendation `index`."""
+        return list(self._rows[index][2])
 
-    @QtCore.Slot(QtWidgets.QTreeWidgetItem, int)
-    def _rec_activated(self, item, _column):
-        col = item.data(0, QtCore.Qt.UserRole)
-        if col is not None:
-            self.movieActivated.emit(int(col))
-
-    movieActivated = QtCore.Signal(int)
+    @QtCore.Slot(QtCore.QUrl)
+    def _rec_clicked(self, url):
+        if url.scheme() == "movie":
+            self.movieActivated.emit(int(url.path()))
 
     # ------------------------------------------------------------------------------ adding
     @QtCore.Slot()

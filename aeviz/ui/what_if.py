@@ -45,11 +45,12 @@ class WhatIfPanel(QtWidgets.QWidget):
         self.user = QtWidgets.QLineEdit()
         self.user.setObjectName("what_if_user")
         self.user.setPlaceholderText("user id")
-        self.user.setMaximumWidth(90)
+        self.user.setMaximumWidth(70)
         self.movie = QtWidgets.QLineEdit()
         self.completions = NameCompleter(self.movie, self.names)
         self.movie.setObjectName("what_if_movie")
         self.movie.setPlaceholderText("movie")
+        self.movie.setMinimumWidth(110)
         self.value = QtWidgets.QComboBox()
         self.value.setObjectName("what_if_value")
         self.apply_button = QtWidgets.QPushButton("Apply")
@@ -65,8 +66,6 @@ class WhatIfPanel(QtWidgets.QWidget):
         row.addWidget(QtWidgets.QLabel("rated"))
         row.addWidget(self.movie, 1)
         row.addWidget(self.value)
-        row.addWidget(self.apply_button)
-        row.addWidget(self.reset_button)
 
         self.header = QtWidgets.QLabel("Right-click a cell of the Ratings matrix, or type a user and a movie: "
                                        "the predictions for every other movie before and after, the data unchanged.")
@@ -85,15 +84,23 @@ class WhatIfPanel(QtWidgets.QWidget):
         self.table.setObjectName("what_if_movers")
         self.table.setHorizontalHeaderLabels(["Movie", "Before", "After", "Change"])
         self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(18)
         self.table.setEditTriggers(QtWidgets.QAbstractItemView.NoEditTriggers)
         self.table.horizontalHeader().setSectionResizeMode(0, QtWidgets.QHeaderView.Stretch)
+        for k in (1, 2, 3):  # the numbers, above all the change, always whole
+            self.table.horizontalHeader().setSectionResizeMode(k, QtWidgets.QHeaderView.ResizeToContents)
         split = QtWidgets.QSplitter(QtCore.Qt.Horizontal)
         split.addWidget(self.plot)
         split.addWidget(self.table)
+        split.setSizes([300, 400])
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(3, 3, 3, 3)
         lay.addLayout(row)
-        lay.addWidget(self.header)
+        below = QtWidgets.QHBoxLayout()  # the buttons beside the text: the dock stays narrow
+        below.addWidget(self.header, 1)
+        below.addWidget(self.apply_button)
+        below.addWidget(self.reset_button)
+        lay.addLayout(below)
         lay.addWidget(split, 1)
         bridge.workDone.connect(self._on_done)
         bridge.workFailed.connect(self._on_failed)
@@ -118,6 +125,8 @@ class WhatIfPanel(QtWidgets.QWidget):
             return
         self.user.setText(str(self.dataset.user_ids[int(row)]))
         self.movie.setText(self.names.text_of(int(column)))
+        self.movie.setCursorPosition(0)
+        self.value.setCurrentIndex(self.value.findData(new) if new is not None else self.value.findText(NOT_RATED))
         self._pending = True
         self.bridge.call(TAG, partial(_job, int(row), int(column), new))
 
@@ -166,10 +175,9 @@ class WhatIfPanel(QtWidgets.QWidget):
         old = "not rated" if w.old is None else f"rated {w.old:g}"
         new = "not rated" if w.new is None else f"rated {w.new:g}"
         moved = int(np.count_nonzero(change))
-        self.header.setText(f"User {self.dataset.user_ids[w.user_row]}: {titles[w.column]} {old} in the data; "
-                            f"what if {new}? {moved} of {change.size} predictions move (largest "
-                            f"{fmt(float(np.abs(change).max()) if change.size else 0.0)}). The data is unchanged; "
-                            f"Reset forgets the edit.")
+        self.header.setText(f"User {self.dataset.user_ids[w.user_row]}: {titles[w.column]} {old}; what if {new}? "
+                            f"{moved} of {change.size} predictions move (largest "
+                            f"{fmt(float(np.abs(change).max()) if change.size else 0.0)}). The data is unchanged.")
 
     @QtCore.Slot(str, str)
     def _on_failed(self, tag, message):
