@@ -164,3 +164,25 @@ def test_movie_names_match_parts_starts_first_and_name_repeated_titles():
     assert names.column("Hamlet (1996) [id 40]") == r.item_index(40)
     assert names.matches("user") == ["user 1", "user 2", "user 3", "user 4"] and names.user_row("USER 3") == 2
     assert names.matches("nothing") == [] and names.matches("  ") == []
+
+
+def test_right_click_on_the_ratings_matrix_asks_what_if(qtbot, win):
+    from PySide6 import QtCore, QtWidgets
+    from aeviz.ui.panels import RatingsMatrixPanel
+    matrix = next(p for p in win.panels if isinstance(p, RatingsMatrixPanel))
+    dock = next(d for d in win.docks if d.widget() is matrix)
+    dock.show()
+    dock.raise_()
+    qtbot.waitUntil(lambda: matrix.plot.isVisible())
+    row, col = 3, 5
+    scene = matrix.vb.mapViewToScene(QtCore.QPointF(col + 0.5, row + 0.5))
+    qtbot.mouseClick(matrix.plot.viewport(), Qt.MouseButton.RightButton, pos=matrix.plot.mapFromScene(scene))
+    qtbot.waitUntil(lambda: isinstance(QApplication.activePopupWidget(), QtWidgets.QMenu))
+    menu = QApplication.activePopupWidget()
+    choice = next(a for a in menu.actions() if a.text() == "not rated")
+    choice.trigger()
+    menu.close()
+    wi = win.what_if
+    qtbot.waitUntil(lambda: not wi.busy() and wi.result is not None and win.bridge.is_idle(), timeout=20000)
+    assert (wi.result.user_row, wi.result.column, wi.result.new) == (row, col, None)
+    assert wi.user.text() == str(win.dataset.user_ids[row]) and wi.value.currentText() == "not rated"

@@ -413,8 +413,10 @@ class ProfilePanel(QtWidgets.QWidget):
             self._rows = [("(no movie passes the filters)", "", [])]
             parts = ["<p><i>No movie passes the filters.</i></p>"]
         self.recs.setHtml("<b>Recommended for you</b>" + "".join(parts))
+        binary = ("On like/dislike data a dislike (0) is the same input as not rated: only likes move "
+                  "the network. " if self.dataset.scale.kind == "binary" else "")
         self.note.setText(f"Read by {view.method}: {view.note}. Each reason: {view.explanation_method} "
-                          f"(raw output).")
+                          f"(raw output). {binary}")
         self.codePlaced.emit(None if view.code_xy is None else tuple(float(v) for v in view.code_xy))
 
     def recommended(self) -> list[tuple[str, str]]:
