@@ -36,6 +36,7 @@ class ProfileView:
     columns: np.ndarray
     values: np.ndarray
     output_at_rated: np.ndarray  # raw output of the network at each rated movie
+    by_rating: np.ndarray  # positions of the ratings, highest rating first (the order to draw them)
     items: np.ndarray
     predicted: np.ndarray  # clipped to the scale
     raw: np.ndarray  # the network's output for the items, unclipped (ties at the top break on it)
@@ -90,6 +91,7 @@ def profile_view(trainer, dataset, columns, values, filters: Filters = Filters()
     xy = None
     if enc.code is not None:
         xy = code_plane_xy(trainer, enc.code, float(enc.values.mean()) if enc.values.size else 0.0)
-    return ProfileView(frozen(enc.columns), frozen(enc.values), frozen(enc.raw[enc.columns]), frozen(top),
-                       frozen(enc.predictions[top]), frozen(enc.raw[top]), reasons, frozen(enc.code), xy, enc.method, enc.note,
-                       filters=filters)
+    by_rating = np.argsort(-enc.values, kind="stable")
+    return ProfileView(frozen(enc.columns), frozen(enc.values), frozen(enc.raw[enc.columns]), frozen(by_rating),
+                       frozen(top), frozen(enc.predictions[top]), frozen(enc.raw[top]), reasons, frozen(enc.code),
+                       xy, enc.method, enc.note, filters=filters)

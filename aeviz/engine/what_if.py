@@ -28,6 +28,16 @@ class WhatIf:
     def change(self) -> np.ndarray:
         return self.after - self.before
 
+    @property
+    def n_moved(self) -> int:
+        """How many movies' predictions moved at all."""
+        return int(np.count_nonzero(self.change))
+
+    @property
+    def largest(self) -> float:
+        """The largest move, in rating points (0 when none moved)."""
+        return float(np.abs(self.change).max()) if self.change.size else 0.0
+
     def movers(self, k: int = 10) -> np.ndarray:
         """The (at most k) movies whose prediction moved most, largest move first."""
         c = np.abs(self.change)

@@ -60,6 +60,14 @@ def rating_choices(scale) -> list[tuple[str, float]]:
     return [(f"{v:g} \u2605" if scale.kind != "continuous" else f"{v:g}", float(v)) for v in values]
 
 
+def fill_rating_box(combo: QtWidgets.QComboBox, dataset):
+    """The ratings a person can give on `dataset`'s scale, as the combo's items (value as data)."""
+    combo.clear()
+    if dataset is not None:
+        for label, v in rating_choices(dataset.scale):
+            combo.addItem(label, v)
+
+
 class ProfilePanel(QtWidgets.QWidget):
     """Search, stars, your ratings, filters and recommendations; see the module docstring."""
 
@@ -116,11 +124,10 @@ class ProfilePanel(QtWidgets.QWidget):
         self.add_button.setToolTip("Make this profile a new user of the data (only now: the profile "
                                    "never enters the data otherwise); the network keeps its weights")
         self.add_button.clicked.connect(self.add_to_data)
-        buttons = QtWidgets.QHBoxLayout()
-        buttons.addWidget(self.remove_button)
-        buttons.addWidget(self.clear_button)
-        buttons.addStretch(1)
-        buttons.addWidget(self.add_button)
+        buttons = QtWidgets.QGridLayout()  # two rows: the right column is narrow at 1366 x 768
+        buttons.addWidget(self.remove_button, 0, 0)
+        buttons.addWidget(self.clear_button, 0, 1)
+        buttons.addWidget(self.add_button, 1, 0, 1, 2)
 
         self.plot = pg.PlotWidget(background="w")
         self.plot.setMenuEnabled(False)
@@ -140,18 +147,19 @@ class ProfilePanel(QtWidgets.QWidget):
         self.min_ratings.setObjectName("profile_min_ratings")
         self.min_ratings.setRange(0, 100000)
         self.min_ratings.setPrefix("\u2265 ")
-        self.min_ratings.setSuffix(" ratings")
-        self.min_ratings.setToolTip("A popularity floor: hide movies with fewer ratings in the data")
+        self.min_ratings.setToolTip("Filter, a popularity floor: hide movies with fewer than this many ratings in the data")
         self.genre = QtWidgets.QComboBox()
         self.genre.setObjectName("profile_genre")
+        self.genre.setToolTip("Filter: only movies of this genre")
         self.include_rated = QtWidgets.QCheckBox("include rated")
         self.include_rated.setToolTip("List the movies you rated too (to check what the network makes of them)")
         for w in (self.min_ratings, self.genre, self.include_rated):
             sig = w.valueChanged if w is self.min_ratings else (
                 w.currentIndexChanged if w is self.genre else w.toggled)
             sig.connect(self.request)
+        self.genre.setSizeAdjustPolicy(QtWidgets.QComboBox.AdjustToMinimumContentsLengthWithIcon)
+        self.genre.setMinimumContentsLength(6)
         filters = QtWidgets.QHBoxLayout()
-        filters.addWidget(QtWidgets.QLabel("Filters:"))
         filters.addWidget(self.min_ratings)
         filters.addWidget(self.genre, 1)
         filters.addWidget(self.include_rated)
@@ -198,12 +206,8 @@ class ProfilePanel(QtWidgets.QWidget):
         self.dataset = dataset
         if not same_movies:
             self.ratings = {}
-        self.names = MovieNames(dataset)
-        self.completions.names = self.names
-        self.stars.clear()
-        if dataset is not None:
-            for label, v in rating_choices(dataset.scale):
-                self.stars.addItem(label, v)
+        self.names = self.completions.names = MovieNames(dataset)
+        fill_rating_box(self.stars, dataset)
         self.genre.blockSignals(True)
         self.genre.clear()
         self.genre.addItem("any genre", "")
@@ -391,7 +395,7 @@ class ProfilePanel(QtWidgets.QWidget):
             self.note.setText("Rate a few movies: the trained network reads your ratings at once, without training.")
             self.codePlaced.emit(None)
             return
-        order = np.argsort(-view.values, kind="stable")
+        order = view.by_rating
         x = np.arange(order.size)
         self.mine.setData(x=x, y=view.values[order])
         out = view.output_at_rated[order]

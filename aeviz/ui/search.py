@@ -128,6 +128,11 @@ class SearchBox(QtWidgets.QLineEdit):
         self.names = self.completions.names = MovieNames(dataset, with_users=True)
 
     @QtCore.Slot()
+    def take_focus(self):
+        self.setFocus(QtCore.Qt.ShortcutFocusReason)
+        self.selectAll()
+
+    @QtCore.Slot()
     def _chosen_text(self):
         self.choose(self.text())
 
@@ -146,15 +151,13 @@ class SearchBox(QtWidgets.QLineEdit):
 
 
 def install(window) -> SearchBox:
-    """Put the search box at the end of the training toolbar, Ctrl+F to focus it."""
+    """Put the search box in the menu bar's right corner (always shown: a toolbar hides what does
+    not fit in its overflow menu), Ctrl+F to focus it."""
     box = SearchBox(window)
-    window.toolbar.addSeparator()
-    window.toolbar.addWidget(box)
+    window.menuBar().setCornerWidget(box, QtCore.Qt.TopRightCorner)
     act = QtGui.QAction("Find a movie or user", window)
     act.setShortcut(QtGui.QKeySequence.Find)
-    act.setShortcutContext(QtCore.Qt.ApplicationShortcut)
-    act.triggered.connect(box.setFocus)
-    act.triggered.connect(box.selectAll)
+    act.triggered.connect(box.take_focus)
     window.addAction(act)
     box.movieChosen.connect(window.select_movie)
     box.userChosen.connect(window.select_user)

@@ -17,7 +17,7 @@ from PySide6 import QtCore, QtWidgets
 from ..engine.what_if import what_if
 from .extra_docks import BOTTOM, add_dock
 from .numbers import fmt
-from .profile_panel import rating_choices
+from .profile_panel import fill_rating_box
 from .search import MovieNames, NameCompleter
 
 TAG = "what-if"
@@ -110,12 +110,8 @@ class WhatIfPanel(QtWidgets.QWidget):
         if dataset is self.dataset:
             return
         self.dataset = dataset
-        self.names = MovieNames(dataset)
-        self.completions.names = self.names
-        self.value.clear()
-        if dataset is not None:
-            for label, v in rating_choices(dataset.scale):
-                self.value.addItem(label, v)
+        self.names = self.completions.names = MovieNames(dataset)
+        fill_rating_box(self.value, dataset)
         self.value.addItem(NOT_RATED, None)
         self.reset()
 
@@ -165,7 +161,7 @@ class WhatIfPanel(QtWidgets.QWidget):
         self.result = w
         titles = self.dataset.movie_titles
         change = w.change
-        self.bars.setOpts(x=np.arange(change.size), height=change, width=1.0)
+        self.bars.setOpts(x=np.arange(change.size), height=change, width=1.0)  # movie index, its move
         movers = w.movers(10)
         self.table.setRowCount(len(movers))
         for r, c in enumerate(movers.tolist()):
@@ -174,10 +170,8 @@ class WhatIfPanel(QtWidgets.QWidget):
                 self.table.setItem(r, k, QtWidgets.QTableWidgetItem(text))
         old = "not rated" if w.old is None else f"rated {w.old:g}"
         new = "not rated" if w.new is None else f"rated {w.new:g}"
-        moved = int(np.count_nonzero(change))
         self.header.setText(f"User {self.dataset.user_ids[w.user_row]}: {titles[w.column]} {old}; what if {new}? "
-                            f"{moved} of {change.size} predictions move (largest "
-                            f"{fmt(float(np.abs(change).max()) if change.size else 0.0)}). The data is unchanged.")
+                            f"{w.n_moved} of {change.size} predictions move (largest {fmt(w.largest)}). The data is unchanged.")
 
     @QtCore.Slot(str, str)
     def _on_failed(self, tag, message):
