@@ -135,7 +135,7 @@ class ProfilePanel(QtWidgets.QWidget):
         self.plot.setMaximumHeight(140)
         pi = self.plot.getPlotItem()
         pi.hideButtons()
-        pi.setTitle("Reconstruction: your ratings (\u25cf) and the network's output (\u00d7)", size="8pt")
+        pi.setTitle("your ratings (\u25cf), the network's output (\u00d7)", size="8pt")
         pi.getAxis("bottom").setStyle(showValues=False)
         self.mine = pg.ScatterPlotItem(size=9, brush=pg.mkBrush(40, 90, 200), pen=None)
         self.theirs = pg.ScatterPlotItem(size=11, symbol="x", brush=pg.mkBrush(210, 40, 30),
@@ -401,6 +401,7 @@ class ProfilePanel(QtWidgets.QWidget):
         out = view.output_at_rated[order]
         ok = np.isfinite(out)
         self.theirs.setData(x=x[ok], y=out[ok])
+        self.plot.getPlotItem().setXRange(-0.5, max(order.size, 1) - 0.5, padding=0.02)
         titles = self.dataset.movie_titles
         self._rows, parts = [], []
         for rank, (c, p, raw, ex) in enumerate(zip(view.items.tolist(), view.predicted.tolist(), view.raw.tolist(),

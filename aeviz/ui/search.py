@@ -114,7 +114,7 @@ class SearchBox(QtWidgets.QLineEdit):
         self.setObjectName("search")
         self.setPlaceholderText("Find a movie or user (Ctrl+F)")
         self.setClearButtonEnabled(True)
-        self.setMaximumWidth(320)
+        self.setFixedWidth(260)  # the menu bar's corner places a widget by its size hint
         self.names = MovieNames()
         self._dataset = None
         self.completions = NameCompleter(self, self.names)
@@ -126,6 +126,9 @@ class SearchBox(QtWidgets.QLineEdit):
             return
         self._dataset = dataset
         self.names = self.completions.names = MovieNames(dataset, with_users=True)
+
+    def sizeHint(self):
+        return QtCore.QSize(260, super().sizeHint().height())
 
     @QtCore.Slot()
     def take_focus(self):
