@@ -583,6 +583,22 @@ def compute_extras(trainer, selection: dict | None = None, fresh: bool = False) 
     return extras
 
 
+def code_plane_xy(trainer, code, mean_rating: float = 0.0):
+    """Where a code (the bottleneck's values of any row) sits in the Code panel's plane: the very
+    projection every user's point got (PCA axes, the two units, or unit vs `mean_rating`); None
+    before the panel's plane exists or for another network."""
+    st = _STATES.get(trainer)
+    if st is None or st.slow is None or st.slow_key[0] != id(trainer.network):
+        return None
+    every = st.slow["codes"]
+    z = np.asarray(code, dtype=np.float64).ravel()
+    if every["method"] == "PCA":
+        return _ro((z - every["_mean"]) @ every["_axes"])
+    if every["units"] == 1:
+        return _ro(np.array([z[0], float(mean_rating)]))
+    return _ro(z.copy())
+
+
 def walk_extras(trainer, spec: dict) -> dict:
     """Only what a Code panel walk changes (the Reconstruction and Recommendations records of the
     imaginary user), for the 30-a-second updates of a drag; the rest of the extras stay."""

@@ -184,6 +184,7 @@ class CodePanel(Panel):
         self.codes = self.prop = None
         self._drawn_xy = None
         self.scale = (1.0, 5.0)
+        self.you = self.you_label = None  # the "You" profile's mark, made at its first use
 
     def new_run(self):
         """A fresh network: the scatter re-ranges from its new codes (a zoom is forgotten)."""
@@ -257,6 +258,30 @@ class CodePanel(Panel):
                             f"Click a point to step that {who}.{spread}{self.orientation_note()}")
         self.empty.hide()
         self.body.show()
+
+    @QtCore.Slot(object)
+    def mark_profile(self, xy, label: str = "You"):
+        """Mark a profile's code (the "You" panel's) at `xy` in the plane; None removes the mark."""
+        if self.you is None:
+            self.you = pg.ScatterPlotItem(size=20, symbol="star", brush=pg.mkBrush(255, 200, 0),
+                                          pen=pg.mkPen(60, 40, 0, width=1.5))
+            self.you.setZValue(23)
+            self.you_label = pg.TextItem(label, color=(120, 80, 0), anchor=(0, 0))
+            self.you_label.setZValue(23)
+            for item in (self.you, self.you_label):
+                self.scatter_plot.addItem(item, ignoreBounds=True)
+        ok = xy is not None and np.isfinite(np.asarray(xy, dtype=np.float64)).all()
+        self.you.setData(x=[xy[0]] if ok else [], y=[xy[1]] if ok else [])
+        self.you_label.setVisible(bool(ok))
+        if ok:
+            self.you_label.setPos(float(xy[0]), float(xy[1]))
+
+    def profile_mark(self):
+        """The (x, y) marked for the profile, or None (for tests)."""
+        if self.you is None:
+            return None
+        x, y = self.you.getData()
+        return (float(x[0]), float(y[0])) if len(x) else None
 
     # ------------------------------------------------------------------------------- walking
     def eventFilter(self, obj, event):
