@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6 import QtCore, QtWidgets
 
+from ..paced import Paced
 from .base import Panel, esc, fmt, set_html_keeping_scroll
 
 EMPTY = ("<p style='color:#888'>Train a little (Play, or Step epoch) to see which movies switch each "
@@ -30,8 +31,11 @@ class FeatureDetectorsPanel(Panel):
         lay.addWidget(self.view)
         self.fd = None
         self.html = ""
+        # 120 units' HTML takes ~1 s to lay out: while training, it waits 4 times that (paced.py)
+        self.paced = Paced(self._show, parent=self)
 
     def dataset_changed(self):
+        self.paced.cancel()
         self.fd = None
         self.html = ""
         self.view.setHtml(EMPTY)
@@ -40,6 +44,9 @@ class FeatureDetectorsPanel(Panel):
         fd = extras.get("feature_detectors")
         if not fd or fd is self.fd:  # the worker reuses it until the weights change
             return
+        self.paced.offer(fd, now=self.fd is None)
+
+    def _show(self, fd):
         self.fd = fd
         self._render()
 
