@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSizePolicy, QSlid
 from aeviz.engine.export import write_history_csv
 
 from .numbers import fmt
+from .run_overlay import RunOverlay
 
 THROTTLED_HZ = 2
 MAX_SYMBOLS = 40  # epoch markers only while they can be told apart (and are cheap)
@@ -457,6 +458,19 @@ class LossPlot(QWidget):
         if self._penalty_shown and i < len(pens):
             text += f",  {self._penalty_name} {fmt(pens[i])}"
         return text
+
+    # ------------------------------------------------------------------------------ other runs
+    def set_run_overlays(self, curves):
+        """Other runs' curves over the epoch curves (ui/run_overlay.py OverlayCurve each)."""
+        if getattr(self, "_runs_overlay", None) is None:
+            self._runs_overlay = RunOverlay(self.epochs, self.log_box.isChecked)
+            self.log_box.toggled.connect(self._runs_overlay.refresh)
+        self._runs_overlay.show(curves)
+
+    def run_overlays(self) -> list:
+        """(label, points drawn) of each run overlaid now."""
+        overlay = getattr(self, "_runs_overlay", None)
+        return [] if overlay is None else overlay.shown()
 
     # ------------------------------------------------------------------------------ export
     def export_png(self, path: str) -> bool:

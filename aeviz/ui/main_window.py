@@ -23,6 +23,7 @@ from aeviz.presets import PRESETS
 
 from . import gc_guard
 from . import help as help_dialogs
+from . import runs_panel
 from . import settings
 from .bridge import EngineBridge
 from .controls import StepControls
@@ -136,6 +137,7 @@ class MainWindow(QMainWindow):
         self.setup.appliedChanged.connect(self._on_setup_applied)
         self.loss_plot.exportPngRequested.connect(self.export_png)
         self.loss_plot.exportCsvRequested.connect(self.export_csv)
+        self.runs = runs_panel.install(self)  # the Runs dock and menu: every run of this session
 
         if restore:
             self._restore_settings()
