@@ -12,7 +12,7 @@ import os
 
 import numpy as np
 
-from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (QComboBox, QDockWidget, QFileDialog, QHBoxLayout, QHeaderView,
                                QLabel, QMenu, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (QComboBox, QDockWidget, QFileDialog, QHBoxLayout,
 
 from aeviz.engine.runs import METRIC_TITLES, RunRegistry, data_identity, write_runs_csv
 
+from .compare_window import open_compare
 from .numbers import fmt
 from .run_overlay import OverlayCurve
 
@@ -54,6 +55,7 @@ class RunsPanel(QWidget):
         self._path_of = path_of  # the open data's file (the window's), for the data identity
         self._identities: list = []  # (dataset, DataIdentity): a file's hash is computed once
         self._checked: dict[int, bool] = {}
+        self.compare_window = None  # the open Compare window, if any
         self._dirty = False
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -184,6 +186,21 @@ class RunsPanel(QWidget):
         t = self.table
         return [[t.item(r, c).text() for c in range(t.columnCount())] for r in range(t.rowCount())]
 
+    # ------------------------------------------------------------------------------ compare
+    def open_compare(self, window, variant_key: str | None = None):
+        """A Compare window on `window`'s data and model (the one open is replaced)."""
+        if self.compare_window is not None:
+            self.compare_window.close()
+        self.compare_window = open_compare(window, variant_key)
+        return self.compare_window
+
+    def eventFilter(self, obj, event):
+        """The main window closing closes the Compare window (and stops its worker) first."""
+        if event.type() == QEvent.Type.Close and self.compare_window is not None:
+            self.compare_window.close()
+            self.compare_window = None
+        return False
+
     # ------------------------------------------------------------------------------ export
     @Slot()
     def export_dialog(self):
@@ -224,5 +241,8 @@ def install(window) -> RunsPanel:
     menu.addAction("Export all runs as CSV…", panel.export_dialog)
     panel.compare_action = menu.addAction("Compare two settings in lockstep…")
     panel.compare_action.setShortcut("Ctrl+Shift+C")
+    panel.compare_action.triggered.connect(lambda: panel.open_compare(window))
+    panel.compareRequested.connect(lambda: panel.open_compare(window))
+    window.installEventFilter(panel)
     panel.dock = dock
     return panel
