@@ -28,19 +28,22 @@ def test_two_runs_overlaid_compared_and_exported(qtbot, win, tmp_path):
     # the current run's curves are the window's: the same records
     assert second.history == win.last_snapshot.history
     runs.redraw()  # validation RMSE by default: this small file has no validation set
-    assert [n for label, n in win.loss_plot.run_overlays()] == [0, 0]
+    assert runs.checked() == [1]  # the earlier run; the plot draws the current one itself
+    assert [n for label, n in win.loss_plot.run_overlays()] == [0]
     assert "no validation RMSE" in runs.note.text()
     runs.set_metric("test_rmse")
-    assert win.loss_plot.run_overlays() == [("run 1", 1), ("run 2", 2)]
+    run1 = "run 1: plain, 6-3-6, adam lr 0.001"
+    assert win.loss_plot.run_overlays() == [(run1, 1)]
     rows = runs.table_rows()
     assert [r[1] for r in rows] == ["1", "2"]
     assert rows[1][2] == "—" and rows[1][4] == f"{second.final('test_rmse'):.4g}"
-    assert rows[0][0].startswith("run 1: plain, 6-3-6, adam lr 0.001")
-    # unticking run 1 in the table hides its curve
-    item = runs.table.item(0, 0)
-    item.setCheckState(Qt.CheckState.Unchecked)
+    assert rows[0][0] == "run 1: plain, 6-3-6, adam lr 0.001, seed 0"
+    # ticking run 2 and unticking run 1 in the table: as a person clicks the boxes
+    runs.table.item(1, 0).setCheckState(Qt.CheckState.Checked)
+    assert win.loss_plot.run_overlays() == [(run1, 1), ("run 2: plain, 6-3-6, adam lr 0.001", 2)]
+    runs.table.item(0, 0).setCheckState(Qt.CheckState.Unchecked)
     assert runs.checked() == [2]
-    assert [label for label, _ in win.loss_plot.run_overlays()] == ["run 2"]
+    assert [label[:5] for label, _ in win.loss_plot.run_overlays()] == ["run 2"]
     assert runs.export_csv(str(tmp_path / "runs.csv")) is None
     body = list(csv.reader(open(tmp_path / "runs.csv", newline="")))[1:]
     train = [(r[0], r[2], float(r[4])) for r in body if r[3] == "train_rmse"]

@@ -463,8 +463,7 @@ class LossPlot(QWidget):
     def set_run_overlays(self, curves):
         """Other runs' curves over the epoch curves (ui/run_overlay.py OverlayCurve each)."""
         if getattr(self, "_runs_overlay", None) is None:
-            self._runs_overlay = RunOverlay(self.epochs, self.log_box.isChecked)
-            self.log_box.toggled.connect(self._runs_overlay.refresh)
+            self._runs_overlay = RunOverlay(self.epochs)
         self._runs_overlay.show(curves)
 
     def run_overlays(self) -> list:

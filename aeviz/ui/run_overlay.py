@@ -1,5 +1,5 @@
-"""Other runs' curves laid over the loss plot's epoch curves, each in its colour with its label at
-its last point: TensorBoard's run overlay.
+"""Other runs' curves laid over the loss plot's epoch curves, each in its colour, named in a small
+legend: TensorBoard's run overlay.
 
 Draws what it is given (OverlayCurve: label, colour, epochs, values); it does not know runs.
 """
@@ -20,58 +20,42 @@ class OverlayCurve(NamedTuple):
 
 
 class RunOverlay:
-    """Owns the overlay items in `plot` (a pyqtgraph PlotItem); `log()` says whether the y axis
-    is logarithmic now (labels are placed in view coordinates, which are log10 then)."""
+    """Owns the overlay items in `plot` (a pyqtgraph PlotItem): one curve per run and a small
+    legend in the top-right corner (runs' curves tend to fall: that corner stays free)."""
 
-    def __init__(self, plot, log):
+    def __init__(self, plot):
         self.plot = plot
-        self.log = log
-        self._items: dict[int, tuple] = {}
+        self._items: dict[int, pg.PlotDataItem] = {}
         self._curves: tuple = ()
+        self.legend = pg.LegendItem(offset=(-8, 8), labelTextSize="8pt", verSpacing=-6,
+                                    brush=pg.mkBrush(255, 255, 255, 210), pen=pg.mkPen("#ccc"))
+        self.legend.setParentItem(plot.vb)
 
     def show(self, curves):
         curves = tuple(curves)
         self._curves = curves
         keep = {c.key for c in curves}
         for key in [k for k in self._items if k not in keep]:
-            line, text = self._items.pop(key)
-            self.plot.removeItem(line)
-            self.plot.removeItem(text)
+            self.plot.removeItem(self._items.pop(key))
+        self.legend.clear()
         for c in curves:
             if c.key not in self._items:
-                line = pg.PlotDataItem([], [], pen=pg.mkPen(c.colour, width=2.5), symbol=None)
+                line = pg.PlotDataItem([], [], pen=pg.mkPen(c.colour, width=2.5))
                 line.setZValue(-5)  # under the current run's own curves
-                text = pg.TextItem(anchor=(0, 0.5))
                 self.plot.addItem(line)
-                self.plot.addItem(text, ignoreBounds=True)
-                self._items[c.key] = (line, text)
-            line, text = self._items[c.key]
-            y = np.where(np.isfinite(c.y), c.y, np.nan)
-            if self.log():
-                y = np.where(y > 0, y, np.nan)
+                self._items[c.key] = line
+            line = self._items[c.key]
             line.setPen(pg.mkPen(c.colour, width=2.5))
-            line.setData(np.asarray(c.x, float), y, connect="finite")
-            ok = np.flatnonzero(np.isfinite(y))
-            if ok.size:
-                i = ok[-1]
-                ty = float(np.log10(y[i])) if self.log() else float(y[i])
-                text.setHtml(f"<span style='color:{c.colour}; font-weight:bold; "
-                             f"background:rgba(255,255,255,200)'>&nbsp;{_esc(c.label)}</span>")
-                text.setPos(float(c.x[i]), ty)
-                text.setVisible(True)
-            else:
-                text.setVisible(False)
-
-    def refresh(self):
-        """Again, after the axis changed (log or linear)."""
-        self.show(self._curves)
+            y = np.where(np.isfinite(c.y), c.y, np.nan)
+            line.setData(np.asarray(c.x, float), y, connect="finite")  # log axes: the plot's own mode
+            self.legend.addItem(line, _esc(c.label))
+        self.legend.setVisible(bool(curves))
 
     def shown(self) -> list[tuple[str, int]]:
-        """(label, points drawn) of each overlay curve, for readers and tests."""
+        """(label, finite points) of each overlay curve, for readers and tests."""
         out = []
         for c in self._curves:
-            line, _ = self._items[c.key]
-            _, y = line.getData()
+            _, y = self._items[c.key].getData()
             out.append((c.label, 0 if y is None else int(np.isfinite(y).sum())))
         return out
 

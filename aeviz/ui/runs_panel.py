@@ -28,7 +28,7 @@ from .run_overlay import OverlayCurve
 RUN_COLOURS = ("#d62728", "#2ca02c", "#17becf", "#e377c2", "#8c564b", "#bcbd22", "#7f7f7f",
                "#393b79", "#ad494a", "#637939")
 OVERLAY_METRICS = ("validation_rmse", "test_rmse", "train_rmse", "mean_loss")
-COLUMNS = ("run", "epochs", "val. final", "val. best (epoch)", "test final", "test @ best val.")
+COLUMNS = ("run", "epochs", "val. final", "val. best (ep.)", "test final", "test @ best val.")
 REDRAW_MS = 500  # the table and the overlay follow training at most twice a second
 
 
@@ -55,6 +55,7 @@ class RunsPanel(QWidget):
         self._path_of = path_of  # the open data's file (the window's), for the data identity
         self._identities: list = []  # (dataset, DataIdentity): a file's hash is computed once
         self._checked: dict[int, bool] = {}
+        self._touched: set[int] = set()  # runs the user ticked or unticked: theirs stays
         self.compare_window = None  # the open Compare window, if any
         self._dirty = False
         self._timer = QTimer(self)
@@ -88,13 +89,16 @@ class RunsPanel(QWidget):
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         head = self.table.horizontalHeader()
-        head.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for c in range(1, len(COLUMNS)):
-            head.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
+        for c in range(len(COLUMNS)):
+            head.setSectionResizeMode(c, QHeaderView.ResizeMode.Stretch if c == 0
+                                      else QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setWordWrap(True)  # a run's settings wrap onto a second line in a narrow dock
+        head.setMinimumSectionSize(44)
         self.table.itemChanged.connect(self._on_item_changed)
         lay.addWidget(self.table, 1)
-        self.note = QLabel("Tick runs to draw them over the loss curves. A run starts whenever a "
-                           "network is built (new data, Apply, Reset, a preset, an opened model).")
+        self.note = QLabel("Tick runs to draw them over the loss curves (earlier runs are ticked once "
+                           "a new one starts). A run starts whenever a network is built: new data, "
+                           "Apply, Reset, a preset, an opened model.")
         self.note.setWordWrap(True)
         self.note.setStyleSheet("color: #666;")
         lay.addWidget(self.note)
@@ -107,8 +111,11 @@ class RunsPanel(QWidget):
         if ident is None:
             ident = data_identity(dataset, self._path_of())
             self._identities = self._identities[-3:] + [(dataset, ident)]
+        previous = self.registry.current
+        if previous is not None and previous.number not in self._touched and previous.history:
+            self._checked[previous.number] = True  # no longer drawn by the plot itself
         run = self.registry.start(config, ident)
-        self._checked[run.number] = True
+        self._checked[run.number] = False  # the loss plot draws the current run already
         self.redraw()
 
     @Slot(object)
@@ -118,7 +125,8 @@ class RunsPanel(QWidget):
 
     # ------------------------------------------------------------------------------ choosing
     def set_checked(self, number: int, on: bool):
-        """Show (or hide) run `number`'s curve on the loss plot."""
+        """Show (or hide) run `number`'s curve on the loss plot (the user's choice: it stays)."""
+        self._touched.add(int(number))
         self._checked[int(number)] = bool(on)
         self.redraw()
 
@@ -144,14 +152,16 @@ class RunsPanel(QWidget):
         for run in self.registry.runs:
             if self._checked.get(run.number) and run.history:
                 x, y = run.curve(metric)
-                curves.append(OverlayCurve(run.number, f"run {run.number}", run_colour(run.number), x, y))
+                c = run.config
+                short = f"run {run.number}: {c.kind}, {'-'.join(map(str, c.hidden))}, {c.optimizer} lr {c.lr:g}"
+                curves.append(OverlayCurve(run.number, short, run_colour(run.number), x, y))
         self.loss_plot.set_run_overlays(curves)
         if curves and not any(np.isfinite(c.y).any() for c in curves):
             self.note.setText(f"These runs have no {self.metric.currentText()} (no such set in the "
                               f"split): choose another curve to overlay.")
         elif curves:
             self.note.setText(f"Drawn over the loss curves: the {self.metric.currentText()} of "
-                              f"{', '.join(c.label for c in curves)}.")
+                              f"{', '.join(c.label.split(':')[0] for c in curves)}.")
 
     def _fill_table(self):
         runs = self.registry.runs
@@ -159,7 +169,8 @@ class RunsPanel(QWidget):
         t.blockSignals(True)
         t.setRowCount(len(runs))
         for i, run in enumerate(runs):
-            name = QTableWidgetItem(_swatch(run_colour(run.number)), run.label)
+            label = run.label.split(": ", 1)[1] if run.label.startswith(f"run {run.number}: ") else run.label
+            name = QTableWidgetItem(_swatch(run_colour(run.number)), f"run {run.number}: {label}")
             name.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsSelectable)
             name.setCheckState(Qt.CheckState.Checked if self._checked.get(run.number) else Qt.CheckState.Unchecked)
             name.setData(Qt.ItemDataRole.UserRole, run.number)
@@ -173,12 +184,15 @@ class RunsPanel(QWidget):
                 item = cell if isinstance(cell, QTableWidgetItem) else QTableWidgetItem(cell)
                 if c:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                    item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
                 if run is self.registry.current:
                     f = item.font()
                     f.setBold(True)
                     item.setFont(f)
+                if c:
+                    item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+                    item.setToolTip(name.toolTip())
                 t.setItem(i, c, item)
+        t.resizeRowsToContents()
         t.blockSignals(False)
 
     def table_rows(self) -> list[list[str]]:
