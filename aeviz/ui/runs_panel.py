@@ -28,7 +28,7 @@ from .run_overlay import OverlayCurve
 RUN_COLOURS = ("#d62728", "#2ca02c", "#17becf", "#e377c2", "#8c564b", "#bcbd22", "#7f7f7f",
                "#393b79", "#ad494a", "#637939")
 OVERLAY_METRICS = ("validation_rmse", "test_rmse", "train_rmse", "mean_loss")
-COLUMNS = ("run", "epochs", "val. final", "val. best (ep.)", "test final", "test @ best val.")
+COLUMNS = ("run", "epochs", "val.\nfinal", "val. best\n(epoch)", "test\nfinal", "test @\nbest val.")
 REDRAW_MS = 500  # the table and the overlay follow training at most twice a second
 
 
