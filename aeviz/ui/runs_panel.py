@@ -66,12 +66,12 @@ class RunsPanel(QWidget):
         lay.setContentsMargins(4, 4, 4, 4)
         bar = QHBoxLayout()
         bar.addWidget(QLabel("Overlay on the loss plot:"))
-        self.metric = QComboBox()
+        self.metric_box = QComboBox()  # not `metric`: that would shadow QWidget.metric, a C++ virtual
         for m in OVERLAY_METRICS:
-            self.metric.addItem(METRIC_TITLES[m], m)
-        self.metric.setToolTip("Which curve of each ticked run is drawn over the loss plot")
-        self.metric.currentIndexChanged.connect(self.redraw)
-        bar.addWidget(self.metric)
+            self.metric_box.addItem(METRIC_TITLES[m], m)
+        self.metric_box.setToolTip("Which curve of each ticked run is drawn over the loss plot")
+        self.metric_box.currentIndexChanged.connect(self.redraw)
+        bar.addWidget(self.metric_box)
         bar.addStretch(1)
         self.compare_button = QPushButton("Compare…")
         self.compare_button.setToolTip("Two networks stepped in lockstep on the same data, order and seed")
@@ -134,7 +134,7 @@ class RunsPanel(QWidget):
         return [r.number for r in self.registry.runs if self._checked.get(r.number)]
 
     def set_metric(self, metric: str):
-        self.metric.setCurrentIndex(OVERLAY_METRICS.index(metric))
+        self.metric_box.setCurrentIndex(OVERLAY_METRICS.index(metric))
 
     def _on_item_changed(self, item):
         if item.column() == 0:
@@ -147,7 +147,7 @@ class RunsPanel(QWidget):
     @Slot()
     def redraw(self):
         self._fill_table()
-        metric = self.metric.currentData()
+        metric = self.metric_box.currentData()
         curves = []
         for run in self.registry.runs:
             if self._checked.get(run.number) and run.history:
@@ -157,10 +157,10 @@ class RunsPanel(QWidget):
                 curves.append(OverlayCurve(run.number, short, run_colour(run.number), x, y))
         self.loss_plot.set_run_overlays(curves)
         if curves and not any(np.isfinite(c.y).any() for c in curves):
-            self.note.setText(f"These runs have no {self.metric.currentText()} (no such set in the "
+            self.note.setText(f"These runs have no {self.metric_box.currentText()} (no such set in the "
                               f"split): choose another curve to overlay.")
         elif curves:
-            self.note.setText(f"Drawn over the loss curves: the {self.metric.currentText()} of "
+            self.note.setText(f"Drawn over the loss curves: the {self.metric_box.currentText()} of "
                               f"{', '.join(c.label.split(':')[0] for c in curves)}.")
 
     def _fill_table(self):
