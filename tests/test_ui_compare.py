@@ -87,6 +87,9 @@ def test_same_settings_train_identically(qtbot, compare):
 
 def test_changing_the_setting_starts_both_again(qtbot, compare):
     w = compare("denoising")
+    with qtbot.waitSignal(w.bridge.message, timeout=10000) as said:
+        w.bridge.undo()  # nothing to undo yet: the worker's refusal reaches the window
+    assert said.args == ["there is no step to undo"]
     press(qtbot, w, Qt.Key.Key_Right)
     w.variant_box.setCurrentIndex(w.variant_box.findData("sgd"))
     w.variant_box.activated.emit(w.variant_box.currentIndex())

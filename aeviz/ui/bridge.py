@@ -23,6 +23,8 @@ from aeviz.engine.threads import single_threaded_blas
 from aeviz.presets import split_for
 
 from .background import stop_thread
+from .mailbox import Mailbox
+from .step_commands import StepCommands
 
 log = logging.getLogger(__name__)
 
@@ -69,13 +71,11 @@ class _Worker(QObject):
         self.frame_interval = 1 / 30
         self.rate = 0.0  # observations per second, measured
         self.done = 0  # commands handled (the GUI compares with the number sent)
-        self._lock = threading.Lock()
         # cleared while the GUI draws a snapshot: the worker then steps aside instead of fighting
         # for the GIL (each Qt call releases it, and winning it back costs up to a switch interval)
         self.gui_free = threading.Event()
         self.gui_free.set()
-        self._latest = None
-        self._pending = False
+        self.mailbox = Mailbox()  # the newest snapshot for the GUI
         self._last_pub = 0.0
         self._published = (None, None)  # (trainer, its last snapshot published, without extras)
         self._extras: dict = {}
@@ -414,21 +414,15 @@ class _Worker(QObject):
             self._extras_at = now
         if self._extras:
             snap = dataclasses.replace(snap, extras=dict(self._extras))
-        with self._lock:
-            self._latest = snap
-            if self._pending:
-                return
-            self._pending = True
-        self.snapshotReady.emit()
+        if self.mailbox.put(snap):
+            self.snapshotReady.emit()
 
     def take(self):
         """Called from the GUI thread: the newest snapshot, re-arming the signal."""
-        with self._lock:
-            snap, self._latest, self._pending = self._latest, None, False
-        return snap
+        return self.mailbox.take()
 
 
-class EngineBridge(QObject):
+class EngineBridge(QObject, StepCommands):
     """GUI-side handle: methods enqueue commands; signals arrive in the GUI thread."""
 
     snapshotReady = Signal(object)
@@ -473,18 +467,6 @@ class EngineBridge(QObject):
     def send(self, name: str, *args):
         self._sent += 1
         self._queue.put((name, args))
-
-    def step_phase(self): self.send("step_phase")
-    def forward(self): self.send("forward")
-    def backward(self): self.send("backward")
-    def update(self): self.send("update")
-    def step_observation(self): self.send("step_observation")
-    def step_batch(self): self.send("step_batch")
-    def step_epoch(self): self.send("step_epoch")
-    def pause(self): self.send("pause")
-    def reset(self): self.send("reset")
-    def undo(self): self.send("undo")
-    def restore_best(self): self.send("restore_best")
 
     def set_patience(self, epochs: int):
         """Early stopping while playing: pause after `epochs` epochs without a better test RMSE."""
@@ -539,7 +521,7 @@ class EngineBridge(QObject):
 
     def is_idle(self) -> bool:
         """Every command sent has been handled and its snapshot delivered."""
-        return (self._worker.done == self._sent and not self._worker._pending and self._holds == 0
+        return (self._worker.done == self._sent and not self._worker.mailbox.pending and self._holds == 0
                 and self._worker.gui_free.is_set() and self._worker.epoch_target is None)
 
     def caught_up(self) -> bool:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import queue
-import threading
 import time
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
@@ -21,6 +20,8 @@ from aeviz.presets import split_for
 
 from .background import stop_thread
 from .bridge import FULL_SPEED, play_due
+from .mailbox import Mailbox
+from .step_commands import StepCommands
 
 log = logging.getLogger(__name__)
 FRAME_INTERVAL = 1 / 15  # frames a second while playing: two graphs are drawn per frame
@@ -42,9 +43,7 @@ class _Worker(QObject):
         self.speed = FULL_SPEED
         self.epoch_target = None
         self.done = 0
-        self._lock = threading.Lock()
-        self._latest = None
-        self._pending = False
+        self.mailbox = Mailbox()  # the newest frame for the GUI
         self._last_pub = 0.0
 
     @Slot()
@@ -52,21 +51,27 @@ class _Worker(QObject):
         single_threaded_blas()
         due = time.perf_counter()
         while True:
-            if self.playing and self.pair is not None:
-                wait = 0.0 if self.speed == FULL_SPEED else due - time.perf_counter()
-                try:
-                    cmd = self.q.get(timeout=wait) if wait > 0 else self.q.get_nowait()
-                except queue.Empty:
-                    due = self._play_step(due)
-                    continue
-            else:
-                cmd = self.q.get()
-                due = time.perf_counter()
-            if cmd[0] == "stop":
+            cmd = self._command(due)
+            if cmd is None:  # playing, and the next step is due before any command came
+                due = self._play_step(due)
+            elif cmd[0] == "stop":
                 self.done += 1
                 return
-            self._handle(*cmd)
-            self.done += 1
+            else:
+                if not self.playing:
+                    due = time.perf_counter()
+                self._handle(*cmd)
+                self.done += 1
+
+    def _command(self, due):
+        """The next command; None while playing once the next step is due."""
+        if not (self.playing and self.pair is not None):
+            return self.q.get()
+        wait = 0.0 if self.speed == FULL_SPEED else due - time.perf_counter()
+        try:
+            return self.q.get(timeout=wait) if wait > 0 else self.q.get_nowait()
+        except queue.Empty:
+            return None
 
     def _handle(self, name, args):
         try:
@@ -151,26 +156,11 @@ class _Worker(QObject):
         if self.pair is None or (not force and now - self._last_pub < FRAME_INTERVAL):
             return
         self._last_pub = now
-        frame = self.pair.frame()
-        with self._lock:
-            self._latest = frame
-            if self._pending:
-                return
-            self._pending = True
-        self.frameReady.emit()
-
-    @property
-    def pending(self) -> bool:
-        """A frame signalled and not yet taken by the GUI."""
-        return self._pending
-
-    def take(self):
-        with self._lock:
-            frame, self._latest, self._pending = self._latest, None, False
-        return frame
+        if self.mailbox.put(self.pair.frame()):
+            self.frameReady.emit()
 
 
-class CompareBridge(QObject):
+class CompareBridge(QObject, StepCommands):
     """GUI-side handle of the Compare worker. Signals arrive in the GUI thread."""
 
     frameReady = Signal(object)
@@ -181,19 +171,20 @@ class CompareBridge(QObject):
 
     def __init__(self, parent=None):
         super().__init__(parent)
+        self.latest = None  # the newest LockstepFrame
+        self.playing = False
         self._queue: queue.Queue = queue.Queue()
         self._sent = 0
-        self.latest = None
-        self.playing = False
         self._thread = QThread()
         self._thread.setObjectName("aeviz-compare")
         self._worker = _Worker(self._queue)
         self._worker.moveToThread(self._thread)
         self._thread.started.connect(self._worker.run)
         self._worker.frameReady.connect(self._on_frame)  # cross-thread: slots of this object only
-        self._worker.message.connect(self._on_message)
-        self._worker.built.connect(self._on_built)
-        self._worker.buildFailed.connect(self._on_build_failed)
+        # pure forwards: a signal of this GUI-thread object as the receiver (queued, emitted here)
+        self._worker.message.connect(self.message)
+        self._worker.built.connect(self.built)
+        self._worker.buildFailed.connect(self.buildFailed)
         self._worker.playingChanged.connect(self._on_playing)
         self._thread.start()
 
@@ -203,17 +194,6 @@ class CompareBridge(QObject):
 
     def build(self, config_a, config_b, dataset, labels=("A", "B")):
         self.send("build", config_a, config_b, dataset, tuple(labels))
-
-    def step_phase(self): self.send("step_phase")
-    def forward(self): self.send("forward")
-    def backward(self): self.send("backward")
-    def update(self): self.send("update")
-    def step_observation(self): self.send("step_observation")
-    def step_batch(self): self.send("step_batch")
-    def step_epoch(self): self.send("step_epoch")
-    def undo(self): self.send("undo")
-    def reset(self): self.send("reset")
-    def pause(self): self.send("pause")
 
     def restore_best(self):
         self.message.emit("Each network has its own best epoch: going back would put them out of step")
@@ -225,7 +205,7 @@ class CompareBridge(QObject):
         """Every command handled, no frame waiting, not playing (here too: the step actions are
         enabled again only once the GUI has heard that playing stopped)."""
         w = self._worker
-        return w.done == self._sent and not w.pending and not w.playing and not self.playing
+        return w.done == self._sent and not w.mailbox.pending and not w.playing and not self.playing
 
     def shutdown(self, timeout_ms: int = 10000) -> bool:
         if not self._thread.isRunning():
@@ -236,22 +216,10 @@ class CompareBridge(QObject):
 
     @Slot()
     def _on_frame(self):
-        frame = self._worker.take()
+        frame = self._worker.mailbox.take()
         if frame is not None:
             self.latest = frame
             self.frameReady.emit(frame)
-
-    @Slot(str)
-    def _on_message(self, msg):
-        self.message.emit(msg)
-
-    @Slot(object)
-    def _on_built(self, labels):
-        self.built.emit(labels)
-
-    @Slot(str)
-    def _on_build_failed(self, msg):
-        self.buildFailed.emit(msg)
 
     @Slot(bool)
     def _on_playing(self, on):
