@@ -9,7 +9,7 @@ import os
 import pathlib
 from functools import partial
 
-from PySide6.QtCore import QCoreApplication, Qt, QTimer, Slot
+from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtGui import QActionGroup
 from PySide6.QtWidgets import (QDockWidget, QFileDialog, QHBoxLayout, QLabel, QMainWindow,
                                QMessageBox, QPushButton, QScrollArea, QToolBar, QVBoxLayout,
@@ -100,7 +100,6 @@ class MainWindow(QMainWindow):
         self.error_box = None
         self.confirm = self._ask_discard  # tests replace this with lambda *_: True
         self._last_snapshot = None
-        self._draw_queue: list = []
         self._pending_data = None
         self._note = ""  # shown in the banner once the next rebuild lands (a preset's explanation)
 
@@ -568,30 +567,14 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_snapshot(self, snap):
-        """The network, controls and status now; each visible dock in its own event-loop pass, so
-        one frame never blocks input (or a timer) for the sum of all the panels' painting."""
+        """The network, controls and status now; each visible dock in its own event-loop pass
+        (the bridge's FramePacing owns how a frame is drawn)."""
         self._last_snapshot = snap
         self._safe(self.network_view, "show_snapshot", snap)
         self.controls.update_state(snap)
         self._update_status(snap)
-        todo = [w for w, d in self._dock_widgets if _on_screen(d)]
-        if not self._draw_queue and todo:
-            self.bridge.hold()
-            QTimer.singleShot(0, self._drain)
-        self._draw_queue = todo  # a newer snapshot replaces whatever was still queued
-
-    @Slot()
-    def _drain(self):
-        if self._draw_queue:
-            widget = self._draw_queue.pop(0)
-            self._safe(widget, "show_snapshot", self._last_snapshot)
-        if self._draw_queue:
-            QTimer.singleShot(0, self._drain)
-        else:
-            # paint what this frame dirtied now, while the worker still waits: painting later,
-            # against a running worker, costs both of them the GIL ping-pong
-            QCoreApplication.sendPostedEvents()
-            self.bridge.release()
+        self.bridge.pacing.draw_in_passes(partial(self._safe, w, "show_snapshot", snap)
+                                          for w, d in self._dock_widgets if _on_screen(d))
 
     def _on_dock_shown(self, widget, visible):
         if visible and self._last_snapshot is not None:
