@@ -38,10 +38,10 @@ def test_setup_switch_chooses_the_orientation_by_keyboard(qtbot):
     qtbot.waitExposed(panel)
     panel.orientation.setFocus()
     qtbot.waitUntil(lambda: QApplication.focusWidget() is panel.orientation)
-    qtbot.keyClick(QApplication.focusWidget(), Qt.Key_Down)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Down)
     assert panel.orientation.currentData() == "item"
     with qtbot.waitSignal(panel.applyRequested) as got:
-        qtbot.mouseClick(panel.apply_button, Qt.LeftButton)
+        qtbot.mouseClick(panel.apply_button, Qt.MouseButton.LeftButton)
     assert got.args[0].orientation == "item"
     panel.set_config(ModelConfig(orientation="user", weight_penalty=0.25))
     assert panel.orientation.currentData() == "user" and panel.weight_penalty.text() == "0.25"
@@ -95,8 +95,8 @@ def test_window_steps_movie_by_movie_with_users_as_nodes(win, qtbot):
     assert win._last_snapshot.sizes[0] == d.n_items  # a user model first
     win.setup.orientation.setFocus()  # Model setup's switch, as a learner would use it
     qtbot.waitUntil(lambda: QApplication.focusWidget() is win.setup.orientation)
-    qtbot.keyClick(QApplication.focusWidget(), Qt.Key_Down)
-    qtbot.mouseClick(win.setup.apply_button, Qt.LeftButton)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Down)
+    qtbot.mouseClick(win.setup.apply_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: win.bridge.is_idle() and win._last_snapshot.sizes[0] == d.n_users, timeout=5000)
     assert win.config.orientation == "item"
     s = win._last_snapshot

@@ -95,11 +95,11 @@ def test_walking_in_the_window_shows_the_imaginary_users_recommendations(qtbot, 
     from PySide6.QtWidgets import QDockWidget
     next(d for d in w.findChildren(QDockWidget) if d.windowTitle() == "Code").raise_()
     qtbot.waitUntil(lambda: code.isVisible() and code.codes is not None, timeout=10000)
-    qtbot.mouseClick(code.walk, Qt.LeftButton)
+    qtbot.mouseClick(code.walk, Qt.MouseButton.LeftButton)
     assert code.walk.isChecked()
     vp = code.scatter_plot.viewport()
-    qtbot.mousePress(vp, Qt.LeftButton, pos=QPoint(vp.width() // 3, vp.height() // 3))
-    qtbot.mouseRelease(vp, Qt.LeftButton, pos=QPoint(vp.width() // 3, vp.height() // 3))
+    qtbot.mousePress(vp, Qt.MouseButton.LeftButton, pos=QPoint(vp.width() // 3, vp.height() // 3))
+    qtbot.mouseRelease(vp, Qt.MouseButton.LeftButton, pos=QPoint(vp.width() // 3, vp.height() // 3))
     assert code.walk_marker.getData()[0].size == 1  # the point walked to is marked
     next(d for d in w.findChildren(QDockWidget) if d.windowTitle() == "Recommendations").raise_()
     qtbot.waitUntil(lambda: "Top 10 for imaginary user at (" in recs.header.text(), timeout=10000)
@@ -126,7 +126,7 @@ def test_setup_panel_shows_the_vae_fields_and_the_implicit_switch(qtbot):
     qtbot.keyClicks(QApplication.focusWidget(), "0.25")
     p.implicit.setFocus()
     qtbot.waitUntil(lambda: QApplication.focusWidget() is p.implicit)
-    qtbot.keyClick(QApplication.focusWidget(), Qt.Key_Space)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Space)
     cfg = p.config()
     assert cfg.dropout == 0.25 and cfg.beta == 0.3 and cfg.implicit
 

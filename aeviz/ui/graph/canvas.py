@@ -25,6 +25,13 @@ LIGHT = QColor(238, 238, 238)
 INK = QColor(40, 40, 40)
 FAINT = QColor(120, 120, 120)
 ANTIALIAS_EDGES = 10_000
+# where drawText puts a label in its rectangle
+CENTRE = Qt.AlignmentFlag.AlignCenter
+CENTRE_TOP = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
+LEFT_MIDDLE = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+RIGHT_MIDDLE = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+LEFT_BOTTOM = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom
+RIGHT_BOTTOM = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom
 
 
 def qc(rgb, alpha=255) -> QColor:
@@ -42,7 +49,7 @@ class GraphCanvas(QWidget):
         super().__init__(parent)
         self.setMouseTracking(True)
         self.setMinimumSize(360, 300)
-        self.setAttribute(Qt.WA_OpaquePaintEvent)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.scene = None
         self.snapshot = None
         self.titles = None
@@ -325,10 +332,10 @@ class GraphCanvas(QWidget):
     # ------------------------------------------------------------------------------ painting
     def paintEvent(self, ev):
         p = QPainter(self)
-        p.fillRect(self.rect(), Qt.white)
+        p.fillRect(self.rect(), Qt.GlobalColor.white)
         if self.scene is None:
             p.setPen(FAINT)
-            p.drawText(self.rect(), Qt.AlignCenter, "No network yet: load ratings and build a model")
+            p.drawText(self.rect(), CENTRE, "No network yet: load ratings and build a model")
             p.end()
             return
         p.setFont(self._font)
@@ -342,15 +349,15 @@ class GraphCanvas(QWidget):
             self._paint_legend(p)
         except Exception as exc:  # never a traceback in the user's face: say it on the canvas
             log.exception("network view paint failed")
-            p.fillRect(self.rect(), Qt.white)
+            p.fillRect(self.rect(), Qt.GlobalColor.white)
             p.setPen(qc(C.NOT_FINITE))
-            p.drawText(self.rect(), Qt.AlignCenter, f"The network could not be drawn: {exc}")
+            p.drawText(self.rect(), CENTRE, f"The network could not be drawn: {exc}")
         p.end()
 
     def _paint_edges(self, p):
         sc = self.scene
         n = sum(len(e.w) for e in sc.edges)
-        p.setRenderHint(QPainter.Antialiasing, n <= ANTIALIAS_EDGES)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, n <= ANTIALIAS_EDGES)
         dim = self.overlays and self.snapshot.phase in ("backward",) and sc.gmax > 0
         buckets = self.edge_buckets()
         thin = n > ANTIALIAS_EDGES  # tens of thousands: 1-pixel lines, colour carries strength
@@ -360,9 +367,9 @@ class GraphCanvas(QWidget):
             if dim:  # let the gradient overlay stand out
                 rgb = tuple(int(255 - (255 - c) * 0.35) for c in rgb)
             pen = QPen(qc(rgb), width)
-            pen.setCapStyle(Qt.FlatCap)
+            pen.setCapStyle(Qt.PenCapStyle.FlatCap)
             if key[1] < 0:
-                pen.setStyle(Qt.DashLine)
+                pen.setStyle(Qt.PenStyle.DashLine)
             p.setPen(pen)
             self._batch.draw(p, segs)
 
@@ -389,7 +396,7 @@ class GraphCanvas(QWidget):
                     continue
                 a = int(255 * alpha_scale * (0.15 + 0.85 * C.level_fraction(lv) ** 2))
                 pen = QPen(qc(rgb, a), 0.5 + 0.8 * C.level_width(lv, scale))
-                pen.setCapStyle(Qt.FlatCap)
+                pen.setCapStyle(Qt.PenCapStyle.FlatCap)
                 p.setPen(pen)
                 self._batch.draw(p, seg[m])
 
@@ -415,7 +422,7 @@ class GraphCanvas(QWidget):
                         continue
                     a = int(255 * flash * (0.25 + 0.75 * C.level_fraction(lv) ** 2))
                     pen = QPen(qc(C.CHANGE, a), 0.5 + 0.8 * C.level_width(lv, scale))
-                    pen.setCapStyle(Qt.FlatCap)
+                    pen.setCapStyle(Qt.PenCapStyle.FlatCap)
                     p.setPen(pen)
                     self._batch.draw(p, seg[m])
 
@@ -444,7 +451,7 @@ class GraphCanvas(QWidget):
         sc, s = self.scene, self.snapshot
         X, Y, r, spacing, _ = self.geometry_arrays()
         L = len(sc.sizes) - 1
-        p.setRenderHint(QPainter.Antialiasing, True)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         show_delta = self.overlays and s.phase == "backward"
         if r < 3:  # thousands of tiny nodes: squares batched by colour, no per-node Python
             self._paint_dense_nodes(p)
@@ -476,13 +483,13 @@ class GraphCanvas(QWidget):
                     if np.isfinite(dv) and abs(dv) > 0:
                         wring = 1.0 + 5.0 * min(abs(dv) / dmax, 1.0)
                         p.setPen(QPen(qc(C.GRADIENT, 200), wring))
-                        p.setBrush(Qt.NoBrush)
+                        p.setBrush(Qt.BrushStyle.NoBrush)
                         p.drawEllipse(c, r + 2 + wring / 2, r + 2 + wring / 2)
                 if l == L and rated is not None and rated[i] and sc.target is not None and sc.values[l] is not None \
                         and self._revealed(l):
                     trgb = C.sequential(np.array([sc.target[i]]), lo, hi)[0]
                     p.setPen(QPen(qc(trgb), max(2.0, r * 0.35)))
-                    p.setBrush(Qt.NoBrush)
+                    p.setBrush(Qt.BrushStyle.NoBrush)
                     rr = r + max(2.0, r * 0.35) / 2 + 1
                     p.drawEllipse(c, rr, rr)
                 unrated = rated is not None and not rated[i]
@@ -504,7 +511,7 @@ class GraphCanvas(QWidget):
                     continue
                 pen = QPen(GREY if unrated else INK, 1.0)
                 if unrated:
-                    pen.setStyle(Qt.DashLine)
+                    pen.setStyle(Qt.PenStyle.DashLine)
                 p.setPen(pen)
                 p.setBrush(qc(rgb[i]))
                 p.drawEllipse(c, r, r)
@@ -514,13 +521,13 @@ class GraphCanvas(QWidget):
                 l = self.selected[0]
                 c = QPointF(X[l][pos], Y[l][pos])
                 p.setPen(QPen(QColor(0, 0, 0), 2.5))
-                p.setBrush(Qt.NoBrush)
+                p.setBrush(Qt.BrushStyle.NoBrush)
                 p.drawEllipse(c, r + 6, r + 6)
 
     def _paint_dense_nodes(self, p):
         X, Y, r, *_ = self.geometry_arrays()
-        p.setRenderHint(QPainter.Antialiasing, False)
-        p.setPen(Qt.NoPen)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        p.setPen(Qt.PenStyle.NoPen)
         h = max(r, 1.0)
         for l in range(len(X)):
             rgb, finite = self.node_fill(l)
@@ -551,7 +558,7 @@ class GraphCanvas(QWidget):
                 p.setPen(INK if j == 0 else FAINT)
                 wdt = fb.horizontalAdvance(text) + 16
                 y0 = top_y - lh * (len(lines) - j)
-                p.drawText(QRectF(xs[l] - wdt / 2, y0, wdt, lh), Qt.AlignCenter, text)
+                p.drawText(QRectF(xs[l] - wdt / 2, y0, wdt, lh), CENTRE, text)
         p.setFont(self._font)
         self._paint_sparsity(p)
         vals = sc.values
@@ -565,11 +572,11 @@ class GraphCanvas(QWidget):
                     txt = num(vals[l][i]) if np.isfinite(vals[l][i]) else "NaN"
                     p.setPen(qc(C.text_on(rgb[i])) if np.isfinite(vals[l][i]) else qc(C.NOT_FINITE))
                     p.setFont(self._small)
-                    p.drawText(QRectF(X[l][i] - r, Y[l][i] - r, 2 * r, 2 * r), Qt.AlignCenter, txt)
+                    p.drawText(QRectF(X[l][i] - r, Y[l][i] - r, 2 * r, 2 * r), CENTRE, txt)
                 if readable and spacing >= 2 * r + lh * 0.8:
                     p.setFont(self._small)
                     p.setPen(FAINT)
-                    p.drawText(QRectF(X[l][i] - 30, Y[l][i] + r + 1, 60, lh), Qt.AlignHCenter | Qt.AlignTop,
+                    p.drawText(QRectF(X[l][i] - 30, Y[l][i] + r + 1, 60, lh), CENTRE_TOP,
                                f"h{l}.{sc.shown[l][i] + 1}")
         p.setFont(self._font)
         if readable:
@@ -578,10 +585,10 @@ class GraphCanvas(QWidget):
         p.setPen(FAINT)
         p.setFont(self._small)
         for rect, text in self.collapsed_labels():
-            p.drawText(rect, Qt.AlignCenter, text)
+            p.drawText(rect, CENTRE, text)
         p.setPen(qc(C.TIED))
         for rect, text in self.tied_labels():
-            p.drawText(rect, Qt.AlignCenter, text)
+            p.drawText(rect, CENTRE, text)
         p.setFont(self._font)
 
     def tied_labels(self):
@@ -661,7 +668,7 @@ class GraphCanvas(QWidget):
                 wdt = fm.horizontalAdvance(t) + 12
                 p.setPen(INK if j == len(lines) - 1 or l == 0 else FAINT)
                 p.drawText(QRectF(xs[l] - wdt / 2, y + (j + stagger) * (fm.height() + 3), wdt, fm.height()),
-                           Qt.AlignCenter, t)
+                           CENTRE, t)
 
     def _title(self, i):
         if self.titles is not None and i < len(self.titles):
@@ -695,18 +702,18 @@ class GraphCanvas(QWidget):
         p.setFont(self._small)
         p.setPen(FAINT)
         if tw:
-            p.drawText(QRectF(x0 - rw - tw - 4, Y[0][0] - r - lh - 6, tw, lh), Qt.AlignRight | Qt.AlignBottom, self.entry)
+            p.drawText(QRectF(x0 - rw - tw - 4, Y[0][0] - r - lh - 6, tw, lh), RIGHT_BOTTOM, self.entry)
         head = "clean  fed" if bad is not None else "rating"
         if QFontMetrics(self._small).horizontalAdvance(head) > rw:
             head = "x"
-        p.drawText(QRectF(x0 - rw - 2, Y[0][0] - r - lh - 6, rw, lh), Qt.AlignRight | Qt.AlignBottom, head)
+        p.drawText(QRectF(x0 - rw - 2, Y[0][0] - r - lh - 6, rw, lh), RIGHT_BOTTOM, head)
         p.setFont(self._font)
         for i, idx in enumerate(sc.shown[0]):
             y = Y[0][i]
             if tw:
-                title = fm.elidedText(self._title(idx), Qt.ElideRight, int(tw - 2))
+                title = fm.elidedText(self._title(idx), Qt.TextElideMode.ElideRight, int(tw - 2))
                 p.setPen(INK)
-                p.drawText(QRectF(x0 - rw - tw - 4, y - lh / 2, tw, lh), Qt.AlignRight | Qt.AlignVCenter, title)
+                p.drawText(QRectF(x0 - rw - tw - 4, y - lh / 2, tw, lh), RIGHT_MIDDLE, title)
             if xin is not None:
                 rated = sc.rated_in is None or sc.rated_in[i]
                 txt = num(xin[idx]) if rated else "–"
@@ -718,15 +725,15 @@ class GraphCanvas(QWidget):
                     # the clean rating struck through, the corrupted value fed beside it, in the noise colour
                     clean = num(s.x_target[idx])
                     p.setPen(qc(C.NOISE))
-                    p.drawText(cell, Qt.AlignRight | Qt.AlignVCenter, txt)
+                    p.drawText(cell, RIGHT_MIDDLE, txt)
                     f = QFont(self._small)
                     f.setStrikeOut(True)
                     p.setFont(f)
                     p.setPen(FAINT)
-                    p.drawText(QRectF(cell.left(), cell.top(), rw / 2, lh), Qt.AlignRight | Qt.AlignVCenter, clean)
+                    p.drawText(QRectF(cell.left(), cell.top(), rw / 2, lh), RIGHT_MIDDLE, clean)
                     p.setFont(self._font)
                     continue
-                p.drawText(cell, Qt.AlignRight | Qt.AlignVCenter, txt)
+                p.drawText(cell, RIGHT_MIDDLE, txt)
         # outputs: node | prediction | target | error | title
         lay = self.current_layout()
         show_err = s.output_error is not None and self.overlays
@@ -736,10 +743,10 @@ class GraphCanvas(QWidget):
         p.setPen(FAINT)
         cx = xs[L] + r + max(2.0, r * 0.35) + 8
         for name, wdt in cols:
-            p.drawText(QRectF(cx, Y[L][0] - r - lh - 6, wdt, lh), Qt.AlignLeft | Qt.AlignBottom, name)
+            p.drawText(QRectF(cx, Y[L][0] - r - lh - 6, wdt, lh), LEFT_BOTTOM, name)
             cx += wdt
         if lay.title_right:
-            p.drawText(QRectF(cx, Y[L][0] - r - lh - 6, 80, lh), Qt.AlignLeft | Qt.AlignBottom, self.entry)
+            p.drawText(QRectF(cx, Y[L][0] - r - lh - 6, 80, lh), LEFT_BOTTOM, self.entry)
         p.setFont(self._font)
         vals = sc.values[L] if self._revealed(L) else None
         softmax = s.activation_names[-1] == "softmax" and vals is not None
@@ -755,12 +762,12 @@ class GraphCanvas(QWidget):
                     bw = (rect.width() - 2) * min(abs(sc.error[i]) / emax, 1.0)
                     p.fillRect(QRectF(rect.left() - 2, y - lh / 2 + 2, bw, lh - 3), QColor(250, 210, 210))
                 p.setPen(pens[style])
-                p.drawText(rect, Qt.AlignLeft | Qt.AlignVCenter, text)
+                p.drawText(rect, LEFT_MIDDLE, text)
             if lay.title_right:
                 cx = xs[L] + r + max(2.0, r * 0.35) + 8 + sum(w for _, w in cols)
                 p.setPen(INK)
                 room = max(20, int(self.width() - cx - 6))
-                p.drawText(QRectF(cx, y - lh / 2, room, lh), Qt.AlignLeft | Qt.AlignVCenter,
+                p.drawText(QRectF(cx, y - lh / 2, room, lh), LEFT_MIDDLE,
                            _fit_title(fm, self._title(sc.shown[L][i]), i == top, room))
 
     def output_cells(self):
@@ -833,7 +840,7 @@ class GraphCanvas(QWidget):
             gap = float(xs[1] - xs[0]) if len(xs) > 1 else 60.0
             bw = float(np.clip(gap * 0.28, 12, 34))
             bh = float(np.clip(spacing * 0.28, 2.5, 5))
-            p.setPen(Qt.NoPen)
+            p.setPen(Qt.PenStyle.NoPen)
             for i in range(len(m)):
                 x, y = X[layer][i] + r + 3, Y[layer][i] - bh / 2
                 p.setBrush(LIGHT)
@@ -854,7 +861,7 @@ class GraphCanvas(QWidget):
             p.setFont(self._small)
             p.setPen(qc(C.SPARSE_OVER) if rho is not None and mean > rho * 1.5 else FAINT)
             wdt = fm.horizontalAdvance(text) + 8
-            p.drawText(QRectF(xs[layer] - wdt / 2, y, wdt, fm.height()), Qt.AlignCenter, text)
+            p.drawText(QRectF(xs[layer] - wdt / 2, y, wdt, fm.height()), CENTRE, text)
         p.setFont(self._font)
 
     def sampling_cells(self):
@@ -915,10 +922,10 @@ class GraphCanvas(QWidget):
             if pos >= 0:
                 x, y = float(X[sm.layer][pos]), float(Y[sm.layer][pos])
                 edge = box.left() if box.left() > x else box.right()
-                p.setPen(QPen(qc(C.SAMPLING, 170), 1.2, Qt.DashLine))
+                p.setPen(QPen(qc(C.SAMPLING, 170), 1.2, Qt.PenStyle.DashLine))
                 p.drawLine(QPointF(x + (r + 3 if edge > x else -r - 3), y), QPointF(edge, rect.center().y()))
                 p.setPen(QPen(qc(C.SAMPLING), 2))
-                p.setBrush(Qt.NoBrush)
+                p.setBrush(Qt.BrushStyle.NoBrush)
                 p.drawEllipse(QPointF(x, y), r + 3, r + 3)
         p.setPen(QPen(qc(C.SAMPLING), 1.2))
         p.setBrush(QColor(255, 255, 255, 235))
@@ -928,8 +935,8 @@ class GraphCanvas(QWidget):
         for rect, text, role in cells[1:]:
             p.setFont(self._bold if role == "title" else self._font)
             p.setPen(colour[role])
-            align = Qt.AlignLeft if role in ("title", "note", "unit") else Qt.AlignRight
-            p.drawText(rect, align | Qt.AlignVCenter, text)
+            align = Qt.AlignmentFlag.AlignLeft if role in ("title", "note", "unit") else Qt.AlignmentFlag.AlignRight
+            p.drawText(rect, align | Qt.AlignmentFlag.AlignVCenter, text)
         p.setFont(self._font)
 
     def caption_lines(self):
@@ -945,17 +952,17 @@ class GraphCanvas(QWidget):
             info += f"  ·  big network: strongest {k:,} edges per layer pair of {sc.total_edges:,}"
         if any(sc.hidden_count):
             info += f"  ·  {len(sc.shown[0])} of {sc.sizes[0]:,} {self.entry}s shown"
-        return (QFontMetrics(self._bold).elidedText(head, Qt.ElideRight, room),
-                QFontMetrics(self._small).elidedText(info, Qt.ElideRight, room))
+        return (QFontMetrics(self._bold).elidedText(head, Qt.TextElideMode.ElideRight, room),
+                QFontMetrics(self._small).elidedText(info, Qt.TextElideMode.ElideRight, room))
 
     def _paint_caption(self, p):
         head, info = self.caption_lines()
         p.setFont(self._bold)
         p.setPen(qc(C.NOT_FINITE) if self.snapshot.diverged else INK)
-        p.drawText(QRectF(10, 6, self.width() - 20, 18), Qt.AlignLeft | Qt.AlignVCenter, head)
+        p.drawText(QRectF(10, 6, self.width() - 20, 18), LEFT_MIDDLE, head)
         p.setFont(self._small)
         p.setPen(FAINT)
-        p.drawText(QRectF(10, 24, self.width() - 20, 16), Qt.AlignLeft | Qt.AlignVCenter, info)
+        p.drawText(QRectF(10, 24, self.width() - 20, 16), LEFT_MIDDLE, info)
 
     def _gradient_bar(self, p, rect, stops, lo_txt, hi_txt, title):
         g = QLinearGradient(rect.topLeft(), rect.topRight())
@@ -966,9 +973,9 @@ class GraphCanvas(QWidget):
         p.drawRect(rect)
         p.setPen(FAINT)
         p.setFont(self._small)
-        p.drawText(QRectF(rect.left(), rect.top() - 15, 200, 14), Qt.AlignLeft | Qt.AlignVCenter, title)
-        p.drawText(QRectF(rect.left() - 30, rect.bottom() + 1, 60, 13), Qt.AlignCenter, lo_txt)
-        p.drawText(QRectF(rect.right() - 30, rect.bottom() + 1, 60, 13), Qt.AlignCenter, hi_txt)
+        p.drawText(QRectF(rect.left(), rect.top() - 15, 200, 14), LEFT_MIDDLE, title)
+        p.drawText(QRectF(rect.left() - 30, rect.bottom() + 1, 60, 13), CENTRE, lo_txt)
+        p.drawText(QRectF(rect.right() - 30, rect.bottom() + 1, 60, 13), CENTRE, hi_txt)
 
     def _legend_items(self):
         """(width, height, paint(p, x, y)) of each legend entry, in reading order."""
@@ -979,7 +986,7 @@ class GraphCanvas(QWidget):
         def weights(p, x, y):
             lo, zero, hi = self.weight_scale_labels()
             p.setPen(FAINT)
-            p.drawText(QRectF(x, y, 200, 14), Qt.AlignLeft | Qt.AlignVCenter, "weight w (width, colour ∝ |w|)")
+            p.drawText(QRectF(x, y, 200, 14), LEFT_MIDDLE, "weight w (width, colour ∝ |w|)")
             for j, lv in enumerate(range(C.N_LEVELS - 1, -1, -1)):
                 p.setPen(QPen(qc(C.level_rgb(-1, lv)), C.level_width(lv)))
                 p.drawLine(QPointF(x + 4 + j * 10, y + 19), QPointF(x + 4 + j * 10, y + 32))
@@ -987,9 +994,9 @@ class GraphCanvas(QWidget):
                 p.setPen(QPen(qc(C.level_rgb(1, lv)), C.level_width(lv)))
                 p.drawLine(QPointF(x + 76 + j * 10, y + 19), QPointF(x + 76 + j * 10, y + 32))
             p.setPen(FAINT)
-            p.drawText(QRectF(x - 12, y + 34, 40, 13), Qt.AlignCenter, lo)
-            p.drawText(QRectF(x + 50, y + 34, 20, 13), Qt.AlignCenter, zero)
-            p.drawText(QRectF(x + 110, y + 34, 40, 13), Qt.AlignCenter, hi)
+            p.drawText(QRectF(x - 12, y + 34, 40, 13), CENTRE, lo)
+            p.drawText(QRectF(x + 50, y + 34, 20, 13), CENTRE, zero)
+            p.drawText(QRectF(x + 110, y + 34, 40, 13), CENTRE, hi)
         items.append((176, 48, weights))
 
         def hidden(p, x, y):
@@ -1006,8 +1013,8 @@ class GraphCanvas(QWidget):
         r = 6.0
 
         def not_rated(p, c):
-            p.setPen(QPen(GREY, 1, Qt.DashLine))
-            p.setBrush(Qt.white)
+            p.setPen(QPen(GREY, 1, Qt.PenStyle.DashLine))
+            p.setBrush(Qt.GlobalColor.white)
             p.drawEllipse(c, r, r)
 
         def ring(p, c):
@@ -1024,7 +1031,7 @@ class GraphCanvas(QWidget):
             label = "mean activation over users, | = ρ" if sp.get("target") is not None else "mean |activation| over users"
 
             def bar(p, c):
-                p.setPen(Qt.NoPen)
+                p.setPen(Qt.PenStyle.NoPen)
                 p.setBrush(LIGHT)
                 p.drawRect(QRectF(c.x() - 7, c.y() - 2, 16, 4))
                 p.setBrush(qc(C.SPARSE_OK))
@@ -1042,7 +1049,7 @@ class GraphCanvas(QWidget):
 
         def delta(p, c):
             p.setPen(QPen(qc(C.GRADIENT, 200), 3))
-            p.setBrush(Qt.NoBrush)
+            p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawEllipse(c, r, r)
 
         def change(p, c):
@@ -1060,7 +1067,7 @@ class GraphCanvas(QWidget):
                 glyph(p, QPointF(x + r, y + 8))
                 p.setPen(FAINT)
                 p.setFont(self._small)
-                p.drawText(QRectF(x + 2 * r + 6, y, 400, 16), Qt.AlignLeft | Qt.AlignVCenter, text)
+                p.drawText(QRectF(x + 2 * r + 6, y, 400, 16), LEFT_MIDDLE, text)
             items.append((2 * r + 6 + fm.horizontalAdvance(text) + 16, 18, paint))
         return items
 
@@ -1089,8 +1096,8 @@ class GraphCanvas(QWidget):
 
     def _noise_mark(self, p, c, r):
         """An input hidden or changed by the denoising corruption: white, crossed in the noise colour."""
-        p.setPen(QPen(qc(C.NOISE), 1.3, Qt.DashLine))
-        p.setBrush(Qt.white)
+        p.setPen(QPen(qc(C.NOISE), 1.3, Qt.PenStyle.DashLine))
+        p.setBrush(Qt.GlobalColor.white)
         p.drawEllipse(c, r, r)
         k = r * 0.6
         p.setPen(QPen(qc(C.NOISE), 1.6))
@@ -1099,7 +1106,7 @@ class GraphCanvas(QWidget):
 
     def _paint_legend(self, p):
         """Colour scales and marker keys along the bottom, flowed into as many rows as the width needs."""
-        p.setRenderHint(QPainter.Antialiasing, True)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         rows = self._legend_rows(self.width())
         top = self.height() - sum(h for h, _ in rows) - 8
         p.fillRect(QRectF(0, top - 4, self.width(), self.height() - top + 4), QColor(255, 255, 255, 235))
@@ -1166,13 +1173,13 @@ class GraphCanvas(QWidget):
         ev.accept()
 
     def mousePressEvent(self, ev):
-        if ev.button() == Qt.LeftButton:
+        if ev.button() == Qt.MouseButton.LeftButton:
             self._press = (ev.position(), QPointF(self._pan))
             self._dragged = False
 
     def mouseMoveEvent(self, ev):
         pos = ev.position()
-        if self._press is not None and ev.buttons() & Qt.LeftButton:
+        if self._press is not None and ev.buttons() & Qt.MouseButton.LeftButton:
             d = pos - self._press[0]
             if self._dragged or abs(d.x()) + abs(d.y()) > 4:
                 self._dragged = True
@@ -1188,7 +1195,7 @@ class GraphCanvas(QWidget):
                 QToolTip.hideText()
 
     def mouseReleaseEvent(self, ev):
-        if ev.button() != Qt.LeftButton or self._press is None:
+        if ev.button() != Qt.MouseButton.LeftButton or self._press is None:
             return
         dragged = self._dragged
         self._press, self._dragged = None, False
@@ -1213,4 +1220,4 @@ def _fit_title(fm, title: str, arg_max: bool, room: int) -> str:
         for marked in (title + "   ◀ arg-max", title + " ◀"):
             if fm.horizontalAdvance(marked) <= room:
                 return marked
-    return fm.elidedText(title, Qt.ElideRight, room)
+    return fm.elidedText(title, Qt.TextElideMode.ElideRight, room)

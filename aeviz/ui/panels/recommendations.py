@@ -23,12 +23,12 @@ def _table(headers):
     t = QtWidgets.QTableWidget(0, len(headers))
     t.setHorizontalHeaderLabels(headers)
     t.verticalHeader().setVisible(False)
-    t.setEditTriggers(QtWidgets.QAbstractItemView.NoEditTriggers)
-    t.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectRows)
+    t.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+    t.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
     t.setAlternatingRowColors(True)
     h = t.horizontalHeader()
-    h.setSectionResizeMode(QtWidgets.QHeaderView.Interactive)
-    h.setSectionResizeMode(1, QtWidgets.QHeaderView.Stretch)
+    h.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.Interactive)
+    h.setSectionResizeMode(1, QtWidgets.QHeaderView.ResizeMode.Stretch)
     return t
 
 
@@ -48,7 +48,7 @@ def _fill(table, rows, resize: bool, wide_texts=()):
             if it is None:
                 it = QtWidgets.QTableWidgetItem()
                 if c in RIGHT:
-                    it.setTextAlignment(QtCore.Qt.AlignRight | QtCore.Qt.AlignVCenter)
+                    it.setTextAlignment(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
                 table.setItem(k, c, it)
             if it.text() != text:
                 it.setText(text)
