@@ -5,7 +5,6 @@ import textwrap
 import threading
 
 import numpy as np
-import pytest
 from PySide6.QtCore import Qt
 
 import aeviz.data.loader as data_loader

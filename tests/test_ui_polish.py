@@ -181,7 +181,8 @@ def test_code_unit_ticks_are_round_numbers():
 
 
 def test_feature_detector_weights_sit_in_their_own_cell(qtbot):
-    from aeviz.ui.panels import FeatureDetectorsPanel, fmt
+    from aeviz.ui.numbers import fmt
+    from aeviz.ui.panels import FeatureDetectorsPanel
     tr, r, split = setup(hidden=(10,), n_users=300, n_items=60, epochs=3, hidden_activation="tanh")
     w = make(qtbot, FeatureDetectorsPanel, r, split, size=(600, 290))
     s = snap(tr, {"layer": 1, "index": 0})

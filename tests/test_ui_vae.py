@@ -3,7 +3,8 @@ through the reparameterisation with the step's numbers; the Code panel draws mu 
 the drawn z, and every user's sigma as an ellipse (small synthetic data)."""
 import numpy as np
 
-from aeviz.ui.panels import CodePanel, MathInspectorPanel, fmt
+from aeviz.ui.numbers import fmt
+from aeviz.ui.panels import CodePanel, MathInspectorPanel
 from support import make, setup, snap
 
 
@@ -48,7 +49,7 @@ def test_code_panel_draws_mu_sigma_z_and_every_users_ellipse(qtbot):
     s = snap(tr)
     w.show_snapshot(s)
     sv = s.extras["sampling"]
-    x, heights = w.bars.opts["x"], w.bars.opts["height"]
+    heights = w.bars.opts["height"]
     np.testing.assert_allclose(heights, sv["mu"], rtol=1e-6)
     np.testing.assert_allclose(w.sigma_bars.opts["height"], 2 * sv["sigma"], rtol=1e-6)
     np.testing.assert_allclose(w.z_dots.getData()[1], sv["mu"] + sv["sigma"] * sv["eps"], rtol=1e-5)

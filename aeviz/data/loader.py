@@ -224,7 +224,6 @@ def _load_long(path, reader: _Reader, first: bytes, rest, layout: _Layout, cance
             csr = _packed.packed_csr(users, items, ratings, lut_u, lut_i, len(user_ids), len(item_ids),
                                      scale.kind)
             if csr is not None:  # None: a repeated pair, the stable path below keeps the last
-                del users, items, ratings
                 return ("csr", (user_ids, item_ids) + csr, warnings, hints)
         n = sum(len(x) for x in ratings)
         presorted = bool(hints.get("presorted"))
@@ -249,9 +248,7 @@ def _load_long(path, reader: _Reader, first: bytes, rest, layout: _Layout, cance
                 fill(k, offsets[k])
         if presorted:
             indptr = _indptr_of_sorted(users, stats, lut_u, len(user_ids))
-            del users, items, ratings
             return ("csr", (user_ids, item_ids, indptr, cols, vals), warnings, hints)
-        del users, items, ratings
         return ("codes", (user_ids, rows, item_ids, cols, vals), warnings, hints)
     if int_ids:
         u_all = np.concatenate(users)
@@ -259,9 +256,9 @@ def _load_long(path, reader: _Reader, first: bytes, rest, layout: _Layout, cance
     else:
         u_all = _concat_ids(users)
         i_all = _concat_ids(items)
-    del users, items
+    users = items = None  # the chunks go before the ratings are joined: a lower peak
     r_all = np.concatenate(ratings)
-    del ratings
+    ratings = None
     return ("raw", (u_all, i_all, r_all), warnings, hints)
 
 

@@ -541,7 +541,7 @@ class GraphCanvas(QWidget):
                 self._rects.draw(p, rects[keys == k])
 
     def _paint_labels(self, p):
-        sc, s = self.scene, self.snapshot
+        sc = self.scene
         X, Y, r, spacing, xs = self.geometry_arrays()
         L = len(sc.sizes) - 1
         fm = QFontMetrics(self._font)
@@ -979,7 +979,7 @@ class GraphCanvas(QWidget):
 
     def _legend_items(self):
         """(width, height, paint(p, x, y)) of each legend entry, in reading order."""
-        sc, s = self.scene, self.snapshot
+        s = self.snapshot
         fm = QFontMetrics(self._small)
         items = []
 

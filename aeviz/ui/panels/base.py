@@ -9,7 +9,7 @@ import html
 
 from PySide6 import QtCore, QtWidgets
 
-from ..numbers import DASH, fmt  # noqa: F401  (the panels' number text)
+from ..numbers import DASH
 
 
 def esc(text) -> str:

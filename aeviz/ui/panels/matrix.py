@@ -12,7 +12,8 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from ...engine.insights import matrix_image
-from .base import Panel, Placeholder, fmt
+from ..numbers import fmt
+from .base import Panel, Placeholder
 
 
 class RatingsMatrixPanel(Panel):

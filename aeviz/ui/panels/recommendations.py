@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from .base import Panel, esc, fmt
+from ..numbers import fmt
+from .base import Panel, esc
 
 
 DIGITS = 3  # a predicted 4.313 stars says nothing 4.31 does not

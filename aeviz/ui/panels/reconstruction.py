@@ -9,7 +9,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
-from .base import Panel, Placeholder, esc, fmt
+from ..numbers import fmt
+from .base import Panel, Placeholder, esc
 
 BLUE = (80, 130, 200)
 ORANGE = (235, 120, 20)
