@@ -60,6 +60,17 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message):
         self.exit(EXIT_INPUT, f"{self.prog}: error: {message}\nTry '{self.prog} --help'.\n")
 
+    def actions(self) -> list[argparse.Action]:
+        """Every option and argument this parser takes, --help included (read-only copy)."""
+        return list(self._actions)
+
+    def command(self, name: str) -> "_Parser":
+        """The parser of subcommand `name` ("train", "recommend", "export-torch")."""
+        for action in self._actions:
+            if isinstance(action.choices, dict) and name in action.choices:  # the subcommands
+                return action.choices[name]
+        raise KeyError(name)
+
 
 def build_parser(only_given: bool = False) -> argparse.ArgumentParser:
     """The command line. `only_given`: `train` sets only the flags written (see `given_flags`)."""

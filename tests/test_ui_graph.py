@@ -252,7 +252,7 @@ def test_update_flashes_once_when_stepping(qtbot):
     tr = toy_trainer()
     tr.run_to("update")
     v.show_snapshot(tr.snapshot())
-    assert v.canvas.animating and v.canvas._anim_kind == "update"
+    assert v.canvas.animating and v.canvas.animation_kind == "update"
     qtbot.waitUntil(lambda: not v.canvas.animating, timeout=3000)
     assert v.scene().cmax > 0
 

@@ -90,7 +90,7 @@ def test_walking_in_the_window_shows_the_imaginary_users_recommendations(qtbot, 
     qtbot.addWidget(w)
     w.confirm = lambda *_: True
     w.show()
-    qtbot.waitUntil(lambda: w._last_snapshot is not None and w.bridge.is_idle(), timeout=10000)
+    qtbot.waitUntil(lambda: w.last_snapshot is not None and w.bridge.is_idle(), timeout=10000)
     code = next(p for p in w.panels if isinstance(p, CodePanel))
     recs = next(p for p in w.panels if type(p).__name__ == "RecommendationsPanel")
     from PySide6.QtWidgets import QDockWidget

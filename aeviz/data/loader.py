@@ -84,7 +84,7 @@ class _Presence:
 MAX_WORKERS = 2
 
 
-def _workers() -> int:
+def parse_threads() -> int:
     """Parsing threads: as many as there are idle cores (up to MAX_WORKERS), one (the
     calling thread) when the other cores are busy. Measured on 2 cores, 1M ratings:
     idle machine, 2 threads 29 ms vs 37 ms in one; one core busy elsewhere, 2 threads
@@ -93,7 +93,7 @@ def _workers() -> int:
     limit = min(MAX_WORKERS, cores)
     if limit <= 1:
         return 1
-    others = _others_running()
+    others = others_running()
     if others is None:
         try:
             others = round(os.getloadavg()[0])  # no instant count: the 1-minute average
@@ -102,7 +102,7 @@ def _workers() -> int:
     return max(1, min(limit, cores - others))
 
 
-def _others_running():
+def others_running():
     """Threads running or ready to run right now, besides the caller (Linux:
     /proc/loadavg's 4th field counts them, this thread included), or None."""
     try:
@@ -143,7 +143,7 @@ def _load_long(path, reader: _Reader, first: bytes, rest, layout: _Layout, cance
     int_ids = True
     pres_u, pres_i = _Presence(), _Presence()
     line_base = reader.lines_before
-    workers = _workers()
+    workers = parse_threads()
     pool = ThreadPoolExecutor(workers) if workers > 1 and reader.size > (4 << 20) else None
     if reader.size > (4 << 20):
         _nudge_allocator()
@@ -239,7 +239,7 @@ def _load_long(path, reader: _Reader, first: bytes, rest, layout: _Layout, cance
             vals[o:o + m] = ratings[k]
 
         offsets = np.concatenate([[0], np.cumsum([len(x) for x in ratings])]).tolist()
-        workers = _workers()
+        workers = parse_threads()
         if workers > 1 and n > 500_000:
             with ThreadPoolExecutor(workers) as fill_pool:
                 list(fill_pool.map(fill, range(len(ratings)), offsets[:-1]))

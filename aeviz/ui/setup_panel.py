@@ -414,6 +414,10 @@ class SetupPanel(QWidget):
         """The message shown beside field `key` ('' when it is fine)."""
         return self.errors.get(key, "")
 
+    def field(self, key: str) -> QWidget:
+        """The input widget of field `key` (a config field's name: "layers", "rho", ...)."""
+        return self._inputs[key]
+
     @Slot()
     def _apply(self):
         cfg = self.config()

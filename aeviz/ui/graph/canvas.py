@@ -102,6 +102,11 @@ class GraphCanvas(QWidget):
     def animating(self) -> bool:
         return self._anim_kind is not None
 
+    @property
+    def animation_kind(self):
+        """The step animation playing ('forward', 'backward', 'update'), or None."""
+        return self._anim_kind
+
     def _on_anim(self, v):
         self._progress = float(v)
         self.update()
@@ -132,7 +137,8 @@ class GraphCanvas(QWidget):
         super().resizeEvent(ev)
         self.resized.emit()
 
-    def _metrics(self):
+    def metrics(self):
+        """(the node labels' font metrics, the layer titles' (bold))."""
         return QFontMetrics(self._font), QFontMetrics(self._bold)
 
     def _caption_height(self):
@@ -145,7 +151,7 @@ class GraphCanvas(QWidget):
         """Margins, label columns and layer titles for the current size and scene (cached)."""
         sc, s = self.scene, self.snapshot
         show_pre = s.activation_names[-1] != "identity" and s.preacts is not None
-        noisy = bool((s.extras or {}).get("corruption")) or self._corrupted() is not None
+        noisy = bool((s.extras or {}).get("corruption")) or self.corrupted_inputs() is not None
         # everything the layout depends on: while stepping it stays put, so frames reuse it
         key = (self.width(), self.height(), tuple(sc.sizes), tuple(len(x) for x in sc.shown),
                tuple(bool(c) for c in sc.hidden_count), show_pre, s.output_error is not None, noisy,
@@ -153,7 +159,7 @@ class GraphCanvas(QWidget):
                self._clips_shown())
         if self._lay is not None and self._lay[0] == key:
             return self._lay[1]
-        fm, fb = self._metrics()
+        fm, fb = self.metrics()
         w, h = max(self.width(), 200), max(self.height(), 200)
         L = len(sc.sizes) - 1
         narrow = w < 900
@@ -456,7 +462,7 @@ class GraphCanvas(QWidget):
         if r < 3:  # thousands of tiny nodes: squares batched by colour, no per-node Python
             self._paint_dense_nodes(p)
             return
-        bad = self._corrupted()
+        bad = self.corrupted_inputs()
         lo, hi = self.movie_range()
         for l in range(L + 1):
             rgb, finite = self.node_fill(l)
@@ -675,7 +681,7 @@ class GraphCanvas(QWidget):
             return str(self.titles[i])
         return f"movie {i + 1}"
 
-    def _corrupted(self):
+    def corrupted_inputs(self):
         """Inputs the network was fed differently from the clean ratings (denoising), as a bool array."""
         s = self.snapshot
         if s.x_input is None or s.x_target is None or s.x_input is s.x_target:
@@ -698,7 +704,7 @@ class GraphCanvas(QWidget):
         x0 = xs[0] - r - (r * 0.55 + 6)
         rw, tw = lay.rating_w, lay.title_left
         xin = s.x_input if s.x_input is not None else None
-        bad = self._corrupted()
+        bad = self.corrupted_inputs()
         p.setFont(self._small)
         p.setPen(FAINT)
         if tw:
@@ -977,8 +983,8 @@ class GraphCanvas(QWidget):
         p.drawText(QRectF(rect.left() - 30, rect.bottom() + 1, 60, 13), CENTRE, lo_txt)
         p.drawText(QRectF(rect.right() - 30, rect.bottom() + 1, 60, 13), CENTRE, hi_txt)
 
-    def _legend_items(self):
-        """(width, height, paint(p, x, y)) of each legend entry, in reading order."""
+    def legend_items(self):
+        """(width, height, paint(p, x, y), label) of each legend entry, in reading order."""
         s = self.snapshot
         fm = QFontMetrics(self._small)
         items = []
@@ -997,19 +1003,19 @@ class GraphCanvas(QWidget):
             p.drawText(QRectF(x - 12, y + 34, 40, 13), CENTRE, lo)
             p.drawText(QRectF(x + 50, y + 34, 20, 13), CENTRE, zero)
             p.drawText(QRectF(x + 110, y + 34, 40, 13), CENTRE, hi)
-        items.append((176, 48, weights))
+        items.append((176, 48, weights, "weight w"))
 
         def hidden(p, x, y):
             lim = self.hidden_limit()
             self._gradient_bar(p, QRectF(x, y + 19, 110, 12), [(0, C.NEGATIVE), (0.5, C.WHITE), (1, C.POSITIVE)],
                                f"−{num(lim)}", f"+{num(lim)}", "hidden activation h")
-        items.append((146, 48, hidden))
+        items.append((146, 48, hidden, "hidden activation h"))
         lo, hi = self.movie_range()
 
         def rating(p, x, y):
             lut = [(t, C.sequential(np.array([lo + t * (hi - lo)]), lo, hi)[0]) for t in np.linspace(0, 1, 6)]
             self._gradient_bar(p, QRectF(x, y + 19, 110, 12), lut, num(lo), num(hi), "rating / prediction ŷ")
-        items.append((146, 48, rating))
+        items.append((146, 48, rating, "rating / prediction ŷ"))
         r = 6.0
 
         def not_rated(p, c):
@@ -1024,7 +1030,7 @@ class GraphCanvas(QWidget):
 
         marks = [("not rated", not_rated), ("ring = target rating", ring)]
         extras = s.extras or {}
-        if extras.get("corruption") or self._corrupted() is not None:
+        if extras.get("corruption") or self.corrupted_inputs() is not None:
             marks.append(("hidden by noise (fed value, clean struck)", lambda p, c: self._noise_mark(p, c, r)))
         sp = extras.get("sparsity")
         if sp:
@@ -1068,7 +1074,7 @@ class GraphCanvas(QWidget):
                 p.setPen(FAINT)
                 p.setFont(self._small)
                 p.drawText(QRectF(x + 2 * r + 6, y, 400, 16), LEFT_MIDDLE, text)
-            items.append((2 * r + 6 + fm.horizontalAdvance(text) + 16, 18, paint))
+            items.append((2 * r + 6 + fm.horizontalAdvance(text) + 16, 18, paint, text))
         return items
 
     def weight_scale_labels(self):
@@ -1079,8 +1085,8 @@ class GraphCanvas(QWidget):
     def _legend_rows(self, width):
         """The legend flowed into rows that fit `width`: [(row height, [(x, item)])]."""
         rows, x, cur, h = [], 14.0, [], 0.0
-        for item in self._legend_items():
-            wdt, hgt, _ = item
+        for item in self.legend_items():
+            wdt, hgt = item[:2]
             if cur and x + wdt > width - 8:
                 rows.append((h, cur))
                 x, cur, h = 14.0, [], 0.0
@@ -1115,7 +1121,7 @@ class GraphCanvas(QWidget):
         p.setFont(self._small)
         y = top
         for h, row in rows:
-            for x, (_, _, paint) in row:
+            for x, (_, _, paint, _) in row:
                 paint(p, x, y)
             y += h
 
