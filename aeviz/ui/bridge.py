@@ -418,6 +418,11 @@ class _Worker(QObject):
             snap, self._latest, self._pending = self._latest, None, False
         return snap
 
+    @property
+    def delivered(self) -> bool:
+        """The GUI has taken every snapshot published (none is waiting)."""
+        return not self._pending
+
 
 class EngineBridge(QObject):
     """GUI-side handle: methods enqueue commands; signals arrive in the GUI thread."""
@@ -522,7 +527,7 @@ class EngineBridge(QObject):
 
     def is_idle(self) -> bool:
         """Every command sent has been handled and its snapshot delivered."""
-        return (self._worker.done == self._sent and not self._worker._pending and self.pacing.idle
+        return (self._worker.done == self._sent and self._worker.delivered and self.pacing.idle
                 and self._worker.epoch_target is None)
 
     def caught_up(self) -> bool:

@@ -465,7 +465,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------------------ model
     @Slot(object)
     def _on_apply(self, config):
-        if self._has_progress() and not self.confirm("Apply the new settings?"):
+        if self.has_progress() and not self.confirm("Apply the new settings?"):
             return
         self.config = config
         settings.write_config(config)  # remembered: the user chose it (model_choice)
@@ -475,7 +475,8 @@ class MainWindow(QMainWindow):
     def _on_setup_applied(self, applied):
         self.setup_dock.setWindowTitle("Model setup" if applied else "Model setup — not applied")
 
-    def _has_progress(self) -> bool:
+    def has_progress(self) -> bool:
+        """This network has been trained (a step or an update since it was built)."""
         s = self._last_snapshot
         return s is not None and (s.steps > 0 or s.updates > 0)
 
@@ -500,7 +501,7 @@ class MainWindow(QMainWindow):
                                 f"({d.n_users} users × {d.n_items} movies) with it?",
                                 "Your file stays as it is: File > Recent files opens it again."):
                 return
-        elif self._has_progress() and not self.confirm(f"Load the preset '{preset.title}'?"):
+        elif self.has_progress() and not self.confirm(f"Load the preset '{preset.title}'?"):
             return
         try:
             ds = self.dataset if on_users else preset.load_dataset()
@@ -577,8 +578,18 @@ class MainWindow(QMainWindow):
                                           for w, d in self._dock_widgets if _on_screen(d))
 
     def _on_dock_shown(self, widget, visible):
-        if visible and self._last_snapshot is not None:
+        if visible:
+            self.show_latest(widget)
+
+    def show_latest(self, widget):
+        """Draw the newest snapshot in `widget` (a docked panel) now, if there is one."""
+        if self._last_snapshot is not None:
             self._safe(widget, "show_snapshot", self._last_snapshot)
+
+    @property
+    def docked(self) -> list:
+        """(widget, dock) of the loss curves, then of each insight panel (a copy)."""
+        return list(self._dock_widgets)
 
     def _safe(self, widget, method, *args):
         """A panel's bug must not take the window down: log it, keep going."""

@@ -243,7 +243,7 @@ class ModelFiles(QObject):
             if not self.ask_open_anyway(f"{reason.capitalize()}. Open the model anyway?"):
                 self._results["open"] = (False, "declined")
                 return
-        if w._has_progress() and self.dirty() and not w.confirm("Open this model instead?"):
+        if w.has_progress() and self.dirty() and not w.confirm("Open this model instead?"):
             self._results["open"] = (False, "declined")
             return
         self._restore(saved, path, None)
