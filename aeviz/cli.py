@@ -117,7 +117,7 @@ def build_parser(only_given: bool = False) -> argparse.ArgumentParser:
     o.add_argument("--lr", type=_number(float, 0, lo_open=True, what="learning rate"), default=D.lr,
                    help="learning rate")
     o.add_argument("--momentum", type=_number(float, 0, 1, hi_open=True, what="momentum"), default=D.momentum,
-                   help="momentum (sgd, rmsprop)")
+                   help=f"momentum ({', '.join(n for n, o in OPTIMIZERS.items() if 'momentum' in o.defaults)})")
     o.add_argument("--weight-decay", type=_number(float, 0, what="weight decay"), default=D.weight_decay,
                    help="L2 weight decay added to the gradients")
     o.add_argument("--weight-penalty", type=_number(float, 0, what="weight penalty"), default=D.weight_penalty,
