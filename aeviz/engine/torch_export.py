@@ -28,8 +28,6 @@ from .serialize import load_model
 from .snapshot import EpochRecord
 
 TEMPLATE = pathlib.Path(__file__).with_name("torch_script.tmpl")
-# the script's first line; not in the template, which linters would otherwise take for Python
-SHEBANG = "#!/usr/bin/env python3\n"
 EXPORTABLE_KINDS = ("plain", "sparse", "denoising", "contractive")  # the script writes these out
 
 ACTIVATION_CODE = {"sigmoid": "torch.sigmoid({})", "tanh": "torch.tanh({})", "relu": "torch.relu({})",
@@ -200,8 +198,8 @@ def _model_class(network) -> str:
     return (f'class Autoencoder(nn.Module):\n'
             f'    """{arrow}: {hidden} hidden units, {acts[-1]} output{tied}{"" if bias else ", no biases"}."""\n\n'
             f'    def __init__(self):\n        super().__init__()\n' + "\n".join(init) + "\n\n"
-            '    def forward(self, x):\n'
-            '        """The output, every hidden layer\'s values, and the first pre-activation."""\n'
+            f'    def forward(self, x):\n'
+            f'        """The output, every hidden layer\'s values, and the first pre-activation."""\n'
             + "\n".join(body) + f"\n        return y, [{hiddens}], a1\n")
 
 
@@ -316,7 +314,7 @@ def generate_script(model_path, script_name: str = "train_torch.py", model_ref: 
         "OPTIMIZER_HYPER": hyper,
         "MAKE_OPTIMIZER": make_optimizer,
     }
-    return SHEBANG + string.Template(TEMPLATE.read_text(encoding="utf-8")).substitute(values)
+    return string.Template(TEMPLATE.read_text(encoding="utf-8")).substitute(values)
 
 
 def write_script(model_path, script_path) -> pathlib.Path:
