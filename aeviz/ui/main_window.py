@@ -43,7 +43,7 @@ PATIENCE_CHOICES = (0, 10, 25, 50, 100)  # epochs without a better test RMSE bef
 log = logging.getLogger(__name__)
 
 # Where each insight panel starts (users can drag them anywhere; the layout persists).
-RIGHT_PANELS = ("Code", "Reconstruction", "Recommendations")
+RIGHT_PANELS = ("Code", "Reconstruction", "Recommendations", "Movie map")
 FIRST_RIGHT = "Code"
 FIRST_BOTTOM = "Math inspector"
 
