@@ -48,3 +48,12 @@ def test_the_interval_follows_the_drawing_cost_within_its_budget(pacing, qtbot):
         qtbot.waitUntil(lambda: pacing.idle, timeout=2000)
     assert pacing.frame_cost >= 0.005
     assert pacing.interval == pytest.approx(min(MAX_INTERVAL, max(MIN_INTERVAL, pacing.frame_cost / DRAW_BUDGET)))
+
+
+def test_stopping_drops_the_queued_parts_and_frees_the_worker(pacing, qtbot):
+    ran = []
+    with pacing.drawing():
+        pacing.draw_in_passes([lambda: ran.append("a")])
+    pacing.stop()  # the window closes before the part's pass
+    qtbot.waitUntil(lambda: pacing.idle, timeout=2000)
+    assert ran == []

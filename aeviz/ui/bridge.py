@@ -443,7 +443,7 @@ class EngineBridge(QObject):
         self._sent = 0
         self.latest = None
         self.playing = False
-        self.pacing = FramePacing(self)  # when the worker publishes, and how a frame is drawn
+        self.pacing = FramePacing()  # when the worker publishes, and how a frame is drawn
         self._thread = QThread()
         self._thread.setObjectName("aeviz-engine")
         self._worker = _Worker(self._queue, self.pacing)
@@ -553,7 +553,7 @@ class EngineBridge(QObject):
             return True
         self._queue.put(_STOP)
         self._sent += 1
-        self.pacing.let_worker_go()
+        self.pacing.stop()
         return stop_thread(self._thread, self._worker, timeout_ms)  # never destroyed while running
 
     # ------------------------------------------------------------------ GUI-thread slots

@@ -9,7 +9,7 @@ import threading
 import time
 from contextlib import contextmanager
 
-from PySide6.QtCore import QCoreApplication, QObject, QTimer, Slot
+from PySide6.QtCore import QCoreApplication, QTimer
 
 DRAW_BUDGET = 0.10  # share of wall time the GUI may spend drawing while the worker trains
 MIN_INTERVAL = 1 / 30  # the fastest the budget lets the worker publish
@@ -18,7 +18,7 @@ WORKER_WAIT = 0.25  # the longest the worker steps aside for one drawing (a stuc
 MEASURE_EVERY = 0.5  # seconds of drawing averaged before the interval follows
 
 
-class FramePacing(QObject):
+class FramePacing:
     """The frame-pacing rule, written once.
 
     1. While playing, the worker publishes at most once per `interval` seconds (`frame_due`);
@@ -36,12 +36,12 @@ class FramePacing(QObject):
        the mean drawing time per frame / DRAW_BUDGET, kept within [MIN_INTERVAL, MAX_INTERVAL].
 
     Threads: `frame_due`, `mark_published` and `wait_for_gui` are the worker's; everything else is
-    called in the GUI thread (this object lives there). `interval` is one float the GUI writes and
-    the worker reads (a stale read costs at most one frame).
+    called in the GUI thread (its timers run there). `interval` is one float the GUI writes and
+    the worker reads (a stale read costs at most one frame). A plain object, not a QObject: the
+    worker reads it once per training step, and a QObject's attribute lookup costs ~5x more.
     """
 
-    def __init__(self, parent=None):
-        super().__init__(parent)
+    def __init__(self):
         self.interval = MIN_INTERVAL
         self._free = threading.Event()  # set while the GUI is not drawing a frame
         self._free.set()
@@ -95,8 +95,10 @@ class FramePacing(QObject):
         """How often the worker may publish while playing (never faster than 60 a second)."""
         self.interval = max(1 / 60, float(seconds))
 
-    def let_worker_go(self):
-        """Stop the worker waiting for a frame (shutting down)."""
+    def stop(self):
+        """Shutting down: the parts still queued are dropped (their window is closing) and the
+        worker no longer waits for a frame."""
+        self._parts = []
         self._free.set()
 
     @property
@@ -109,7 +111,6 @@ class FramePacing(QObject):
         """Seconds the GUI spent per drawn frame, the last measured average."""
         return self._frame_cost
 
-    @Slot()
     def _next_part(self):
         if self._parts:
             self._parts.pop(0)()
@@ -127,7 +128,6 @@ class FramePacing(QObject):
         if self._holds == 0 and not self._emitting:
             QTimer.singleShot(0, self._drawn)
 
-    @Slot()
     def _drawn(self):
         if self._holds:
             return
