@@ -23,6 +23,7 @@ from aeviz.presets import PRESETS
 
 from . import gc_guard
 from . import help as help_dialogs
+from . import lessons
 from . import settings
 from .bridge import EngineBridge
 from .controls import StepControls
@@ -136,8 +137,10 @@ class MainWindow(QMainWindow):
         self.loss_plot.exportPngRequested.connect(self.export_png)
         self.loss_plot.exportCsvRequested.connect(self.export_csv)
 
+        self.lessons = lessons.install(self)  # the Lesson dock, teacher and presentation modes (issue 19)
         if restore:
             self._restore_settings()
+        self.lessons.restored()
         self._update_title()
         if dataset is not None:
             self.set_dataset(dataset, path)
