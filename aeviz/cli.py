@@ -179,10 +179,12 @@ def build_parser(only_given: bool = False) -> argparse.ArgumentParser:
                        description="Print a user's top-N movies they have not rated, with predicted ratings.")
     r.add_argument("model", metavar="MODEL", help="a model saved with `train --save`")
     r.add_argument("ratings", metavar="RATINGS", help="the ratings file the model was trained on")
-    r.add_argument("--user", required=True, metavar="ID", help="the user's id as written in the ratings file")
+    r.add_argument("--user", metavar="ID", help="the user's id as written in the ratings file")
     r.add_argument("-n", type=_number(int, 1, what="n"), default=10, help="how many movies")
     r.add_argument("--titles", metavar="FILE", help="movie titles file")
     r.add_argument("--json", action="store_true", help="print the list as JSON (last line)")
+    from .cli_profile import add_arguments as profile_arguments
+    profile_arguments(r)
 
     x = sub.add_parser("export-torch", help="write a model as a standalone PyTorch training script",
                        description="Write MODEL as one Python file that trains it with PyTorch, on one "
@@ -483,6 +485,11 @@ def cmd_recommend(a) -> int:
         raise CliError(f"{a.model}: {exc}") from None
     for n in notes:
         print(f"note: {n}", file=sys.stderr)
+    from .cli_profile import recommend_profile, wants_profile
+    if wants_profile(a) == (a.user is not None):
+        raise CliError("give --user ID, or your own ratings with --profile FILE / --rate \"TITLE=STARS\"")
+    if wants_profile(a):
+        return recommend_profile(a, saved, ratings, CliError)
     try:
         row = ratings.user_index(a.user)
     except KeyError:

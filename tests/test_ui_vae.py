@@ -162,6 +162,8 @@ def test_forward_shows_the_sampling_at_the_code_layer_of_the_graph(qtbot):
         assert texts[k] == [num(x) for x in getattr(sm, k)]
     box = cells[0][0]
     assert v.canvas.rect().contains(box.toRect())
+    xs = v.canvas.geometry_arrays()[4]  # each layer's x: the box sits after the code layer's
+    assert xs[2] < box.left() and box.right() < xs[-1]  # nodes and before the outputs' values
     tr.step_phase()  # loss: the moment has passed
     v.show_snapshot(snap(tr))
     assert v.scene().sampling is None and v.canvas.sampling_cells() == []

@@ -552,10 +552,11 @@ def compute_extras(trainer, selection: dict | None = None, fresh: bool = False) 
     titles = getattr(trainer.train_set, "titles", None)
     y_now = trainer.network.predict(trainer.train_set.dense_rows([row])[0])[0]
     rec = _reconstruction(trainer, row, y_now)
+    item_model = trainer.orientation == "item"
     if selection.get("imagine"):  # the Code panel's walk: the decoder's imaginary user instead
         rec = imagined_reconstruction(trainer, selection["imagine"], slow["codes"], rec)
-    item_model = trainer.orientation == "item"
-    if item_model:
+        recs = _imagined_recommendations(trainer, rec)
+    elif item_model:
         recs = _item_model_recommendations(st, trainer, _user_of_item_model(st, trainer, selection))
     else:
         recs = _recommendations(rec)
@@ -582,6 +583,22 @@ def compute_extras(trainer, selection: dict | None = None, fresh: bool = False) 
     return extras
 
 
+def code_plane_xy(trainer, code, mean_rating: float = 0.0):
+    """Where a code (the bottleneck's values of any row) sits in the Code panel's plane: the very
+    projection every user's point got (PCA axes, the two units, or unit vs `mean_rating`); None
+    before the panel's plane exists or for another network."""
+    st = _STATES.get(trainer)
+    if st is None or st.slow is None or st.slow_key[0] != id(trainer.network):
+        return None
+    every = st.slow["codes"]
+    z = np.asarray(code, dtype=np.float64).ravel()
+    if every["method"] == "PCA":
+        return _ro((z - every["_mean"]) @ every["_axes"])
+    if every["units"] == 1:
+        return _ro(np.array([z[0], float(mean_rating)]))
+    return _ro(z.copy())
+
+
 def walk_extras(trainer, spec: dict) -> dict:
     """Only what a Code panel walk changes (the Reconstruction and Recommendations records of the
     imaginary user), for the 30-a-second updates of a drag; the rest of the extras stay."""
@@ -591,7 +608,14 @@ def walk_extras(trainer, spec: dict) -> dict:
     row = current_row(trainer)
     rec = _reconstruction(trainer, row, np.zeros(trainer.network.sizes[-1]))
     rec = imagined_reconstruction(trainer, spec, every, rec)
-    return {"reconstruction": rec, "recommendations": _recommendations(rec)}
+    return {"reconstruction": rec, "recommendations": _imagined_recommendations(trainer, rec)}
+
+
+def _imagined_recommendations(trainer, rec):
+    """A walk's top list: an imaginary user's top movies, or (item model) the users an imaginary
+    movie would please most ("entries": "users": the list's indices are user rows)."""
+    recs = _recommendations(rec)
+    return {**recs, "entries": "users"} if trainer.orientation == "item" else recs
 
 
 def matrix_image(ratings, max_rows: int = 1200, max_cols: int = 1600) -> tuple[np.ndarray, float, float]:

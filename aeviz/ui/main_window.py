@@ -21,7 +21,7 @@ from aeviz.engine.orientation import observations
 from aeviz.model_choice import DEFAULT, misfits, model_for_data
 from aeviz.presets import PRESETS
 
-from . import gc_guard
+from . import gc_guard, profile_panel, search, what_if
 from . import help as help_dialogs
 from . import lessons
 from . import settings
@@ -118,6 +118,9 @@ class MainWindow(QMainWindow):
         self._build_status()
         self._build_menus()
         self.step_keys = StepKeys(self, self.controls.all_actions())
+        self.search = search.install(self)  # Ctrl+F over titles and users (issue 17)
+        self.profile = profile_panel.install(self)  # the "You" dock and File > Open/Save profile
+        self.what_if = what_if.install(self)  # right-click a rating: before/after predictions
         self.setAcceptDrops(True)
         self._default_layout()
 
@@ -674,6 +677,22 @@ class MainWindow(QMainWindow):
         self.bridge.set_selection(layer, index)
         for p in self.panels:
             self._safe(p, "set_selected_node", layer, index)
+
+    @Slot(int)
+    def select_movie(self, column: int):
+        """Select a movie everywhere: its input node (user model) or it as the observation (item)."""
+        if self.config.orientation == "item":
+            self.bridge.select_observation(column)
+        else:
+            self.network_view.select_node(0, column)
+
+    @Slot(int)
+    def select_user(self, row: int):
+        """Select a user everywhere: as the observation (user model) or its input node (item)."""
+        if self.config.orientation == "item":
+            self.network_view.select_node(0, row)
+        else:
+            self.bridge.select_observation(row)
 
     @Slot(int, int, int, float)
     def _on_weight_edited(self, layer, row, col, value):

@@ -939,13 +939,15 @@ class GraphCanvas(QWidget):
         z = mu + sigma * eps for the units listed in the scene, as (QRectF, text, role) with role
         'title', 'head', 'unit', 'mu', 'sigma', 'eps', 'z' or 'note'; [] when there is none. The
         box is laid out in the gap right of the code layer (left of it when that gap is off
-        screen)."""
+        screen). It never covers the output column's values (the forward pass's result, shown at
+        the same moment): when the gap is narrow it shifts left towards the code layer's nodes,
+        in the small font."""
         sc = self.scene
         sm = sc.sampling if sc is not None else None
         if sm is None or not self.overlays or not self._revealed(sm.layer):
             return []
         X, Y, r, spacing, xs = self.geometry_arrays()
-        fm, fb = QFontMetrics(self._font), QFontMetrics(self._bold)
+        fm, fb = QFontMetrics(self._small), QFontMetrics(self._bold)
         lh = fm.height() + 1
         roles = ("unit", "mu", "sigma", "eps", "z")
         rows = [("", "μ", "σ", "ε", "z")] + [
@@ -953,12 +955,14 @@ class GraphCanvas(QWidget):
             for u, m, s, e, z in zip(sm.units, sm.mu, sm.sigma, sm.eps, sm.z)]
         widths = [max(fm.horizontalAdvance(row[c]) for row in rows) + 10 for c in range(len(roles))]
         title = "sampling: z = μ + σ·ε"
-        notes = [f"ε ~ N(0, 1), drawn · KL {num(sm.kl)} · β {num(sm.beta)}"]
+        notes = [f"ε ~ N(0, 1) · KL {num(sm.kl)} · β {num(sm.beta)}"]
         if sm.n_units > len(sm.units):
             notes.append(f"{len(sm.units)} of {sm.n_units} units: largest |σ·ε|")
         w = max(sum(widths), fb.horizontalAdvance(title), *(fm.horizontalAdvance(t) for t in notes)) + 12
         h = lh * (len(rows) + len(notes)) + fb.height() + 10
         x0 = float(xs[sm.layer]) + r + 14
+        if sm.layer < len(xs) - 1:  # end before the output nodes, not over their values
+            x0 = max(min(x0, float(xs[-1]) - r - 6 - w), float(xs[sm.layer]) + r + 6)
         if x0 + w > self.width() - 4:
             x0 = float(xs[sm.layer]) - r - 14 - w
         ys = Y[sm.layer]
@@ -1003,7 +1007,7 @@ class GraphCanvas(QWidget):
         colour = {"title": INK, "head": FAINT, "unit": FAINT, "mu": INK, "sigma": INK,
                   "eps": qc(C.SAMPLING), "z": qc(C.SAMPLING), "note": FAINT}
         for rect, text, role in cells[1:]:
-            p.setFont(self._bold if role == "title" else self._font)
+            p.setFont(self._bold if role == "title" else self._small)
             p.setPen(colour[role])
             align = Qt.AlignmentFlag.AlignLeft if role in ("title", "note", "unit") else Qt.AlignmentFlag.AlignRight
             p.drawText(rect, align | Qt.AlignmentFlag.AlignVCenter, text)
