@@ -87,7 +87,7 @@ class NameCompleter(QtWidgets.QCompleter):
         self.names = names
         self.hits = QtCore.QStringListModel(self)
         self.setModel(self.hits)
-        self.setCompletionMode(QtWidgets.QCompleter.UnfilteredPopupCompletion)
+        self.setCompletionMode(QtWidgets.QCompleter.CompletionMode.UnfilteredPopupCompletion)
         self.setMaxVisibleItems(12)
         self.line_edit = line_edit
         line_edit.setCompleter(self)
@@ -132,7 +132,7 @@ class SearchBox(QtWidgets.QLineEdit):
 
     @QtCore.Slot()
     def take_focus(self):
-        self.setFocus(QtCore.Qt.ShortcutFocusReason)
+        self.setFocus(QtCore.Qt.FocusReason.ShortcutFocusReason)
         self.selectAll()
 
     @QtCore.Slot()
@@ -157,9 +157,9 @@ def install(window) -> SearchBox:
     """Put the search box in the menu bar's right corner (always shown: a toolbar hides what does
     not fit in its overflow menu), Ctrl+F to focus it."""
     box = SearchBox(window)
-    window.menuBar().setCornerWidget(box, QtCore.Qt.TopRightCorner)
+    window.menuBar().setCornerWidget(box, QtCore.Qt.Corner.TopRightCorner)
     act = QtGui.QAction("Find a movie or user", window)
-    act.setShortcut(QtGui.QKeySequence.Find)
+    act.setShortcut(QtGui.QKeySequence.StandardKey.Find)
     act.triggered.connect(box.take_focus)
     window.addAction(act)
     box.movieChosen.connect(window.select_movie)

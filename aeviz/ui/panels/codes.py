@@ -36,7 +36,7 @@ def _brush(*rgba):
 def _short(label, text, width=140):
     """A name on the interpolation slider, cut to `width` px (a long title keeps the slider
     usable); the whole name in its tooltip."""
-    label.setText(label.fontMetrics().elidedText(text, QtCore.Qt.ElideRight, width))
+    label.setText(label.fontMetrics().elidedText(text, QtCore.Qt.TextElideMode.ElideRight, width))
     label.setToolTip(text)
 
 
