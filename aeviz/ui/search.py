@@ -8,7 +8,7 @@ Speed: Qt's own contains-match over a QStringListModel costs 40-90 ms a keystrok
 27,000 titles (and 200 ms with its 138,000 users). `MovieNames.matches` instead scans lower-cased
 titles with Python's substring test and stops at `LIMIT` hits (about 2 ms for 27,000 titles), and
 finds users only when the text starts with "user", by prefix in a sorted list (a bisection):
-`NameCompleter` shows just those hits (benchmarks/profile.py --search).
+`NameCompleter` shows just those hits (benchmarks/profile_speed.py --search).
 """
 from __future__ import annotations
 
