@@ -60,6 +60,17 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message):
         self.exit(EXIT_INPUT, f"{self.prog}: error: {message}\nTry '{self.prog} --help'.\n")
 
+    def actions(self) -> list[argparse.Action]:
+        """Every option and argument this parser takes, --help included (read-only copy)."""
+        return list(self._actions)
+
+    def command(self, name: str) -> "_Parser":
+        """The parser of subcommand `name` ("train", "recommend", "export-torch")."""
+        for action in self._actions:
+            if isinstance(action.choices, dict) and name in action.choices:  # the subcommands
+                return action.choices[name]
+        raise KeyError(name)
+
 
 def build_parser(only_given: bool = False) -> argparse.ArgumentParser:
     """The command line. `only_given`: `train` sets only the flags written (see `given_flags`)."""
@@ -106,7 +117,7 @@ def build_parser(only_given: bool = False) -> argparse.ArgumentParser:
     o.add_argument("--lr", type=_number(float, 0, lo_open=True, what="learning rate"), default=D.lr,
                    help="learning rate")
     o.add_argument("--momentum", type=_number(float, 0, 1, hi_open=True, what="momentum"), default=D.momentum,
-                   help="momentum (sgd, rmsprop)")
+                   help=f"momentum ({', '.join(n for n, o in OPTIMIZERS.items() if 'momentum' in o.defaults)})")
     o.add_argument("--weight-decay", type=_number(float, 0, what="weight decay"), default=D.weight_decay,
                    help="L2 weight decay added to the gradients")
     o.add_argument("--weight-penalty", type=_number(float, 0, what="weight penalty"), default=D.weight_penalty,

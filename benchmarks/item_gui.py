@@ -53,19 +53,19 @@ def in_window(ds, config, settings_dir, seconds):
     w.model_files.ask_unsaved = lambda: "discard"
     w.resize(1366, 768)
     w.show()
-    while w._last_snapshot is None or not w.bridge.is_idle():
+    while w.last_snapshot is None or not w.bridge.is_idle():
         app.processEvents()
 
     def drawn_after(action_name):
         """Seconds from triggering the action to its snapshot drawn (the worker idle again and the
         window's queue of panels drained)."""
-        before = w._last_snapshot
+        before = w.last_snapshot
         t0 = time.perf_counter()
         action = w.controls.actions[action_name]
         if not action.isEnabled():
             raise RuntimeError(f"{action_name} is disabled")
         action.trigger()
-        while w._last_snapshot is before or not w.bridge.is_idle() or w._draw_queue:
+        while w.last_snapshot is before or not w.bridge.is_idle():  # is_idle: every panel drawn
             app.processEvents()
             if time.perf_counter() - t0 > 60:
                 raise RuntimeError(f"{action_name}: no snapshot drawn within 60 s")
@@ -85,7 +85,7 @@ def in_window(ds, config, settings_dir, seconds):
     s0, t0 = w.bridge.trainer.steps, time.perf_counter()
     lateness = timer_lateness(seconds)
     rate = (w.bridge.trainer.steps - s0) / (time.perf_counter() - t0)
-    sizes = list(w._last_snapshot.sizes)
+    sizes = list(w.last_snapshot.sizes)
     w.close()
     p99 = lateness[min(len(lateness) - 1, int(0.99 * len(lateness)))] if lateness else float("nan")
     return manual, rate, p99, sizes

@@ -432,7 +432,7 @@ def _math(trainer, selection, row, acts, preacts, from_trainer, titles):
         # this observation's gradient is the sum of what each use contributes
         parts = [{"layer": l, "row": index, "col": col, "delta": out["delta"], "input": float(h_in[col]),
                   "product": contribution}]
-        d_m = float(trainer._gradients.deltas[mirror][-1][col]) if grads_ready else None
+        d_m = float(step.gradients.deltas[mirror][-1][col]) if grads_ready else None
         x_m = float(np.asarray(acts[mirror], dtype=np.float64)[index])
         parts.append({"layer": mirror, "row": col, "col": index, "delta": d_m, "input": x_m,
                       "product": d_m * x_m if d_m is not None else None})

@@ -98,7 +98,7 @@ class NetworkView(QWidget):
         self.fit_button.clicked.connect(self.canvas.reset_view)
         bar.addWidget(self.fit_button)
 
-        split = QSplitter(Qt.Horizontal, self)
+        split = QSplitter(Qt.Orientation.Horizontal, self)
         split.addWidget(self.canvas)
         split.addWidget(self.matrix)
         split.setStretchFactor(0, 4)
@@ -229,12 +229,12 @@ class NetworkView(QWidget):
         dlg.setWindowTitle("Edit weight")
         dlg.setLabelText(edge_tooltip(self._snapshot, layer, row, col, self._titles)
                          .replace("<i>click to type a new weight</i>", "New weight:"))
-        dlg.setInputMode(QInputDialog.DoubleInput)
+        dlg.setInputMode(QInputDialog.InputMode.DoubleInput)
         dlg.setDoubleDecimals(5)
         dlg.setDoubleRange(-1e6, 1e6)
         dlg.setDoubleValue(w if np.isfinite(w) else 0.0)
         dlg.setModal(False)
-        dlg.setAttribute(Qt.WA_DeleteOnClose)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dlg.accepted.connect(lambda: self.weightEdited.emit(layer, row, col, float(dlg.doubleValue())))
         dlg.finished.connect(self._editor_closed)
         self.editor = dlg

@@ -9,7 +9,7 @@ import os
 import pathlib
 from functools import partial
 
-from PySide6.QtCore import QCoreApplication, Qt, QTimer, Slot
+from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtGui import QActionGroup
 from PySide6.QtWidgets import (QDockWidget, QFileDialog, QHBoxLayout, QLabel, QMainWindow,
                                QMessageBox, QPushButton, QScrollArea, QToolBar, QVBoxLayout,
@@ -101,7 +101,6 @@ class MainWindow(QMainWindow):
         self.error_box = None
         self.confirm = self._ask_discard  # tests replace this with lambda *_: True
         self._last_snapshot = None
-        self._draw_queue: list = []
         self._pending_data = None
         self._note = ""  # shown in the banner once the next rebuild lands (a preset's explanation)
 
@@ -473,7 +472,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------------------ model
     @Slot(object)
     def _on_apply(self, config):
-        if self._has_progress() and not self.confirm("Apply the new settings?"):
+        if self.has_progress() and not self.confirm("Apply the new settings?"):
             return
         self.config = config
         settings.write_config(config)  # remembered: the user chose it (model_choice)
@@ -483,7 +482,8 @@ class MainWindow(QMainWindow):
     def _on_setup_applied(self, applied):
         self.setup_dock.setWindowTitle("Model setup" if applied else "Model setup — not applied")
 
-    def _has_progress(self) -> bool:
+    def has_progress(self) -> bool:
+        """This network has been trained (a step or an update since it was built)."""
         s = self._last_snapshot
         return s is not None and (s.steps > 0 or s.updates > 0)
 
@@ -508,7 +508,7 @@ class MainWindow(QMainWindow):
                                 f"({d.n_users} users × {d.n_items} movies) with it?",
                                 "Your file stays as it is: File > Recent files opens it again."):
                 return
-        elif self._has_progress() and not self.confirm(f"Load the preset '{preset.title}'?"):
+        elif self.has_progress() and not self.confirm(f"Load the preset '{preset.title}'?"):
             return
         try:
             ds = self.dataset if on_users else preset.load_dataset()
@@ -575,34 +575,28 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_snapshot(self, snap):
-        """The network, controls and status now; each visible dock in its own event-loop pass, so
-        one frame never blocks input (or a timer) for the sum of all the panels' painting."""
+        """The network, controls and status now; each visible dock in its own event-loop pass
+        (the bridge's FramePacing owns how a frame is drawn)."""
         self._last_snapshot = snap
         self._safe(self.network_view, "show_snapshot", snap)
         self.controls.update_state(snap)
         self._update_status(snap)
-        todo = [w for w, d in self._dock_widgets if _on_screen(d)]
-        if not self._draw_queue and todo:
-            self.bridge.hold()
-            QTimer.singleShot(0, self._drain)
-        self._draw_queue = todo  # a newer snapshot replaces whatever was still queued
-
-    @Slot()
-    def _drain(self):
-        if self._draw_queue:
-            widget = self._draw_queue.pop(0)
-            self._safe(widget, "show_snapshot", self._last_snapshot)
-        if self._draw_queue:
-            QTimer.singleShot(0, self._drain)
-        else:
-            # paint what this frame dirtied now, while the worker still waits: painting later,
-            # against a running worker, costs both of them the GIL ping-pong
-            QCoreApplication.sendPostedEvents()
-            self.bridge.release()
+        self.bridge.pacing.draw_in_passes(partial(self._safe, w, "show_snapshot", snap)
+                                          for w, d in self._dock_widgets if _on_screen(d))
 
     def _on_dock_shown(self, widget, visible):
-        if visible and self._last_snapshot is not None:
+        if visible:
+            self.show_latest(widget)
+
+    def show_latest(self, widget):
+        """Draw the newest snapshot in `widget` (a docked panel) now, if there is one."""
+        if self._last_snapshot is not None:
             self._safe(widget, "show_snapshot", self._last_snapshot)
+
+    @property
+    def docked(self) -> list:
+        """(widget, dock) of the loss curves, then of each insight panel (a copy)."""
+        return list(self._dock_widgets)
 
     def _safe(self, widget, method, *args):
         """A panel's bug must not take the window down: log it, keep going."""
