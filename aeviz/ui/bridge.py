@@ -13,7 +13,6 @@ import dataclasses
 import gc
 import logging
 import queue
-import threading
 import time
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
@@ -24,12 +23,9 @@ from aeviz.engine.threads import single_threaded_blas
 from aeviz.presets import split_for
 
 from .background import stop_thread
-<<<<<<< HEAD
+from .frame_pacing import FramePacing
 from .mailbox import Mailbox
 from .step_commands import StepCommands
-=======
-from .frame_pacing import FramePacing
->>>>>>> main
 
 log = logging.getLogger(__name__)
 
@@ -74,18 +70,7 @@ class _Worker(QObject):
         self.selection: dict = {}
         self.rate = 0.0  # observations per second, measured
         self.done = 0  # commands handled (the GUI compares with the number sent)
-<<<<<<< HEAD
-        # cleared while the GUI draws a snapshot: the worker then steps aside instead of fighting
-        # for the GIL (each Qt call releases it, and winning it back costs up to a switch interval)
-        self.gui_free = threading.Event()
-        self.gui_free.set()
         self.mailbox = Mailbox()  # the newest snapshot for the GUI
-        self._last_pub = 0.0
-=======
-        self._lock = threading.Lock()
-        self._latest = None
-        self._pending = False
->>>>>>> main
         self._published = (None, None)  # (trainer, its last snapshot published, without extras)
         self._extras: dict = {}
         self._extras_at = 0.0
@@ -429,7 +414,7 @@ class _Worker(QObject):
     @property
     def delivered(self) -> bool:
         """The GUI has taken every snapshot published (none is waiting)."""
-        return not self._pending
+        return not self.mailbox.pending
 
 
 class EngineBridge(QObject, StepCommands):
@@ -523,13 +508,8 @@ class EngineBridge(QObject, StepCommands):
 
     def is_idle(self) -> bool:
         """Every command sent has been handled and its snapshot delivered."""
-<<<<<<< HEAD
-        return (self._worker.done == self._sent and not self._worker.mailbox.pending and self._holds == 0
-                and self._worker.gui_free.is_set() and self._worker.epoch_target is None)
-=======
         return (self._worker.done == self._sent and self._worker.delivered and self.pacing.idle
                 and self._worker.epoch_target is None)
->>>>>>> main
 
     def caught_up(self) -> bool:
         """Every command sent has been handled (its snapshot may still be on its way)."""

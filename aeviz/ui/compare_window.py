@@ -13,7 +13,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, Qt, Slot
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QMainWindow, QSplitter, QToolBar,
+from PySide6.QtWidgets import (QComboBox, QLabel, QMainWindow, QSplitter, QToolBar,
                                QVBoxLayout, QWidget)
 
 from aeviz.engine.lockstep import VARIANTS, default_variant, variant
