@@ -164,11 +164,6 @@ class RunRegistry:
         run.history = history
         return True
 
-    def rename(self, number: int, label: str):
-        run = self.get(number)
-        if run is not None and label.strip():
-            run.label = label.strip()
-
     def get(self, number: int) -> Run | None:
         return next((r for r in self._runs if r.number == number), None)
 
