@@ -164,9 +164,6 @@ class RunRegistry:
         run.history = history
         return True
 
-    def get(self, number: int) -> Run | None:
-        return next((r for r in self._runs if r.number == number), None)
-
     def rows(self):
         """The long-format rows (run, label, epoch, metric, value) of every run; missing or
         non-finite values are left out, never written as 'nan'."""
