@@ -69,6 +69,23 @@ def test_single_observations_accumulate_to_the_batch_update():
     assert a.k == b.k == 4
 
 
+def test_step_batch_after_stepped_observations_equals_one_batch():
+    """A batch begun by hand (one observation, then the next one's forward and loss) and finished
+    by Step batch: the rest goes through vectorised, and the update equals one whole batch's, masking
+    noise and weight penalty included."""
+    kw = dict(batch_size=5, optimizer="sgd", lr=0.1, loss="sse", weight_penalty=0.3, kind="denoising",
+              noise_level=0.3)
+    a, b = small_trainer(**kw), small_trainer(**kw)
+    a.step_observation()
+    a.step_phase(), a.step_phase()  # the second observation's forward and loss
+    a.step_batch()
+    assert a.updates == 1 and a.k == 5 and a.steps == 5 and a.next_phase == "forward"
+    b.step_batch()
+    np.testing.assert_allclose(a.network.params, b.network.params, rtol=1e-5, atol=1e-7)
+    a.step_batch(), b.step_batch()  # and the next batch starts alike
+    np.testing.assert_allclose(a.network.params, b.network.params, rtol=1e-5, atol=1e-7)
+
+
 def test_epoch_history_and_full_batch():
     t = small_trainer(batch_size=0)
     assert t.batch_size == t.n_observations
