@@ -279,3 +279,17 @@ def test_divergence_in_a_later_chunk_counts_nothing(monkeypatch):
     with pytest.raises(DivergenceError):
         t.step_batch()
     assert t.steps == 0 and t.snapshot().epoch_losses.size == 0 and t.k == 0 and t.updates == 0
+
+
+def test_lr_decay_shrinks_each_epochs_step_by_its_factor():
+    """ExponentialDecay: epoch e trains at lr * gamma**e; with one update per epoch (full batch) and
+    SGD, the second epoch's change is gamma times a constant-rate twin's, from the same weights."""
+    decayed = small_trainer(batch_size=0, optimizer="sgd", lr=0.1, lr_decay=0.5)
+    constant = small_trainer(batch_size=0, optimizer="sgd", lr=0.1)
+    decayed.step_epoch(), constant.step_epoch()
+    np.testing.assert_allclose(decayed.last_change, constant.last_change, rtol=1e-6)
+    decayed.step_epoch(), constant.step_epoch()
+    np.testing.assert_allclose(decayed.last_change, 0.5 * constant.last_change, rtol=1e-5, atol=1e-9)
+    assert decayed.optimizer.hyper["lr"] == pytest.approx(0.05)
+    assert "decay" in " ".join(ModelConfig(lr_decay=0.0).problems())
+    assert "decay" in " ".join(ModelConfig(lr_decay=1.5).problems())

@@ -77,13 +77,16 @@ class Trainer:
     def __init__(self, network, optimizer, loss, train, test=None, batch_size: int = 1,
                  shuffle: bool = False, seed: int = 0, penalties=(), corruption=None,
                  clip=None, accumulate_gradients: bool = False, validation=None,
-                 orientation: str = "user"):
+                 orientation: str = "user", lr_schedule=None):
         if train.n_items != network.sizes[0] or network.sizes[-1] != network.sizes[0]:
             what = "users" if orientation == "item" else "movies"
             raise ValueError(
                 f"the network's {network.sizes[0]} inputs and {network.sizes[-1]} outputs must both "
                 f"match the data's {train.n_items} {what}")
         self.orientation = orientation  # what a row of train_set is (engine/orientation.py)
+        # the learning rate by epoch (schedule.py), set on the optimizer before each update; None:
+        # the optimizer's own, untouched
+        self.lr_schedule = lr_schedule
         self.network = network
         self.optimizer = optimizer
         self.loss = loss
@@ -371,6 +374,8 @@ class Trainer:
         # without keep_undo (full-speed play) an older undo point would jump back over every
         # update since: there is then nothing to undo
         self._undo = self._state_for_undo() if self.keep_undo else None
+        if self.lr_schedule is not None:
+            self.optimizer.hyper["lr"] = self.lr_schedule.at(self.epoch)
         try:
             self.last_change = self.optimizer.step(self.network.params, self.network.grads)
         except NonFiniteStep as exc:
