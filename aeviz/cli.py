@@ -345,6 +345,9 @@ def cmd_train(a, given=None) -> int:
     except ValueError as exc:
         raise CliError(str(exc)) from None
     patience = a.patience
+    if a.preset and given is not None and "patience" not in given:  # the preset's own, unless overridden
+        from .presets import get_preset
+        patience = get_preset(a.preset).patience or patience
     if patience and val is None:
         if given is not None and "patience" in given:
             raise CliError("--patience needs a validation set (--validation-fraction above 0)")
