@@ -165,15 +165,19 @@ def main(argv=None) -> int:
     for label, flags in rows_to_run(a.quick, a.only.split(",") if a.only else None):
         s = train_json(path, *flags)
         if base is None:
-            base = s["baselines"]
+            base = s.get("baselines") or {}
             for k, v in base.items():
                 print(f"baseline {k:<17} {v:>6.4f}")
             print(head)
-        ep = f"{s.get('epochs_run', s['epochs'])} ({s['best_epoch']})"
-        print(f"{label:<26} {s['test_rmse']:>6.4f} {s['test_mae']:>6.4f} {s['val_rmse']:>6.4f} "
-              f"{s['precision_at_10']:>6.4f} {s['recall_at_10']:>6.4f} {s['ndcg_at_10']:>6.4f} {ep:>9} "
+        ep = f"{s.get('epochs_run', s['epochs'])} ({s.get('best_epoch')})"
+
+        def num(key):  # an implicit-feedback model (the VAE) has no rating errors: n/a
+            v = s.get(key)
+            return "   n/a" if v is None else f"{v:>6.4f}"
+        print(f"{label:<26} {num('test_rmse')} {num('test_mae')} {num('val_rmse')} "
+              f"{num('precision_at_10')} {num('recall_at_10')} {num('ndcg_at_10')} {ep:>9} "
               f"{s['cpu_seconds']:>7.1f} {s['seconds']:>7.1f} {s['seconds'] / ref:>6.0f}", flush=True)
-        rows.append({"model": label, "flags": flags, **{k: s[k] for k in (
+        rows.append({"model": label, "flags": flags, **{k: s.get(k) for k in (
             "test_rmse", "test_mae", "val_rmse", "precision_at_10", "recall_at_10", "ndcg_at_10", "epochs",
             "best_epoch", "seconds", "cpu_seconds")}, "epochs_run": s.get("epochs_run"), "seconds_over_reference": round(s["seconds"] / ref, 2)})
     torch = None
