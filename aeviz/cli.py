@@ -60,6 +60,17 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message):
         self.exit(EXIT_INPUT, f"{self.prog}: error: {message}\nTry '{self.prog} --help'.\n")
 
+    def actions(self) -> list[argparse.Action]:
+        """Every option and argument this parser takes, --help included (read-only copy)."""
+        return list(self._actions)
+
+    def command(self, name: str) -> "_Parser":
+        """The parser of subcommand `name` ("train", "recommend", "export-torch")."""
+        for action in self._actions:
+            if isinstance(action.choices, dict) and name in action.choices:  # the subcommands
+                return action.choices[name]
+        raise KeyError(name)
+
 
 def build_parser(only_given: bool = False) -> argparse.ArgumentParser:
     """The command line. `only_given`: `train` sets only the flags written (see `given_flags`)."""
@@ -109,7 +120,7 @@ def build_parser(only_given: bool = False) -> argparse.ArgumentParser:
                    default=D.lr_decay, metavar="GAMMA",
                    help="multiply the learning rate by GAMMA after every epoch (1 = constant)")
     o.add_argument("--momentum", type=_number(float, 0, 1, hi_open=True, what="momentum"), default=D.momentum,
-                   help="momentum (sgd, rmsprop)")
+                   help=f"momentum ({', '.join(n for n, o in OPTIMIZERS.items() if 'momentum' in o.defaults)})")
     o.add_argument("--weight-decay", type=_number(float, 0, what="weight decay"), default=D.weight_decay,
                    help="L2 weight decay added to the gradients")
     o.add_argument("--weight-penalty", type=_number(float, 0, what="weight penalty"), default=D.weight_penalty,
@@ -171,10 +182,12 @@ def build_parser(only_given: bool = False) -> argparse.ArgumentParser:
                        description="Print a user's top-N movies they have not rated, with predicted ratings.")
     r.add_argument("model", metavar="MODEL", help="a model saved with `train --save`")
     r.add_argument("ratings", metavar="RATINGS", help="the ratings file the model was trained on")
-    r.add_argument("--user", required=True, metavar="ID", help="the user's id as written in the ratings file")
+    r.add_argument("--user", metavar="ID", help="the user's id as written in the ratings file")
     r.add_argument("-n", type=_number(int, 1, what="n"), default=10, help="how many movies")
     r.add_argument("--titles", metavar="FILE", help="movie titles file")
     r.add_argument("--json", action="store_true", help="print the list as JSON (last line)")
+    from .cli_profile import add_arguments as profile_arguments
+    profile_arguments(r)
 
     x = sub.add_parser("export-torch", help="write a model as a standalone PyTorch training script",
                        description="Write MODEL as one Python file that trains it with PyTorch, on one "
@@ -478,6 +491,11 @@ def cmd_recommend(a) -> int:
         raise CliError(f"{a.model}: {exc}") from None
     for n in notes:
         print(f"note: {n}", file=sys.stderr)
+    from .cli_profile import recommend_profile, wants_profile
+    if wants_profile(a) == (a.user is not None):
+        raise CliError("give --user ID, or your own ratings with --profile FILE / --rate \"TITLE=STARS\"")
+    if wants_profile(a):
+        return recommend_profile(a, saved, ratings, CliError)
     try:
         row = ratings.user_index(a.user)
     except KeyError:

@@ -6,7 +6,7 @@ import json
 import math
 import time
 
-from .cli import EXIT_DIVERGED, EXIT_OK, CliError, _fmt
+from .cli import EXIT_DIVERGED, EXIT_OK, CliError, _fmt, _saved_model
 
 
 def _num(x):
@@ -33,7 +33,8 @@ def train_implicit_command(a, cfg, epochs, full, parts, started, given) -> int:
             f"{_fmt(ep.val.ndcg_at_100):>12}  {ep.seconds:>7.2f}")
 
     try:
-        res = train_implicit(cfg, train, test, val, epochs=epochs, callback=show, patience=patience)
+        res = train_implicit(cfg, train, test, val, epochs=epochs, callback=show, patience=patience,
+                             saved=_saved_model(a.init) if a.init else None)
     except DivergenceError as exc:
         raise CliError(str(exc), EXIT_DIVERGED) from None
     except ValueError as exc:

@@ -69,12 +69,17 @@ class ImplicitResult:
 
 
 def train_implicit(config, train, test=None, validation=None, epochs: int = 50, callback=None,
-                   patience: int = 0) -> ImplicitResult:
+                   patience: int = 0, saved=None) -> ImplicitResult:
     """Train `config` on the implicit view of `train` (a Ratings of 1-5 stars) for up to `epochs`,
     keep the epoch with the best validation NDCG@100 (stop after `patience` epochs without one,
-    0 = never), and score it on `test`."""
+    0 = never), and score it on `test`. `saved` (a SavedModel): continue it (its weights,
+    optimizer state and history) instead of a fresh network."""
     liked = implicit(train)
-    trainer = build_trainer(config, liked)
+    if saved is not None:
+        from .engine.serialize import restore_trainer
+        trainer = restore_trainer(saved, liked)
+    else:
+        trainer = build_trainer(config, liked)
     predict = network_predictor(trainer.network, liked)
     history, best, best_params, since = [], None, None, 0
     for _ in range(int(epochs)):

@@ -20,6 +20,7 @@ against aeviz's engine in the same run. Prints a table, then one JSON object as 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import pathlib
@@ -33,6 +34,7 @@ import time
 import numpy as np
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # this checkout's aeviz, in the child processes too
 
 
 # ------------------------------------------------------------------------------ the data
@@ -76,35 +78,39 @@ def generate(path, users: int, items: int, ratings: int, seed: int = 0) -> dict:
 
 # ------------------------------------------------------------------------------ aeviz's engine
 def aeviz_part(ratings_path, model_path, batches: int) -> dict:
-    """Run in a child process: load, split, build the recommender preset, save its starting model
+    """Run in a child process: load, split (as every aeviz caller does: `split_for`, so an item
+    model sees the transposed matrix), build the recommender preset, save its starting model
     (for the script), time `batches` batches (0 = the epoch) and one evaluation."""
-    from aeviz.data import holdout_split, load_ratings
+    from aeviz.data import load_ratings
     from aeviz.engine import build_trainer
     from aeviz.engine.evaluation import evaluate
     from aeviz.engine.serialize import dataset_identity, save_model
     from aeviz.presets import RECOMMENDER as cfg
+    from aeviz.presets import split_for
 
     t0 = time.perf_counter()
     full = load_ratings(ratings_path)
-    split = holdout_split(full, cfg.test_fraction, cfg.seed)
-    clip = (full.scale.minimum, full.scale.maximum)
-    trainer = build_trainer(cfg, split.train, split.test, clip=clip)
+    _, parts = split_for(cfg, full)
+    clip = parts["clip"]
+    trainer = build_trainer(cfg, **parts)
     trainer.keep_undo = False  # full-speed play keeps no undo copy either
     load_seconds = time.perf_counter() - t0
     save_model(model_path, trainer, cfg, dataset_identity(full, ratings_path))
     per_epoch = -(-trainer.n_observations // trainer.batch_size)
     todo = per_epoch if not batches else min(batches, per_epoch)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for _ in range(todo - (1 if todo == per_epoch else 0)):  # the last batch ends the epoch
         trainer.step_batch()
-    train_seconds = time.perf_counter() - t0
+    train_seconds, train_cpu = time.perf_counter() - t0, time.process_time() - c0
     t0 = time.perf_counter()
-    ev = evaluate(trainer.network, split.train, split.test, clip=clip)
+    ev = evaluate(trainer.network, parts["train"], parts["test"], clip=clip, orientation=cfg.orientation)
     eval_seconds = time.perf_counter() - t0
     done = todo - (1 if todo == per_epoch else 0)
     return {"load_seconds": load_seconds, "batches": done, "batches_per_epoch": per_epoch,
-            "train_seconds": train_seconds, "eval_seconds": eval_seconds, "test_rmse": ev.test_rmse,
-            "observations": trainer.n_observations, "inputs": full.n_items}
+            "train_seconds": train_seconds, "train_cpu_seconds": train_cpu, "eval_seconds": eval_seconds,
+            "test_rmse": ev.test_rmse, "observations": trainer.n_observations,
+            "inputs": trainer.network.sizes[0], "parameters": int(trainer.network.params.size),
+            "orientation": cfg.orientation, "batch_size": trainer.batch_size}
 
 
 # ------------------------------------------------------------------------------ measuring
@@ -136,8 +142,17 @@ class PeakMemory:
         self._thread.join()
 
 
+def tree_cpu_seconds() -> float:
+    """CPU seconds of every finished child process and their waited-for descendants."""
+    import resource
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def run_measured(argv, env=None) -> tuple[dict, float, float]:
-    """(the child's last-line JSON, peak MB of the whole tree, peak MB of one process)."""
+    """(the child's last-line JSON with the CPU seconds of its whole process tree added as
+    "tree_cpu_seconds", peak MB of the whole tree, peak MB of one process)."""
+    cpu = tree_cpu_seconds()
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, **(env or {})}, cwd=ROOT)
     peak = PeakMemory(proc.pid)
@@ -145,7 +160,17 @@ def run_measured(argv, env=None) -> tuple[dict, float, float]:
     peak.stop()
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(map(str, argv[:4]))}... failed:\n{err[-3000:]}")
-    return json.loads(out.strip().splitlines()[-1]), peak.total, peak.single
+    result = json.loads(out.strip().splitlines()[-1])
+    result["tree_cpu_seconds"] = tree_cpu_seconds() - cpu
+    return result, peak.total, peak.single
+
+
+def free_port() -> int:
+    """A port no one listens on now, for this torchrun's own rendezvous."""
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def epoch_seconds(r: dict) -> float:
@@ -164,7 +189,7 @@ def main(argv=None) -> int:
     if a.part:
         print(json.dumps(aeviz_part(a.part[1], a.part[2], a.batches)))
         return 0
-    import torch  # noqa: F401  (the script's engine: fail early when it is missing)
+    importlib.import_module("torch")  # the script's engine: fail early when it is missing
 
     folder = pathlib.Path(tempfile.mkdtemp(prefix="aeviz-scale-"))
     try:
@@ -187,30 +212,39 @@ def main(argv=None) -> int:
         results["torch, 1 process"] = run_measured([sys.executable, *common], {"OMP_NUM_THREADS": "1"})
         print("the exported script, torchrun with 2 processes...", flush=True)
         results["torch, torchrun 2 processes"] = run_measured(
-            [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", *common],
-            {"OMP_NUM_THREADS": "1"})
+            [sys.executable, "-m", "torch.distributed.run", "--nnodes=1", "--nproc_per_node=2",
+             "--rdzv-backend=c10d", f"--rdzv-endpoint=127.0.0.1:{free_port()}", *common],
+            {"OMP_NUM_THREADS": "1", "GLOO_SOCKET_IFNAME": "lo"})
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
     ref = epoch_seconds(results["aeviz"][0])
     rows = []
-    print(f"\n{'engine':<30} {'load s':>7} {'batches':>8} {'ms/batch':>9} {'eval s':>7} "
-          f"{'epoch s':>8} {'ratio':>6} {'peak MB':>8} {'per proc':>8}")
+    print(f"\n{'engine':<30} {'load s':>7} {'batches':>8} {'ms/batch':>9} {'CPU ms':>7} {'eval s':>7} "
+          f"{'epoch s':>8} {'ratio':>6} {'CPU s':>7} {'peak MB':>8} {'per proc':>8}")
     for name, (r, total, single) in results.items():
         ms = 1000 * r["train_seconds"] / r["batches"]
+        cpu_ms = 1000 * r["train_cpu_seconds"] / r["batches"]  # process 0's own CPU time
         epoch = epoch_seconds(r)
-        print(f"{name:<30} {r['load_seconds']:>7.1f} {r['batches']:>8} {ms:>9.2f} {r['eval_seconds']:>7.1f} "
-              f"{epoch:>8.0f} {epoch / ref:>6.2f} {total:>8.0f} {single:>8.0f}")
+        print(f"{name:<30} {r['load_seconds']:>7.1f} {r['batches']:>8} {ms:>9.2f} {cpu_ms:>7.1f} "
+              f"{r['eval_seconds']:>7.1f} {epoch:>8.0f} {epoch / ref:>6.2f} {r['tree_cpu_seconds']:>7.0f} "
+              f"{total:>8.0f} {single:>8.0f}")
         rows.append({"engine": name, "load_seconds": round(r["load_seconds"], 2), "batches": r["batches"],
                      "batches_per_epoch": r["batches_per_epoch"], "ms_per_batch": round(ms, 3),
+                     "cpu_ms_per_batch": round(cpu_ms, 3), "run_cpu_seconds": round(r["tree_cpu_seconds"], 1),
                      "eval_seconds": round(r["eval_seconds"], 2), "epoch_seconds": round(epoch, 1),
                      "ratio_to_aeviz": round(epoch / ref, 3), "peak_mb": round(total),
                      "peak_mb_per_process": round(single)})
     whole = all(r["batches"] >= r["batches_per_epoch"] - 1 for r, _, _ in results.values())
-    print(f"\n(synthetic data; {'whole epochs' if whole else 'epoch seconds extrapolated from the batches timed'};"
-          f" {os.cpu_count()} cores)")
+    a0 = results["aeviz"][0]
+    print(f"\n(synthetic data; recommender preset: {a0['orientation']}-based, {a0['inputs']:,} inputs, "
+          f"{a0['parameters']:,} parameters, batches of {a0['batch_size']}; "
+          f"{'whole epochs' if whole else 'epoch seconds extrapolated from the batches timed'}; {os.cpu_count()} cores, "
+          f"load average {os.getloadavg()[0]:.1f}; 'CPU s': the whole run's CPU, every process)")
     print(json.dumps({"benchmark": "scale", "synthetic": True, **shape, "preset": "recommender",
-                      "extrapolated": not whole, "cores": os.cpu_count(), "engines": rows}))
+                      "orientation": a0["orientation"], "parameters": a0["parameters"],
+                      "extrapolated": not whole, "cores": os.cpu_count(), "load_average": os.getloadavg()[0],
+                      "engines": rows}))
     return 0
 
 

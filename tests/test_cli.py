@@ -175,8 +175,8 @@ def test_help_documents_every_flag(capsys):
                  "--patience"):
         assert flag in text, flag
     parser = cli.build_parser()
-    train = parser._subparsers._group_actions[0].choices["train"]
-    assert all(a.help for a in train._actions)
+    train = parser.command("train")
+    assert len(train.actions()) > 20 and all(a.help for a in train.actions())
 
 
 def test_no_arguments_launches_the_app(monkeypatch):

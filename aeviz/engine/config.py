@@ -186,10 +186,18 @@ class ModelTooLarge(ValueError):
 
 
 # copies of the parameter vector training keeps: params, grads, the optimizer's change and two
-# scratch vectors, the undo point and the best epoch's checkpoint; plus, per optimizer slot
-# (momentum, Adam's two averages), the slot, its spare and the two checkpoints' copies
+# scratch vectors, the undo point and the best epoch's checkpoint; plus, per optimizer state
+# buffer (momentum, Adam's two averages), the buffer, its spare and the two checkpoints' copies
 _BASE_COPIES, _SLOT_COPIES = 7, 4
-_SLOTS = {"sgd": 1, "rmsprop": 2, "adam": 2}
+
+
+def optimizer_for(config: ModelConfig, size: int, dtype=np.float32):
+    """The optimizer `config` names for `size` parameters (momentum only where the optimizer has
+    one): the one place build_trainer, pretraining and the memory check make it."""
+    hyper = {"lr": config.lr, "weight_decay": config.weight_decay}
+    if "momentum" in OPTIMIZERS[config.optimizer].defaults:
+        hyper["momentum"] = config.momentum
+    return make_optimizer(config.optimizer, size, dtype=dtype, **hyper)
 
 
 def parameter_count(config: ModelConfig, n_items: int) -> int:
@@ -202,7 +210,7 @@ def parameter_count(config: ModelConfig, n_items: int) -> int:
 
 def training_bytes(config: ModelConfig, n_items: int, itemsize: int = 4) -> int:
     """Memory the parameters and the optimizer's state take while training (float32)."""
-    copies = _BASE_COPIES + _SLOT_COPIES * _SLOTS.get(config.optimizer, 0)
+    copies = _BASE_COPIES + _SLOT_COPIES * len(optimizer_for(config, 0).state_keys())
     return parameter_count(config, n_items) * itemsize * copies
 
 
@@ -243,10 +251,7 @@ def build_trainer(config: ModelConfig, train, test=None, clip=None, network=None
     if network is None and config.pretrain_epochs > 0:  # stacked: greedy layer-wise start
         from .pretrain import pretrain
         pretrain(net, config, train)
-    hyper = {"lr": config.lr, "weight_decay": config.weight_decay}
-    if config.optimizer in ("sgd", "rmsprop"):
-        hyper["momentum"] = config.momentum
-    opt = make_optimizer(config.optimizer, net.params.size, dtype=net.dtype, **hyper)
+    opt = optimizer_for(config, net.params.size, net.dtype)
     penalties, corruption = for_config(config, net)  # the autoencoder types (sparse, denoising...)
     schedule = ExponentialDecay(config.lr, config.lr_decay) if config.lr_decay != 1 else None
     return Trainer(net, opt, get_loss(config.loss), train, test, batch_size=config.batch_size,

@@ -15,6 +15,7 @@ import weakref
 import numpy as np
 
 from .evaluation import top_n
+from .movie_map import build_map, user_marks
 from .snapshot import frozen
 from .vae_insights import code_ellipses, imagined_reconstruction, sampling_view
 
@@ -432,7 +433,7 @@ def _math(trainer, selection, row, acts, preacts, from_trainer, titles):
         # this observation's gradient is the sum of what each use contributes
         parts = [{"layer": l, "row": index, "col": col, "delta": out["delta"], "input": float(h_in[col]),
                   "product": contribution}]
-        d_m = float(trainer._gradients.deltas[mirror][-1][col]) if grads_ready else None
+        d_m = float(step.gradients.deltas[mirror][-1][col]) if grads_ready else None
         x_m = float(np.asarray(acts[mirror], dtype=np.float64)[index])
         parts.append({"layer": mirror, "row": col, "col": index, "delta": d_m, "input": x_m,
                       "product": d_m * x_m if d_m is not None else None})
@@ -518,12 +519,19 @@ def _slow_parts(st, trainer, fresh=False):
         return st.slow
     if st.slow is not None and not fresh:
         running = key[:3] == st.slow_key[:3] and abs(key[3] - st.slow_key[3]) > 1
-        if running and st.slow_cost > SLOW_COST and now - st.slow_at < SLOW_INTERVAL:
+        # costlier parts wait longer: at most about a fifth of the worker's time (ML-20M's movie map)
+        if running and st.slow_cost > SLOW_COST and now - st.slow_at < max(SLOW_INTERVAL, 4 * st.slow_cost):
             return st.slow
     if st.slow_key is None or key[:3] != st.slow_key[:3]:
         st.pca_axes = None
-    st.slow = {"codes": _codes_all(st, trainer), "feature_detectors": _feature_detectors(st, trainer),
-               "sparsity": _sparsity(st, trainer)}
+    codes = _codes_all(st, trainer)
+    # an item model whose sample is every movie: its codes and their plane are the map's
+    everyone = trainer.orientation == "item" and st.rows.size == trainer.train_set.n_users
+    plane = (codes["xy"], codes["explained"], codes["_axes"]) if everyone and codes["method"] == "PCA" else None
+    st.slow = {"codes": codes, "feature_detectors": _feature_detectors(st, trainer),
+               "sparsity": _sparsity(st, trainer), "movie_map": build_map(
+                   net, trainer.orientation, trainer.train_set, codes["_codes"] if everyone else None,
+                   (st.slow or {}).get("movie_map"), projection=plane)}
     st.slow_key, st.slow_at = key, now
     st.slow_cost = time.perf_counter() - now
     return st.slow
@@ -545,10 +553,11 @@ def compute_extras(trainer, selection: dict | None = None, fresh: bool = False) 
     titles = getattr(trainer.train_set, "titles", None)
     y_now = trainer.network.predict(trainer.train_set.dense_rows([row])[0])[0]
     rec = _reconstruction(trainer, row, y_now)
+    item_model = trainer.orientation == "item"
     if selection.get("imagine"):  # the Code panel's walk: the decoder's imaginary user instead
         rec = imagined_reconstruction(trainer, selection["imagine"], slow["codes"], rec)
-    item_model = trainer.orientation == "item"
-    if item_model:
+        recs = _imagined_recommendations(trainer, rec)
+    elif item_model:
         recs = _item_model_recommendations(st, trainer, _user_of_item_model(st, trainer, selection))
     else:
         recs = _recommendations(rec)
@@ -567,10 +576,28 @@ def compute_extras(trainer, selection: dict | None = None, fresh: bool = False) 
         "sampling": sampling_view(trainer, row, from_trainer),
         "distributions": _distributions(st, trainer),
         "sparsity": slow["sparsity"],
+        "movie_map": slow["movie_map"],
+        "movie_marks": user_marks(trainer.train_set, trainer.orientation, recs),
         "penalties": [p.describe() for p in trainer.penalties],
         "corruption": trainer.corruption.describe() if trainer.corruption is not None else None,
     }
     return extras
+
+
+def code_plane_xy(trainer, code, mean_rating: float = 0.0):
+    """Where a code (the bottleneck's values of any row) sits in the Code panel's plane: the very
+    projection every user's point got (PCA axes, the two units, or unit vs `mean_rating`); None
+    before the panel's plane exists or for another network."""
+    st = _STATES.get(trainer)
+    if st is None or st.slow is None or st.slow_key[0] != id(trainer.network):
+        return None
+    every = st.slow["codes"]
+    z = np.asarray(code, dtype=np.float64).ravel()
+    if every["method"] == "PCA":
+        return _ro((z - every["_mean"]) @ every["_axes"])
+    if every["units"] == 1:
+        return _ro(np.array([z[0], float(mean_rating)]))
+    return _ro(z.copy())
 
 
 def walk_extras(trainer, spec: dict) -> dict:
@@ -582,7 +609,14 @@ def walk_extras(trainer, spec: dict) -> dict:
     row = current_row(trainer)
     rec = _reconstruction(trainer, row, np.zeros(trainer.network.sizes[-1]))
     rec = imagined_reconstruction(trainer, spec, every, rec)
-    return {"reconstruction": rec, "recommendations": _recommendations(rec)}
+    return {"reconstruction": rec, "recommendations": _imagined_recommendations(trainer, rec)}
+
+
+def _imagined_recommendations(trainer, rec):
+    """A walk's top list: an imaginary user's top movies, or (item model) the users an imaginary
+    movie would please most ("entries": "users": the list's indices are user rows)."""
+    recs = _recommendations(rec)
+    return {**recs, "entries": "users"} if trainer.orientation == "item" else recs
 
 
 def matrix_image(ratings, max_rows: int = 1200, max_cols: int = 1600) -> tuple[np.ndarray, float, float]:

@@ -1,5 +1,8 @@
 """A latent space you can walk: decode any point of the code space into an "imaginary user".
 
+For an item model (each movie an observation) the plane holds movies and the decoder's answer is
+an "imaginary movie": every user's predicted rating of it, so the users it would please most.
+
 The Code panel's plane is either the code itself (2 units) or a PCA projection of it; a point of
 the plane is lifted back into the code space (for a projection: the mean code plus the point along
 the two main directions, so only those two directions move), and the decoder alone turns it into
@@ -51,8 +54,9 @@ def prior_sample(units: int, seed: int) -> np.ndarray:
 
 
 def imagined_user(network, z, clip=None, n: int = 10) -> dict:
-    """The decoder's answer for code `z`: every movie's score and the top `n`, best first (an
-    imaginary user has seen nothing, so every movie is a candidate)."""
+    """The decoder's answer for code `z`: every entry's score (movies for a user model, users
+    for an item model) and the top `n`, best first (an imaginary observation has no ratings, so
+    every entry is a candidate)."""
     y = decode(network, z)[0].astype(np.float64)
     shown = np.clip(y, *clip) if clip is not None else y
     top = np.argsort(-shown, kind="stable")[:n]
@@ -60,26 +64,40 @@ def imagined_user(network, z, clip=None, n: int = 10) -> dict:
             "top": [(int(i), float(shown[i])) for i in top]}
 
 
-def imagined_code(network, train, spec: dict, every: dict) -> tuple[np.ndarray, str]:
+def observation_name(train, row: int, orientation: str = "user") -> str:
+    """How a label names observation `row`: a user by id, a movie by title (an item model's
+    rows are movies: `train` is then the transposed view, which still names them)."""
+    row = int(row)
+    if orientation == "item":
+        titles = getattr(train, "movie_titles", None)
+        return str(titles[row]) if titles is not None and 0 <= row < len(titles) else f"movie row {row + 1}"
+    ids = getattr(train, "user_ids", None)
+    return f"user {ids[row]}" if ids is not None and 0 <= row < len(ids) else f"user row {row + 1}"
+
+
+def imagined_code(network, train, spec: dict, every: dict, orientation: str = "user") -> tuple[np.ndarray, str]:
     """(code, label) for a walk request: {"kind": "point", "xy": (x, y)} in the Code panel's
     plane (`every`: its projection), {"kind": "between", "a": row, "b": row, "t": 0..1}, or
-    {"kind": "prior", "seed": s} (a VAE's N(0, I))."""
+    {"kind": "prior", "seed": s} (a VAE's N(0, I)). The label names an imaginary user, or for
+    an item model an imaginary movie."""
     kind = spec.get("kind")
     units = int(every["units"])
+    who = "imaginary movie" if orientation == "item" else "imaginary user"
     if kind == "point":
         xy = np.asarray(spec["xy"], dtype=np.float64)
         if units == 1:
-            return xy[:1].copy(), f"imaginary user at unit 1 = {xy[0]:.3g}"
+            return xy[:1].copy(), f"{who} at unit 1 = {xy[0]:.3g}"
         z = lift(xy, units, every.get("_axes"), every.get("_mean"))
         where = "" if every.get("_axes") is None else " of the 2-D projection"
-        return z, f"imaginary user at ({xy[0]:.3g}, {xy[1]:.3g}){where}"
+        return z, f"{who} at ({xy[0]:.3g}, {xy[1]:.3g}){where}"
     if kind == "between":
         a, b, t = int(spec["a"]), int(spec["b"]), float(spec["t"])
         za, zb = code_of(network, train.dense_rows([a, b])[0])
-        return interpolate(za, zb, t), f"imaginary user {t:.0%} of the way from row {a + 1} to row {b + 1}"
+        names = (observation_name(train, r, orientation) for r in (a, b))
+        return interpolate(za, zb, t), f"{who} {t:.0%} of the way from {next(names)} to {next(names)}"
     if kind == "prior":
         seed = int(spec.get("seed", 0))
-        return prior_sample(units, seed), f"imaginary user drawn from the prior N(0, I) (draw {seed})"
+        return prior_sample(units, seed), f"{who} drawn from the prior N(0, I) (draw {seed})"
     raise ValueError(f"unknown walk {kind!r}")
 
 

@@ -22,13 +22,14 @@ import numpy as np
 from .atomic import atomic_write
 from .config import build_trainer
 from .corruption import GaussianNoise, MaskingNoise
-from .penalties import Contractive, KLSparsity, L1Sparsity
+from .penalties import Contractive, KLSparsity, L1Sparsity, L2Weights
 from .rows import DenseRows
 from .serialize import load_model
 from .snapshot import EpochRecord
+from .vae import KLDivergence, VAENetwork
 
 TEMPLATE = pathlib.Path(__file__).with_name("torch_script.tmpl")
-EXPORTABLE_KINDS = ("plain", "sparse", "denoising", "contractive")  # the script writes these out
+EXPORTABLE_KINDS = ("plain", "sparse", "denoising", "contractive", "vae")  # the script writes these out
 
 ACTIVATION_CODE = {"sigmoid": "torch.sigmoid({})", "tanh": "torch.tanh({})", "relu": "torch.relu({})",
                    "identity": "{}", "softmax": "torch.softmax({}, dim=1)"}
@@ -38,6 +39,11 @@ SLOPE_CODE = {"sigmoid": "h1 * (1 - h1)", "tanh": "1 - h1 * h1", "relu": "(a1 > 
               "identity": "torch.ones_like(a1)"}
 
 LOSS_CODE = {
+    "sse": '''def reconstruction_loss(y, x, mask):
+    """Each observation's sum of squared errors over its rated entries (I-AutoRec's; aeviz's
+    "sse"): an observation with many ratings weighs more than one with few."""
+    diff = torch.where(mask, y - x, 0.0)
+    return (diff * diff).sum(1)''',
     "mse": '''def reconstruction_loss(y, x, mask):
     """Each observation's mean squared error over the movies it rated (aeviz's "mse")."""
     diff = torch.where(mask, y - x, 0.0)
@@ -55,9 +61,13 @@ LOSS_CODE = {
     "cross_entropy": '''def reconstruction_loss(y, x, mask):
     """Each observation's cross-entropy -sum_i x_i log y_i over its rated entries (softmax output)."""
     return torch.where(mask, -x * torch.log(y.clamp_min(1e-12)), 0.0).sum(1)''',
+    "multinomial": '''def reconstruction_loss(y, x, mask):
+    """Mult-VAE's multinomial log-likelihood: the outputs are logits, softmax spreads one unit of
+    probability over all movies, and each observation's loss is -sum_i x_i log softmax(y)_i."""
+    return -torch.where(mask, x * torch.log_softmax(y, dim=1), 0.0).sum(1)''',
 }
 
-NO_PENALTY = '''def penalty(model, hidden, a1, batch, world):
+NO_PENALTY = '''def penalty(model, hidden, a1, side, batch, world, updates):
     """A plain autoencoder adds nothing to the reconstruction error.
     Returns (the term added to this process's loss, this process's share of its value)."""
     return 0.0, 0.0'''
@@ -72,7 +82,7 @@ CODE_LAYER = {layer}  # the code: hidden layer {layer}, the narrowest
 running_mean = None
 
 
-def penalty(model, hidden, a1, batch, world):
+def penalty(model, hidden, a1, side, batch, world, updates):
     """KL sparsity: beta * sum_j KL(rho || rho_hat_j), rho_hat_j = unit j's mean activation over
     the whole batch. The processes' sums are added with an all_reduce that passes gradients, and
     every process adds the same value: DDP's average then gives the batch's gradient.
@@ -94,7 +104,7 @@ L1_PENALTY = '''L1_WEIGHT = {weight!r}
 CODE_LAYER = {layer}  # the code: hidden layer {layer}, the narrowest
 
 
-def penalty(model, hidden, a1, batch, world):
+def penalty(model, hidden, a1, side, batch, world, updates):
     """L1 sparsity: weight * (sum over the batch of sum_j |h_j|) / batch size, on the code layer.
     Returns (the term added to this process's loss, this process's share of its value)."""
     value = L1_WEIGHT * hidden[CODE_LAYER - 1].abs().sum() / batch
@@ -103,7 +113,7 @@ def penalty(model, hidden, a1, batch, world):
 CONTRACTIVE_PENALTY = '''CONTRACTIVE_WEIGHT = {weight!r}  # lambda
 
 
-def penalty(model, hidden, a1, batch, world):
+def penalty(model, hidden, a1, side, batch, world, updates):
     """Contractive: lambda * ||J||_F^2 of the encoding layer, averaged over the batch. With
     h1 = f(a1), a1 = W1 x + b1: J = diag(f'(a1)) W1, so ||J||_F^2 = sum_j f'(a1_j)^2 sum_i W1_ji^2.
     Returns (the term added to this process's loss, this process's share of its value)."""
@@ -112,6 +122,51 @@ def penalty(model, hidden, a1, batch, world):
     w1 = model.layer1.weight
     value = CONTRACTIVE_WEIGHT * ((slope * slope) @ (w1 * w1).sum(1)).sum() / batch
     return value * world, float(value.detach())'''
+
+VAE_PENALTY = '''KL_CAP = {cap!r}  # beta's cap
+ANNEAL_STEPS = {anneal!r}  # updates over which beta warms up linearly from 0 to its cap (0: none)
+
+
+def penalty(model, hidden, a1, side, batch, world, updates):
+    """The VAE's KL term: beta * mean over the batch of KL(N(mu, sigma^2) || N(0, I)), with
+    KL = 1/2 sum_j (mu_j^2 + sigma_j^2 - 1 - log sigma_j^2). beta = KL_CAP * min(1, updates /
+    ANNEAL_STEPS), `updates` counting this run's updates (aeviz's warm-up restarts when a saved
+    model is continued, and so does this script's).
+    Returns (the term added to this process's loss, this process's share of its value)."""
+    mu, logvar = side
+    beta = KL_CAP * min(1.0, updates / ANNEAL_STEPS) if ANNEAL_STEPS else KL_CAP
+    kl = 0.5 * (mu * mu + torch.exp(logvar) - 1 - logvar).sum(1)
+    value = beta * kl.sum() / batch
+    return value * world, float(value.detach())'''
+
+NO_WEIGHT_PENALTY = '''def weight_penalty(model, world):
+    """No L2 penalty on the weights.
+    Returns (the term added to this process's loss, this process's share of its value)."""
+    return 0.0, 0.0'''
+
+WEIGHT_PENALTY = '''WEIGHT_PENALTY = {lam!r}  # lambda
+WEIGHT_MATRICES = {names!r}  # each layer's matrix (a tied one serves, and counts, twice)
+
+
+def weight_penalty(model, world):
+    """(lambda / 2) * sum over the layers of ||W||^2, the biases left free (I-AutoRec's penalty),
+    once per update. Every process adds it whole: DDP's average of the gradients is then lambda W.
+    Returns (the term added to this process's loss, this process's share of its value)."""
+    value = WEIGHT_PENALTY / 2 * sum((model.get_parameter(name) ** 2).sum() for name in WEIGHT_MATRICES)
+    return value, float(value.detach()) / world'''
+
+NO_SAMPLING = '''def sample_noise(rng, batch, mine):
+    """No sampling: the code is a plain function of the input."""
+    return None'''
+
+VAE_SAMPLING = '''CODE_UNITS = {units}  # the variational code's size
+
+
+def sample_noise(rng, batch, mine):
+    """eps ~ N(0, 1) for z = mu + sigma * eps, drawn (in float64) from the shared Generator right
+    after the batch's corruption, as aeviz draws it: every process draws the whole batch's and
+    keeps the rows of its share, so one process and many use the same eps."""
+    return rng.standard_normal((batch, CODE_UNITS))[mine]'''
 
 NO_CORRUPTION = '''def corrupt(x, mask, rng, batch, mine):
     """No corruption: the network sees the ratings as they are."""
@@ -163,11 +218,26 @@ def _layers(network):
     return out, bias_spans
 
 
+def _extra_spans(network):
+    """(name, start, stop, shape) of a side branch's parameters (the VAE's log-variance layer):
+    the network stores them after the biases, in order, at the end of the flat vector."""
+    names = {"W_logvar": "logvar.weight", "b_logvar": "logvar.bias"}
+    stop = network.params.size
+    spans = []
+    for name, shape in reversed(network.extra_parameters()):
+        start = stop - int(np.prod(shape))
+        spans.append((names[name], start, stop, tuple(int(d) for d in shape)))
+        stop = start
+    return spans[::-1]
+
+
 def _model_class(network) -> str:
     layers, _ = _layers(network)
     sizes = network.sizes
     acts = [a.name for a in network.activations]
     bias = network.bias
+    vae = isinstance(network, VAENetwork)
+    code = network.code_layer - 1 if vae else None  # the layer whose output is the sampled code
     arrow = " -> ".join(map(str, sizes))
     hidden = acts[0] if len(acts) > 1 else "no"
     init = []
@@ -180,7 +250,12 @@ def _model_class(network) -> str:
                         f"  # layer {l + 1}: layer{owner + 1}'s weights, transposed (tied)")
         else:
             init.append(f"        # layer {l + 1}: layer{owner + 1}'s weights, transposed (tied)")
+        if l == code:
+            init.append(f"        self.logvar = nn.Linear({sizes[l]}, {sizes[l + 1]}{'' if bias else ', bias=False'})"
+                        f"  # the code's log-variance, from layer {l + 1}'s input")
     body = []
+    if vae and network.normalize_input:
+        body.append("        x = x / x.norm(dim=1, keepdim=True).clamp_min(1e-12)  # each row to unit length")
     n = len(layers)
     for l, (_, _, _, _, owner) in enumerate(layers):
         inp = "x" if l == 0 else f"h{l}"
@@ -192,15 +267,25 @@ def _model_class(network) -> str:
         if l == 0:
             body.append(f"        a1 = {pre}")
             pre = "a1"
-        body.append(f"        {out} = {ACTIVATION_CODE[acts[l]].format(pre)}")
+        if l == code:
+            body.append(f"        mu = {ACTIVATION_CODE[acts[l]].format(pre)}  # the code's mean")
+            body.append(f"        logvar = self.logvar({inp})")
+            body.append(f"        {out} = mu if eps is None else mu + torch.exp(0.5 * logvar) * eps"
+                        "  # z = mu + sigma * eps")
+        else:
+            body.append(f"        {out} = {ACTIVATION_CODE[acts[l]].format(pre)}")
     hiddens = ", ".join(f"h{l + 1}" for l in range(n - 1))
     tied = ", tied weights" if network.tied else ""
+    what = (f", a variational code of {sizes[code + 1]} units (z = mu + sigma * eps while training, "
+            f"mu otherwise)") if vae else ""
     return (f'class Autoencoder(nn.Module):\n'
-            f'    """{arrow}: {hidden} hidden units, {acts[-1]} output{tied}{"" if bias else ", no biases"}."""\n\n'
+            f'    """{arrow}: {hidden} hidden units, {acts[-1]} output{tied}{"" if bias else ", no biases"}'
+            f'{what}."""\n\n'
             f'    def __init__(self):\n        super().__init__()\n' + "\n".join(init) + "\n\n"
-            f'    def forward(self, x):\n'
-            f'        """The output, every hidden layer\'s values, and the first pre-activation."""\n'
-            + "\n".join(body) + f"\n        return y, [{hiddens}], a1\n")
+            f'    def forward(self, x, eps=None):\n'
+            f'        """The output, every hidden layer\'s values, the first pre-activation, and the\n'
+            f'        code\'s (mu, logvar) for a VAE (else None). `eps`: a VAE\'s noise (None: z = mu)."""\n'
+            + "\n".join(body) + f"\n        return y, [{hiddens}], a1, {'(mu, logvar)' if vae else 'None'}\n")
 
 
 def _layout(network) -> str:
@@ -212,16 +297,31 @@ def _layout(network) -> str:
     for l, (start, stop) in enumerate(bias_spans):
         name = f"layer{l + 1}.bias" if layers[l][4] is None else f"bias{l + 1}"
         rows.append((start, f'    ("{name}", {start}, {stop}, ({stop - start},), False),'))
+    for name, start, stop, shape in _extra_spans(network):
+        rows.append((start, f'    ("{name}", {start}, {stop}, {shape}, False),'))
     return "\n".join(text for _, text in sorted(rows))
 
 
+def _weight_penalty(penalties, network) -> str:
+    """The L2 weight penalty's code (kept apart from the type's own penalty: I-AutoRec has both)."""
+    l2 = [p for p in penalties if isinstance(p, L2Weights)]
+    if not l2 or l2[0].lam == 0:
+        return NO_WEIGHT_PENALTY
+    layers, _ = _layers(network)
+    names = [f"layer{(l if owner is None else owner) + 1}.weight" for l, (*_, owner) in enumerate(layers)]
+    return WEIGHT_PENALTY.format(lam=l2[0].lam, names=names)
+
+
 def _penalty(penalties, network) -> str:
+    penalties = [p for p in penalties if not isinstance(p, L2Weights)]
     if not penalties:
         return NO_PENALTY
     if len(penalties) > 1:
         raise ValueError("a model with more than one penalty cannot be exported yet")
     p = penalties[0]
     layer = network.bottleneck_layer()
+    if isinstance(p, KLDivergence):
+        return VAE_PENALTY.format(cap=p.cap, anneal=p.anneal_steps)
     if isinstance(p, KLSparsity):
         if p.layers is not None:
             raise ValueError("KL sparsity on chosen layers cannot be exported yet")
@@ -279,13 +379,14 @@ def generate_script(model_path, script_name: str = "train_torch.py", model_ref: 
     if config.kind not in EXPORTABLE_KINDS:
         raise ValueError(f"the {config.kind} autoencoder cannot be exported to PyTorch yet "
                          f"(exportable: {', '.join(EXPORTABLE_KINDS)})")
-    if raw.get("implicit"):
-        raise ValueError("implicit-feedback models cannot be exported to PyTorch yet")
     if float(raw.get("lr_decay", 1.0)) != 1.0:
         raise ValueError("a learning-rate decay cannot be exported to PyTorch yet")
     orientation = str(raw.get("orientation", "user"))
     if orientation not in ("user", "item"):
         raise ValueError(f"unknown orientation {orientation!r} in the model file")
+    implicit = bool(raw.get("implicit"))
+    if implicit and orientation == "item":
+        raise ValueError("an item-based model of implicit feedback cannot be exported to PyTorch yet")
     # aeviz's own optimizer, penalty and corruption objects for this model (on a stand-in row)
     trainer = build_trainer(config, DenseRows(np.ones((1, net.sizes[0]))), network=net)
     make_optimizer, hyper = _optimizer(trainer.optimizer)
@@ -311,7 +412,10 @@ def generate_script(model_path, script_name: str = "train_torch.py", model_ref: 
         "LAYOUT": _layout(net),
         "LOSS": LOSS_CODE[config.loss],
         "PENALTY": _penalty(trainer.penalties, net),
+        "WEIGHT_PENALTY": _weight_penalty(trainer.penalties, net),
         "CORRUPTION": _corruption(trainer.corruption),
+        "SAMPLING": VAE_SAMPLING.format(units=net.code_size) if isinstance(net, VAENetwork) else NO_SAMPLING,
+        "IMPLICIT": repr(implicit),
         "OPTIMIZER_NAME": repr(optimizer_name),
         "OPTIMIZER_HYPER": hyper,
         "MAKE_OPTIMIZER": make_optimizer,

@@ -450,7 +450,7 @@ class Trainer:
             for l in range(self.network.n_layers):
                 if not np.isfinite(t.preacts[l]).all() or not np.isfinite(t.outputs[l]).all():
                     return f"layer {l + 1} ({self.network.sizes[l]} -> {self.network.sizes[l + 1]})"
-        for name, (a, b, _) in zip(self.network.parameter_names(), self.network._slices):
+        for name, a, b in self.network.parameter_spans():
             if not np.isfinite(self.network.grads[a:b]).all():
                 return f"the gradient of {name}"
         return "the output"

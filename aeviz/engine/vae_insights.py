@@ -70,5 +70,5 @@ def code_ellipses(network, x, axes=None, mean=None) -> np.ndarray | None:
 
 def imagined_reconstruction(trainer, spec: dict, every: dict, rec: dict) -> dict:
     """The Reconstruction / Recommendations record of the imaginary user a walk asks for."""
-    z, label = imagined_code(trainer.network, trainer.train_set, spec, every)
+    z, label = imagined_code(trainer.network, trainer.train_set, spec, every, trainer.orientation)
     return as_imagined(rec, imagined_user(trainer.network, z, trainer.clip), label)

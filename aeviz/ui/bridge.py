@@ -4,7 +4,8 @@ Commands travel GUI -> worker through a `queue.Queue` (no Qt event loop is neede
 so a long epoch never starves it of commands it could not read anyway). Snapshots travel
 worker -> GUI by a queued signal, *coalesced*: the worker keeps only the newest snapshot and
 signals again only once the GUI has taken the previous one, so a slow painter never builds a
-backlog of stale pictures, and its painting time is the only GIL time the worker gives up.
+backlog of stale pictures. When the worker publishes and how long it waits for a frame to be
+drawn is `frame_pacing.FramePacing`'s rule (`EngineBridge.pacing`).
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import queue
 import threading
 import time
 
-from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from aeviz.engine import DivergenceError, PhaseError, build_trainer, kernels
 from aeviz.engine.insights import compute_extras, walk_extras
@@ -23,13 +24,12 @@ from aeviz.engine.threads import single_threaded_blas
 from aeviz.presets import split_for
 
 from .background import stop_thread
+from .frame_pacing import FramePacing
 
 log = logging.getLogger(__name__)
 
 FULL_SPEED = float("inf")
 _STOP = ("stop", ())
-DRAW_BUDGET = 0.10  # share of wall time the GUI may spend drawing while the worker trains
-MAX_FRAME_INTERVAL = 0.2  # >= 5 pictures a second: the network view treats slower as single steps
 EXTRAS_INTERVAL = 0.25  # insights are computed at most ~4 times a second
 MANUAL = {"step_phase", "forward", "backward", "update", "step_observation", "step_batch",
           "undo", "restore_best", "set_weight", "select_observation"}
@@ -56,9 +56,10 @@ class _Worker(QObject):
     workDone = Signal(str, object)
     workFailed = Signal(str, str)
 
-    def __init__(self, commands: queue.Queue):
+    def __init__(self, commands: queue.Queue, pacing: FramePacing):
         super().__init__()
         self.q = commands
+        self.pacing = pacing
         self.trainer = None
         self.dataset = None
         self.config = None
@@ -66,17 +67,11 @@ class _Worker(QObject):
         self.playing = False
         self.speed = FULL_SPEED
         self.selection: dict = {}
-        self.frame_interval = 1 / 30
         self.rate = 0.0  # observations per second, measured
         self.done = 0  # commands handled (the GUI compares with the number sent)
         self._lock = threading.Lock()
-        # cleared while the GUI draws a snapshot: the worker then steps aside instead of fighting
-        # for the GIL (each Qt call releases it, and winning it back costs up to a switch interval)
-        self.gui_free = threading.Event()
-        self.gui_free.set()
         self._latest = None
         self._pending = False
-        self._last_pub = 0.0
         self._published = (None, None)  # (trainer, its last snapshot published, without extras)
         self._extras: dict = {}
         self._extras_at = 0.0
@@ -240,9 +235,6 @@ class _Worker(QObject):
         self._set_playing(False)
         self._publish(force=True)
 
-    def _cmd_frame_interval(self, seconds):
-        self.frame_interval = float(seconds)
-
     def _cmd_reset(self):
         if self.config is not None:
             self._cmd_rebuild(self.config, self.dataset, self.preset)
@@ -317,8 +309,7 @@ class _Worker(QObject):
 
     def _full_speed_step(self):
         """The hot loop: one vectorised batch, as little bookkeeping around it as possible."""
-        if not self.gui_free.is_set():
-            self.gui_free.wait(0.25)
+        self.pacing.wait_for_gui()
         t = self.trainer
         try:
             t.step_batch()
@@ -328,7 +319,7 @@ class _Worker(QObject):
         if t.k == 0 and self._epoch_boundary():
             return
         now = time.perf_counter()
-        if now - self._last_pub >= self.frame_interval:
+        if self.pacing.frame_due(now):
             if now - self._rate_t >= 0.5:
                 self.rate = (t.steps - self._rate_steps) / (now - self._rate_t)
                 self._rate_t, self._rate_steps = now, t.steps
@@ -336,7 +327,7 @@ class _Worker(QObject):
 
     def _play_step(self, next_due: float) -> float:
         """One unit of work at the current speed; returns when the next one is due."""
-        self.gui_free.wait(0.25)
+        self.pacing.wait_for_gui()
         t = self.trainer
         s = self.speed
         before = t.steps
@@ -399,9 +390,9 @@ class _Worker(QObject):
         """same_network: only the extras changed (a latent walk): the last snapshot goes out
         again with them, so the network view sees the very arrays it drew and skips its redraw."""
         now = time.perf_counter()
-        if self.trainer is None or (not force and now - self._last_pub < self.frame_interval):
+        if self.trainer is None or (not force and not self.pacing.frame_due(now)):
             return
-        self._last_pub = now
+        self.pacing.mark_published(now)
         if not same_network or self._published[0] is not self.trainer:
             self._published = (self.trainer, self.trainer.snapshot())
         snap = self._published[1]
@@ -427,6 +418,11 @@ class _Worker(QObject):
             snap, self._latest, self._pending = self._latest, None, False
         return snap
 
+    @property
+    def delivered(self) -> bool:
+        """The GUI has taken every snapshot published (none is waiting)."""
+        return not self._pending
+
 
 class EngineBridge(QObject):
     """GUI-side handle: methods enqueue commands; signals arrive in the GUI thread."""
@@ -447,14 +443,10 @@ class EngineBridge(QObject):
         self._sent = 0
         self.latest = None
         self.playing = False
-        self.frame_cost = 0.0  # seconds the GUI spends per drawn snapshot (measured)
-        self._busy_from = 0.0
-        self._holds = 0
-        self._emitting = False
-        self._busy_sum, self._busy_n, self._budget_at = 0.0, 0, time.perf_counter()
+        self.pacing = FramePacing()  # when the worker publishes, and how a frame is drawn
         self._thread = QThread()
         self._thread.setObjectName("aeviz-engine")
-        self._worker = _Worker(self._queue)
+        self._worker = _Worker(self._queue, self.pacing)
         self._worker.moveToThread(self._thread)
         self._thread.started.connect(self._worker.run)
         # cross-thread: only slots of this GUI-thread object, never lambdas
@@ -523,10 +515,6 @@ class EngineBridge(QObject):
         then workDone(tag, None), or workFailed(tag, message) leaving the session as it was."""
         self.send("restore", str(tag), saved, dataset)
 
-    def set_frame_interval(self, seconds: float):
-        """How often the worker may publish while playing (the GUI's painting budget)."""
-        self.send("frame_interval", max(1 / 60, float(seconds)))
-
     # ------------------------------------------------------------------------------- state
     @property
     def rate(self) -> float:
@@ -539,8 +527,8 @@ class EngineBridge(QObject):
 
     def is_idle(self) -> bool:
         """Every command sent has been handled and its snapshot delivered."""
-        return (self._worker.done == self._sent and not self._worker._pending and self._holds == 0
-                and self._worker.gui_free.is_set() and self._worker.epoch_target is None)
+        return (self._worker.done == self._sent and self._worker.delivered and self.pacing.idle
+                and self._worker.epoch_target is None)
 
     def caught_up(self) -> bool:
         """Every command sent has been handled (its snapshot may still be on its way)."""
@@ -565,7 +553,7 @@ class EngineBridge(QObject):
             return True
         self._queue.put(_STOP)
         self._sent += 1
-        self._worker.gui_free.set()
+        self.pacing.stop()
         return stop_thread(self._thread, self._worker, timeout_ms)  # never destroyed while running
 
     # ------------------------------------------------------------------ GUI-thread slots
@@ -574,45 +562,8 @@ class EngineBridge(QObject):
         snap = self._worker.take()
         if snap is not None:
             self.latest = snap
-            if self._holds == 0:
-                self._worker.gui_free.clear()
-                self._busy_from = time.perf_counter()
-            self._emitting = True
-            try:
+            with self.pacing.drawing():
                 self.snapshotReady.emit(snap)
-            finally:
-                self._emitting = False
-            if self._holds == 0:
-                # the paint events this caused run next; the worker resumes once they are done
-                QTimer.singleShot(0, self._drawn)
-
-    def hold(self):
-        """Called by a snapshotReady receiver that draws in several event-loop passes (so that
-        input and timers run in between): the worker waits until the matching `release()`."""
-        self._holds += 1
-
-    def release(self):
-        self._holds = max(0, self._holds - 1)
-        if self._holds == 0 and not self._emitting:
-            QTimer.singleShot(0, self._drawn)
-
-    @Slot()
-    def _drawn(self):
-        if self._holds:
-            return
-        self._worker.gui_free.set()
-        self._account(time.perf_counter() - self._busy_from)
-
-    def _account(self, busy: float):
-        """Keep drawing within DRAW_BUDGET of wall time while playing: the worker needs the GIL more."""
-        self._busy_sum += busy
-        self._busy_n += 1
-        now = time.perf_counter()
-        if now - self._budget_at >= 0.5:
-            per_frame = self._busy_sum / self._busy_n
-            self.frame_cost = per_frame
-            self.set_frame_interval(min(MAX_FRAME_INTERVAL, max(1 / 30, per_frame / DRAW_BUDGET)))
-            self._busy_sum, self._busy_n, self._budget_at = 0.0, 0, now
 
     @Slot(str)
     def _on_diverged(self, msg):

@@ -432,10 +432,11 @@ class LossPlot(QWidget):
         for plot in (self.epochs, self.within):
             if plot.sceneBoundingRect().contains(pos):
                 p = plot.vb.mapSceneToView(pos)
-                self.readout.setText(self._describe(plot, p.x()))
+                self.readout.setText(self.describe(plot, p.x()))
                 return
 
-    def _describe(self, plot, xv: float) -> str:
+    def describe(self, plot, xv: float) -> str:
+        """The readout's text for the point at x = `xv` of `plot` (what hovering there shows)."""
         if plot is self.epochs:
             if not self._history:
                 return "no epoch finished yet"

@@ -9,7 +9,7 @@ import os
 import pathlib
 from functools import partial
 
-from PySide6.QtCore import QCoreApplication, Qt, QTimer, Slot
+from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtGui import QActionGroup
 from PySide6.QtWidgets import (QDockWidget, QFileDialog, QHBoxLayout, QLabel, QMainWindow,
                                QMessageBox, QPushButton, QScrollArea, QToolBar, QVBoxLayout,
@@ -21,8 +21,9 @@ from aeviz.engine.orientation import observations
 from aeviz.model_choice import DEFAULT, misfits, model_for_data
 from aeviz.presets import PRESETS
 
-from . import gc_guard
+from . import gc_guard, profile_panel, search, what_if
 from . import help as help_dialogs
+from . import lessons
 from . import settings
 from .bridge import EngineBridge
 from .controls import StepControls
@@ -43,7 +44,7 @@ PATIENCE_CHOICES = (0, 10, 25, 50, 100)  # epochs without a better test RMSE bef
 log = logging.getLogger(__name__)
 
 # Where each insight panel starts (users can drag them anywhere; the layout persists).
-RIGHT_PANELS = ("Code", "Reconstruction", "Recommendations")
+RIGHT_PANELS = ("Code", "Reconstruction", "Recommendations", "Movie map")
 FIRST_RIGHT = "Code"
 FIRST_BOTTOM = "Math inspector"
 
@@ -100,7 +101,6 @@ class MainWindow(QMainWindow):
         self.error_box = None
         self.confirm = self._ask_discard  # tests replace this with lambda *_: True
         self._last_snapshot = None
-        self._draw_queue: list = []
         self._pending_data = None
         self._note = ""  # shown in the banner once the next rebuild lands (a preset's explanation)
 
@@ -118,6 +118,9 @@ class MainWindow(QMainWindow):
         self._build_status()
         self._build_menus()
         self.step_keys = StepKeys(self, self.controls.all_actions())
+        self.search = search.install(self)  # Ctrl+F over titles and users (issue 17)
+        self.profile = profile_panel.install(self)  # the "You" dock and File > Open/Save profile
+        self.what_if = what_if.install(self)  # right-click a rating: before/after predictions
         self.setAcceptDrops(True)
         self._default_layout()
 
@@ -137,8 +140,10 @@ class MainWindow(QMainWindow):
         self.loss_plot.exportPngRequested.connect(self.export_png)
         self.loss_plot.exportCsvRequested.connect(self.export_csv)
 
+        self.lessons = lessons.install(self)  # the Lesson dock, teacher and presentation modes (issue 19)
         if restore:
             self._restore_settings()
+        self.lessons.restored()
         self._update_title()
         if dataset is not None:
             self.set_dataset(dataset, path)
@@ -466,7 +471,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------------------ model
     @Slot(object)
     def _on_apply(self, config):
-        if self._has_progress() and not self.confirm("Apply the new settings?"):
+        if self.has_progress() and not self.confirm("Apply the new settings?"):
             return
         self.config = config
         settings.write_config(config)  # remembered: the user chose it (model_choice)
@@ -476,7 +481,8 @@ class MainWindow(QMainWindow):
     def _on_setup_applied(self, applied):
         self.setup_dock.setWindowTitle("Model setup" if applied else "Model setup — not applied")
 
-    def _has_progress(self) -> bool:
+    def has_progress(self) -> bool:
+        """This network has been trained (a step or an update since it was built)."""
         s = self._last_snapshot
         return s is not None and (s.steps > 0 or s.updates > 0)
 
@@ -501,7 +507,7 @@ class MainWindow(QMainWindow):
                                 f"({d.n_users} users × {d.n_items} movies) with it?",
                                 "Your file stays as it is: File > Recent files opens it again."):
                 return
-        elif self._has_progress() and not self.confirm(f"Load the preset '{preset.title}'?"):
+        elif self.has_progress() and not self.confirm(f"Load the preset '{preset.title}'?"):
             return
         try:
             ds = self.dataset if on_users else preset.load_dataset()
@@ -568,34 +574,28 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_snapshot(self, snap):
-        """The network, controls and status now; each visible dock in its own event-loop pass, so
-        one frame never blocks input (or a timer) for the sum of all the panels' painting."""
+        """The network, controls and status now; each visible dock in its own event-loop pass
+        (the bridge's FramePacing owns how a frame is drawn)."""
         self._last_snapshot = snap
         self._safe(self.network_view, "show_snapshot", snap)
         self.controls.update_state(snap)
         self._update_status(snap)
-        todo = [w for w, d in self._dock_widgets if _on_screen(d)]
-        if not self._draw_queue and todo:
-            self.bridge.hold()
-            QTimer.singleShot(0, self._drain)
-        self._draw_queue = todo  # a newer snapshot replaces whatever was still queued
-
-    @Slot()
-    def _drain(self):
-        if self._draw_queue:
-            widget = self._draw_queue.pop(0)
-            self._safe(widget, "show_snapshot", self._last_snapshot)
-        if self._draw_queue:
-            QTimer.singleShot(0, self._drain)
-        else:
-            # paint what this frame dirtied now, while the worker still waits: painting later,
-            # against a running worker, costs both of them the GIL ping-pong
-            QCoreApplication.sendPostedEvents()
-            self.bridge.release()
+        self.bridge.pacing.draw_in_passes(partial(self._safe, w, "show_snapshot", snap)
+                                          for w, d in self._dock_widgets if _on_screen(d))
 
     def _on_dock_shown(self, widget, visible):
-        if visible and self._last_snapshot is not None:
+        if visible:
+            self.show_latest(widget)
+
+    def show_latest(self, widget):
+        """Draw the newest snapshot in `widget` (a docked panel) now, if there is one."""
+        if self._last_snapshot is not None:
             self._safe(widget, "show_snapshot", self._last_snapshot)
+
+    @property
+    def docked(self) -> list:
+        """(widget, dock) of the loss curves, then of each insight panel (a copy)."""
+        return list(self._dock_widgets)
 
     def _safe(self, widget, method, *args):
         """A panel's bug must not take the window down: log it, keep going."""
@@ -677,6 +677,22 @@ class MainWindow(QMainWindow):
         self.bridge.set_selection(layer, index)
         for p in self.panels:
             self._safe(p, "set_selected_node", layer, index)
+
+    @Slot(int)
+    def select_movie(self, column: int):
+        """Select a movie everywhere: its input node (user model) or it as the observation (item)."""
+        if self.config.orientation == "item":
+            self.bridge.select_observation(column)
+        else:
+            self.network_view.select_node(0, column)
+
+    @Slot(int)
+    def select_user(self, row: int):
+        """Select a user everywhere: as the observation (user model) or its input node (item)."""
+        if self.config.orientation == "item":
+            self.network_view.select_node(0, row)
+        else:
+            self.bridge.select_observation(row)
 
     @Slot(int, int, int, float)
     def _on_weight_edited(self, layer, row, col, value):

@@ -52,7 +52,8 @@ class ModelFiles(QObject):
 
     Dialogs go through replaceable attributes so tests never block: `choose_save_path()`,
     `choose_open_path()` -> str or "", `ask_unsaved()` -> SAVE/DISCARD/CANCEL,
-    `ask_open_dataset(path)` and `ask_open_anyway(text)` -> bool.
+    `ask_open_dataset(path)` and `ask_open_anyway(text)` -> bool. The first three default to the
+    modal dialogs `save_path_dialog`, `open_path_dialog` and `unsaved_dialog`.
     """
 
     def __init__(self, window):
@@ -66,9 +67,9 @@ class ModelFiles(QObject):
         self._after_load = None  # (saved model, model path, ratings path) waiting for its dataset
         self._queued = None
         self._saving_to = self._opening = ""
-        self.choose_save_path = self._choose_save_path
-        self.choose_open_path = self._choose_open_path
-        self.ask_unsaved = self._ask_unsaved
+        self.choose_save_path = self.save_path_dialog
+        self.choose_open_path = self.open_path_dialog
+        self.ask_unsaved = self.unsaved_dialog
         self.ask_open_dataset = self._ask_open_dataset
         self.ask_open_anyway = self._ask_open_anyway
 
@@ -144,6 +145,11 @@ class ModelFiles(QObject):
         end = time.monotonic() + timeout
         while tag not in self._results and time.monotonic() < end:
             QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+        return self._results.get(tag)
+
+    def result(self, tag: str):
+        """The worker's last answer to `tag` ("save" or "open"): (ok, result or message), or None
+        while it is on its way (a new save or open forgets the previous answer)."""
         return self._results.get(tag)
 
     @Slot(str, object)
@@ -237,7 +243,7 @@ class ModelFiles(QObject):
             if not self.ask_open_anyway(f"{reason.capitalize()}. Open the model anyway?"):
                 self._results["open"] = (False, "declined")
                 return
-        if w._has_progress() and self.dirty() and not w.confirm("Open this model instead?"):
+        if w.has_progress() and self.dirty() and not w.confirm("Open this model instead?"):
             self._results["open"] = (False, "declined")
             return
         self._restore(saved, path, None)
@@ -290,16 +296,16 @@ class ModelFiles(QObject):
     def _start_dir(self) -> str:
         return os.path.dirname(self.path or self.window.path or "") or os.getcwd()
 
-    def _choose_save_path(self) -> str:
+    def save_path_dialog(self) -> str:
         name = os.path.join(self._start_dir(), pathlib.Path(self.path or "model").name.split(".")[0] + SUFFIX)
         path, _ = QFileDialog.getSaveFileName(self.window, "Save model", name, FILTER)
         return path
 
-    def _choose_open_path(self) -> str:
+    def open_path_dialog(self) -> str:
         path, _ = QFileDialog.getOpenFileName(self.window, "Open model", self._start_dir(), FILTER)
         return path
 
-    def _ask_unsaved(self) -> str:
+    def unsaved_dialog(self) -> str:
         box = QMessageBox(QMessageBox.Icon.Question, "Unsaved training",
                           "The training since the model was last saved will be lost.\nSave the model first?",
                           QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard

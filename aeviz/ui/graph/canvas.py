@@ -25,6 +25,13 @@ LIGHT = QColor(238, 238, 238)
 INK = QColor(40, 40, 40)
 FAINT = QColor(120, 120, 120)
 ANTIALIAS_EDGES = 10_000
+# where drawText puts a label in its rectangle
+CENTRE = Qt.AlignmentFlag.AlignCenter
+CENTRE_TOP = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
+LEFT_MIDDLE = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+RIGHT_MIDDLE = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+LEFT_BOTTOM = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom
+RIGHT_BOTTOM = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom
 
 
 def qc(rgb, alpha=255) -> QColor:
@@ -42,12 +49,13 @@ class GraphCanvas(QWidget):
         super().__init__(parent)
         self.setMouseTracking(True)
         self.setMinimumSize(360, 300)
-        self.setAttribute(Qt.WA_OpaquePaintEvent)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.scene = None
         self.snapshot = None
         self.titles = None
         self.entry = "movie"  # what an input/output node is: a movie, or a user (item-based model)
         self.selected = None
+        self.highlight = None  # Highlight: what a lesson's link points at (green), or None
         self.rating_range = None  # (lo, hi) or None = inferred
         self.overlays = True  # show the phase's error / delta / gradient / change overlays
         self._zoom = 1.0
@@ -71,6 +79,8 @@ class GraphCanvas(QWidget):
         self._small.setPointSizeF(7.5)
         self._bold = QFont(self._font)
         self._bold.setBold(True)
+        self._legend_font = QFont(self._small)  # the legend is drawn scaled whole (presentation mode)
+        self._text_scale = 1.0
 
     # ------------------------------------------------------------------------------ state in
     def set_scene(self, scene, snapshot, titles=None):
@@ -94,6 +104,11 @@ class GraphCanvas(QWidget):
     @property
     def animating(self) -> bool:
         return self._anim_kind is not None
+
+    @property
+    def animation_kind(self):
+        """The step animation playing ('forward', 'backward', 'update'), or None."""
+        return self._anim_kind
 
     def _on_anim(self, v):
         self._progress = float(v)
@@ -125,11 +140,12 @@ class GraphCanvas(QWidget):
         super().resizeEvent(ev)
         self.resized.emit()
 
-    def _metrics(self):
+    def metrics(self):
+        """(the node labels' font metrics, the layer titles' (bold))."""
         return QFontMetrics(self._font), QFontMetrics(self._bold)
 
     def _caption_height(self):
-        return 44.0
+        return 44.0 * self._text_scale
 
     def _has_vectors(self):
         return self.scene is not None and max(self.scene.sizes) <= 8  # room for the value vectors
@@ -138,7 +154,7 @@ class GraphCanvas(QWidget):
         """Margins, label columns and layer titles for the current size and scene (cached)."""
         sc, s = self.scene, self.snapshot
         show_pre = s.activation_names[-1] != "identity" and s.preacts is not None
-        noisy = bool((s.extras or {}).get("corruption")) or self._corrupted() is not None
+        noisy = bool((s.extras or {}).get("corruption")) or self.corrupted_inputs() is not None
         # everything the layout depends on: while stepping it stays put, so frames reuse it
         key = (self.width(), self.height(), tuple(sc.sizes), tuple(len(x) for x in sc.shown),
                tuple(bool(c) for c in sc.hidden_count), show_pre, s.output_error is not None, noisy,
@@ -146,7 +162,7 @@ class GraphCanvas(QWidget):
                self._clips_shown())
         if self._lay is not None and self._lay[0] == key:
             return self._lay[1]
-        fm, fb = self._metrics()
+        fm, fb = self.metrics()
         w, h = max(self.width(), 200), max(self.height(), 200)
         L = len(sc.sizes) - 1
         narrow = w < 900
@@ -325,10 +341,10 @@ class GraphCanvas(QWidget):
     # ------------------------------------------------------------------------------ painting
     def paintEvent(self, ev):
         p = QPainter(self)
-        p.fillRect(self.rect(), Qt.white)
+        p.fillRect(self.rect(), Qt.GlobalColor.white)
         if self.scene is None:
             p.setPen(FAINT)
-            p.drawText(self.rect(), Qt.AlignCenter, "No network yet: load ratings and build a model")
+            p.drawText(self.rect(), CENTRE, "No network yet: load ratings and build a model")
             p.end()
             return
         p.setFont(self._font)
@@ -336,21 +352,22 @@ class GraphCanvas(QWidget):
             self._paint_edges(p)
             self._paint_overlays(p)
             self._paint_nodes(p)
+            self._paint_highlight(p)
             self._paint_labels(p)
             self._paint_sampling(p)
             self._paint_caption(p)
             self._paint_legend(p)
         except Exception as exc:  # never a traceback in the user's face: say it on the canvas
             log.exception("network view paint failed")
-            p.fillRect(self.rect(), Qt.white)
+            p.fillRect(self.rect(), Qt.GlobalColor.white)
             p.setPen(qc(C.NOT_FINITE))
-            p.drawText(self.rect(), Qt.AlignCenter, f"The network could not be drawn: {exc}")
+            p.drawText(self.rect(), CENTRE, f"The network could not be drawn: {exc}")
         p.end()
 
     def _paint_edges(self, p):
         sc = self.scene
         n = sum(len(e.w) for e in sc.edges)
-        p.setRenderHint(QPainter.Antialiasing, n <= ANTIALIAS_EDGES)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, n <= ANTIALIAS_EDGES)
         dim = self.overlays and self.snapshot.phase in ("backward",) and sc.gmax > 0
         buckets = self.edge_buckets()
         thin = n > ANTIALIAS_EDGES  # tens of thousands: 1-pixel lines, colour carries strength
@@ -360,9 +377,9 @@ class GraphCanvas(QWidget):
             if dim:  # let the gradient overlay stand out
                 rgb = tuple(int(255 - (255 - c) * 0.35) for c in rgb)
             pen = QPen(qc(rgb), width)
-            pen.setCapStyle(Qt.FlatCap)
+            pen.setCapStyle(Qt.PenCapStyle.FlatCap)
             if key[1] < 0:
-                pen.setStyle(Qt.DashLine)
+                pen.setStyle(Qt.PenStyle.DashLine)
             p.setPen(pen)
             self._batch.draw(p, segs)
 
@@ -389,7 +406,7 @@ class GraphCanvas(QWidget):
                     continue
                 a = int(255 * alpha_scale * (0.15 + 0.85 * C.level_fraction(lv) ** 2))
                 pen = QPen(qc(rgb, a), 0.5 + 0.8 * C.level_width(lv, scale))
-                pen.setCapStyle(Qt.FlatCap)
+                pen.setCapStyle(Qt.PenCapStyle.FlatCap)
                 p.setPen(pen)
                 self._batch.draw(p, seg[m])
 
@@ -415,7 +432,7 @@ class GraphCanvas(QWidget):
                         continue
                     a = int(255 * flash * (0.25 + 0.75 * C.level_fraction(lv) ** 2))
                     pen = QPen(qc(C.CHANGE, a), 0.5 + 0.8 * C.level_width(lv, scale))
-                    pen.setCapStyle(Qt.FlatCap)
+                    pen.setCapStyle(Qt.PenCapStyle.FlatCap)
                     p.setPen(pen)
                     self._batch.draw(p, seg[m])
 
@@ -444,12 +461,12 @@ class GraphCanvas(QWidget):
         sc, s = self.scene, self.snapshot
         X, Y, r, spacing, _ = self.geometry_arrays()
         L = len(sc.sizes) - 1
-        p.setRenderHint(QPainter.Antialiasing, True)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         show_delta = self.overlays and s.phase == "backward"
         if r < 3:  # thousands of tiny nodes: squares batched by colour, no per-node Python
             self._paint_dense_nodes(p)
             return
-        bad = self._corrupted()
+        bad = self.corrupted_inputs()
         lo, hi = self.movie_range()
         for l in range(L + 1):
             rgb, finite = self.node_fill(l)
@@ -476,13 +493,13 @@ class GraphCanvas(QWidget):
                     if np.isfinite(dv) and abs(dv) > 0:
                         wring = 1.0 + 5.0 * min(abs(dv) / dmax, 1.0)
                         p.setPen(QPen(qc(C.GRADIENT, 200), wring))
-                        p.setBrush(Qt.NoBrush)
+                        p.setBrush(Qt.BrushStyle.NoBrush)
                         p.drawEllipse(c, r + 2 + wring / 2, r + 2 + wring / 2)
                 if l == L and rated is not None and rated[i] and sc.target is not None and sc.values[l] is not None \
                         and self._revealed(l):
                     trgb = C.sequential(np.array([sc.target[i]]), lo, hi)[0]
                     p.setPen(QPen(qc(trgb), max(2.0, r * 0.35)))
-                    p.setBrush(Qt.NoBrush)
+                    p.setBrush(Qt.BrushStyle.NoBrush)
                     rr = r + max(2.0, r * 0.35) / 2 + 1
                     p.drawEllipse(c, rr, rr)
                 unrated = rated is not None and not rated[i]
@@ -504,7 +521,7 @@ class GraphCanvas(QWidget):
                     continue
                 pen = QPen(GREY if unrated else INK, 1.0)
                 if unrated:
-                    pen.setStyle(Qt.DashLine)
+                    pen.setStyle(Qt.PenStyle.DashLine)
                 p.setPen(pen)
                 p.setBrush(qc(rgb[i]))
                 p.drawEllipse(c, r, r)
@@ -514,13 +531,67 @@ class GraphCanvas(QWidget):
                 l = self.selected[0]
                 c = QPointF(X[l][pos], Y[l][pos])
                 p.setPen(QPen(QColor(0, 0, 0), 2.5))
-                p.setBrush(Qt.NoBrush)
+                p.setBrush(Qt.BrushStyle.NoBrush)
                 p.drawEllipse(c, r + 6, r + 6)
+
+    def set_text_scale(self, scale: float):
+        """All the canvas's text `scale` times its usual size (presentation mode on a projector)."""
+        self._font.setPointSizeF(8.5 * scale)
+        self._small.setPointSizeF(7.5 * scale)
+        self._bold.setPointSizeF(8.5 * scale)
+        self._text_scale = float(scale)
+        self._geo = None
+        self._lay = None
+        self.update()
+
+    def font_sizes(self):
+        """(text, small text) point sizes the canvas paints with now."""
+        return self._font.pointSizeF(), self._small.pointSizeF()
+
+    def highlighted_positions(self):
+        """(nodes [(layer, position among the shown)], edges {layer: bool mask over the drawn
+        edges}) of the highlight as drawn now: what a lesson link shows."""
+        hl, sc = self.highlight, self.scene
+        if hl is None or sc is None:
+            return [], {}
+        nodes = []
+        for layer, idx in hl.nodes:
+            if 0 <= layer < len(sc.shown):
+                want = sc.shown[layer] if idx is None else [idx]
+                nodes += [(layer, k) for k in (sc.position(layer, i) for i in want) if k is not None]
+        edges = {}
+        for pair in sc.edges:
+            if pair.layer in hl.edges:
+                cells = hl.edges[pair.layer]
+                m = np.ones(len(pair.w), bool) if cells is None else np.zeros(len(pair.w), bool)
+                for r, c in cells or ():
+                    m |= (pair.rows == r) & (pair.cols == c)
+                if m.any():
+                    edges[pair.layer] = m
+        return nodes, edges
+
+    def _paint_highlight(self, p):
+        nodes, edges = self.highlighted_positions()
+        if not nodes and not edges:
+            return
+        X, Y, r, *_ = self.geometry_arrays()
+        green = QColor(0, 190, 80, 210)
+        for pair in self.scene.edges:
+            if pair.layer in edges:
+                pen = QPen(green, 4.0 if len(pair.w) < 50 else 2.0)
+                pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+                p.setPen(pen)
+                self._batch.draw(p, self.edge_segments(pair)[edges[pair.layer]])
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        p.setPen(QPen(QColor(0, 170, 70), 3.5))
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        for layer, k in nodes:
+            p.drawEllipse(QPointF(X[layer][k], Y[layer][k]), r + 5, r + 5)
 
     def _paint_dense_nodes(self, p):
         X, Y, r, *_ = self.geometry_arrays()
-        p.setRenderHint(QPainter.Antialiasing, False)
-        p.setPen(Qt.NoPen)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        p.setPen(Qt.PenStyle.NoPen)
         h = max(r, 1.0)
         for l in range(len(X)):
             rgb, finite = self.node_fill(l)
@@ -534,7 +605,7 @@ class GraphCanvas(QWidget):
                 self._rects.draw(p, rects[keys == k])
 
     def _paint_labels(self, p):
-        sc, s = self.scene, self.snapshot
+        sc = self.scene
         X, Y, r, spacing, xs = self.geometry_arrays()
         L = len(sc.sizes) - 1
         fm = QFontMetrics(self._font)
@@ -551,7 +622,7 @@ class GraphCanvas(QWidget):
                 p.setPen(INK if j == 0 else FAINT)
                 wdt = fb.horizontalAdvance(text) + 16
                 y0 = top_y - lh * (len(lines) - j)
-                p.drawText(QRectF(xs[l] - wdt / 2, y0, wdt, lh), Qt.AlignCenter, text)
+                p.drawText(QRectF(xs[l] - wdt / 2, y0, wdt, lh), CENTRE, text)
         p.setFont(self._font)
         self._paint_sparsity(p)
         vals = sc.values
@@ -565,11 +636,11 @@ class GraphCanvas(QWidget):
                     txt = num(vals[l][i]) if np.isfinite(vals[l][i]) else "NaN"
                     p.setPen(qc(C.text_on(rgb[i])) if np.isfinite(vals[l][i]) else qc(C.NOT_FINITE))
                     p.setFont(self._small)
-                    p.drawText(QRectF(X[l][i] - r, Y[l][i] - r, 2 * r, 2 * r), Qt.AlignCenter, txt)
+                    p.drawText(QRectF(X[l][i] - r, Y[l][i] - r, 2 * r, 2 * r), CENTRE, txt)
                 if readable and spacing >= 2 * r + lh * 0.8:
                     p.setFont(self._small)
                     p.setPen(FAINT)
-                    p.drawText(QRectF(X[l][i] - 30, Y[l][i] + r + 1, 60, lh), Qt.AlignHCenter | Qt.AlignTop,
+                    p.drawText(QRectF(X[l][i] - 30, Y[l][i] + r + 1, 60, lh), CENTRE_TOP,
                                f"h{l}.{sc.shown[l][i] + 1}")
         p.setFont(self._font)
         if readable:
@@ -578,10 +649,10 @@ class GraphCanvas(QWidget):
         p.setPen(FAINT)
         p.setFont(self._small)
         for rect, text in self.collapsed_labels():
-            p.drawText(rect, Qt.AlignCenter, text)
+            p.drawText(rect, CENTRE, text)
         p.setPen(qc(C.TIED))
         for rect, text in self.tied_labels():
-            p.drawText(rect, Qt.AlignCenter, text)
+            p.drawText(rect, CENTRE, text)
         p.setFont(self._font)
 
     def tied_labels(self):
@@ -639,6 +710,8 @@ class GraphCanvas(QWidget):
         y = max(float(y.max()) for y in Y) + r + 30  # leaves room for the tied-weights note
         vec = lambda a: "[" + " ".join(num(v) for v in a) + "]"
         p.setFont(self._font)
+        gap = float(xs[1] - xs[0]) if L else self.width()
+        texts = {}
         for l in range(L + 1):
             if not self._revealed(l):
                 continue
@@ -653,22 +726,26 @@ class GraphCanvas(QWidget):
                 if l == L and act == "softmax" and np.isfinite(h).all():
                     onehot = (h == h.max()).astype(int)
                     lines.append(f"arg-max one-hot = {vec(onehot)}")
-            gap = float(xs[1] - xs[0]) if L else self.width()
             if max(fm.horizontalAdvance(t) for t in lines) > gap - 8:  # narrow: drop the derivations
                 lines = [t.split(" = ")[0] + " = " + t.split(" = ")[-1] for t in lines]
-            stagger = 3 if (l % 2 and gap < 2 * max(fm.horizontalAdvance(t) for t in lines) + 8) else 0
+            texts[l] = lines
+        half = {l: max(fm.horizontalAdvance(t) for t in lines) / 2 for l, lines in texts.items()}
+        for l, lines in texts.items():
+            # an odd layer moves below its neighbours only when its text would run into theirs
+            crowded = any(half[l] + half[k] + 8 > gap for k in (l - 1, l + 1) if k in half)
+            stagger = 3 if (l % 2 and crowded) else 0
             for j, t in enumerate(lines):
                 wdt = fm.horizontalAdvance(t) + 12
                 p.setPen(INK if j == len(lines) - 1 or l == 0 else FAINT)
                 p.drawText(QRectF(xs[l] - wdt / 2, y + (j + stagger) * (fm.height() + 3), wdt, fm.height()),
-                           Qt.AlignCenter, t)
+                           CENTRE, t)
 
     def _title(self, i):
         if self.titles is not None and i < len(self.titles):
             return str(self.titles[i])
         return f"movie {i + 1}"
 
-    def _corrupted(self):
+    def corrupted_inputs(self):
         """Inputs the network was fed differently from the clean ratings (denoising), as a bool array."""
         s = self.snapshot
         if s.x_input is None or s.x_target is None or s.x_input is s.x_target:
@@ -691,22 +768,22 @@ class GraphCanvas(QWidget):
         x0 = xs[0] - r - (r * 0.55 + 6)
         rw, tw = lay.rating_w, lay.title_left
         xin = s.x_input if s.x_input is not None else None
-        bad = self._corrupted()
+        bad = self.corrupted_inputs()
         p.setFont(self._small)
         p.setPen(FAINT)
         if tw:
-            p.drawText(QRectF(x0 - rw - tw - 4, Y[0][0] - r - lh - 6, tw, lh), Qt.AlignRight | Qt.AlignBottom, self.entry)
+            p.drawText(QRectF(x0 - rw - tw - 4, Y[0][0] - r - lh - 6, tw, lh), RIGHT_BOTTOM, self.entry)
         head = "clean  fed" if bad is not None else "rating"
         if QFontMetrics(self._small).horizontalAdvance(head) > rw:
             head = "x"
-        p.drawText(QRectF(x0 - rw - 2, Y[0][0] - r - lh - 6, rw, lh), Qt.AlignRight | Qt.AlignBottom, head)
+        p.drawText(QRectF(x0 - rw - 2, Y[0][0] - r - lh - 6, rw, lh), RIGHT_BOTTOM, head)
         p.setFont(self._font)
         for i, idx in enumerate(sc.shown[0]):
             y = Y[0][i]
             if tw:
-                title = fm.elidedText(self._title(idx), Qt.ElideRight, int(tw - 2))
+                title = fm.elidedText(self._title(idx), Qt.TextElideMode.ElideRight, int(tw - 2))
                 p.setPen(INK)
-                p.drawText(QRectF(x0 - rw - tw - 4, y - lh / 2, tw, lh), Qt.AlignRight | Qt.AlignVCenter, title)
+                p.drawText(QRectF(x0 - rw - tw - 4, y - lh / 2, tw, lh), RIGHT_MIDDLE, title)
             if xin is not None:
                 rated = sc.rated_in is None or sc.rated_in[i]
                 txt = num(xin[idx]) if rated else "–"
@@ -718,15 +795,15 @@ class GraphCanvas(QWidget):
                     # the clean rating struck through, the corrupted value fed beside it, in the noise colour
                     clean = num(s.x_target[idx])
                     p.setPen(qc(C.NOISE))
-                    p.drawText(cell, Qt.AlignRight | Qt.AlignVCenter, txt)
+                    p.drawText(cell, RIGHT_MIDDLE, txt)
                     f = QFont(self._small)
                     f.setStrikeOut(True)
                     p.setFont(f)
                     p.setPen(FAINT)
-                    p.drawText(QRectF(cell.left(), cell.top(), rw / 2, lh), Qt.AlignRight | Qt.AlignVCenter, clean)
+                    p.drawText(QRectF(cell.left(), cell.top(), rw / 2, lh), RIGHT_MIDDLE, clean)
                     p.setFont(self._font)
                     continue
-                p.drawText(cell, Qt.AlignRight | Qt.AlignVCenter, txt)
+                p.drawText(cell, RIGHT_MIDDLE, txt)
         # outputs: node | prediction | target | error | title
         lay = self.current_layout()
         show_err = s.output_error is not None and self.overlays
@@ -736,10 +813,10 @@ class GraphCanvas(QWidget):
         p.setPen(FAINT)
         cx = xs[L] + r + max(2.0, r * 0.35) + 8
         for name, wdt in cols:
-            p.drawText(QRectF(cx, Y[L][0] - r - lh - 6, wdt, lh), Qt.AlignLeft | Qt.AlignBottom, name)
+            p.drawText(QRectF(cx, Y[L][0] - r - lh - 6, wdt, lh), LEFT_BOTTOM, name)
             cx += wdt
         if lay.title_right:
-            p.drawText(QRectF(cx, Y[L][0] - r - lh - 6, 80, lh), Qt.AlignLeft | Qt.AlignBottom, self.entry)
+            p.drawText(QRectF(cx, Y[L][0] - r - lh - 6, 80, lh), LEFT_BOTTOM, self.entry)
         p.setFont(self._font)
         vals = sc.values[L] if self._revealed(L) else None
         softmax = s.activation_names[-1] == "softmax" and vals is not None
@@ -755,12 +832,12 @@ class GraphCanvas(QWidget):
                     bw = (rect.width() - 2) * min(abs(sc.error[i]) / emax, 1.0)
                     p.fillRect(QRectF(rect.left() - 2, y - lh / 2 + 2, bw, lh - 3), QColor(250, 210, 210))
                 p.setPen(pens[style])
-                p.drawText(rect, Qt.AlignLeft | Qt.AlignVCenter, text)
+                p.drawText(rect, LEFT_MIDDLE, text)
             if lay.title_right:
                 cx = xs[L] + r + max(2.0, r * 0.35) + 8 + sum(w for _, w in cols)
                 p.setPen(INK)
                 room = max(20, int(self.width() - cx - 6))
-                p.drawText(QRectF(cx, y - lh / 2, room, lh), Qt.AlignLeft | Qt.AlignVCenter,
+                p.drawText(QRectF(cx, y - lh / 2, room, lh), LEFT_MIDDLE,
                            _fit_title(fm, self._title(sc.shown[L][i]), i == top, room))
 
     def output_cells(self):
@@ -833,7 +910,7 @@ class GraphCanvas(QWidget):
             gap = float(xs[1] - xs[0]) if len(xs) > 1 else 60.0
             bw = float(np.clip(gap * 0.28, 12, 34))
             bh = float(np.clip(spacing * 0.28, 2.5, 5))
-            p.setPen(Qt.NoPen)
+            p.setPen(Qt.PenStyle.NoPen)
             for i in range(len(m)):
                 x, y = X[layer][i] + r + 3, Y[layer][i] - bh / 2
                 p.setBrush(LIGHT)
@@ -854,7 +931,7 @@ class GraphCanvas(QWidget):
             p.setFont(self._small)
             p.setPen(qc(C.SPARSE_OVER) if rho is not None and mean > rho * 1.5 else FAINT)
             wdt = fm.horizontalAdvance(text) + 8
-            p.drawText(QRectF(xs[layer] - wdt / 2, y, wdt, fm.height()), Qt.AlignCenter, text)
+            p.drawText(QRectF(xs[layer] - wdt / 2, y, wdt, fm.height()), CENTRE, text)
         p.setFont(self._font)
 
     def sampling_cells(self):
@@ -862,13 +939,15 @@ class GraphCanvas(QWidget):
         z = mu + sigma * eps for the units listed in the scene, as (QRectF, text, role) with role
         'title', 'head', 'unit', 'mu', 'sigma', 'eps', 'z' or 'note'; [] when there is none. The
         box is laid out in the gap right of the code layer (left of it when that gap is off
-        screen)."""
+        screen). It never covers the output column's values (the forward pass's result, shown at
+        the same moment): when the gap is narrow it shifts left towards the code layer's nodes,
+        in the small font."""
         sc = self.scene
         sm = sc.sampling if sc is not None else None
         if sm is None or not self.overlays or not self._revealed(sm.layer):
             return []
         X, Y, r, spacing, xs = self.geometry_arrays()
-        fm, fb = QFontMetrics(self._font), QFontMetrics(self._bold)
+        fm, fb = QFontMetrics(self._small), QFontMetrics(self._bold)
         lh = fm.height() + 1
         roles = ("unit", "mu", "sigma", "eps", "z")
         rows = [("", "μ", "σ", "ε", "z")] + [
@@ -876,12 +955,14 @@ class GraphCanvas(QWidget):
             for u, m, s, e, z in zip(sm.units, sm.mu, sm.sigma, sm.eps, sm.z)]
         widths = [max(fm.horizontalAdvance(row[c]) for row in rows) + 10 for c in range(len(roles))]
         title = "sampling: z = μ + σ·ε"
-        notes = [f"ε ~ N(0, 1), drawn · KL {num(sm.kl)} · β {num(sm.beta)}"]
+        notes = [f"ε ~ N(0, 1) · KL {num(sm.kl)} · β {num(sm.beta)}"]
         if sm.n_units > len(sm.units):
             notes.append(f"{len(sm.units)} of {sm.n_units} units: largest |σ·ε|")
         w = max(sum(widths), fb.horizontalAdvance(title), *(fm.horizontalAdvance(t) for t in notes)) + 12
         h = lh * (len(rows) + len(notes)) + fb.height() + 10
         x0 = float(xs[sm.layer]) + r + 14
+        if sm.layer < len(xs) - 1:  # end before the output nodes, not over their values
+            x0 = max(min(x0, float(xs[-1]) - r - 6 - w), float(xs[sm.layer]) + r + 6)
         if x0 + w > self.width() - 4:
             x0 = float(xs[sm.layer]) - r - 14 - w
         ys = Y[sm.layer]
@@ -915,10 +996,10 @@ class GraphCanvas(QWidget):
             if pos >= 0:
                 x, y = float(X[sm.layer][pos]), float(Y[sm.layer][pos])
                 edge = box.left() if box.left() > x else box.right()
-                p.setPen(QPen(qc(C.SAMPLING, 170), 1.2, Qt.DashLine))
+                p.setPen(QPen(qc(C.SAMPLING, 170), 1.2, Qt.PenStyle.DashLine))
                 p.drawLine(QPointF(x + (r + 3 if edge > x else -r - 3), y), QPointF(edge, rect.center().y()))
                 p.setPen(QPen(qc(C.SAMPLING), 2))
-                p.setBrush(Qt.NoBrush)
+                p.setBrush(Qt.BrushStyle.NoBrush)
                 p.drawEllipse(QPointF(x, y), r + 3, r + 3)
         p.setPen(QPen(qc(C.SAMPLING), 1.2))
         p.setBrush(QColor(255, 255, 255, 235))
@@ -926,10 +1007,10 @@ class GraphCanvas(QWidget):
         colour = {"title": INK, "head": FAINT, "unit": FAINT, "mu": INK, "sigma": INK,
                   "eps": qc(C.SAMPLING), "z": qc(C.SAMPLING), "note": FAINT}
         for rect, text, role in cells[1:]:
-            p.setFont(self._bold if role == "title" else self._font)
+            p.setFont(self._bold if role == "title" else self._small)
             p.setPen(colour[role])
-            align = Qt.AlignLeft if role in ("title", "note", "unit") else Qt.AlignRight
-            p.drawText(rect, align | Qt.AlignVCenter, text)
+            align = Qt.AlignmentFlag.AlignLeft if role in ("title", "note", "unit") else Qt.AlignmentFlag.AlignRight
+            p.drawText(rect, align | Qt.AlignmentFlag.AlignVCenter, text)
         p.setFont(self._font)
 
     def caption_lines(self):
@@ -945,17 +1026,17 @@ class GraphCanvas(QWidget):
             info += f"  ·  big network: strongest {k:,} edges per layer pair of {sc.total_edges:,}"
         if any(sc.hidden_count):
             info += f"  ·  {len(sc.shown[0])} of {sc.sizes[0]:,} {self.entry}s shown"
-        return (QFontMetrics(self._bold).elidedText(head, Qt.ElideRight, room),
-                QFontMetrics(self._small).elidedText(info, Qt.ElideRight, room))
+        return (QFontMetrics(self._bold).elidedText(head, Qt.TextElideMode.ElideRight, room),
+                QFontMetrics(self._small).elidedText(info, Qt.TextElideMode.ElideRight, room))
 
     def _paint_caption(self, p):
         head, info = self.caption_lines()
         p.setFont(self._bold)
         p.setPen(qc(C.NOT_FINITE) if self.snapshot.diverged else INK)
-        p.drawText(QRectF(10, 6, self.width() - 20, 18), Qt.AlignLeft | Qt.AlignVCenter, head)
+        p.drawText(QRectF(10, 6, self.width() - 20, 18), LEFT_MIDDLE, head)
         p.setFont(self._small)
         p.setPen(FAINT)
-        p.drawText(QRectF(10, 24, self.width() - 20, 16), Qt.AlignLeft | Qt.AlignVCenter, info)
+        p.drawText(QRectF(10, 24, self.width() - 20, 16), LEFT_MIDDLE, info)
 
     def _gradient_bar(self, p, rect, stops, lo_txt, hi_txt, title):
         g = QLinearGradient(rect.topLeft(), rect.topRight())
@@ -965,21 +1046,21 @@ class GraphCanvas(QWidget):
         p.setBrush(QBrush(g))
         p.drawRect(rect)
         p.setPen(FAINT)
-        p.setFont(self._small)
-        p.drawText(QRectF(rect.left(), rect.top() - 15, 200, 14), Qt.AlignLeft | Qt.AlignVCenter, title)
-        p.drawText(QRectF(rect.left() - 30, rect.bottom() + 1, 60, 13), Qt.AlignCenter, lo_txt)
-        p.drawText(QRectF(rect.right() - 30, rect.bottom() + 1, 60, 13), Qt.AlignCenter, hi_txt)
+        p.setFont(self._legend_font)
+        p.drawText(QRectF(rect.left(), rect.top() - 15, 200, 14), LEFT_MIDDLE, title)
+        p.drawText(QRectF(rect.left() - 30, rect.bottom() + 1, 60, 13), CENTRE, lo_txt)
+        p.drawText(QRectF(rect.right() - 30, rect.bottom() + 1, 60, 13), CENTRE, hi_txt)
 
-    def _legend_items(self):
-        """(width, height, paint(p, x, y)) of each legend entry, in reading order."""
-        sc, s = self.scene, self.snapshot
-        fm = QFontMetrics(self._small)
+    def legend_items(self):
+        """(width, height, paint(p, x, y), label) of each legend entry, in reading order."""
+        s = self.snapshot
+        fm = QFontMetrics(self._legend_font)
         items = []
 
         def weights(p, x, y):
             lo, zero, hi = self.weight_scale_labels()
             p.setPen(FAINT)
-            p.drawText(QRectF(x, y, 200, 14), Qt.AlignLeft | Qt.AlignVCenter, "weight w (width, colour ∝ |w|)")
+            p.drawText(QRectF(x, y, 200, 14), LEFT_MIDDLE, "weight w (width, colour ∝ |w|)")
             for j, lv in enumerate(range(C.N_LEVELS - 1, -1, -1)):
                 p.setPen(QPen(qc(C.level_rgb(-1, lv)), C.level_width(lv)))
                 p.drawLine(QPointF(x + 4 + j * 10, y + 19), QPointF(x + 4 + j * 10, y + 32))
@@ -987,27 +1068,27 @@ class GraphCanvas(QWidget):
                 p.setPen(QPen(qc(C.level_rgb(1, lv)), C.level_width(lv)))
                 p.drawLine(QPointF(x + 76 + j * 10, y + 19), QPointF(x + 76 + j * 10, y + 32))
             p.setPen(FAINT)
-            p.drawText(QRectF(x - 12, y + 34, 40, 13), Qt.AlignCenter, lo)
-            p.drawText(QRectF(x + 50, y + 34, 20, 13), Qt.AlignCenter, zero)
-            p.drawText(QRectF(x + 110, y + 34, 40, 13), Qt.AlignCenter, hi)
-        items.append((176, 48, weights))
+            p.drawText(QRectF(x - 12, y + 34, 40, 13), CENTRE, lo)
+            p.drawText(QRectF(x + 50, y + 34, 20, 13), CENTRE, zero)
+            p.drawText(QRectF(x + 110, y + 34, 40, 13), CENTRE, hi)
+        items.append((176, 48, weights, "weight w"))
 
         def hidden(p, x, y):
             lim = self.hidden_limit()
             self._gradient_bar(p, QRectF(x, y + 19, 110, 12), [(0, C.NEGATIVE), (0.5, C.WHITE), (1, C.POSITIVE)],
                                f"−{num(lim)}", f"+{num(lim)}", "hidden activation h")
-        items.append((146, 48, hidden))
+        items.append((146, 48, hidden, "hidden activation h"))
         lo, hi = self.movie_range()
 
         def rating(p, x, y):
             lut = [(t, C.sequential(np.array([lo + t * (hi - lo)]), lo, hi)[0]) for t in np.linspace(0, 1, 6)]
             self._gradient_bar(p, QRectF(x, y + 19, 110, 12), lut, num(lo), num(hi), "rating / prediction ŷ")
-        items.append((146, 48, rating))
+        items.append((146, 48, rating, "rating / prediction ŷ"))
         r = 6.0
 
         def not_rated(p, c):
-            p.setPen(QPen(GREY, 1, Qt.DashLine))
-            p.setBrush(Qt.white)
+            p.setPen(QPen(GREY, 1, Qt.PenStyle.DashLine))
+            p.setBrush(Qt.GlobalColor.white)
             p.drawEllipse(c, r, r)
 
         def ring(p, c):
@@ -1017,14 +1098,14 @@ class GraphCanvas(QWidget):
 
         marks = [("not rated", not_rated), ("ring = target rating", ring)]
         extras = s.extras or {}
-        if extras.get("corruption") or self._corrupted() is not None:
+        if extras.get("corruption") or self.corrupted_inputs() is not None:
             marks.append(("hidden by noise (fed value, clean struck)", lambda p, c: self._noise_mark(p, c, r)))
         sp = extras.get("sparsity")
         if sp:
             label = "mean activation over users, | = ρ" if sp.get("target") is not None else "mean |activation| over users"
 
             def bar(p, c):
-                p.setPen(Qt.NoPen)
+                p.setPen(Qt.PenStyle.NoPen)
                 p.setBrush(LIGHT)
                 p.drawRect(QRectF(c.x() - 7, c.y() - 2, 16, 4))
                 p.setBrush(qc(C.SPARSE_OK))
@@ -1042,7 +1123,7 @@ class GraphCanvas(QWidget):
 
         def delta(p, c):
             p.setPen(QPen(qc(C.GRADIENT, 200), 3))
-            p.setBrush(Qt.NoBrush)
+            p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawEllipse(c, r, r)
 
         def change(p, c):
@@ -1059,9 +1140,9 @@ class GraphCanvas(QWidget):
             def paint(p, x, y, text=text, glyph=glyph):
                 glyph(p, QPointF(x + r, y + 8))
                 p.setPen(FAINT)
-                p.setFont(self._small)
-                p.drawText(QRectF(x + 2 * r + 6, y, 400, 16), Qt.AlignLeft | Qt.AlignVCenter, text)
-            items.append((2 * r + 6 + fm.horizontalAdvance(text) + 16, 18, paint))
+                p.setFont(self._legend_font)
+                p.drawText(QRectF(x + 2 * r + 6, y, 400, 16), LEFT_MIDDLE, text)
+            items.append((2 * r + 6 + fm.horizontalAdvance(text) + 16, 18, paint, text))
         return items
 
     def weight_scale_labels(self):
@@ -1072,8 +1153,8 @@ class GraphCanvas(QWidget):
     def _legend_rows(self, width):
         """The legend flowed into rows that fit `width`: [(row height, [(x, item)])]."""
         rows, x, cur, h = [], 14.0, [], 0.0
-        for item in self._legend_items():
-            wdt, hgt, _ = item
+        for item in self.legend_items():
+            wdt, hgt = item[:2]
             if cur and x + wdt > width - 8:
                 rows.append((h, cur))
                 x, cur, h = 14.0, [], 0.0
@@ -1085,12 +1166,13 @@ class GraphCanvas(QWidget):
         return rows
 
     def _legend_height(self, width) -> float:
-        return sum(h for h, _ in self._legend_rows(width)) + 10
+        k = self._text_scale
+        return (sum(h for h, _ in self._legend_rows(width / k)) + 10) * k
 
     def _noise_mark(self, p, c, r):
         """An input hidden or changed by the denoising corruption: white, crossed in the noise colour."""
-        p.setPen(QPen(qc(C.NOISE), 1.3, Qt.DashLine))
-        p.setBrush(Qt.white)
+        p.setPen(QPen(qc(C.NOISE), 1.3, Qt.PenStyle.DashLine))
+        p.setBrush(Qt.GlobalColor.white)
         p.drawEllipse(c, r, r)
         k = r * 0.6
         p.setPen(QPen(qc(C.NOISE), 1.6))
@@ -1099,18 +1181,23 @@ class GraphCanvas(QWidget):
 
     def _paint_legend(self, p):
         """Colour scales and marker keys along the bottom, flowed into as many rows as the width needs."""
-        p.setRenderHint(QPainter.Antialiasing, True)
-        rows = self._legend_rows(self.width())
-        top = self.height() - sum(h for h, _ in rows) - 8
-        p.fillRect(QRectF(0, top - 4, self.width(), self.height() - top + 4), QColor(255, 255, 255, 235))
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        k = self._text_scale  # presentation mode: the whole legend, keys and text, k times larger
+        p.save()
+        p.scale(k, k)
+        width, height = self.width() / k, self.height() / k
+        rows = self._legend_rows(width)
+        top = height - sum(h for h, _ in rows) - 8
+        p.fillRect(QRectF(0, top - 4, width, height - top + 4), QColor(255, 255, 255, 235))
         p.setPen(QPen(QColor(225, 225, 225), 1))
-        p.drawLine(QPointF(8, top - 4), QPointF(self.width() - 8, top - 4))
-        p.setFont(self._small)
+        p.drawLine(QPointF(8, top - 4), QPointF(width - 8, top - 4))
+        p.setFont(self._legend_font)
         y = top
         for h, row in rows:
-            for x, (_, _, paint) in row:
+            for x, (_, _, paint, _) in row:
                 paint(p, x, y)
             y += h
+        p.restore()
 
     # ------------------------------------------------------------------------------ hit tests
     def node_at(self, pos: QPointF):
@@ -1166,13 +1253,13 @@ class GraphCanvas(QWidget):
         ev.accept()
 
     def mousePressEvent(self, ev):
-        if ev.button() == Qt.LeftButton:
+        if ev.button() == Qt.MouseButton.LeftButton:
             self._press = (ev.position(), QPointF(self._pan))
             self._dragged = False
 
     def mouseMoveEvent(self, ev):
         pos = ev.position()
-        if self._press is not None and ev.buttons() & Qt.LeftButton:
+        if self._press is not None and ev.buttons() & Qt.MouseButton.LeftButton:
             d = pos - self._press[0]
             if self._dragged or abs(d.x()) + abs(d.y()) > 4:
                 self._dragged = True
@@ -1188,7 +1275,7 @@ class GraphCanvas(QWidget):
                 QToolTip.hideText()
 
     def mouseReleaseEvent(self, ev):
-        if ev.button() != Qt.LeftButton or self._press is None:
+        if ev.button() != Qt.MouseButton.LeftButton or self._press is None:
             return
         dragged = self._dragged
         self._press, self._dragged = None, False
@@ -1213,4 +1300,4 @@ def _fit_title(fm, title: str, arg_max: bool, room: int) -> str:
         for marked in (title + "   ◀ arg-max", title + " ◀"):
             if fm.horizontalAdvance(marked) <= room:
                 return marked
-    return fm.elidedText(title, Qt.ElideRight, room)
+    return fm.elidedText(title, Qt.TextElideMode.ElideRight, room)

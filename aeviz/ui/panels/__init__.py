@@ -5,12 +5,14 @@
 the signals `userSelected(int row)` and `nodeSelected(int layer, int index)`. The numbers they draw
 come from `snapshot.extras`, filled by `aeviz.engine.insights.compute_extras` in the worker.
 """
-from .base import Panel, fmt
+from ..numbers import fmt  # the panels' number text
+from .base import Panel
 from .codes import CodePanel
 from .distributions import DistributionsPanel
 from .features import FeatureDetectorsPanel
 from .math_inspector import MathInspectorPanel
 from .matrix import RatingsMatrixPanel
+from .movie_map import MovieMapPanel
 from .reconstruction import ReconstructionPanel
 from .recommendations import RecommendationsPanel
 
@@ -22,7 +24,9 @@ PANELS = [
     ("Recommendations", RecommendationsPanel),
     ("Math inspector", MathInspectorPanel),
     ("Weights over time", DistributionsPanel),
+    ("Movie map", MovieMapPanel),
 ]
 
 __all__ = ["PANELS", "Panel", "fmt", "RatingsMatrixPanel", "ReconstructionPanel", "CodePanel",
-           "FeatureDetectorsPanel", "RecommendationsPanel", "MathInspectorPanel", "DistributionsPanel"]
+           "FeatureDetectorsPanel", "RecommendationsPanel", "MathInspectorPanel", "DistributionsPanel",
+           "MovieMapPanel"]

@@ -33,13 +33,21 @@ def _brush(*rgba):
     return pg.mkBrush(*rgba)
 
 
+def _short(label, text, width=140):
+    """A name on the interpolation slider, cut to `width` px (a long title keeps the slider
+    usable); the whole name in its tooltip."""
+    label.setText(label.fontMetrics().elidedText(text, QtCore.Qt.TextElideMode.ElideRight, width))
+    label.setToolTip(text)
+
+
 class CodePanel(Panel):
     """Left: z of the current user (bars). Right: every user's code, coloured by a property.
 
     Walk: with the Walk button down, a click or drag in the plane asks the decoder for the
     imaginary user at that point (imagineRequested); the slider walks from the current user to
     another; for a VAE, a code can be drawn from the prior. The worker answers with the
-    Reconstruction and Recommendations panels' data for that user."""
+    Reconstruction and Recommendations panels' data for that user. For an item model the plane
+    holds movies, and the same gestures imagine a movie (and the users it would please most)."""
 
     imagineRequested = QtCore.Signal(object)  # a walk spec (aeviz.engine.latent), or None
     extras_keys = ("codes", "user_property", "sampling", "row")  # not the walk's records
@@ -70,23 +78,29 @@ class CodePanel(Panel):
         # interpolation: from the current user (0%) to user row `to_user` (100%)
         self.to_user = QtWidgets.QSpinBox()
         self.to_user.setObjectName("to_user")
-        self.to_user.setPrefix("to user row ")
+        self.to_user.setPrefix("user row ")
         self.to_user.setMinimum(1)
-        self.between = QtWidgets.QSlider(QtCore.Qt.Horizontal)
+        self.between = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
         self.between.setObjectName("between")
         self.between.setRange(0, 100)
         self.between.setToolTip("Slide from the current user's code to the other user's: each step "
                                 "decoded")
         self.between.valueChanged.connect(self._between_moved)
+        # two short rows, so the panel fits a narrow dock: the buttons and the slide's target,
+        # then the slide between the two named ends
         walk_row = QtWidgets.QHBoxLayout()
         walk_row.addWidget(self.walk)
         walk_row.addWidget(self.prior)
-        walk_row.addWidget(QtWidgets.QLabel("interpolate"))
+        walk_row.addStretch(1)
+        walk_row.addWidget(QtWidgets.QLabel("slide to"))
         walk_row.addWidget(self.to_user)
+        self.to_user.valueChanged.connect(self._name_target)
         between_row = QtWidgets.QHBoxLayout()
-        between_row.addWidget(QtWidgets.QLabel("current user"))
+        self.from_name = QtWidgets.QLabel("current user")
+        self.to_name = QtWidgets.QLabel("other user")
+        between_row.addWidget(self.from_name)
         between_row.addWidget(self.between, 1)
-        between_row.addWidget(QtWidgets.QLabel("other user"))
+        between_row.addWidget(self.to_name)
 
         self.bars_plot = pg.PlotWidget(background="w")
         self.bars_plot.setMenuEnabled(False)
@@ -141,7 +155,7 @@ class CodePanel(Panel):
 
         # the bars are a slim strip above the scatter: the panel is narrow and tall, and the
         # scatter (every user) is what needs the room; the splitter lets a user trade
-        split = QtWidgets.QSplitter(QtCore.Qt.Vertical)
+        split = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
         split.setChildrenCollapsible(False)
         self.bars_plot.setMinimumHeight(70)
         split.addWidget(self.bars_plot)
@@ -159,7 +173,7 @@ class CodePanel(Panel):
         # the genres' colours as a line of text, not a legend inside the plot, where it would
         # cover users
         self.key = QtWidgets.QLabel()
-        self.key.setTextFormat(QtCore.Qt.RichText)
+        self.key.setTextFormat(QtCore.Qt.TextFormat.RichText)
         self.key.setWordWrap(True)
         self.key.setStyleSheet("font-size: 8pt;")
         lay.addWidget(self.key)
@@ -170,6 +184,7 @@ class CodePanel(Panel):
         self.codes = self.prop = None
         self._drawn_xy = None
         self.scale = (1.0, 5.0)
+        self.you = self.you_label = None  # the "You" profile's mark, made at its first use
 
     def new_run(self):
         """A fresh network: the scatter re-ranges from its new codes (a zoom is forgotten)."""
@@ -205,10 +220,10 @@ class CodePanel(Panel):
         bp = self.bars_plot.getPlotItem()
         bp.setXRange(0.4, z.size + 0.6, padding=0)
         bp.getAxis("bottom").setTicks([[(k, str(k)) for k in unit_ticks(z.size)]])
-        what = ("\u03bc \u00b1 \u03c3 (bars) and z = \u03bc + \u03c3\u00b7\u03b5 (red)" if sampling
+        what = ("\u03bc \u00b1 \u03c3 (bars), z = \u03bc + \u03c3\u00b7\u03b5 (red)" if sampling
                 and sampling.get("eps") is not None else ("\u03bc \u00b1 \u03c3" if sampling else "z"))
-        bp.setTitle(f"{what} of {esc(self.observation_label(extras.get('row')))} \u00b7 {z.size} code units "
-                    f"(layer {codes['layer']}, {esc(codes['activation'])})", size="8pt")
+        bp.setTitle(f"{what} \u00b7 {esc(self.observation_label(extras.get('row')))} \u00b7 {z.size} units, "
+                    f"layer {codes['layer']}", size="8pt")  # short: the strip is as narrow as the dock
         ell = codes.get("ellipses")
         if ell is not None:
             self.spread.setData(x=ell[:, 0], y=ell[:, 1])
@@ -236,22 +251,45 @@ class CodePanel(Panel):
         method = {"PCA": "a PCA projection to 2-D (a walk moves along its two axes only)", "units": "its two code units",
                   "unit vs mean rating": "its one code unit against the mean rating"}[codes["method"]]
         self.prior.setVisible(bool(sampling))
-        if self.ratings is not None:
-            self.to_user.setMaximum(self.ratings.n_users)
         who = "movie" if self.item_model else "user"
+        self._name_walk(who, extras.get("row"))
         spread = f" Grey ellipses: each {who}'s \u03c3 (1 sd)." if codes.get("ellipses") is not None else ""
         self.header.setText(f"{codes['units']}-unit code; each of {len(codes['rows'])} {who}s at {method}. "
                             f"Click a point to step that {who}.{spread}{self.orientation_note()}")
         self.empty.hide()
         self.body.show()
 
+    @QtCore.Slot(object)
+    def mark_profile(self, xy, label: str = "You"):
+        """Mark a profile's code (the "You" panel's) at `xy` in the plane; None removes the mark."""
+        if self.you is None:
+            self.you = pg.ScatterPlotItem(size=20, symbol="star", brush=pg.mkBrush(255, 200, 0),
+                                          pen=pg.mkPen(60, 40, 0, width=1.5))
+            self.you.setZValue(23)
+            self.you_label = pg.TextItem(label, color=(120, 80, 0), anchor=(0, 0))
+            self.you_label.setZValue(23)
+            for item in (self.you, self.you_label):
+                self.scatter_plot.addItem(item, ignoreBounds=True)
+        ok = xy is not None and np.isfinite(np.asarray(xy, dtype=np.float64)).all()
+        self.you.setData(x=[xy[0]] if ok else [], y=[xy[1]] if ok else [])
+        self.you_label.setVisible(bool(ok))
+        if ok:
+            self.you_label.setPos(float(xy[0]), float(xy[1]))
+
+    def profile_mark(self):
+        """The (x, y) marked for the profile, or None (for tests)."""
+        if self.you is None:
+            return None
+        x, y = self.you.getData()
+        return (float(x[0]), float(y[0])) if len(x) else None
+
     # ------------------------------------------------------------------------------- walking
     def eventFilter(self, obj, event):
         """With Walk down, a press or a drag in the plane asks for the imaginary user there."""
         kind = event.type()
         if (self.walk.isChecked() and obj is self.scatter_plot.viewport() and self.codes is not None
-                and kind in (QtCore.QEvent.MouseButtonPress, QtCore.QEvent.MouseMove)
-                and event.buttons() & QtCore.Qt.LeftButton):
+                and kind in (QtCore.QEvent.Type.MouseButtonPress, QtCore.QEvent.Type.MouseMove)
+                and event.buttons() & QtCore.Qt.MouseButton.LeftButton):
             scene = self.scatter_plot.mapToScene(event.position().toPoint())
             pt = self.scatter_plot.getPlotItem().getViewBox().mapSceneToView(scene)
             self.walk_to(pt.x(), pt.y())
@@ -262,6 +300,21 @@ class CodePanel(Panel):
         """Ask for the imaginary user at (x, y) of the plane drawn."""
         self.walk_marker.setData(x=[x], y=[y])
         self.imagineRequested.emit({"kind": "point", "xy": (float(x), float(y))})
+
+    def _name_walk(self, who, row):
+        """The walk's controls speak of users, or of movies for an item model."""
+        if self.ratings is not None:
+            self.to_user.setMaximum(self.ratings.n_items if self.item_model else self.ratings.n_users)
+        self.to_user.setPrefix(f"{who} row ")
+        self.walk.setToolTip(f"Click or drag in the plane: the decoder imagines the {who} at that point "
+                             f"(Reconstruction and Recommendations show "
+                             f"{'which users would like it most' if self.item_model else 'what they would like'})")
+        self.between.setToolTip(f"Slide from the current {who}'s code to the other {who}'s: each step decoded")
+        _short(self.from_name, self.observation_label(row) if row is not None else f"current {who}")
+        self._name_target()
+
+    def _name_target(self, *_):
+        _short(self.to_name, self.observation_label(self.to_user.value() - 1))
 
     def _walk_toggled(self, on):
         if not on:

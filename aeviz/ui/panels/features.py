@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 from PySide6 import QtCore, QtWidgets
 
-from .base import Panel, esc, fmt, set_html_keeping_scroll
+from ..numbers import fmt
+from .base import Panel, esc, set_html_keeping_scroll
 
 EMPTY = ("<p style='color:#888'>Train a little (Play, or Step epoch) to see which movies switch each "
          "first-layer unit on and off: trained units often become genre detectors.</p>")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from .base import Panel, esc, fmt
+from ..numbers import fmt
+from .base import Panel, esc
 
 
 DIGITS = 3  # a predicted 4.313 stars says nothing 4.31 does not
@@ -23,12 +24,12 @@ def _table(headers):
     t = QtWidgets.QTableWidget(0, len(headers))
     t.setHorizontalHeaderLabels(headers)
     t.verticalHeader().setVisible(False)
-    t.setEditTriggers(QtWidgets.QAbstractItemView.NoEditTriggers)
-    t.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectRows)
+    t.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+    t.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
     t.setAlternatingRowColors(True)
     h = t.horizontalHeader()
-    h.setSectionResizeMode(QtWidgets.QHeaderView.Interactive)
-    h.setSectionResizeMode(1, QtWidgets.QHeaderView.Stretch)
+    h.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.Interactive)
+    h.setSectionResizeMode(1, QtWidgets.QHeaderView.ResizeMode.Stretch)
     return t
 
 
@@ -48,7 +49,7 @@ def _fill(table, rows, resize: bool, wide_texts=()):
             if it is None:
                 it = QtWidgets.QTableWidgetItem()
                 if c in RIGHT:
-                    it.setTextAlignment(QtCore.Qt.AlignRight | QtCore.Qt.AlignVCenter)
+                    it.setTextAlignment(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
                 table.setItem(k, c, it)
             if it.text() != text:
                 it.setText(text)
@@ -104,15 +105,21 @@ class RecommendationsPanel(Panel):
             return
         n = len(rec["items"])
         who = esc(rec.get("label") or self.user_label(rec["row"]))
+        users = rec.get("entries") == "users"  # an item model's imaginary movie: its top users
         how = ""
         if rec.get("orientation") == "item":
             how = (f"<br>Item-based model: read from {who}'s column of every movie's reconstruction "
                    "(select a user node in the network to change the user).")
-        if n:
+        if users:
+            self.header.setText(f"<b>Top {n} users for {who}</b>: the users the decoder predicts "
+                                "would rate this movie highest (it has no ratings yet)")
+        elif n:
             self.header.setText(f"<b>Top {n} for {who}</b> among the movies they have not rated "
                                 f"(\u2605 = they did rate it, but it was held out from training){how}")
         else:
             self.header.setText(f"<b>{who} has rated every movie</b>: nothing is left to recommend.")
+        self.top.horizontalHeaderItem(1).setText("user" if users else "movie")
+        self.top.setColumnHidden(2, users)  # a user has no genre
         self.top.setVisible(bool(n))
         raw = rec.get("raw", rec["predicted"])
         clipped = [two(p) != two(r) for p, r in zip(rec["predicted"], raw)]
@@ -125,20 +132,23 @@ class RecommendationsPanel(Panel):
         for k, (i, p, r, c, ho, hv) in enumerate(zip(rec["items"], rec["predicted"], raw, clipped,
                                                      rec["is_heldout"], rec["heldout_values_of_items"])):
             back = gold if ho else None
-            texts = [str(k + 1), self.title_of(int(i)), self.genre_of(int(i)), two(p), two(r) if c else "",
+            name = self.user_label(int(i)) if users else self.title_of(int(i))
+            texts = [str(k + 1), name, "" if users else self.genre_of(int(i)), two(p), two(r) if c else "",
                      f"\u2605 {fmt(hv, DIGITS)}" if ho else ""]
             row = [(t, back, None, "") for t in texts]
             if c:
                 row[4] = (texts[4], back, brown, f"the network's output {fmt(r)}, clipped to {two(p)} stars")
             rows.append(row)
-        _fill(self.top, rows, self._reshaped(self.top, (n, hide)), self._wide_genre())
+        _fill(self.top, rows, self._reshaped(self.top, (n, hide, users)), self._wide_genre())
         items, vals, preds = rec["heldout_items"], rec["heldout_values"], rec["heldout_predicted"]
         rows = [[(t, None, None, "") for t in
                  (str(k + 1), self.title_of(int(i)), self.genre_of(int(i)), fmt(v, DIGITS), two(p),
                   f"{err:+.2f}" if np.isfinite(err) else fmt(err))]
                 for k, (i, v, p, err) in enumerate(zip(items, vals, preds, rec["heldout_error"]))]
         _fill(self.held, rows, self._reshaped(self.held, len(rows)), self._wide_genre())
-        if len(items):
+        if users:
+            self.held_label.setText("An imaginary movie has no ratings: none are held out.")
+        elif len(items):
             self.held_label.setText(f"<b>{len(items)} held-out ratings</b> (never shown to the network): "
                                     f"RMSE {fmt(rec['heldout_rmse'], DIGITS)}")
         else:
