@@ -26,6 +26,3 @@ class ExponentialDecay:
 
     def at(self, epoch: int) -> float:
         return self.lr * self.gamma ** int(epoch)
-
-    def describe(self) -> str:
-        return f"lr {self.lr:g} x {self.gamma:g} per epoch"
