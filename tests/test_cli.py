@@ -237,3 +237,13 @@ def test_preset_settings_with_flags_given_on_top(files, capsys):
     s = last_json(out)
     assert s["type"] == "denoising" and s["layers"] == [120] and s["epochs"] == 2 and s["preset"] == "denoising"
     assert "adam(lr=0.003" in out and "batch 1," in out  # the flag overrides; the rest is the preset's
+
+
+def test_a_preset_brings_its_patience_and_learning_rate_decay_unless_flags_override(files, capsys):
+    code, out, err = run(["train", files["ratings"], "--preset", "item-autorec", "--epochs", 1], capsys)
+    assert code == 0, err
+    assert "early stopping after 40 epochs" in out and "adam(lr=0.0005" in out
+    code, out, err = run(["train", files["ratings"], "--preset", "item-autorec", "--epochs", 1,
+                          "--patience", 3, "--lr-decay", 0.5, "--json"], capsys)
+    assert code == 0, err
+    assert "early stopping after 3 epochs" in out

@@ -14,6 +14,7 @@ from .losses import LOSSES, get_loss
 from .network import INITS, Network
 from .optimizers import OPTIMIZERS, make_optimizer
 from .orientation import ORIENTATIONS
+from .schedule import ExponentialDecay
 from .trainer import Trainer
 from .types import for_config
 
@@ -37,6 +38,8 @@ class ModelConfig:
     optimizer: str = "adam"
     lr: float = 0.001
     momentum: float = 0.0
+    # the learning rate is multiplied by this after every epoch (schedule.ExponentialDecay); 1 = none
+    lr_decay: float = 1.0
     weight_decay: float = 0.0
     # lambda of an L2 penalty (lambda/2)||W||^2 on the weight matrices only, biases free (I-AutoRec's)
     weight_penalty: float = 0.0
@@ -91,6 +94,8 @@ class ModelConfig:
             p.append(f"initialisation must be one of {', '.join(INITS)}")
         if not (np.isfinite(self.lr) and self.lr > 0):
             p.append("learning rate must be a positive number")
+        if not (np.isfinite(self.lr_decay) and 0 < self.lr_decay <= 1):
+            p.append("learning-rate decay is a factor per epoch in (0, 1]; 1 = none")
         if not (0 <= self.momentum < 1):
             p.append("momentum must lie in [0, 1)")
         if not (np.isfinite(self.weight_decay) and self.weight_decay >= 0):
@@ -248,8 +253,9 @@ def build_trainer(config: ModelConfig, train, test=None, clip=None, network=None
         pretrain(net, config, train)
     opt = optimizer_for(config, net.params.size, net.dtype)
     penalties, corruption = for_config(config, net)  # the autoencoder types (sparse, denoising...)
+    schedule = ExponentialDecay(config.lr, config.lr_decay) if config.lr_decay != 1 else None
     return Trainer(net, opt, get_loss(config.loss), train, test, batch_size=config.batch_size,
                    shuffle=config.shuffle, seed=config.seed, penalties=penalties,
                    corruption=corruption, clip=clip,
                    accumulate_gradients=config.accumulate_gradients, validation=validation,
-                   orientation=config.orientation)
+                   orientation=config.orientation, lr_schedule=schedule)

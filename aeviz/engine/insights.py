@@ -152,9 +152,10 @@ def pca_2d(codes: np.ndarray, previous_axes=None):
         total = float(max(vals.sum(), 1e-300))
         explained = [float(max(v, 0.0) / total) for v in var[:2]]
     else:  # subspace iteration: two directions without a k x k matrix
-        rng = np.random.default_rng(0)
-        q = np.linalg.qr(rng.standard_normal((k, 2)))[0]
-        for _ in range(12):
+        warm = previous_axes is not None and previous_axes.shape == (k, 2)
+        # from the last refresh's axes (a few updates ago: nearly there) three rounds do
+        q = np.linalg.qr(previous_axes if warm else np.random.default_rng(0).standard_normal((k, 2)))[0]
+        for _ in range(3 if warm else 12):
             q = np.linalg.qr(c.T @ (c @ q))[0]
         axes = q
         total = float(max((c * c).sum(), 1e-300))

@@ -379,6 +379,8 @@ def generate_script(model_path, script_name: str = "train_torch.py", model_ref: 
     if config.kind not in EXPORTABLE_KINDS:
         raise ValueError(f"the {config.kind} autoencoder cannot be exported to PyTorch yet "
                          f"(exportable: {', '.join(EXPORTABLE_KINDS)})")
+    if float(raw.get("lr_decay", 1.0)) != 1.0:
+        raise ValueError("a learning-rate decay cannot be exported to PyTorch yet")
     orientation = str(raw.get("orientation", "user"))
     if orientation not in ("user", "item"):
         raise ValueError(f"unknown orientation {orientation!r} in the model file")

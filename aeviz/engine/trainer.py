@@ -77,13 +77,16 @@ class Trainer:
     def __init__(self, network, optimizer, loss, train, test=None, batch_size: int = 1,
                  shuffle: bool = False, seed: int = 0, penalties=(), corruption=None,
                  clip=None, accumulate_gradients: bool = False, validation=None,
-                 orientation: str = "user"):
+                 orientation: str = "user", lr_schedule=None):
         if train.n_items != network.sizes[0] or network.sizes[-1] != network.sizes[0]:
             what = "users" if orientation == "item" else "movies"
             raise ValueError(
                 f"the network's {network.sizes[0]} inputs and {network.sizes[-1]} outputs must both "
                 f"match the data's {train.n_items} {what}")
         self.orientation = orientation  # what a row of train_set is (engine/orientation.py)
+        # the learning rate by epoch (schedule.py), set on the optimizer before each update; None:
+        # the optimizer's own, untouched
+        self.lr_schedule = lr_schedule
         self.network = network
         self.optimizer = optimizer
         self.loss = loss
@@ -277,20 +280,21 @@ class Trainer:
 
     @_quiet
     def step_batch(self):
-        """Finish the current batch (phase by phase if one is under way), then one update."""
-        if self.next_phase == "forward" and self.batch_fill == 0:
-            self._fast_batch()
-            return
+        """Finish the current batch, then one update: an observation under way is finished phase by
+        phase, the batch's remaining observations go through at once (vectorised, the same
+        mathematics: an item model's batch of 32 movies costs one product, not 31)."""
         updates = self.updates
-        while self.updates == updates:
+        while self.next_phase != "forward" and self.updates == updates:
             self.step_phase()
+        if self.updates == updates:
+            self._fast_batch()
 
     @_quiet
     def step_epoch(self):
         """Run to the end of the current epoch."""
         epoch = self.epoch
         while self.epoch == epoch:
-            if self.next_phase == "forward" and self.batch_fill == 0:
+            if self.next_phase == "forward":
                 self._fast_batch()
             else:
                 self.step_phase()
@@ -370,6 +374,8 @@ class Trainer:
         # without keep_undo (full-speed play) an older undo point would jump back over every
         # update since: there is then nothing to undo
         self._undo = self._state_for_undo() if self.keep_undo else None
+        if self.lr_schedule is not None:
+            self.optimizer.hyper["lr"] = self.lr_schedule.at(self.epoch)
         try:
             self.last_change = self.optimizer.step(self.network.params, self.network.grads)
         except NonFiniteStep as exc:
@@ -388,21 +394,23 @@ class Trainer:
         self.steps += n
 
     def _fast_batch(self):
-        """A whole batch at once (vectorised): the same mathematics as the phase-by-phase path.
+        """The rest of the current batch at once (vectorised; all of it when none was stepped
+        yet): the same mathematics as the phase-by-phase path, whose gradients it adds to.
 
         A batch bigger than CHUNK_VALUES ratings-matrix cells (the whole of a 20M-rating file, say)
         goes through in chunks of users whose gradients add up, as single observations do."""
         start, end = self._batch_bounds()
-        rows, n = self.order[start:end], end - start
+        rows, n = self.order[self.k:end], end - start  # n: the whole batch, which the mean is over
         step = max(1, CHUNK_VALUES // self.network.sizes[0])
         counted = len(self._epoch_losses), len(self._epoch_penalties), self.steps
         try:
-            for a in range(0, n, step):
+            for a in range(0, rows.size, step):
                 chunk = rows[a:a + step]
                 self._load_rows(chunk)
                 self._trace = self.network.forward(self._x_in, rng=self.rng)
                 self._compute_loss()
-                self._backward(1.0 if n <= step else len(chunk) / n, accumulate=a > 0)
+                self._backward(1.0 if len(chunk) == n else len(chunk) / n,
+                               accumulate=a > 0 or self.batch_fill > 0)
                 self._record_observation()
         except DivergenceError:  # the chunks before the bad one are not counted either
             del self._epoch_losses[counted[0]:], self._epoch_penalties[counted[1]:]

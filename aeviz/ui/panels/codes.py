@@ -209,8 +209,8 @@ class CodePanel(Panel):
         ok = np.isfinite(z)
         units = np.arange(1, z.size + 1)
         sel_layer, sel_index = self.selected
-        brushes = [pg.mkBrush(230, 120, 20) if (sel_layer == codes["layer"] and sel_index == k)
-                   else pg.mkBrush(80, 130, 200) for k in range(z.size)]
+        chosen, plain = pg.mkBrush(230, 120, 20), pg.mkBrush(80, 130, 200)  # two brushes, not z.size
+        brushes = [chosen if (sel_layer == codes["layer"] and sel_index == k) else plain for k in range(z.size)]
         sampling = extras.get("sampling")
         heights = np.asarray(sampling["mu"], dtype=np.float64) if sampling else z
         ok = ok & np.isfinite(heights)
