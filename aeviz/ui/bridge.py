@@ -460,7 +460,7 @@ class EngineBridge(QObject, StepCommands):
         self._queue.put((name, args))
 
     def set_patience(self, epochs: int):
-        """Early stopping while playing: pause after `epochs` epochs without a better test RMSE."""
+        """Early stopping while playing: pause after `epochs` epochs without a better validation RMSE."""
         self.send("set_patience", int(epochs))
 
     def play(self, speed: float = FULL_SPEED):

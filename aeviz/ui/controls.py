@@ -26,7 +26,7 @@ STEP_ACTIONS = (
     ("step_epoch", "Step epoch", ["Ctrl+E"], "Run to the end of the epoch (STEP 8); Pause stops it"),
     ("undo", "Undo update", ["Ctrl+Z"], "Restore the weights from before the last update"),
     ("restore_best", "Go back to the best epoch", ["Ctrl+B"],
-     "Restore the network of the epoch with the lowest test RMSE (early stopping, after the fact)"),
+     "Restore the network of the epoch with the lowest validation RMSE (early stopping, after the fact)"),
     ("reset", "Reset", ["Ctrl+R"], "Re-initialise the network with the seed"),
 )
 PHASE_NAMES = (("forward", "Forward"), ("loss", "Loss"), ("backward", "Backward"), ("update", "Update"))

@@ -48,7 +48,7 @@ drawn as it goes; Pause stops it where it is.</td></tr>
 second (every phase visible) to full speed.</td></tr>
 <tr><td><b>Ctrl+Z</b></td><td><b>Undo update</b>: the weights from before the last update.</td></tr>
 <tr><td><b>Ctrl+B</b></td><td><b>Go back to the best epoch</b>: the network, optimizer and history
-of the epoch with the lowest test RMSE (the star on the loss curve).</td></tr>
+of the epoch with the lowest validation RMSE (the star on the loss curve).</td></tr>
 <tr><td><b>Ctrl+R</b></td><td><b>Reset</b>: a fresh network from the same seed.</td></tr>
 </table>
 <p>The <b>phase strip</b> under the toolbar shows the phase just done (filled) and the next one

@@ -85,7 +85,7 @@ class LossPlot(QWidget):
         self._epoch_losses = np.zeros(0)
         self._epoch_penalties = np.zeros(0)
         self._key = None
-        self._best = None  # (epoch, best test RMSE, epochs since) or None
+        self._best = None  # (epoch, best validation RMSE, epochs since) or None
         self._was_degenerate = {}  # per plot: its last range was set by hand (no or one point)
         self._throttled = False
         self._pending = None
@@ -216,7 +216,7 @@ class LossPlot(QWidget):
 
     def _fit_titles(self):
         """Wrap a title that is wider than its plot's share of the width: a pyqtgraph title is as
-        wide as its text, and a long one ('best test 0.9493 @ 121, 53 epochs ago') would push
+        wide as its text, and a long one ('best validation 0.9493 @ 121, 53 epochs ago') would push
         the other plot out of the dock."""
         if not hasattr(self, "within"):
             return

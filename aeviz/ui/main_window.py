@@ -39,7 +39,7 @@ from .setup_panel import SetupPanel
 from .step_keys import StepKeys
 from .warnings_bar import WarningsBar
 
-PATIENCE_CHOICES = (0, 10, 25, 50, 100)  # epochs without a better test RMSE before Play pauses
+PATIENCE_CHOICES = (0, 10, 25, 50, 100)  # epochs without a better validation RMSE before Play pauses
 
 log = logging.getLogger(__name__)
 
@@ -299,12 +299,12 @@ class MainWindow(QMainWindow):
             current = 0
         self.patience_actions = {}
         for n in PATIENCE_CHOICES:
-            a = menu.addAction("Off" if n == 0 else f"Pause after {n} epochs without a better test RMSE")
+            a = menu.addAction("Off" if n == 0 else f"Pause after {n} epochs without a better validation RMSE")
             a.setCheckable(True)
             a.setChecked(n == current)
             a.setToolTip("Early stopping: Play pauses, and Train > Go back to the best epoch restores "
-                         "the network with the lowest test RMSE (needs held-out ratings: a test "
-                         "fraction above 0)")
+                         "the network with the lowest validation RMSE (needs held-out ratings: a "
+                         "validation fraction above 0)")
             a.triggered.connect(partial(self.set_patience, n))
             group.addAction(a)
             self.patience_actions[n] = a
