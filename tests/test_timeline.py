@@ -14,11 +14,14 @@ def ratings(n_users=16, n_items=7, seed=3):
     return DenseRows(np.where(tr, r, 0), tr), DenseRows(np.where(va, r, 0), va)
 
 
+# denoising: every step draws from the random generator, so its state must come back too
+CONFIG = ModelConfig(hidden=(4,), shuffle=True, seed=2, optimizer="adam", lr=0.01, kind="denoising",
+                     noise_level=0.3)
+
+
 def trainer(**kw):
     train, val = ratings()
-    cfg = ModelConfig(hidden=(4,), shuffle=True, seed=2, optimizer="adam", lr=0.01,
-                      kind="denoising", noise_level=0.3, **kw)  # draws from the generator each step
-    return build_trainer(cfg, train, val, clip=(1, 5), validation=val)
+    return build_trainer(CONFIG.with_(**kw), train, val, clip=(1, 5), validation=val)
 
 
 def state(t):
@@ -148,3 +151,32 @@ def test_the_memory_budget_thins_epochs_evenly_and_keeps_the_ends():
     assert 3 <= len(kept) <= 6
     assert t.timeline.memory_bytes <= t.timeline.budget_bytes
     assert t.timeline.go_to_epoch(t, 7) in kept  # a thinned epoch: the nearest kept one
+
+
+def test_saved_with_history_reopens_with_its_timeline(tmp_path):
+    from aeviz.engine.serialize import load_model, restore_trainer, save_model
+    t = trainer()
+    t.keep_undo = False
+    for _ in range(4):
+        t.step_epoch()
+    ends = {}
+    for e in t.timeline.kept_epochs:
+        t.timeline.go_to_epoch(t, e)
+        ends[e] = state(t)
+    t.timeline.latest(t)
+    path = save_model(tmp_path / "m.aeviz.npz", t, CONFIG, timeline=t.timeline)
+    plain = save_model(tmp_path / "plain.aeviz.npz", t, CONFIG)
+    assert load_model(plain).timeline == ()
+    saved = load_model(path)
+    assert len(saved.timeline) == 5
+    train, val = ratings()
+    opened = restore_trainer(saved, train, val, clip=(1, 5), validation=val)
+    assert_same(state(opened), ends[4])  # saved at an epoch end: its order and draws too
+    for e in (0, 2, 3):
+        opened.timeline.go_to_epoch(opened, e)
+        assert_same(state(opened), ends[e])
+    assert opened.snapshot().timeline.head_epoch == 4
+    opened.timeline.latest(opened)
+    opened.step_epoch()
+    t.step_epoch()
+    assert_same(state(opened), state(t))  # the reopened run goes on as the first one

@@ -346,13 +346,18 @@ class Timeline:
     def records(self) -> tuple:
         return self._records
 
-    def adopt(self, moments, records):
-        """Take saved epoch ends (and the branch's records) as this timeline's past."""
+    def adopt(self, trainer, moments, records):
+        """Take saved epoch ends (and the branch's records) as this timeline's past; a trainer
+        standing at one of them (saved at an epoch end) continues exactly from it."""
         for m in moments:
             self._moments[m.updates] = m
             self._epoch_at[m.epoch] = m.updates
             self._epoch_bytes += m.nbytes
         if len(records) > len(self._records):
             self._records = tuple(records)
+        here = self._moments.get(trainer.updates)
+        if here is not None and here.epoch == trainer.epoch and np.array_equal(here.params, trainer.network.params):
+            trainer.go_to(here)  # its order and random draws too
+        self._behind = bool(self._moments) and trainer.updates < self.head
         self._trim()
         self._version += 1
