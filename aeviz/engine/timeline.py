@@ -105,6 +105,11 @@ class Timeline:
         return self._epoch_bytes + self._step_bytes
 
     @property
+    def epoch_bytes(self) -> int:
+        """Of `memory_bytes`, what the kept epoch ends take (the rest: moments within epochs)."""
+        return self._epoch_bytes
+
+    @property
     def kept_epochs(self) -> tuple:
         return tuple(sorted(self._epoch_at))
 

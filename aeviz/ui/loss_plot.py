@@ -169,6 +169,18 @@ class LossPlot(QWidget):
         self.time_cursor.setVisible(False)
         self.epochs.addItem(self.time_cursor, ignoreBounds=True)
         self._dimmed: list = []  # PlotDataItems of dimmed curves (reused)
+        self._dimmed_runs: tuple = ()
+
+    def _show_timeline_of(self, snap):
+        """The snapshot's timeline (engine/timeline.TimelineView): behind the head, a cursor where
+        the network stands and this run's whole curve dimmed (the future beyond the cursor; the
+        solid curves stop at it); the branches left behind, dimmed. Drawn in the same pass as the
+        curves, and the dimmed ones only when they change: a drag moves the cursor alone."""
+        view = getattr(snap, "timeline", None)
+        if view is None:
+            return
+        runs = tuple(view.branches) + (() if view.at_head else (view.records,))
+        self.show_timeline(None if view.at_head else view.epoch, runs)
 
     def show_timeline(self, cursor_epoch, dimmed=()):
         """The timeline's marks: a vertical cursor at `cursor_epoch` (None: none) and `dimmed`
@@ -176,6 +188,10 @@ class LossPlot(QWidget):
         self.time_cursor.setVisible(cursor_epoch is not None)
         if cursor_epoch is not None:
             self.time_cursor.setValue(float(cursor_epoch))
+        dimmed = tuple(dimmed)
+        if len(dimmed) == len(self._dimmed_runs) and all(a is b for a, b in zip(dimmed, self._dimmed_runs)):
+            return  # the same runs: nothing to draw again
+        self._dimmed_runs = dimmed
         curves = []
         for records in dimmed:
             x = np.array([r.epoch for r in records], dtype=float)
@@ -343,6 +359,7 @@ class LossPlot(QWidget):
             if name != self._penalty_name:
                 self._penalty_name = name
                 self._penalty_shown = None  # titles and axes say the new name
+        self._show_timeline_of(snap)
         key = (snap.steps, snap.updates, snap.epoch, len(hist), losses.size)
         if key == self._key and self._penalty_shown is not None:
             return  # nothing new to draw (a forward or a weight edit)

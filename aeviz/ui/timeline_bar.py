@@ -18,13 +18,12 @@ MB = 1 << 20
 
 
 class TimelineBar(QWidget):
-    """`show_snapshot(snap)` places the slider and the loss plot's cursor; the user's moves go to
-    `bridge` (scrub, timeline actions, budget)."""
+    """`show_snapshot(snap)` places the slider and says where the run stands; the user's moves go
+    to `bridge` (scrub, timeline actions, budget)."""
 
-    def __init__(self, bridge, loss_plot, parent=None):
+    def __init__(self, bridge, parent=None):
         super().__init__(parent)
         self.bridge = bridge
-        self.loss_plot = loss_plot
         self._placing = False  # the slider is being set from a snapshot, not by the user
         lay = QHBoxLayout(self)
         lay.setContentsMargins(4, 0, 4, 2)
@@ -87,11 +86,7 @@ class TimelineBar(QWidget):
         mid = snap.position > 0 and snap.position < snap.n_observations
         self.where.setText(f"epoch {view.epoch}{'+' if mid else ''} of {view.head_epoch}")
         self.memory.setText(f"{view.memory_bytes / MB:,.0f} of")
-        dimmed = list(view.branches)
-        if not view.at_head and len(view.records) > view.epoch:
-            dimmed.append(view.records[max(view.epoch - 1, 0):])  # this run's future, not yet discarded
-        self.loss_plot.show_timeline(None if view.at_head else view.epoch, dimmed)
-        self._enable()
+        self._enable()  # the cursor and the dimmed curves: the loss plot draws them from the snapshot
 
     def _enable(self):
         v = self._view
@@ -128,7 +123,7 @@ class TimelineBar(QWidget):
 
 def install(window) -> TimelineBar:
     """Put the timeline under the window's loss curves (same dock) and feed it every snapshot."""
-    bar = TimelineBar(window.bridge, window.loss_plot)
+    bar = TimelineBar(window.bridge)
     holder = QWidget()
     lay = QVBoxLayout(holder)
     lay.setContentsMargins(0, 0, 0, 0)
