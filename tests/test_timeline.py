@@ -180,3 +180,28 @@ def test_saved_with_history_reopens_with_its_timeline(tmp_path):
     opened.step_epoch()
     t.step_epoch()
     assert_same(state(opened), state(t))  # the reopened run goes on as the first one
+
+
+def test_a_damaged_saved_timeline_is_refused_with_the_reason(tmp_path):
+    import io
+    import json
+    import zipfile
+
+    from aeviz.engine.serialize import ModelFileError, load_model, save_model
+    t = trainer()
+    t.step_epoch()
+    path = save_model(tmp_path / "m.aeviz.npz", t, CONFIG, timeline=t.timeline)
+    with zipfile.ZipFile(path) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    header = json.loads(np.load(io.BytesIO(members["header.npy"])).tobytes())
+    header["timeline"]["moments"][0]["rng"] = {"bit_generator": "PCG64", "state": "garbage"}
+    body = json.dumps(header).encode()
+    buf = io.BytesIO()
+    np.lib.format.write_array(buf, np.frombuffer(body, dtype=np.uint8))
+    members["header.npy"] = buf.getvalue()
+    bad = tmp_path / "bad.aeviz.npz"
+    with zipfile.ZipFile(bad, "w") as zf:
+        for n, data in members.items():
+            zf.writestr(n, data)
+    with pytest.raises(ModelFileError, match="random generator state 0 is invalid"):
+        load_model(bad)

@@ -55,3 +55,23 @@ def test_scrub_step_back_and_continue_from_here(win, qtbot):
     qtbot.mouseClick(bar.discard_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: idle() and not win.last_snapshot.timeline.branches, timeout=20000)
     assert win.loss_plot.timeline_marks() == (None, 0)
+
+
+def test_save_with_history_reopens_with_the_timeline(win, qtbot, tmp_path):
+    click(qtbot, win, "step_epoch")
+    click(qtbot, win, "step_epoch")
+    first = win.bridge.trainer.timeline.epoch_moments()[1].params.copy()
+    path = str(tmp_path / "h.aeviz.npz")
+    win.model_files.choose_save_path = lambda: path
+    win.model_files.history_action.trigger()  # File > Save model with history…
+    assert win.model_files.wait("save", timeout=20)[0]
+    click(qtbot, win, "reset")
+    assert win.last_snapshot.timeline.head_epoch == 0
+    assert win.model_files.open(path)
+    assert win.model_files.wait("open", timeout=20)[0]
+    qtbot.waitUntil(lambda: win.bridge.is_idle() and win.last_snapshot.epoch == 2, timeout=20000)
+    assert win.last_snapshot.timeline.kept_epochs == (0, 1, 2)
+    assert win.timeline_bar.slider.maximum() == 2
+    win.timeline_bar.slider.setValue(1)
+    qtbot.waitUntil(lambda: win.bridge.is_idle() and win.last_snapshot.epoch == 1, timeout=20000)
+    np.testing.assert_array_equal(win.bridge.trainer.network.params, first)
