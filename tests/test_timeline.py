@@ -89,6 +89,10 @@ def test_step_back_at_full_speed_replays_exactly():
     assert_same(state(t), after)
     t.timeline.go_to_update(t, 1)  # across the epoch end: replay from the first moment
     assert t.updates == 1 and t.epoch == 0
+    t.timeline.go_to_epoch(t, 1)
+    t.timeline.step_back(t)  # showing a past phase is not training on: no branch
+    view = t.snapshot().timeline
+    assert not view.at_head and view.head_epoch == 1 and not view.branches
     t.timeline.latest(t)
     assert_same(state(t), after)
 

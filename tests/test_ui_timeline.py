@@ -36,11 +36,12 @@ def test_scrub_step_back_and_continue_from_here(win, qtbot):
     bar.slider.setSliderDown(False)
     qtbot.waitUntil(lambda: idle() and win.last_snapshot.epoch == 1, timeout=20000)
     np.testing.assert_array_equal(win.bridge.trainer.network.params, weights[1])
-    assert "epoch 1 of 3" in bar.where.text()
+    assert bar.where.text() == "epoch 1/3"
 
     focused_key(qtbot, Qt.Key.Key_Left)  # Step back, whichever widget has the focus
     qtbot.waitUntil(lambda: idle() and win.last_snapshot.next_phase == "update", timeout=20000)
     assert win.last_snapshot.epoch == 0 and win.last_snapshot.grad_weights is not None
+    assert not win.last_snapshot.timeline.at_head  # looking at the past is not a branch
     click(qtbot, win, "update")  # forward again: the very same end of epoch 1
     np.testing.assert_array_equal(win.bridge.trainer.network.params, weights[1])
 

@@ -23,6 +23,7 @@ until `discard_branches`. Not restored: a KL penalty's running average (`running
 """
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 from typing import NamedTuple
@@ -200,12 +201,9 @@ class Timeline:
         self._leave_head(trainer)
         self._restore(trainer, self._moments[base])
         if base < target:
-            self._replaying = True
-            try:
+            with self._muted():
                 while trainer.updates < target:
                     trainer.step_batch()
-            finally:
-                self._replaying = False
             # the replayed epochs' records are the first run's (same numbers; their wall times)
             trainer.history = list(self._records[:trainer.epoch])
         self._behind = trainer.updates < self.head
@@ -231,14 +229,16 @@ class Timeline:
             _refuse("this is the start of the run: there is nothing to step back to")
         if boundary:
             self.go_to_update(trainer, trainer.updates - 1)
-            trainer.prepare_update()
+            with self._muted():  # showing the past's phases is no training: no branch
+                trainer.prepare_update()
             return "Update undone"
         start = trainer.updates  # mid-batch: its start is update count `updates`
         single = trainer.batch_size == 1
         if trainer.next_phase == "update" and single:
             self.go_to_update(trainer, start)
-            trainer.forward()
-            trainer.compute_loss()
+            with self._muted():
+                trainer.forward()
+                trainer.compute_loss()
             return "Backward undone"
         self.go_to_update(trainer, start)
         return "Forward undone" if single else "Batch undone"
@@ -253,6 +253,16 @@ class Timeline:
         self._version += 1
 
     # ------------------------------------------------------------------------------ internals
+    @contextlib.contextmanager
+    def _muted(self):
+        """The trainer steps for the timeline itself (replay, a past phase shown): its hooks
+        keep nothing and start no branch."""
+        self._replaying = True
+        try:
+            yield
+        finally:
+            self._replaying = False
+
     @staticmethod
     def _at_boundary(trainer) -> bool:
         return trainer.batch_fill == 0 and trainer.next_phase == "forward"

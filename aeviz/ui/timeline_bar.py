@@ -27,19 +27,21 @@ class TimelineBar(QWidget):
         self._placing = False  # the slider is being set from a snapshot, not by the user
         lay = QHBoxLayout(self)
         lay.setContentsMargins(4, 0, 4, 2)
-        self.back_button = QPushButton("◀ Step back")
+        lay.setSpacing(4)
+        self.back_button = QPushButton("◀ Back")
         self.back_button.setToolTip("One phase back in time: the update undone, then backward, then "
                                     "forward; stepping on gives the very same numbers  [Left]")
         self.back_button.clicked.connect(bridge.step_back)
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setObjectName("timeline_slider")
         self.slider.setRange(0, 0)
+        self.slider.setMinimumWidth(150)
         self.slider.setPageStep(1)
         self.slider.setToolTip("The timeline: drag to any epoch of this network; the network, the "
                                "curves and every panel show that moment exactly")
         self.slider.valueChanged.connect(self._on_moved)
         self.where = QLabel("epoch —")
-        self.where.setMinimumWidth(90)
+        self.where.setToolTip("The epoch shown (+: within the next one) of the furthest this run went")
         self.here_button = QPushButton("Continue from here")
         self.here_button.setToolTip("Train on from this moment; the old future stays on the loss "
                                     "curves, dimmed, until discarded (stepping or Play does the same)")
@@ -47,7 +49,7 @@ class TimelineBar(QWidget):
         self.latest_button = QPushButton("Latest")
         self.latest_button.setToolTip("Back to the furthest point of this run")
         self.latest_button.clicked.connect(self._latest)
-        self.discard_button = QPushButton("Discard branches")
+        self.discard_button = QPushButton("Discard")
         self.discard_button.setToolTip("Remove the dimmed curves of the futures left behind")
         self.discard_button.clicked.connect(self._discard)
         self.budget = QSpinBox()
@@ -84,8 +86,8 @@ class TimelineBar(QWidget):
         finally:
             self._placing = False
         mid = snap.position > 0 and snap.position < snap.n_observations
-        self.where.setText(f"epoch {view.epoch}{'+' if mid else ''} of {view.head_epoch}")
-        self.memory.setText(f"{view.memory_bytes / MB:,.0f} of")
+        self.where.setText(f"epoch {view.epoch}{'+' if mid else ''}/{view.head_epoch}")
+        self.memory.setText(f"{view.memory_bytes / MB:,.0f} MB of")
         self._enable()  # the cursor and the dimmed curves: the loss plot draws them from the snapshot
 
     def _enable(self):
