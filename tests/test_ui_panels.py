@@ -18,7 +18,8 @@ def test_fmt_never_shows_nan():
 
 def test_panel_list_and_interface():
     assert [t for t, _ in PANELS] == ["Ratings matrix", "Reconstruction", "Code", "Feature detectors",
-                                      "Recommendations", "Math inspector", "Weights over time"]
+                                      "Recommendations", "Math inspector", "Weights over time",
+                                      "Movie map"]
     for _, factory in PANELS:
         for name in ("show_snapshot", "set_dataset", "set_selected_node", "userSelected", "nodeSelected"):
             assert hasattr(factory, name)

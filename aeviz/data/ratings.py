@@ -280,6 +280,10 @@ class Ratings:
     def rated_counts_per_user(self) -> np.ndarray:
         return np.diff(self.indptr).astype(np.int64)
 
+    def rated_counts_per_item(self) -> np.ndarray:
+        """Ratings in each column, without building the transpose (ML-20M's costs ~160 MB)."""
+        return np.bincount(self.indices, minlength=self.n_items).astype(np.int64)
+
     def mean_per_user(self) -> np.ndarray:
         """Mean rating of each user (float64); 0 for a user without ratings."""
         counts = self.rated_counts_per_user()

@@ -15,6 +15,7 @@ import weakref
 import numpy as np
 
 from .evaluation import top_n
+from .movie_map import build_map, user_marks
 from .snapshot import frozen
 from .vae_insights import code_ellipses, imagined_reconstruction, sampling_view
 
@@ -517,12 +518,19 @@ def _slow_parts(st, trainer, fresh=False):
         return st.slow
     if st.slow is not None and not fresh:
         running = key[:3] == st.slow_key[:3] and abs(key[3] - st.slow_key[3]) > 1
-        if running and st.slow_cost > SLOW_COST and now - st.slow_at < SLOW_INTERVAL:
+        # costlier parts wait longer: at most about a fifth of the worker's time (ML-20M's movie map)
+        if running and st.slow_cost > SLOW_COST and now - st.slow_at < max(SLOW_INTERVAL, 4 * st.slow_cost):
             return st.slow
     if st.slow_key is None or key[:3] != st.slow_key[:3]:
         st.pca_axes = None
-    st.slow = {"codes": _codes_all(st, trainer), "feature_detectors": _feature_detectors(st, trainer),
-               "sparsity": _sparsity(st, trainer)}
+    codes = _codes_all(st, trainer)
+    # an item model whose sample is every movie: its codes and their plane are the map's
+    everyone = trainer.orientation == "item" and st.rows.size == trainer.train_set.n_users
+    plane = (codes["xy"], codes["explained"], codes["_axes"]) if everyone and codes["method"] == "PCA" else None
+    st.slow = {"codes": codes, "feature_detectors": _feature_detectors(st, trainer),
+               "sparsity": _sparsity(st, trainer), "movie_map": build_map(
+                   net, trainer.orientation, trainer.train_set, codes["_codes"] if everyone else None,
+                   (st.slow or {}).get("movie_map"), projection=plane)}
     st.slow_key, st.slow_at = key, now
     st.slow_cost = time.perf_counter() - now
     return st.slow
@@ -566,6 +574,8 @@ def compute_extras(trainer, selection: dict | None = None, fresh: bool = False) 
         "sampling": sampling_view(trainer, row, from_trainer),
         "distributions": _distributions(st, trainer),
         "sparsity": slow["sparsity"],
+        "movie_map": slow["movie_map"],
+        "movie_marks": user_marks(trainer.train_set, trainer.orientation, recs),
         "penalties": [p.describe() for p in trainer.penalties],
         "corruption": trainer.corruption.describe() if trainer.corruption is not None else None,
     }

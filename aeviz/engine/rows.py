@@ -41,6 +41,9 @@ class DenseRows:
     def rated_counts_per_user(self) -> np.ndarray:
         return self.mask.sum(axis=1)
 
+    def rated_counts_per_item(self) -> np.ndarray:
+        return self.mask.sum(axis=0)
+
     def transposed(self) -> "DenseRows":
         """Columns as rows (an item model's view); transposing twice gives equal matrices."""
         return DenseRows(self.values.T.copy(), self.mask.T.copy())

@@ -9,6 +9,7 @@ matrix of any layer pair is one toggle away.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, field
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
@@ -27,6 +28,14 @@ ANIMATION_MS = {"forward": 320, "backward": 320, "update": 700}
 MATRIX_SHARE = 0.36  # of the view's width for the weight-matrix heatmap, when shown
 
 
+@dataclass(frozen=True)
+class Highlight:
+    """What to mark in green (a colour no weight, activation or overlay uses): nodes [(layer, index or None = the whole layer)] and edges
+    {weight layer: [(row, col)] or None = every drawn edge of that layer pair}."""
+    nodes: tuple = ()
+    edges: dict = field(default_factory=dict)
+
+
 class NetworkView(QWidget):
     """Draws Snapshots of the autoencoder as a layered graph; emits commands, never trains."""
 
@@ -41,6 +50,7 @@ class NetworkView(QWidget):
         self._max_edges = 500
         self._max_nodes = 40
         self._selected = None
+        self._highlight = None
         self._animated = True
         self._last_arrival = None
         self._last_phase = None
@@ -116,6 +126,7 @@ class NetworkView(QWidget):
         if self._snapshot is not None and tuple(self._snapshot.sizes) != tuple(snapshot.sizes):
             self._selected = None
             self.canvas.selected = None
+            self._highlight = self.canvas.highlight = None  # it named the old network's nodes
             self.canvas.reset_view()
         self._snapshot = snapshot
         self._rebuild()
@@ -182,6 +193,22 @@ class NetworkView(QWidget):
         self._rebuild()
         self.nodeSelected.emit(*self._selected)
 
+    def set_highlight(self, highlight: Highlight | None) -> None:
+        """Mark nodes and edges in green (a lesson's link); the named nodes are always drawn."""
+        self._highlight = highlight
+        self.canvas.highlight = highlight
+        self._rebuild()
+        self.canvas.update()
+
+    def highlight(self) -> Highlight | None:
+        return self._highlight
+
+    def set_text_scale(self, scale: float) -> None:
+        """Presentation mode: the canvas's labels, numbers and legend `scale` times larger."""
+        self.canvas.set_text_scale(scale)
+        self._fit = None
+        self._rebuild()
+
     def edit_edge(self, layer: int, row: int, col: int):
         """Open a non-modal editor for W[layer][row, col]; accepting it emits weightEdited."""
         if self._snapshot is None:
@@ -241,7 +268,14 @@ class NetworkView(QWidget):
     def _rebuild(self):
         if self._snapshot is None:
             return
-        keep = {self._selected[0]: [self._selected[1]]} if self._selected else None
+        keep = {self._selected[0]: [self._selected[1]]} if self._selected else {}
+        for layer, index in getattr(self._highlight, "nodes", ()):
+            if index is not None:
+                keep.setdefault(layer, []).append(index)
+        for layer, cells in getattr(self._highlight, "edges", {}).items():
+            for row, col in cells or ():
+                keep.setdefault(layer, []).append(col)
+                keep.setdefault(layer + 1, []).append(row)
         all_on = getattr(self, "_all_edges", False)
         self._scene = build_scene(self._snapshot, None if all_on else self.nodes_per_layer(),
                                   None if all_on else self._max_edges, keep=keep)

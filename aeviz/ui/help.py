@@ -90,6 +90,9 @@ step that user.</li>
 <li><b>Feature detectors</b>: the movies that switch each first-layer unit on and off.</li>
 <li><b>Math inspector</b>: the selected node's formula with this step's numbers.</li>
 <li><b>Weights over time</b>: each layer's spread of weights and gradients, update after update.</li>
+<li><b>Movie map</b>: every movie placed by the network's weights for it (PCA to 2-D), coloured by
+genre; the user's rated (&#9675;) and recommended (&#9733;) movies marked. Hover a movie for its
+five nearest neighbours; type a title to find it.</li>
 </ul>
 
 <h3>Model setup and presets</h3>

@@ -23,6 +23,7 @@ from aeviz.presets import PRESETS
 
 from . import gc_guard
 from . import help as help_dialogs
+from . import lessons
 from . import settings
 from .bridge import EngineBridge
 from .controls import StepControls
@@ -44,7 +45,7 @@ PATIENCE_CHOICES = (0, 10, 25, 50, 100)  # epochs without a better test RMSE bef
 log = logging.getLogger(__name__)
 
 # Where each insight panel starts (users can drag them anywhere; the layout persists).
-RIGHT_PANELS = ("Code", "Reconstruction", "Recommendations")
+RIGHT_PANELS = ("Code", "Reconstruction", "Recommendations", "Movie map")
 FIRST_RIGHT = "Code"
 FIRST_BOTTOM = "Math inspector"
 
@@ -139,8 +140,10 @@ class MainWindow(QMainWindow):
         self.loss_plot.exportPngRequested.connect(self.export_png)
         self.loss_plot.exportCsvRequested.connect(self.export_csv)
 
+        self.lessons = lessons.install(self)  # the Lesson dock, teacher and presentation modes (issue 19)
         if restore:
             self._restore_settings()
+        self.lessons.restored()
         self._update_title()
         if dataset is not None:
             self.set_dataset(dataset, path)

@@ -48,6 +48,7 @@ class GraphCanvas(QWidget):
         self.titles = None
         self.entry = "movie"  # what an input/output node is: a movie, or a user (item-based model)
         self.selected = None
+        self.highlight = None  # Highlight: what a lesson's link points at (green), or None
         self.rating_range = None  # (lo, hi) or None = inferred
         self.overlays = True  # show the phase's error / delta / gradient / change overlays
         self._zoom = 1.0
@@ -71,6 +72,8 @@ class GraphCanvas(QWidget):
         self._small.setPointSizeF(7.5)
         self._bold = QFont(self._font)
         self._bold.setBold(True)
+        self._legend_font = QFont(self._small)  # the legend is drawn scaled whole (presentation mode)
+        self._text_scale = 1.0
 
     # ------------------------------------------------------------------------------ state in
     def set_scene(self, scene, snapshot, titles=None):
@@ -129,7 +132,7 @@ class GraphCanvas(QWidget):
         return QFontMetrics(self._font), QFontMetrics(self._bold)
 
     def _caption_height(self):
-        return 44.0
+        return 44.0 * self._text_scale
 
     def _has_vectors(self):
         return self.scene is not None and max(self.scene.sizes) <= 8  # room for the value vectors
@@ -336,6 +339,7 @@ class GraphCanvas(QWidget):
             self._paint_edges(p)
             self._paint_overlays(p)
             self._paint_nodes(p)
+            self._paint_highlight(p)
             self._paint_labels(p)
             self._paint_sampling(p)
             self._paint_caption(p)
@@ -517,6 +521,60 @@ class GraphCanvas(QWidget):
                 p.setBrush(Qt.NoBrush)
                 p.drawEllipse(c, r + 6, r + 6)
 
+    def set_text_scale(self, scale: float):
+        """All the canvas's text `scale` times its usual size (presentation mode on a projector)."""
+        self._font.setPointSizeF(8.5 * scale)
+        self._small.setPointSizeF(7.5 * scale)
+        self._bold.setPointSizeF(8.5 * scale)
+        self._text_scale = float(scale)
+        self._geo = None
+        self._lay = None
+        self.update()
+
+    def font_sizes(self):
+        """(text, small text) point sizes the canvas paints with now."""
+        return self._font.pointSizeF(), self._small.pointSizeF()
+
+    def highlighted_positions(self):
+        """(nodes [(layer, position among the shown)], edges {layer: bool mask over the drawn
+        edges}) of the highlight as drawn now: what a lesson link shows."""
+        hl, sc = self.highlight, self.scene
+        if hl is None or sc is None:
+            return [], {}
+        nodes = []
+        for layer, idx in hl.nodes:
+            if 0 <= layer < len(sc.shown):
+                want = sc.shown[layer] if idx is None else [idx]
+                nodes += [(layer, k) for k in (sc.position(layer, i) for i in want) if k is not None]
+        edges = {}
+        for pair in sc.edges:
+            if pair.layer in hl.edges:
+                cells = hl.edges[pair.layer]
+                m = np.ones(len(pair.w), bool) if cells is None else np.zeros(len(pair.w), bool)
+                for r, c in cells or ():
+                    m |= (pair.rows == r) & (pair.cols == c)
+                if m.any():
+                    edges[pair.layer] = m
+        return nodes, edges
+
+    def _paint_highlight(self, p):
+        nodes, edges = self.highlighted_positions()
+        if not nodes and not edges:
+            return
+        X, Y, r, *_ = self.geometry_arrays()
+        green = QColor(0, 190, 80, 210)
+        for pair in self.scene.edges:
+            if pair.layer in edges:
+                pen = QPen(green, 4.0 if len(pair.w) < 50 else 2.0)
+                pen.setCapStyle(Qt.RoundCap)
+                p.setPen(pen)
+                self._batch.draw(p, self.edge_segments(pair)[edges[pair.layer]])
+        p.setRenderHint(QPainter.Antialiasing, True)
+        p.setPen(QPen(QColor(0, 170, 70), 3.5))
+        p.setBrush(Qt.NoBrush)
+        for layer, k in nodes:
+            p.drawEllipse(QPointF(X[layer][k], Y[layer][k]), r + 5, r + 5)
+
     def _paint_dense_nodes(self, p):
         X, Y, r, *_ = self.geometry_arrays()
         p.setRenderHint(QPainter.Antialiasing, False)
@@ -639,6 +697,8 @@ class GraphCanvas(QWidget):
         y = max(float(y.max()) for y in Y) + r + 30  # leaves room for the tied-weights note
         vec = lambda a: "[" + " ".join(num(v) for v in a) + "]"
         p.setFont(self._font)
+        gap = float(xs[1] - xs[0]) if L else self.width()
+        texts = {}
         for l in range(L + 1):
             if not self._revealed(l):
                 continue
@@ -653,10 +713,14 @@ class GraphCanvas(QWidget):
                 if l == L and act == "softmax" and np.isfinite(h).all():
                     onehot = (h == h.max()).astype(int)
                     lines.append(f"arg-max one-hot = {vec(onehot)}")
-            gap = float(xs[1] - xs[0]) if L else self.width()
             if max(fm.horizontalAdvance(t) for t in lines) > gap - 8:  # narrow: drop the derivations
                 lines = [t.split(" = ")[0] + " = " + t.split(" = ")[-1] for t in lines]
-            stagger = 3 if (l % 2 and gap < 2 * max(fm.horizontalAdvance(t) for t in lines) + 8) else 0
+            texts[l] = lines
+        half = {l: max(fm.horizontalAdvance(t) for t in lines) / 2 for l, lines in texts.items()}
+        for l, lines in texts.items():
+            # an odd layer moves below its neighbours only when its text would run into theirs
+            crowded = any(half[l] + half[k] + 8 > gap for k in (l - 1, l + 1) if k in half)
+            stagger = 3 if (l % 2 and crowded) else 0
             for j, t in enumerate(lines):
                 wdt = fm.horizontalAdvance(t) + 12
                 p.setPen(INK if j == len(lines) - 1 or l == 0 else FAINT)
@@ -965,7 +1029,7 @@ class GraphCanvas(QWidget):
         p.setBrush(QBrush(g))
         p.drawRect(rect)
         p.setPen(FAINT)
-        p.setFont(self._small)
+        p.setFont(self._legend_font)
         p.drawText(QRectF(rect.left(), rect.top() - 15, 200, 14), Qt.AlignLeft | Qt.AlignVCenter, title)
         p.drawText(QRectF(rect.left() - 30, rect.bottom() + 1, 60, 13), Qt.AlignCenter, lo_txt)
         p.drawText(QRectF(rect.right() - 30, rect.bottom() + 1, 60, 13), Qt.AlignCenter, hi_txt)
@@ -973,7 +1037,7 @@ class GraphCanvas(QWidget):
     def _legend_items(self):
         """(width, height, paint(p, x, y)) of each legend entry, in reading order."""
         sc, s = self.scene, self.snapshot
-        fm = QFontMetrics(self._small)
+        fm = QFontMetrics(self._legend_font)
         items = []
 
         def weights(p, x, y):
@@ -1059,7 +1123,7 @@ class GraphCanvas(QWidget):
             def paint(p, x, y, text=text, glyph=glyph):
                 glyph(p, QPointF(x + r, y + 8))
                 p.setPen(FAINT)
-                p.setFont(self._small)
+                p.setFont(self._legend_font)
                 p.drawText(QRectF(x + 2 * r + 6, y, 400, 16), Qt.AlignLeft | Qt.AlignVCenter, text)
             items.append((2 * r + 6 + fm.horizontalAdvance(text) + 16, 18, paint))
         return items
@@ -1085,7 +1149,8 @@ class GraphCanvas(QWidget):
         return rows
 
     def _legend_height(self, width) -> float:
-        return sum(h for h, _ in self._legend_rows(width)) + 10
+        k = self._text_scale
+        return (sum(h for h, _ in self._legend_rows(width / k)) + 10) * k
 
     def _noise_mark(self, p, c, r):
         """An input hidden or changed by the denoising corruption: white, crossed in the noise colour."""
@@ -1100,17 +1165,22 @@ class GraphCanvas(QWidget):
     def _paint_legend(self, p):
         """Colour scales and marker keys along the bottom, flowed into as many rows as the width needs."""
         p.setRenderHint(QPainter.Antialiasing, True)
-        rows = self._legend_rows(self.width())
-        top = self.height() - sum(h for h, _ in rows) - 8
-        p.fillRect(QRectF(0, top - 4, self.width(), self.height() - top + 4), QColor(255, 255, 255, 235))
+        k = self._text_scale  # presentation mode: the whole legend, keys and text, k times larger
+        p.save()
+        p.scale(k, k)
+        width, height = self.width() / k, self.height() / k
+        rows = self._legend_rows(width)
+        top = height - sum(h for h, _ in rows) - 8
+        p.fillRect(QRectF(0, top - 4, width, height - top + 4), QColor(255, 255, 255, 235))
         p.setPen(QPen(QColor(225, 225, 225), 1))
-        p.drawLine(QPointF(8, top - 4), QPointF(self.width() - 8, top - 4))
-        p.setFont(self._small)
+        p.drawLine(QPointF(8, top - 4), QPointF(width - 8, top - 4))
+        p.setFont(self._legend_font)
         y = top
         for h, row in rows:
             for x, (_, _, paint) in row:
                 paint(p, x, y)
             y += h
+        p.restore()
 
     # ------------------------------------------------------------------------------ hit tests
     def node_at(self, pos: QPointF):

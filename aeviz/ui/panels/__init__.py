@@ -11,6 +11,7 @@ from .distributions import DistributionsPanel
 from .features import FeatureDetectorsPanel
 from .math_inspector import MathInspectorPanel
 from .matrix import RatingsMatrixPanel
+from .movie_map import MovieMapPanel
 from .reconstruction import ReconstructionPanel
 from .recommendations import RecommendationsPanel
 
@@ -22,7 +23,9 @@ PANELS = [
     ("Recommendations", RecommendationsPanel),
     ("Math inspector", MathInspectorPanel),
     ("Weights over time", DistributionsPanel),
+    ("Movie map", MovieMapPanel),
 ]
 
 __all__ = ["PANELS", "Panel", "fmt", "RatingsMatrixPanel", "ReconstructionPanel", "CodePanel",
-           "FeatureDetectorsPanel", "RecommendationsPanel", "MathInspectorPanel", "DistributionsPanel"]
+           "FeatureDetectorsPanel", "RecommendationsPanel", "MathInspectorPanel", "DistributionsPanel",
+           "MovieMapPanel"]

@@ -54,6 +54,12 @@ class RatingsMatrixPanel(Panel):
         lay.addWidget(self.info)
         self.plot.hide()
         self.current_row = None
+        self.cell_mark = QtWidgets.QGraphicsRectItem()  # what a lesson's link points at
+        self.cell_mark.setPen(pg.mkPen(0, 200, 80, width=3, cosmetic=True))
+        self.cell_mark.setZValue(12)
+        self.cell_mark.hide()
+        self.plot.addItem(self.cell_mark, ignoreBounds=True)
+        self._highlighted = None
         self.plot.scene().sigMouseMoved.connect(self._hover)
         self.plot.scene().sigMouseClicked.connect(self._clicked)
 
@@ -67,6 +73,7 @@ class RatingsMatrixPanel(Panel):
 
     # ----------------------------------------------------------------------------------- data
     def dataset_changed(self):
+        self.highlight_cell(None)
         r = self.ratings
         if r is None or r.n_users == 0 or r.n_items == 0:
             self.plot.hide()
@@ -128,6 +135,27 @@ class RatingsMatrixPanel(Panel):
             self.row_label.setAnchor((0, 0) if below else (0, 1))
             self.row_label.setPos(0, hi if below else lo)
         self.row_label.show()
+
+    def highlight_cell(self, row: int | None, col: int | None = None) -> bool:
+        """Outline cell (row, col) in green, or the whole row when col is None (a lesson's link);
+        None clears. False when the matrix has no such cell."""
+        r = self.ratings
+        ok = (row is not None and r is not None and 0 <= row < r.n_users
+              and (col is None or 0 <= col < r.n_items))
+        self._highlighted = (row, col) if ok else None
+        if not ok:
+            self.cell_mark.hide()
+            return row is None
+        x0, w = (0, r.n_items) if col is None else (col, 1)
+        self.cell_mark.setRect(QtCore.QRectF(x0, row, w, 1))
+        self.cell_mark.show()
+        if col is not None:
+            self.info.setText(self.describe_cell(row, col))
+        return True
+
+    def highlighted_cell(self):
+        """(row, col or None) outlined now, or None."""
+        return self._highlighted
 
     # ------------------------------------------------------------------------------ pointer
     def cell_at(self, scene_pos):
