@@ -209,3 +209,13 @@ def test_a_damaged_saved_timeline_is_refused_with_the_reason(tmp_path):
             zf.writestr(n, data)
     with pytest.raises(ModelFileError, match="random generator state 0 is invalid"):
         load_model(bad)
+
+
+def test_a_budget_smaller_than_the_model_keeps_only_the_best_and_where_it_stands():
+    t = trainer()
+    t.keep_undo = False
+    t.timeline.set_budget(1)  # far less than one epoch end
+    for _ in range(4):
+        t.step_epoch()
+    assert set(t.timeline.kept_epochs) <= {t.best_epoch, t.epoch} and t.epoch in t.timeline.kept_epochs
+    assert t.can_restore_best

@@ -8,8 +8,8 @@ time. The `Timeline` decides which moments to keep and how to get back to any up
 * every epoch end, whole (exact float32/64 copies, no lossy format): scrubbing to an epoch is a
   memory copy. Byte-shuffled XOR deltas + zlib were measured on MovieLens-100k's default model:
   78 % of the raw size for 40-90 ms an epoch (Adam's moment estimates change everywhere), so
-  whole copies it is. Over the memory `budget_bytes`, epochs are thinned evenly (never the first,
-  the latest or the best); the scrubber then snaps to the nearest kept one.
+  whole copies it is. Over the memory `budget_bytes`, epochs are thinned evenly (the first and the
+  latest only when nothing else is left; never the best); the scrubber snaps to the nearest kept one.
 * within the run, the start of every update while stepping by hand or playing slowly (`keep_undo`),
   every STEP_EVERY-th update at full speed, within STEP_SHARE of the budget. Any other update is
   reached by *replay*: from the latest kept moment before it, the same batches again
@@ -24,6 +24,7 @@ until `discard_branches`. Not restored: a KL penalty's running average (`running
 from __future__ import annotations
 
 import contextlib
+import math
 from dataclasses import dataclass
 
 from typing import NamedTuple
@@ -319,13 +320,15 @@ class Timeline:
                 break
             sparse = [u for u in steps if u % STEP_EVERY]
             self._forget((sparse or steps)[0])
-        while self._epoch_bytes > self.budget_bytes - step_budget and len(self._epoch_at) > 2:
+        while self._epoch_bytes > self.budget_bytes - step_budget and len(self._epoch_at) > 1:
             kept = self.kept_epochs
-            candidates = [(kept[i + 1] - kept[i - 1], kept[i]) for i in range(1, len(kept) - 1)
-                          if kept[i] != keep_best and self._epoch_at[kept[i]] != head]
-            if not candidates:
+            # the one whose neighbours are closest goes; the first and the latest only when a
+            # model is so big that nothing else is left (never the best, never where it stands)
+            gaps = [(kept[i + 1] - kept[i - 1] if 0 < i < len(kept) - 1 else math.inf, kept[i])
+                    for i in range(len(kept)) if kept[i] != keep_best and self._epoch_at[kept[i]] != head]
+            if not gaps:
                 break
-            self._forget(self._epoch_at[min(candidates)[1]])
+            self._forget(self._epoch_at[min(gaps)[1]])
 
     def _leave_head(self, trainer):
         """Before going back from the head: keep where it stands, so 'latest' can come back."""
