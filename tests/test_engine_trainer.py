@@ -150,7 +150,9 @@ def test_undo_restores_the_state_before_the_update():
     t.undo()
     np.testing.assert_array_equal(t.network.params, before)
     assert (t.k, t.steps) == (k, steps)
-    assert not t.can_undo
+    assert t.can_undo  # the timeline keeps every update's start: undo goes back again
+    t.undo()
+    assert (t.updates, t.steps) == (0, 0) and not t.can_undo
 
 
 def test_snapshot_is_immutable_and_independent():

@@ -33,7 +33,7 @@ FULL_SPEED = float("inf")
 _STOP = ("stop", ())
 EXTRAS_INTERVAL = 0.25  # insights are computed at most ~4 times a second
 MANUAL = {"step_phase", "forward", "backward", "update", "step_observation", "step_batch",
-          "undo", "restore_best", "set_weight", "select_observation"}
+          "undo", "restore_best", "set_weight", "select_observation", "timeline", "scrub"}
 
 
 def play_due(previous_due: float, now: float, speed: float, steps_done: int) -> float:
@@ -81,6 +81,8 @@ class _Worker(QObject):
         self.epoch_target = None  # set while Step epoch plays to the end of an epoch
         self._speed_after = FULL_SPEED  # the speed to go back to once it has
         self._stopped_for = None  # the best epoch an early stop was last announced for
+        self.scrub_to = None  # the newest epoch the timeline's scrubber asked for (coalesced)
+        self.timeline_budget = None  # bytes, for every trainer built (None: the engine's default)
 
     # ------------------------------------------------------------------------------ the loop
     @Slot()
@@ -191,6 +193,34 @@ class _Worker(QObject):
     def _cmd_restore_best(self):
         self._manual(lambda: self.trainer.restore_best())
 
+    def _cmd_timeline(self, action, *args):
+        """Step back, go to an epoch, latest, continue from here, discard branches: the trainer's
+        Timeline does it (engine/timeline.py); what it says goes to the status bar."""
+        if self.trainer is None:
+            return
+        said = getattr(self.trainer.timeline, action)(self.trainer, *args)
+        if isinstance(said, str):
+            self.message.emit(said)
+        self._publish(force=True)
+
+    def aim_scrub(self, epoch: int) -> bool:
+        """Any thread: scrub to `epoch`; True if a 'scrub' command must be sent (none pending)."""
+        with self._lock:
+            pending, self.scrub_to = self.scrub_to is not None, int(epoch)
+        return not pending
+
+    def _cmd_scrub(self):
+        with self._lock:
+            epoch, self.scrub_to = self.scrub_to, None
+        if epoch is not None:
+            self._cmd_timeline("go_to_epoch", epoch)
+
+    def _cmd_timeline_budget(self, budget_bytes):
+        self.timeline_budget = int(budget_bytes)
+        if self.trainer is not None:
+            self.trainer.timeline.set_budget(self.timeline_budget)
+            self._publish(force=True)
+
     def _cmd_set_patience(self, epochs):
         self.patience = max(0, int(epochs))
         self._stopped_for = None
@@ -254,6 +284,8 @@ class _Worker(QObject):
             self.rebuildFailed.emit(f"Could not build the network ({type(exc).__name__}: {exc})")
             return
         self._set_playing(False)
+        if self.timeline_budget is not None:
+            trainer.timeline.set_budget(self.timeline_budget)
         self.trainer, self.config, self.dataset, self.preset = trainer, config, dataset, preset
         self._stopped_for = None
         self._extras, self._extras_at = {}, 0.0
@@ -282,6 +314,8 @@ class _Worker(QObject):
             self.workFailed.emit(tag, str(exc) or type(exc).__name__)
             return
         self._set_playing(False)
+        if self.timeline_budget is not None:
+            trainer.timeline.set_budget(self.timeline_budget)
         self.trainer, self.config, self.dataset, self.preset = trainer, config, dataset, None
         self._stopped_for = None
         self._extras, self._extras_at = {}, 0.0
@@ -458,6 +492,25 @@ class EngineBridge(QObject, StepCommands):
     def send(self, name: str, *args):
         self._sent += 1
         self._queue.put((name, args))
+
+    def step_back(self):
+        """One phase back on the timeline (Train > Step back)."""
+        self.timeline("step_back")
+
+    def timeline(self, action: str, *args):
+        """A Timeline action in the worker: "step_back", "go_to_epoch" (epoch), "latest",
+        "continue_here", "discard_branches" (engine/timeline.py)."""
+        self.send("timeline", action, *args)
+
+    def scrub(self, epoch: int):
+        """Show the end of `epoch` while the scrubber is dragged: only the newest position is
+        drawn (positions that arrive while one is being drawn replace each other)."""
+        if self._worker.aim_scrub(epoch):
+            self.send("scrub")
+
+    def set_timeline_budget(self, budget_bytes: int):
+        """The timeline's memory budget, for this and every later network."""
+        self.send("timeline_budget", int(budget_bytes))
 
     def set_patience(self, epochs: int):
         """Early stopping while playing: pause after `epochs` epochs without a better validation RMSE."""

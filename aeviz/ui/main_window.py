@@ -37,6 +37,7 @@ from .panels import PANELS
 from .panels.codes import CodePanel
 from .setup_panel import SetupPanel
 from .step_keys import StepKeys
+from .timeline_bar import install as install_timeline
 from .warnings_bar import WarningsBar
 
 PATIENCE_CHOICES = (0, 10, 25, 50, 100)  # epochs without a better validation RMSE before Play pauses
@@ -114,6 +115,7 @@ class MainWindow(QMainWindow):
 
         self._build_central()
         self._build_docks()
+        self.timeline_bar = install_timeline(self)  # the scrubber under the loss curves
         self._build_toolbar()
         self._build_status()
         self._build_menus()

@@ -37,12 +37,14 @@ def _describe(path: str, exc: Exception) -> str:
     return f"{pathlib.Path(path).name}: cannot be read ({exc})"
 
 
-def _save_in_worker(path, data_path):
-    """The function the worker runs: returns the update count it saved (the 'clean' mark)."""
+def _save_in_worker(path, data_path, history=False):
+    """The function the worker runs: returns the update count it saved (the 'clean' mark).
+    `history`: the timeline's kept epochs go into the file too ("Save with history")."""
     def run(trainer, config, dataset):
         if trainer is None or dataset is None:
             raise ValueError("there is no model to save yet: open ratings first")
-        save_model(path, trainer, config, dataset_identity(dataset, data_path), protect=(data_path,))
+        save_model(path, trainer, config, dataset_identity(dataset, data_path), protect=(data_path,),
+                   timeline=trainer.timeline if history else None)
         return trainer.updates
     return run
 
@@ -84,7 +86,11 @@ class ModelFiles(QObject):
         self.open_action.setShortcut(QKeySequence("Ctrl+Shift+O"))
         self.open_action.setToolTip("Continue from a saved model  [Ctrl+Shift+O]")
         self.open_action.triggered.connect(self.open)
-        self.actions = [self.open_action, self.save_action, self.save_as_action]
+        self.history_action = QAction("Save model with &history…", self)
+        self.history_action.setToolTip("Save the model and its timeline (every kept epoch): opened "
+                                       "again, the scrubber goes back through the whole run")
+        self.history_action.triggered.connect(self.save_with_history)
+        self.actions = [self.open_action, self.save_action, self.save_as_action, self.history_action]
 
         self.reader = BackgroundTask(_describe, (ModelLoadCancelled,), self)
         self.reader.loaded.connect(self._on_model_read)
@@ -115,7 +121,7 @@ class ModelFiles(QObject):
 
     # ------------------------------------------------------------------------------ saving
     @Slot()
-    def save(self, path: str | None = None) -> bool:
+    def save(self, path: str | None = None, history: bool = False) -> bool:
         """Queue a save to `path` (else the current file, else ask); False if nothing was queued."""
         if self.window.dataset is None:
             self.window.show_error("Nothing to save", "Open a ratings file first; then train and save the model.")
@@ -130,7 +136,7 @@ class ModelFiles(QObject):
             path += SUFFIX
         self._results.pop("save", None)
         self.busy = True
-        self.bridge.call("save", _save_in_worker(path, self.window.path))
+        self.bridge.call("save", _save_in_worker(path, self.window.path, history))
         self._saving_to = path
         return True
 
@@ -139,6 +145,12 @@ class ModelFiles(QObject):
         if not isinstance(path, (str, os.PathLike)) or not path:
             path = self.choose_save_path()
         return self.save(path) if path else False
+
+    @Slot()
+    def save_with_history(self, path: str | None = None) -> bool:
+        if not isinstance(path, (str, os.PathLike)) or not path:
+            path = self.choose_save_path()
+        return self.save(path, history=True) if path else False
 
     def wait(self, tag: str, timeout: float = 30.0):
         """Process events until the worker answered `tag`: (ok, result or message), or None."""
