@@ -60,6 +60,17 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message):
         self.exit(EXIT_INPUT, f"{self.prog}: error: {message}\nTry '{self.prog} --help'.\n")
 
+    def actions(self) -> list[argparse.Action]:
+        """Every option and argument this parser takes, --help included (read-only copy)."""
+        return list(self._actions)
+
+    def command(self, name: str) -> "_Parser":
+        """The parser of subcommand `name` ("train", "recommend", "export-torch")."""
+        for action in self._actions:
+            if isinstance(action.choices, dict) and name in action.choices:  # the subcommands
+                return action.choices[name]
+        raise KeyError(name)
+
 
 def build_parser(only_given: bool = False) -> argparse.ArgumentParser:
     """The command line. `only_given`: `train` sets only the flags written (see `given_flags`)."""
@@ -105,8 +116,11 @@ def build_parser(only_given: bool = False) -> argparse.ArgumentParser:
     o.add_argument("--optimizer", choices=tuple(OPTIMIZERS), default=D.optimizer, help="optimizer")
     o.add_argument("--lr", type=_number(float, 0, lo_open=True, what="learning rate"), default=D.lr,
                    help="learning rate")
+    o.add_argument("--lr-decay", type=_number(float, 0, 1, lo_open=True, what="learning-rate decay"),
+                   default=D.lr_decay, metavar="GAMMA",
+                   help="multiply the learning rate by GAMMA after every epoch (1 = constant)")
     o.add_argument("--momentum", type=_number(float, 0, 1, hi_open=True, what="momentum"), default=D.momentum,
-                   help="momentum (sgd, rmsprop)")
+                   help=f"momentum ({', '.join(n for n, o in OPTIMIZERS.items() if 'momentum' in o.defaults)})")
     o.add_argument("--weight-decay", type=_number(float, 0, what="weight decay"), default=D.weight_decay,
                    help="L2 weight decay added to the gradients")
     o.add_argument("--weight-penalty", type=_number(float, 0, what="weight penalty"), default=D.weight_penalty,
@@ -199,7 +213,7 @@ def _load(path, titles=None):
 _FIELDS = {"layers": ("hidden", tuple), "activation": ("hidden_activation", str),
            "output_activation": ("output_activation", str), "loss": ("loss", str),
            "tied": ("tied", bool), "no_bias": ("bias", lambda v: not v), "optimizer": ("optimizer", str),
-           "lr": ("lr", float), "momentum": ("momentum", float), "weight_decay": ("weight_decay", float),
+           "lr": ("lr", float), "lr_decay": ("lr_decay", float), "momentum": ("momentum", float), "weight_decay": ("weight_decay", float),
            "batch_size": ("batch_size", int), "seed": ("seed", int), "test_fraction": ("test_fraction", float),
            "validation_fraction": ("validation_fraction", float), "type": ("kind", str),
            "sparsity_target": ("sparsity_target", float), "sparsity_weight": ("sparsity_weight", float),
@@ -344,6 +358,9 @@ def cmd_train(a, given=None) -> int:
     except ValueError as exc:
         raise CliError(str(exc)) from None
     patience = a.patience
+    if a.preset and given is not None and "patience" not in given:  # the preset's own, unless overridden
+        from .presets import get_preset
+        patience = get_preset(a.preset).patience or patience
     if patience and val is None:
         if given is not None and "patience" in given:
             raise CliError("--patience needs a validation set (--validation-fraction above 0)")

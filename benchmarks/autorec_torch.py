@@ -81,15 +81,12 @@ def torch_epoch(torch, cfg, train_x, train_m, test_x, test_m, order):
     return time.perf_counter() - t0, train_rmse, test_rmse
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("ratings", nargs="?", default=DEFAULT)
-    ap.add_argument("--epochs", type=int, default=3, help="timed epochs per engine (median reported)")
-    a = ap.parse_args()
+def compare(path=DEFAULT, epochs: int = 3) -> dict:
+    """Time `epochs` epochs of each engine, alternating; print the table; return the figures."""
     import torch
     single_threaded_blas()
     torch.set_num_threads(1)  # aeviz's BLAS runs one thread: the same for both
-    data, label = ratings(a.ratings)
+    data, label = ratings(path)
     preset = get_preset("item-autorec")
     cfg = preset.config
     kernels.warm_up()
@@ -100,7 +97,7 @@ def main():
     train_m, test_m = mask.astype(np.float32), test_mask.astype(np.float32)
     torch_epoch(torch, cfg, train_x, train_m, test_x, test_m, order)
     ours, theirs = [], []
-    for _ in range(a.epochs):
+    for _ in range(epochs):
         s, order, trainer = aeviz_epoch(preset, data)
         ours.append(s)
         s, t_train, t_test = torch_epoch(torch, cfg, train_x, train_m, test_x, test_m, order)
@@ -108,15 +105,23 @@ def main():
     ae, to = statistics.median(ours), statistics.median(theirs)
     h = trainer.history[-1]
     print(f"I-AutoRec, one epoch on {label}: {tr.n_users} movies x {tr.n_items} users, "
-          f"batch {cfg.batch_size}, float32, 1 thread each, median of {a.epochs}")
+          f"batch {cfg.batch_size}, float32, 1 thread each, median of {epochs} (wall seconds, alternating)")
     print(f"{'engine':<10}{'s/epoch':>10}{'train RMSE':>12}{'test RMSE':>11}")
     print(f"{'aeviz':<10}{ae:>10.3f}{h.train_rmse:>12.4f}{h.test_rmse:>11.4f}")
     print(f"{'pytorch':<10}{to:>10.3f}{t_train:>12.4f}{t_test:>11.4f}")
     print(f"torch / aeviz = {to / ae:.2f} (above 1: aeviz is faster)")
-    print(json.dumps({"data": label, "aeviz_s_per_epoch": round(ae, 4), "torch_s_per_epoch": round(to, 4),
-                      "torch_over_aeviz": round(to / ae, 3), "torch_version": torch.__version__,
-                      "batch_size": cfg.batch_size, "epochs_timed": a.epochs,
-                      "aeviz_epochs": [round(x, 4) for x in ours], "torch_epochs": [round(x, 4) for x in theirs]}))
+    return {"data": label, "aeviz_s_per_epoch": round(ae, 4), "torch_s_per_epoch": round(to, 4),
+            "torch_over_aeviz": round(to / ae, 3), "torch_version": torch.__version__,
+            "batch_size": cfg.batch_size, "epochs_timed": epochs,
+            "aeviz_epochs": [round(x, 4) for x in ours], "torch_epochs": [round(x, 4) for x in theirs]}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("ratings", nargs="?", default=DEFAULT)
+    ap.add_argument("--epochs", type=int, default=3, help="timed epochs per engine (median reported)")
+    a = ap.parse_args()
+    print(json.dumps(compare(a.ratings, a.epochs)))
 
 
 if __name__ == "__main__":

@@ -105,7 +105,7 @@ def gui_rate(seconds: float, ds, settings_dir: str) -> dict:
     s0, t0, f0 = w.bridge.trainer.steps, time.perf_counter(), len(frames)
     lateness = timer_lateness(seconds)
     rate = (w.bridge.trainer.steps - s0) / (time.perf_counter() - t0)
-    frame_ms = w.bridge.frame_cost * 1000
+    frame_ms = w.bridge.pacing.frame_cost * 1000
     fps = (len(frames) - f0) / seconds
     w.close()
     p = lambda q: lateness[min(len(lateness) - 1, int(q * len(lateness)))] if lateness else float("nan")

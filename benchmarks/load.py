@@ -158,9 +158,7 @@ def main(sizes=(100_000, 1_000_000, 20_000_000), repeats=5):
     with tempfile.TemporaryDirectory(prefix="aeviz-bench-") as tmp:
         for n, shuffled in cases:
             path = pathlib.Path(tmp) / (f"u_{n}.data" if shuffled else f"ratings_{n}.csv")
-            t = time.perf_counter()
             write_ratings(path, n, shuffled=shuffled)
-            gen = time.perf_counter() - t
             mb = path.stat().st_size / 1e6
             if n <= 2_000_000:
                 ours_t, single_t, pandas_t = [], [], []

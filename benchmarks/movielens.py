@@ -10,10 +10,17 @@ Each row is `python -m aeviz train u.data --preset NAME [--type KIND] --json` ru
 an 80/20 per-user split with seed 0, 5% of each user's training ratings as the validation set that
 chooses the epoch (early stopping), and the test figures only reported; predictions clipped to 1-5.
 
-    python benchmarks/movielens.py [--quick] [--only KEY[,KEY]]
+    python benchmarks/movielens.py [--quick] [--only KEY[,KEY]] [--torch-epochs N]
 
-Prints a table, then (last line) one JSON object. Seconds are wall-clock on a shared machine; the
-`x ref` column divides them by a fixed NumPy reference workload timed in the same run.
+`--only` runs a subset of the rows (substrings of their labels, e.g. `--only preset` for the presets
+alone: the type rows train the user-based network for up to 500 epochs each). After the table, one
+epoch of the I-AutoRec preset is timed against the same model in PyTorch (benchmarks/autorec_torch.py;
+`--torch-epochs 0` skips it).
+
+Prints a table, then (last line) one JSON object. Seconds are given twice: `CPU s` is this process's
+CPU time (time.process_time; BLAS runs one thread, so on an idle core it is the wall time), `wall s`
+the wall-clock time on a shared machine; the `x ref` column divides the wall seconds by a fixed NumPy
+reference workload timed in the same run.
 """
 from __future__ import annotations
 
@@ -114,14 +121,16 @@ def reference_seconds() -> float:
 
 
 def train_json(path, *flags) -> dict:
-    """One `train --json` run of the CLI in this process; its JSON summary."""
+    """One `train --json` run of the CLI in this process; its JSON summary, plus its CPU seconds."""
     from aeviz.cli import main
     out, err = io.StringIO(), io.StringIO()
+    cpu = time.process_time()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = main(["train", str(path), "--seed", "0", "--test-fraction", "0.2", "--json", "--quiet", *flags])
+    cpu = time.process_time() - cpu
     if code != 0:
         raise RuntimeError(f"train {' '.join(flags)} failed with status {code}: {err.getvalue().strip()}")
-    return json.loads(out.getvalue().strip().splitlines()[-1])
+    return {**json.loads(out.getvalue().strip().splitlines()[-1]), "cpu_seconds": round(cpu, 1)}
 
 
 def rows_to_run(quick: bool, only=None):
@@ -141,31 +150,44 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="3 epochs per row (checks the script, not the figures)")
     ap.add_argument("--only", help="comma-separated substrings of the row labels to run")
+    ap.add_argument("--torch-epochs", type=int, default=3, help="I-AutoRec epochs timed against PyTorch (0: skip)")
     a = ap.parse_args(argv)
+    from aeviz.engine.threads import single_threaded_blas
+    single_threaded_blas()  # as the app's worker; CPU seconds then mean one core's
     path = movielens_100k()
     ref = reference_seconds()
     rows = []
     head = (f"{'model':<26} {'RMSE':>6} {'MAE':>6} {'val':>6} {'P@10':>6} {'R@10':>6} {'NDCG':>6} "
-            f"{'run(best)':>9} {'seconds':>8} {'x ref':>6}")
+            f"{'run(best)':>9} {'CPU s':>7} {'wall s':>7} {'x ref':>6}")
     print(f"MovieLens-100k ({path}), 80/20 per-user split, seed 0; test RMSE/MAE clipped to 1-5; "
           f"epoch chosen by the validation set (5% of training); reference workload {ref:.3f} s")
     base = None
     for label, flags in rows_to_run(a.quick, a.only.split(",") if a.only else None):
         s = train_json(path, *flags)
         if base is None:
-            base = s["baselines"]
+            base = s.get("baselines") or {}
             for k, v in base.items():
                 print(f"baseline {k:<17} {v:>6.4f}")
             print(head)
-        ep = f"{s.get('epochs_run', s['epochs'])} ({s['best_epoch']})"
-        print(f"{label:<26} {s['test_rmse']:>6.4f} {s['test_mae']:>6.4f} {s['val_rmse']:>6.4f} "
-              f"{s['precision_at_10']:>6.4f} {s['recall_at_10']:>6.4f} {s['ndcg_at_10']:>6.4f} {ep:>9} "
-              f"{s['seconds']:>8.1f} {s['seconds'] / ref:>6.0f}", flush=True)
-        rows.append({"model": label, "flags": flags, **{k: s[k] for k in (
+        ep = f"{s.get('epochs_run', s['epochs'])} ({s.get('best_epoch')})"
+
+        def num(key):  # an implicit-feedback model (the VAE) has no rating errors: n/a
+            v = s.get(key)
+            return "   n/a" if v is None else f"{v:>6.4f}"
+        print(f"{label:<26} {num('test_rmse')} {num('test_mae')} {num('val_rmse')} "
+              f"{num('precision_at_10')} {num('recall_at_10')} {num('ndcg_at_10')} {ep:>9} "
+              f"{s['cpu_seconds']:>7.1f} {s['seconds']:>7.1f} {s['seconds'] / ref:>6.0f}", flush=True)
+        rows.append({"model": label, "flags": flags, **{k: s.get(k) for k in (
             "test_rmse", "test_mae", "val_rmse", "precision_at_10", "recall_at_10", "ndcg_at_10", "epochs",
-            "best_epoch", "seconds")}, "epochs_run": s.get("epochs_run"), "seconds_over_reference": round(s["seconds"] / ref, 2)})
+            "best_epoch", "seconds", "cpu_seconds")}, "epochs_run": s.get("epochs_run"), "seconds_over_reference": round(s["seconds"] / ref, 2)})
+    torch = None
+    if a.torch_epochs > 0:
+        sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+        from autorec_torch import compare
+        torch = compare(str(path), a.torch_epochs)
     print(json.dumps({"dataset": "MovieLens-100k", "split": "80/20 per user, seed 0, validation 5% of train",
-                      "baselines": base, "reference_seconds": round(ref, 4), "rows": rows, "quick": a.quick}))
+                      "baselines": base, "reference_seconds": round(ref, 4), "rows": rows, "quick": a.quick,
+                      "autorec_epoch_vs_torch": torch}))
     return 0
 
 

@@ -20,6 +20,7 @@ against aeviz's engine in the same run. Prints a table, then one JSON object as 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import pathlib
@@ -188,7 +189,7 @@ def main(argv=None) -> int:
     if a.part:
         print(json.dumps(aeviz_part(a.part[1], a.part[2], a.batches)))
         return 0
-    import torch  # noqa: F401  (the script's engine: fail early when it is missing)
+    importlib.import_module("torch")  # the script's engine: fail early when it is missing
 
     folder = pathlib.Path(tempfile.mkdtemp(prefix="aeviz-scale-"))
     try:

@@ -62,11 +62,11 @@ for k, (title, stars) in enumerate(movies, 1):
         shot("profile_search.png")  # the completer's popup
     popup = p.search.completer().popup()
     if popup.isVisible():
-        QTest.keyClick(popup, Qt.Key_Down)
-        QTest.keyClick(popup, Qt.Key_Return)
+        QTest.keyClick(popup, Qt.Key.Key_Down)
+        QTest.keyClick(popup, Qt.Key.Key_Return)
     p.stars.setCurrentIndex(p.stars.findText(f"{stars} \u2605"))
     p.search.setFocus()
-    QTest.keyClick(QApplication.focusWidget() or p.search, Qt.Key_Return)
+    QTest.keyClick(QApplication.focusWidget() or p.search, Qt.Key.Key_Return)
     t = time.time()
     while p.busy() and time.time() - t < 10:
         pump(0.05)

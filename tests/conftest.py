@@ -40,7 +40,7 @@ def _never_ask_on_close(monkeypatch):
         from aeviz.ui.model_files import DISCARD, ModelFiles
     except ImportError:  # pragma: no cover
         return
-    monkeypatch.setattr(ModelFiles, "_ask_unsaved", lambda self: DISCARD)
+    monkeypatch.setattr(ModelFiles, "unsaved_dialog", lambda self: DISCARD)
 
 
 @pytest.fixture(autouse=True)

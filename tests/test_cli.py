@@ -175,8 +175,8 @@ def test_help_documents_every_flag(capsys):
                  "--patience"):
         assert flag in text, flag
     parser = cli.build_parser()
-    train = parser._subparsers._group_actions[0].choices["train"]
-    assert all(a.help for a in train._actions)
+    train = parser.command("train")
+    assert len(train.actions()) > 20 and all(a.help for a in train.actions())
 
 
 def test_no_arguments_launches_the_app(monkeypatch):
@@ -237,3 +237,13 @@ def test_preset_settings_with_flags_given_on_top(files, capsys):
     s = last_json(out)
     assert s["type"] == "denoising" and s["layers"] == [120] and s["epochs"] == 2 and s["preset"] == "denoising"
     assert "adam(lr=0.003" in out and "batch 1," in out  # the flag overrides; the rest is the preset's
+
+
+def test_a_preset_brings_its_patience_and_learning_rate_decay_unless_flags_override(files, capsys):
+    code, out, err = run(["train", files["ratings"], "--preset", "item-autorec", "--epochs", 1], capsys)
+    assert code == 0, err
+    assert "early stopping after 40 epochs" in out and "adam(lr=0.0005" in out
+    code, out, err = run(["train", files["ratings"], "--preset", "item-autorec", "--epochs", 1,
+                          "--patience", 3, "--lr-decay", 0.5, "--json"], capsys)
+    assert code == 0, err
+    assert "early stopping after 3 epochs" in out

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from aeviz import cli
-from aeviz.data import holdout_split, load_ratings
+from aeviz.data import load_ratings
 from aeviz.engine.orientation import observations
 from aeviz.engine.serialize import load_model
 

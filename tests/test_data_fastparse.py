@@ -221,25 +221,25 @@ def test_sorted_files_get_row_pointers_from_the_runs_across_chunks(tmp_path, per
 def test_parsing_threads_only_on_idle_cores(monkeypatch):
     from aeviz.data import loader
     monkeypatch.setattr(loader.os, "cpu_count", lambda: 2)
-    monkeypatch.setattr(loader, "_others_running", lambda: 0)
-    assert loader._workers() == 2
-    monkeypatch.setattr(loader, "_others_running", lambda: 1)  # the other core is busy
-    assert loader._workers() == 1
-    monkeypatch.setattr(loader, "_others_running", lambda: None)  # no /proc: the load average
+    monkeypatch.setattr(loader, "others_running", lambda: 0)
+    assert loader.parse_threads() == 2
+    monkeypatch.setattr(loader, "others_running", lambda: 1)  # the other core is busy
+    assert loader.parse_threads() == 1
+    monkeypatch.setattr(loader, "others_running", lambda: None)  # no /proc: the load average
     monkeypatch.setattr(loader.os, "getloadavg", lambda: (2.5, 1.0, 1.0))
-    assert loader._workers() == 1
+    assert loader.parse_threads() == 1
     monkeypatch.setattr(loader.os, "getloadavg", lambda: (0.3, 1.0, 1.0))
-    assert loader._workers() == 2
+    assert loader.parse_threads() == 2
     monkeypatch.setattr(loader.os, "cpu_count", lambda: 8)
     monkeypatch.setattr(loader, "MAX_WORKERS", 4)
-    assert loader._workers() == 4
+    assert loader.parse_threads() == 4
     monkeypatch.setattr(loader, "MAX_WORKERS", 1)
-    assert loader._workers() == 1
+    assert loader.parse_threads() == 1
 
 
 def test_the_instant_count_of_running_threads_is_read(monkeypatch):
     from aeviz.data import loader
-    others = loader._others_running()
+    others = loader.others_running()
     assert others is None or (isinstance(others, int) and others >= 0)
 
 

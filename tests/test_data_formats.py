@@ -307,7 +307,7 @@ def _big_file(path, n_users=1500, per_user=160, shuffle=False, dup=False, odd_li
 @pytest.mark.parametrize("shuffle,dup,odd", [(False, False, None), (True, True, None), (False, False, 123456)])
 def test_threaded_load_of_a_multi_megabyte_file_matches_the_simple_one(tmp_path, shuffle, dup, odd, monkeypatch):
     from aeviz.data import loader
-    monkeypatch.setattr(loader, "_workers", lambda: 2)  # threads even when the machine is busy
+    monkeypatch.setattr(loader, "parse_threads", lambda: 2)  # threads even when the machine is busy
     p = tmp_path / "ratings.csv"
     _big_file(p, shuffle=shuffle, dup=dup, odd_line=odd)
     assert p.stat().st_size > (4 << 20)  # big enough for the worker threads
@@ -331,7 +331,7 @@ def test_threaded_load_of_a_multi_megabyte_file_matches_the_simple_one(tmp_path,
 
 def test_cancel_and_progress_during_a_threaded_load(tmp_path, monkeypatch):
     from aeviz.data import LoadCancelled, loader
-    monkeypatch.setattr(loader, "_workers", lambda: 2)  # threads even when the machine is busy
+    monkeypatch.setattr(loader, "parse_threads", lambda: 2)  # threads even when the machine is busy
     p = tmp_path / "ratings.csv"
     _big_file(p)
     seen = []

@@ -69,6 +69,23 @@ def test_single_observations_accumulate_to_the_batch_update():
     assert a.k == b.k == 4
 
 
+def test_step_batch_after_stepped_observations_equals_one_batch():
+    """A batch begun by hand (one observation, then the next one's forward and loss) and finished
+    by Step batch: the rest goes through vectorised, and the update equals one whole batch's, masking
+    noise and weight penalty included."""
+    kw = dict(batch_size=5, optimizer="sgd", lr=0.1, loss="sse", weight_penalty=0.3, kind="denoising",
+              noise_level=0.3)
+    a, b = small_trainer(**kw), small_trainer(**kw)
+    a.step_observation()
+    a.step_phase(), a.step_phase()  # the second observation's forward and loss
+    a.step_batch()
+    assert a.updates == 1 and a.k == 5 and a.steps == 5 and a.next_phase == "forward"
+    b.step_batch()
+    np.testing.assert_allclose(a.network.params, b.network.params, rtol=1e-5, atol=1e-7)
+    a.step_batch(), b.step_batch()  # and the next batch starts alike
+    np.testing.assert_allclose(a.network.params, b.network.params, rtol=1e-5, atol=1e-7)
+
+
 def test_epoch_history_and_full_batch():
     t = small_trainer(batch_size=0)
     assert t.batch_size == t.n_observations
@@ -133,7 +150,9 @@ def test_undo_restores_the_state_before_the_update():
     t.undo()
     np.testing.assert_array_equal(t.network.params, before)
     assert (t.k, t.steps) == (k, steps)
-    assert not t.can_undo
+    assert t.can_undo  # the timeline keeps every update's start: undo goes back again
+    t.undo()
+    assert (t.updates, t.steps) == (0, 0) and not t.can_undo
 
 
 def test_snapshot_is_immutable_and_independent():
@@ -262,3 +281,17 @@ def test_divergence_in_a_later_chunk_counts_nothing(monkeypatch):
     with pytest.raises(DivergenceError):
         t.step_batch()
     assert t.steps == 0 and t.snapshot().epoch_losses.size == 0 and t.k == 0 and t.updates == 0
+
+
+def test_lr_decay_shrinks_each_epochs_step_by_its_factor():
+    """ExponentialDecay: epoch e trains at lr * gamma**e; with one update per epoch (full batch) and
+    SGD, the second epoch's change is gamma times a constant-rate twin's, from the same weights."""
+    decayed = small_trainer(batch_size=0, optimizer="sgd", lr=0.1, lr_decay=0.5)
+    constant = small_trainer(batch_size=0, optimizer="sgd", lr=0.1)
+    decayed.step_epoch(), constant.step_epoch()
+    np.testing.assert_allclose(decayed.last_change, constant.last_change, rtol=1e-6)
+    decayed.step_epoch(), constant.step_epoch()
+    np.testing.assert_allclose(decayed.last_change, 0.5 * constant.last_change, rtol=1e-5, atol=1e-9)
+    assert decayed.optimizer.hyper["lr"] == pytest.approx(0.05)
+    assert "decay" in " ".join(ModelConfig(lr_decay=0.0).problems())
+    assert "decay" in " ".join(ModelConfig(lr_decay=1.5).problems())

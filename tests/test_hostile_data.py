@@ -69,14 +69,14 @@ def _cancel_while_splitting(monkeypatch, module, after: int):
     """Press Cancel once `module` has split `after` lines; returns (cancel flag, lines split)."""
     flag = threading.Event()
     seen = []
-    real_split = module._split
+    real_split = module.split_fields
 
     def split(line, sep):
         seen.append(1)
         if len(seen) == after:
             flag.set()  # the user presses Cancel in the middle of the parse
         return real_split(line, sep)
-    monkeypatch.setattr(module, "_split", split)
+    monkeypatch.setattr(module, "split_fields", split)
     return flag, seen
 
 

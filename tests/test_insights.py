@@ -169,6 +169,22 @@ def test_pca_for_wide_codes_keeps_its_orientation():
     assert abs(axes[0, 0]) == pytest.approx(1.0, abs=1e-6) and explained[0] > 0.95
 
 
+def test_pca_of_wide_codes_warm_started_from_the_last_axes_finds_the_same_directions():
+    """More than 256 code units (I-AutoRec's 500): subspace iteration; from the previous refresh's
+    axes it takes 3 rounds instead of 12 and must still find the two main directions."""
+    rng = np.random.default_rng(1)
+    k = 300
+    basis = np.linalg.qr(rng.standard_normal((k, 2)))[0]
+    pts = rng.standard_normal((400, 2)) * [5.0, 2.0] @ basis.T + 0.3 * rng.standard_normal((400, k))
+    _, cold, _, _ = pca_2d(pts)
+    moved = pts + 0.05 * rng.standard_normal(pts.shape)  # a few updates later
+    _, warm, _, explained = pca_2d(moved, cold)
+    for j in range(2):
+        assert abs(float(cold[:, j] @ basis[:, j])) > 0.99
+        assert float(warm[:, j] @ cold[:, j]) > 0.999  # same direction, same sign
+    assert explained[0] > explained[1] > 0.05
+
+
 def test_user_property_mean_rating_and_genre():
     tr, r, split = make_trainer()
     p = compute_extras(tr, {})["user_property"]

@@ -107,7 +107,7 @@ def test_kl_with_running_average_is_exact_for_its_value():
         p.add_parameter_gradients(net, net.forward(earlier))
         return p
     p = seeded()
-    assert p._avg and p.value(net, net.forward(x)) != KLSparsity(0.1, 0.5).value(net, net.forward(x))
+    assert p.running_means and p.value(net, net.forward(x)) != KLSparsity(0.1, 0.5).value(net, net.forward(x))
     a = _analytic(net, [p], x, m, True)  # (this updates p's running mean: check against a fresh one)
     np.testing.assert_allclose(a, _numeric(net, [seeded()], x, m, True), rtol=1e-5, atol=1e-7)
 

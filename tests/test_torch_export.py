@@ -348,6 +348,9 @@ def test_export_torch_refuses_a_bad_model_file(tmp_path, capsys):
     assert cli.main(["export-torch", str(model), "-o", str(model)]) == 2  # never over its own model
     assert "m.npz" in capsys.readouterr().err
     assert load_model(model).network.params.size > 0
+    decaying = make_model(tmp_path / "decay.npz", data, lr_decay=0.9)  # no scheduler in the script yet
+    assert cli.main(["export-torch", str(decaying), "-o", str(tmp_path / "d.py")]) == 2
+    assert "learning-rate decay" in capsys.readouterr().err and not (tmp_path / "d.py").exists()
 
 
 def test_exported_script_is_plain_pytorch(tmp_path):

@@ -280,10 +280,10 @@ def test_loss_plot_smoothing_log_scale_and_hover(win, qtbot):
     assert smooth[0] == pytest.approx(raw[0]) and not np.allclose(smooth, raw)
     lp.log_box.setChecked(True)
     assert lp.epochs.getViewBox().state["logMode"][1]
-    text = lp._describe(lp.epochs, 2.2)
+    text = lp.describe(lp.epochs, 2.2)
     h = win.bridge.trainer.history[1]
     assert text.startswith("epoch 2,") and f"{h.train_rmse:.4g}" in text
-    assert "nan" not in lp._describe(lp.within, 1e9).lower()
+    assert "nan" not in lp.describe(lp.within, 1e9).lower()
 
 
 def test_stored_config_that_does_not_build_falls_back_to_defaults(qtbot, ratings_path):

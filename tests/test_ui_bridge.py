@@ -202,7 +202,7 @@ def test_step_epoch_is_drawn_as_it_goes_and_pause_cancels_it(qtbot, tmp_path):
         assert b.shutdown()
 
 
-def test_undo_is_offered_only_for_the_last_update(qtbot, tmp_path):
+def test_undo_after_full_speed_goes_back_exactly_one_update(qtbot, tmp_path):
     b = EngineBridge()
     try:
         b.rebuild(ModelConfig(hidden=(4,)), make_ratings(tmp_path / "r.csv"))
@@ -210,11 +210,15 @@ def test_undo_is_offered_only_for_the_last_update(qtbot, tmp_path):
         b.step_observation()
         idle(qtbot, b)
         assert b.latest.can_undo
-        b.step_epoch()  # full speed, no undo points: the one before it must not survive
+        b.step_epoch()  # full speed keeps few moments: undo replays from the latest one (timeline)
         qtbot.waitUntil(b.is_idle, timeout=10000)
-        assert b.trainer.epoch == 1 and not b.latest.can_undo
+        assert b.trainer.epoch == 1 and b.latest.can_undo
+        updates = b.trainer.updates
+        b.undo()
+        idle(qtbot, b)
+        assert b.trainer.updates == updates - 1 and b.latest.epoch == 0
         b.step_observation()
         idle(qtbot, b)
-        assert b.latest.can_undo
+        assert b.trainer.updates == updates and b.trainer.epoch == 1 and b.latest.can_undo
     finally:
         assert b.shutdown()

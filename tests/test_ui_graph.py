@@ -116,7 +116,7 @@ def test_click_node_selects_and_emits(view, qtbot):
     tr.forward()
     view.show_snapshot(tr.snapshot())
     with qtbot.waitSignal(view.nodeSelected) as sig:
-        qtbot.mouseClick(view.canvas, Qt.LeftButton, pos=node_center(view, 1, 1).toPoint())
+        qtbot.mouseClick(view.canvas, Qt.MouseButton.LeftButton, pos=node_center(view, 1, 1).toPoint())
     assert sig.args == [1, 1]
     assert view.selected_node() == (1, 1)
 
@@ -135,7 +135,7 @@ def test_click_edge_opens_editor_and_emits_the_new_weight(view, qtbot):
     mid = max((a * (1 - t) + b * t for t in np.linspace(0.15, 0.85, 15)), key=clearance)
     assert clearance(mid) > 6
     assert view.canvas.edge_at(mid) == (1, 3, 0)
-    qtbot.mouseClick(view.canvas, Qt.LeftButton, pos=mid.toPoint())
+    qtbot.mouseClick(view.canvas, Qt.MouseButton.LeftButton, pos=mid.toPoint())
     ed = view.editor
     assert ed is not None and not ed.isModal() and ed.doubleValue() == -1.0
     with qtbot.waitSignal(view.weightEdited) as sig:
@@ -227,7 +227,7 @@ def test_weight_matrix_heatmap_shows_the_full_layer(view, qtbot):
     tr = build_trainer(ModelConfig(hidden=(60,), seed=2), DenseRows(ratings(4, 200)))
     view.show_snapshot(tr.snapshot())
     assert not view.matrix.isVisible()
-    qtbot.mouseClick(view.matrix_button, Qt.LeftButton)
+    qtbot.mouseClick(view.matrix_button, Qt.MouseButton.LeftButton)
     assert view.matrix.isVisible()
     view.matrix.combo.setCurrentIndex(1)
     np.testing.assert_array_equal(view.matrix.image.image, tr.snapshot().weights[1])
@@ -252,7 +252,7 @@ def test_update_flashes_once_when_stepping(qtbot):
     tr = toy_trainer()
     tr.run_to("update")
     v.show_snapshot(tr.snapshot())
-    assert v.canvas.animating and v.canvas._anim_kind == "update"
+    assert v.canvas.animating and v.canvas.animation_kind == "update"
     qtbot.waitUntil(lambda: not v.canvas.animating, timeout=3000)
     assert v.scene().cmax > 0
 

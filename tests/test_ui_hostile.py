@@ -5,7 +5,6 @@ import textwrap
 import threading
 
 import numpy as np
-import pytest
 from PySide6.QtCore import Qt
 
 import aeviz.data.loader as data_loader
@@ -45,13 +44,13 @@ def test_closing_the_window_during_a_load_cancels_it(win, qtbot, tmp_path, monke
     wide = tmp_path / "wide.csv"
     wide.write_text("user,a,b,c,d,e\n" + "".join(f"{u},1,2,0,4,5\n" for u in range(1, 3000)))
     parsing = threading.Event()
-    real = data_wide._fast_wide_chunk
+    real = data_wide.fast_wide_chunk
 
     def slow_chunk(*args):
         parsing.set()
         threading.Event().wait(0.05)  # a slow machine: each chunk takes a while
         return real(*args)
-    monkeypatch.setattr(data_wide, "_fast_wide_chunk", slow_chunk)
+    monkeypatch.setattr(data_wide, "fast_wide_chunk", slow_chunk)
     monkeypatch.setattr(data_loader.load_ratings, "__kwdefaults__", {"chunk_bytes": 1024})
     win.open_path(str(wide))
     qtbot.waitUntil(parsing.is_set, timeout=5000)
@@ -65,13 +64,13 @@ def test_cancel_stops_a_wide_load_and_says_cancelled(win, qtbot, tmp_path, monke
     wide.write_text("user,a,b,c,d,e\n" + "".join(f"{u},1,2,0,4,5\n" for u in range(1, 3000)))
     pressed = threading.Event()
     calls = []
-    real = data_wide._fast_wide_chunk
+    real = data_wide.fast_wide_chunk
 
     def waiting_chunk(*args):
         calls.append(1)
         pressed.wait(5)  # the parse is "slow" until the user has pressed Cancel
         return real(*args)
-    monkeypatch.setattr(data_wide, "_fast_wide_chunk", waiting_chunk)
+    monkeypatch.setattr(data_wide, "fast_wide_chunk", waiting_chunk)
     monkeypatch.setattr(data_loader.load_ratings, "__kwdefaults__", {"chunk_bytes": 1024})
     failures = []
     win.loader.failed.connect(lambda p, m: failures.append(m))

@@ -67,10 +67,10 @@ def test_walking_an_item_model_in_the_window_lists_users(qtbot, tmp_path):
     qtbot.waitUntil(lambda: code.isVisible() and code.codes is not None, timeout=10000)
     assert "movie" in code.header.text() and code.to_user.prefix() == "movie row "
     assert code.to_user.maximum() == w.dataset.n_items
-    qtbot.mouseClick(code.walk, Qt.LeftButton)
+    qtbot.mouseClick(code.walk, Qt.MouseButton.LeftButton)
     vp = code.scatter_plot.viewport()
-    qtbot.mousePress(vp, Qt.LeftButton, pos=QPoint(vp.width() // 3, vp.height() // 2))
-    qtbot.mouseRelease(vp, Qt.LeftButton, pos=QPoint(vp.width() // 3, vp.height() // 2))
+    qtbot.mousePress(vp, Qt.MouseButton.LeftButton, pos=QPoint(vp.width() // 3, vp.height() // 2))
+    qtbot.mouseRelease(vp, Qt.MouseButton.LeftButton, pos=QPoint(vp.width() // 3, vp.height() // 2))
     docks["Recommendations"].raise_()
     qtbot.waitUntil(lambda: "Top 10 users for imaginary movie at (" in recs.header.text(), timeout=10000)
     users = {f"user {u}" for u in w.dataset.user_ids}
@@ -89,14 +89,14 @@ def test_walking_an_item_model_in_the_window_lists_users(qtbot, tmp_path):
     assert code.to_user.value() == 5 and code.to_name.text() == code.observation_label(4)
     code.between.setFocus()
     qtbot.waitUntil(lambda: QApplication.focusWidget() is code.between)
-    qtbot.keyClick(QApplication.focusWidget(), Qt.Key_End)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_End)
     docks["Recommendations"].raise_()
     qtbot.waitUntil(lambda: "100% of the way from" in recs.header.text(), timeout=10000)
     assert "Top 10 users for imaginary movie" in recs.header.text()
     # a draw from the prior
     docks["Code"].raise_()
     qtbot.waitUntil(lambda: code.prior.isVisible(), timeout=5000)
-    qtbot.mouseClick(code.prior, Qt.LeftButton)
+    qtbot.mouseClick(code.prior, Qt.MouseButton.LeftButton)
     docks["Recommendations"].raise_()
     qtbot.waitUntil(lambda: "drawn from the prior" in recs.header.text(), timeout=10000)
     w.close()

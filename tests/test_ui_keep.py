@@ -176,10 +176,10 @@ def test_model_of_other_ratings_refused_or_opens_its_own(qtbot, tmp_path):
 
     w.model_files.ask_open_dataset = lambda path, reason: True  # now accept: its ratings load first
     assert w.model_files.open(str(model))
-    qtbot.waitUntil(lambda: w.dataset is not None and w.dataset.n_items == 9 and "open" in w.model_files._results,
+    qtbot.waitUntil(lambda: w.dataset is not None and w.dataset.n_items == 9 and w.model_files.result("open") is not None,
                     timeout=10000)
     idle(qtbot, w)
-    assert w.model_files._results["open"][0]
+    assert w.model_files.result("open")[0]
     np.testing.assert_allclose(predictions(w), expected)
     assert "other.csv" in w.windowTitle()
     w.close()
@@ -383,7 +383,7 @@ def test_model_of_changed_ratings_asks_before_opening(qtbot, tmp_path):
     _assert_untouched(w, before)
     w.model_files.ask_open_anyway = lambda text: True
     assert open_model(qtbot, w, model)
-    assert w.model_files._results["open"][0] and "second.csv" in w.windowTitle()
+    assert w.model_files.result("open")[0] and "second.csv" in w.windowTitle()
     np.testing.assert_array_equal(w.bridge.trainer.network.params, load_model_params(model))
     w.close()
 

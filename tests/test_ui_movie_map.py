@@ -74,7 +74,7 @@ def test_search_field_highlights_a_movie(shown, qtbot):
     w.search.setFocus()
     qtbot.waitUntil(lambda: QtWidgets.QApplication.focusWidget() is w.search)
     qtbot.keyClicks(QtWidgets.QApplication.focusWidget(), "movie 12")
-    qtbot.keyClick(QtWidgets.QApplication.focusWidget(), QtCore.Qt.Key_Return)
+    qtbot.keyClick(QtWidgets.QApplication.focusWidget(), QtCore.Qt.Key.Key_Return)
     assert w.found_movie == 11
     assert w.found.data["x"][0] == pytest.approx(ex["movie_map"].xy[11][0])
     assert w.hover_text().startswith("Movie 12")
@@ -82,7 +82,7 @@ def test_search_field_highlights_a_movie(shown, qtbot):
     assert w.found_movie is None and len(w.found.data) == 0
     w.search.clear()
     qtbot.keyClicks(QtWidgets.QApplication.focusWidget(), "no such film")
-    qtbot.keyClick(QtWidgets.QApplication.focusWidget(), QtCore.Qt.Key_Return)
+    qtbot.keyClick(QtWidgets.QApplication.focusWidget(), QtCore.Qt.Key.Key_Return)
     assert w.found_movie is None and "No movie title contains \u201cno such film\u201d" in w.info.text()
 
 

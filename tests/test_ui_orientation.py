@@ -38,10 +38,10 @@ def test_setup_switch_chooses_the_orientation_by_keyboard(qtbot):
     qtbot.waitExposed(panel)
     panel.orientation.setFocus()
     qtbot.waitUntil(lambda: QApplication.focusWidget() is panel.orientation)
-    qtbot.keyClick(QApplication.focusWidget(), Qt.Key_Down)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Down)
     assert panel.orientation.currentData() == "item"
     with qtbot.waitSignal(panel.applyRequested) as got:
-        qtbot.mouseClick(panel.apply_button, Qt.LeftButton)
+        qtbot.mouseClick(panel.apply_button, Qt.MouseButton.LeftButton)
     assert got.args[0].orientation == "item"
     panel.set_config(ModelConfig(orientation="user", weight_penalty=0.25))
     assert panel.orientation.currentData() == "user" and panel.weight_penalty.text() == "0.25"
@@ -92,17 +92,17 @@ def test_panels_say_which_orientation_they_show(qtbot, item_model):
 
 def test_window_steps_movie_by_movie_with_users_as_nodes(win, qtbot):
     d = win.dataset
-    assert win._last_snapshot.sizes[0] == d.n_items  # a user model first
+    assert win.last_snapshot.sizes[0] == d.n_items  # a user model first
     win.setup.orientation.setFocus()  # Model setup's switch, as a learner would use it
     qtbot.waitUntil(lambda: QApplication.focusWidget() is win.setup.orientation)
-    qtbot.keyClick(QApplication.focusWidget(), Qt.Key_Down)
-    qtbot.mouseClick(win.setup.apply_button, Qt.LeftButton)
-    qtbot.waitUntil(lambda: win.bridge.is_idle() and win._last_snapshot.sizes[0] == d.n_users, timeout=5000)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Down)
+    qtbot.mouseClick(win.setup.apply_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: win.bridge.is_idle() and win.last_snapshot.sizes[0] == d.n_users, timeout=5000)
     assert win.config.orientation == "item"
-    s = win._last_snapshot
+    s = win.last_snapshot
     assert s.sizes[0] == s.sizes[-1] == d.n_users == 40  # one input and one output per user
     assert s.n_observations == d.n_items == 12
-    assert win.network_view._titles[:2] == ["user 1", "user 2"]
+    assert win.network_view.canvas.titles[:2] == ["user 1", "user 2"]
     assert win.status_labels["obs"].text() == "Observation 1 of 12"
     assert win.observation_label.text().startswith("Movie ")
     win.network_view.canvas.setFocus()
@@ -111,5 +111,5 @@ def test_window_steps_movie_by_movie_with_users_as_nodes(win, qtbot):
     qtbot.mouseClick(win.toolbar.widgetForAction(action), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(win.bridge.is_idle, timeout=5000)
     assert win.status_labels["obs"].text() == "Observation 2 of 12"
-    x = win._last_snapshot.x_input
+    x = win.last_snapshot.x_input
     assert x is not None and np.asarray(x).shape[-1] == 40

@@ -34,7 +34,7 @@ def test_clicking_a_matrix_row_emits_user_selected(qtbot):
         scene = w.vb.mapViewToScene(QtCore.QPointF(col + 0.5, row + 0.5))
         pos = plot.mapFromScene(scene)
         with qtbot.waitSignal(w.userSelected, timeout=2000) as blocker:
-            qtbot.mouseClick(plot.viewport(), QtCore.Qt.LeftButton, pos=pos)
+            qtbot.mouseClick(plot.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=pos)
         assert blocker.args == [row]
         # hover text names the user, the movie and the rating
         assert w.cell_at(scene) == (row, col)
@@ -107,7 +107,7 @@ def test_code_panel_bars_scatter_and_click(qtbot):
     scene = vb.mapViewToScene(QtCore.QPointF(float(xy[0]), float(xy[1])))
     pos = w.scatter_plot.mapFromScene(scene)
     with qtbot.waitSignal(w.userSelected, timeout=2000) as blocker:
-        qtbot.mouseClick(w.scatter_plot.viewport(), QtCore.Qt.LeftButton, pos=pos)
+        qtbot.mouseClick(w.scatter_plot.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=pos)
     hit = blocker.args[0]
     assert np.allclose(codes["xy"][hit], xy, atol=0.05)  # that point (or one on top of it)
     # switch the colouring to mean rating

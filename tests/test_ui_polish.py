@@ -54,6 +54,18 @@ def test_counters_never_pass_the_last_observation():
 
 
 # --------------------------------------------------------------------- 2. reconstruction
+def axis_texts(axis):
+    """The labels a pyqtgraph axis draws, as its own paint code lays them out."""
+    from PySide6.QtGui import QImage, QPainter
+    image = QImage(max(axis.width(), 1), max(axis.height(), 1), QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    try:
+        specs = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    return [text for _, _, text in specs[2]] if specs else []
+
+
 def test_reconstruction_fits_the_toys_four_movies_and_binary_scale(qtbot):
     tr, r, _ = toy()
     w = make(qtbot, ReconstructionPanel, r, None, size=(440, 850))
@@ -63,8 +75,8 @@ def test_reconstruction_fits_the_toys_four_movies_and_binary_scale(qtbot):
     (x0, x1), (y0, y1) = vb.viewRange()
     assert x0 == pytest.approx(-0.6) and x1 == pytest.approx(3.6)  # 4 movies, not 17
     assert y0 == pytest.approx(0.0) and y1 == pytest.approx(1.1)  # a 0/1 scale, not 5.5
-    ticks = w.plot.getPlotItem().getAxis("bottom")._tickLevels[0]
-    assert [t for _, t in ticks] == [r.titles[i] for i in toy_snap(tr).extras["reconstruction"]["order"]]
+    assert axis_texts(w.plot.getPlotItem().getAxis("bottom")) == [
+        r.titles[i] for i in toy_snap(tr).extras["reconstruction"]["order"]]
     text = w.header.text().replace("&nbsp;", " ")
     assert "no held-out ratings" in text and "RMSE on 0" not in text and "\u2014" not in text
 
@@ -126,9 +138,9 @@ def test_weights_over_time_waits_for_two_updates_then_reads_at_every_row(qtbot):
     assert w.empty.isVisible() and not w.scroll.isVisible() and "Train" in w.empty.text()
     for _ in range(3):
         tr.step_observation()
-    w._drawn_at = 0.0
     w.show_snapshot(snap(tr))
-    assert w.scroll.isVisible() and not w.empty.isVisible()
+    qtbot.waitUntil(w.scroll.isVisible, timeout=2000)  # drawn at most MIN_INTERVAL later
+    assert not w.empty.isVisible()
     assert w.canvas.minimumHeight() >= 4 * 100  # rows keep their ticks; the grid scrolls
     for l in range(4):
         title = w.titles[l]
@@ -181,7 +193,8 @@ def test_code_unit_ticks_are_round_numbers():
 
 
 def test_feature_detector_weights_sit_in_their_own_cell(qtbot):
-    from aeviz.ui.panels import FeatureDetectorsPanel, fmt
+    from aeviz.ui.numbers import fmt
+    from aeviz.ui.panels import FeatureDetectorsPanel
     tr, r, split = setup(hidden=(10,), n_users=300, n_items=60, epochs=3, hidden_activation="tanh")
     w = make(qtbot, FeatureDetectorsPanel, r, split, size=(600, 290))
     s = snap(tr, {"layer": 1, "index": 0})
@@ -197,9 +210,14 @@ def test_matrix_label_of_a_top_row_stays_on_the_plot(qtbot):
     from aeviz.ui.panels import RatingsMatrixPanel
     tr, r, split = setup()
     w = make(qtbot, RatingsMatrixPanel, r, split, size=(600, 290))
-    w._mark(1)
+    tr.select_observation(1)
+    tr.forward()
+    w.show_snapshot(snap(tr))
     assert tuple(w.row_label.anchor) == (0, 0) and w.row_label.pos().y() > 1.5  # below the mark
-    w._mark(40)
+    tr.step_observation()  # finishes user 1
+    tr.select_observation(40)
+    tr.forward()
+    w.show_snapshot(snap(tr))
     assert tuple(w.row_label.anchor) == (0, 1) and w.row_label.pos().y() < 40.5  # above it
 
 

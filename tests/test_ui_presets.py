@@ -35,7 +35,7 @@ def test_preset_loads_explains_fills_the_panel_and_trains(win, qtbot, preset):
     assert panel.kind.currentData() == preset.config.kind
     assert panel.config() == preset.config and panel.apply_button.isEnabled()
     for key in panel.active_type_fields():
-        assert panel._inputs[key].isVisible()
+        assert panel.field(key).isVisible()
     # train: one observation, then a whole epoch; every number finite
     click(qtbot, win, "step_observation")
     s = win.last_snapshot

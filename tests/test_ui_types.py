@@ -147,7 +147,7 @@ def test_loss_plot_draws_the_penalty_on_its_own_named_axis(qtbot):
     assert "penalty (KL sparsity)" in plot.epochs.titleLabel.text
     ox, oy = plot.obs_penalty_curve.getData()
     np.testing.assert_allclose(oy, snap.epoch_penalties)
-    assert "penalty (KL sparsity) " in plot._describe(plot.epochs, 2.0)
+    assert "penalty (KL sparsity) " in plot.describe(plot.epochs, 2.0)
 
 
 def test_loss_plot_hides_the_penalty_axis_for_plain_models(qtbot):
@@ -167,10 +167,7 @@ def test_loss_plot_hides_the_penalty_axis_for_plain_models(qtbot):
 
 # ------------------------------------------------------------------------------ graph
 def _legend_texts(view):
-    out = []
-    for _, _, paint in view.canvas._legend_items():
-        out.append(paint.__defaults__[0] if paint.__defaults__ else "")
-    return out
+    return [label for *_, label in view.canvas.legend_items()]
 
 
 def _view(qtbot, w=800, h=600):
@@ -206,7 +203,7 @@ def test_denoising_inputs_are_crossed_with_the_clean_rating_beside(qtbot):
     assert hidden.size  # half the ratings were hidden by the noise
     v = _view(qtbot)
     v.show_snapshot(snap)
-    np.testing.assert_array_equal(np.flatnonzero(v.canvas._corrupted()), hidden)
+    np.testing.assert_array_equal(np.flatnonzero(v.canvas.corrupted_inputs()), hidden)
     assert "hidden by noise (fed value, clean struck)" in _legend_texts(v)
     assert "fed as: 0 (corrupted)" in v.node_tooltip(0, int(hidden[0]))
     img = v.canvas.grab().toImage()
@@ -224,7 +221,7 @@ def test_plain_models_show_no_noise_marks(qtbot):
     tr.run_to("loss")
     v = _view(qtbot)
     v.show_snapshot(tr.snapshot())
-    assert v.canvas._corrupted() is None
+    assert v.canvas.corrupted_inputs() is None
     assert not any("noise" in t for t in _legend_texts(v))
 
 
@@ -269,7 +266,6 @@ def test_l1_sparsity_has_no_target(qtbot):
 # ------------------------------------------------------------------------------ any size
 @pytest.mark.parametrize("size", [(560, 560), (800, 600), (1400, 900)])
 def test_graph_titles_fit_and_movies_are_labelled_at_any_size(qtbot, size):
-    from PySide6.QtGui import QFontMetrics
     rng = np.random.default_rng(0)
     m = (rng.integers(1, 6, (30, 1682)) * (rng.random((30, 1682)) < 0.06)).astype(np.float32)
     m[:, 0] = np.maximum(m[:, 0], 1)
@@ -280,7 +276,7 @@ def test_graph_titles_fit_and_movies_are_labelled_at_any_size(qtbot, size):
     v.show_snapshot(tr.snapshot())
     lay = v.canvas.current_layout()
     X, Y, r, spacing, xs = v.canvas.geometry_arrays()
-    fb = QFontMetrics(v.canvas._bold)
+    fm, fb = v.canvas.metrics()
     gap = xs[1] - xs[0]
     for l in range(1, len(xs) - 1):  # hidden titles never run into their neighbours
         assert max(fb.horizontalAdvance(t) for t in lay.heads[l]) <= gap - 8
@@ -289,7 +285,7 @@ def test_graph_titles_fit_and_movies_are_labelled_at_any_size(qtbot, size):
     else:
         assert lay.heads[1][0] in ("h1 · 20", "hidden 1")
     # movies readable: a label row per node, and titles kept (short ones when narrow)
-    assert spacing >= QFontMetrics(v.canvas._font).height() * 0.95
+    assert spacing >= fm.height() * 0.95
     assert lay.title_left >= 36 and lay.title_right >= 36
     assert gap >= 56  # the network keeps its width
     assert xs[-1] + lay.right <= size[0] + 1
@@ -317,5 +313,5 @@ def test_loss_plot_stars_the_best_validation_epoch_and_draws_the_baselines(qtbot
     x, y = plot.best_marker.getData()
     assert list(x) == [best + 1] and y[0] == pytest.approx(vals[best])
     assert f"best validation {vals[best]:.4g} @ {best + 1}" in plot.epochs.titleLabel.text
-    assert "(the best so far)" in plot._describe(plot.epochs, best + 1)
+    assert "(the best so far)" in plot.describe(plot.epochs, best + 1)
     assert len(plot.val_curve.getData()[0]) == 12

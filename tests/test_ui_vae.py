@@ -3,7 +3,8 @@ through the reparameterisation with the step's numbers; the Code panel draws mu 
 the drawn z, and every user's sigma as an ellipse (small synthetic data)."""
 import numpy as np
 
-from aeviz.ui.panels import CodePanel, MathInspectorPanel, fmt
+from aeviz.ui.numbers import fmt
+from aeviz.ui.panels import CodePanel, MathInspectorPanel
 from support import make, setup, snap
 
 
@@ -48,7 +49,7 @@ def test_code_panel_draws_mu_sigma_z_and_every_users_ellipse(qtbot):
     s = snap(tr)
     w.show_snapshot(s)
     sv = s.extras["sampling"]
-    x, heights = w.bars.opts["x"], w.bars.opts["height"]
+    heights = w.bars.opts["height"]
     np.testing.assert_allclose(heights, sv["mu"], rtol=1e-6)
     np.testing.assert_allclose(w.sigma_bars.opts["height"], 2 * sv["sigma"], rtol=1e-6)
     np.testing.assert_allclose(w.z_dots.getData()[1], sv["mu"] + sv["sigma"] * sv["eps"], rtol=1e-5)
@@ -89,17 +90,17 @@ def test_walking_in_the_window_shows_the_imaginary_users_recommendations(qtbot, 
     qtbot.addWidget(w)
     w.confirm = lambda *_: True
     w.show()
-    qtbot.waitUntil(lambda: w._last_snapshot is not None and w.bridge.is_idle(), timeout=10000)
+    qtbot.waitUntil(lambda: w.last_snapshot is not None and w.bridge.is_idle(), timeout=10000)
     code = next(p for p in w.panels if isinstance(p, CodePanel))
     recs = next(p for p in w.panels if type(p).__name__ == "RecommendationsPanel")
     from PySide6.QtWidgets import QDockWidget
     next(d for d in w.findChildren(QDockWidget) if d.windowTitle() == "Code").raise_()
     qtbot.waitUntil(lambda: code.isVisible() and code.codes is not None, timeout=10000)
-    qtbot.mouseClick(code.walk, Qt.LeftButton)
+    qtbot.mouseClick(code.walk, Qt.MouseButton.LeftButton)
     assert code.walk.isChecked()
     vp = code.scatter_plot.viewport()
-    qtbot.mousePress(vp, Qt.LeftButton, pos=QPoint(vp.width() // 3, vp.height() // 3))
-    qtbot.mouseRelease(vp, Qt.LeftButton, pos=QPoint(vp.width() // 3, vp.height() // 3))
+    qtbot.mousePress(vp, Qt.MouseButton.LeftButton, pos=QPoint(vp.width() // 3, vp.height() // 3))
+    qtbot.mouseRelease(vp, Qt.MouseButton.LeftButton, pos=QPoint(vp.width() // 3, vp.height() // 3))
     assert code.walk_marker.getData()[0].size == 1  # the point walked to is marked
     next(d for d in w.findChildren(QDockWidget) if d.windowTitle() == "Recommendations").raise_()
     qtbot.waitUntil(lambda: "Top 10 for imaginary user at (" in recs.header.text(), timeout=10000)
@@ -126,7 +127,7 @@ def test_setup_panel_shows_the_vae_fields_and_the_implicit_switch(qtbot):
     qtbot.keyClicks(QApplication.focusWidget(), "0.25")
     p.implicit.setFocus()
     qtbot.waitUntil(lambda: QApplication.focusWidget() is p.implicit)
-    qtbot.keyClick(QApplication.focusWidget(), Qt.Key_Space)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Space)
     cfg = p.config()
     assert cfg.dropout == 0.25 and cfg.beta == 0.3 and cfg.implicit
 

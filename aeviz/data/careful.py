@@ -9,7 +9,7 @@ import numpy as np
 
 from .errors import LoadCancelled, RatingsFileError, quote
 from .ratings import MAX_RATING, MIN_RATING, canonical_ids
-from .sniff import _lines, _split, _number, _sep_name, _Layout
+from .sniff import _lines, split_fields, _number, _sep_name, _Layout
 
 
 def _rating_value(path, s: str, line: int, col: int, colname: str) -> float:
@@ -49,7 +49,7 @@ def _parse_long_text(path, text: str, layout: _Layout, line0: int, cancel=None):
         if not line.strip():
             blank += 1
             continue
-        f = _split(line, sep)
+        f = split_fields(line, sep)
         if len(f) != ncols:
             raise RatingsFileError(path, f"expected {ncols} columns separated by {_sep_name(sep)}, "
                                          f"found {len(f)}", line=n)

@@ -47,7 +47,7 @@ def _lines(text: str) -> list[str]:
     return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
 
-def _split(line: str, sep: str) -> list[str]:
+def split_fields(line: str, sep: str) -> list[str]:
     if sep == "::":
         return [f.strip() for f in line.split("::")]
     if '"' in line:
@@ -100,7 +100,7 @@ def _detect_separator(sample: list[tuple[int, str]]) -> tuple[str, int]:
     best = None
     for prio, sep in enumerate(SEPARATORS):
         # counting is enough without quotes (a 1,682-column row is not split five times)
-        counts = [(len(_split(line, sep)) if '"' in line else line.count(sep) + 1) if sep in line else 1
+        counts = [(len(split_fields(line, sep)) if '"' in line else line.count(sep) + 1) if sep in line else 1
                   for _, line in sample]
         mode = max(set(counts), key=lambda c: (counts.count(c), c))
         if mode < 2:
@@ -126,7 +126,7 @@ def _detect_layout(path, sample: list[tuple[int, str]]) -> _Layout:
     sep, ncols = _detect_separator(sample)
     first_line = sample[0][0]
     if ncols < 3:
-        found = len(_split(sample[0][1], sep)) if sep else 1
+        found = len(split_fields(sample[0][1], sep)) if sep else 1
         raise RatingsFileError(path, f"too few columns: found {found}, need at least 3 "
                                      "(user, item, rating) or a wide matrix of ratings", line=first_line)
     if ncols > MAX_COLUMNS:
@@ -162,7 +162,7 @@ def _detect_layout(path, sample: list[tuple[int, str]]) -> _Layout:
 def _sniff_rows(sample: list[tuple[int, str]], sep: str, ncols: int) -> list[tuple[int, list[str]]]:
     """The sample's first lines split into fields, about 20,000 fields at most: enough to tell a
     header and an id column, without splitting 200 rows of a 20,000-movie table."""
-    return [(n, _split(line, sep)) for n, line in sample[:max(3, 20_000 // max(ncols, 1))]]
+    return [(n, split_fields(line, sep)) for n, line in sample[:max(3, 20_000 // max(ncols, 1))]]
 
 
 def _looks_wide(data: list[list[str]], ncols: int) -> bool:

@@ -161,13 +161,13 @@ def _realign(r: Ratings, users: np.ndarray, items: np.ndarray) -> Ratings:
 
 def _find_line(path: pathlib.Path, user, item):
     """Slow second pass, only on error: the line of a (user, item) pair."""
-    from .sniff import _decode, _detect_separator, _lines, _split
+    from .sniff import _decode, _detect_separator, _lines, split_fields
     text = _decode(path.read_bytes().lstrip(b"\xef\xbb\xbf"))
     lines = _lines(text)
     sep, _ = _detect_separator([(k + 1, s) for k, s in enumerate(lines[:200]) if s.strip()])
     ku, ki = _key(user), _key(item)
     for k, line in enumerate(lines):
-        f = _split(line, sep) if sep else [line]
+        f = split_fields(line, sep) if sep else [line]
         if len(f) >= 2 and _key(f[0]) == ku and _key(f[1]) == ki:
             return k + 1
     return None

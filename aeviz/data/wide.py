@@ -3,7 +3,7 @@ optional first column of user ids.
 
 Parsed chunk by chunk as they are read: memory follows the ratings (zeros and empty cells are
 dropped per chunk), Cancel is checked between chunks, and a garbage file stops at its first bad
-line instead of after reading it all. Plain ASCII chunks are parsed vectorised (``_fast_wide_chunk``:
+line instead of after reading it all. Plain ASCII chunks are parsed vectorised (``fast_wide_chunk``:
 one comparison finds every delimiter); anything else (quotes, spaces, blank lines, errors) goes
 through the careful per-line parse, which gives the precise messages.
 """
@@ -14,7 +14,7 @@ import numpy as np
 from .errors import LoadCancelled, RatingsFileError
 from .ratings import MAX_RATING, Ratings, build_csr, canonical_ids, detect_scale
 from .reading import _PAD, _Reader, _cut_lines
-from .sniff import USER_WORDS, _sniff_rows, _norm, _decode, _lines, _split, _number, _sep_name, _Layout, _in_scale
+from .sniff import USER_WORDS, _sniff_rows, _norm, _decode, _lines, split_fields, _number, _sep_name, _Layout, _in_scale
 from .careful import _rating_value
 from .fastparse import _fast_decimal
 
@@ -52,7 +52,7 @@ class _WideRows:
         its number of lines."""
         if self.cancel is not None and self.cancel():
             raise LoadCancelled()
-        res = _fast_wide_chunk(data, self.sepb, self.layout.ncols, self.first_col) if self.sepb else None
+        res = fast_wide_chunk(data, self.sepb, self.layout.ncols, self.first_col) if self.sepb else None
         if res is None:
             res = self._careful(data, line_base)
         users, r, c, v, nlines = res
@@ -77,7 +77,7 @@ class _WideRows:
             if not line.strip():
                 self.blank += 1
                 continue
-            f = _split(line, sep)
+            f = split_fields(line, sep)
             if len(f) != ncols:
                 raise RatingsFileError(path, f"expected {ncols} columns separated by {_sep_name(sep)}, "
                                              f"found {len(f)}", line=n)
@@ -137,7 +137,7 @@ class _WideRows:
                        source=str(path), warnings=tuple(warnings))
 
 
-def _fast_wide_chunk(data: bytes, sepb: int, ncols: int, first_col: int):
+def fast_wide_chunk(data: bytes, sepb: int, ncols: int, first_col: int):
     """Vectorised parse of a wide chunk of plain ASCII cells (ids, empty, digits with at
     most one dot): (user ids, rows, columns, values) of the rated cells, or None when
     anything is odd (the careful parse then reports it).

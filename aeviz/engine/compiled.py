@@ -44,12 +44,13 @@ def _scalars(h):
 
 
 # The loops, written once each; `_rule` is bound per rule by _instance() below.
+_rule = None
 def _step0(p, grad, change, zero, h):
     """A rule that keeps no state (SGD without momentum)."""
     h = _scalars(h)
     bad = False
     for i in range(p.size):
-        c, _, _ = _rule(p[i], grad[i], zero, zero, h)  # noqa: F821
+        c, _, _ = _rule(p[i], grad[i], zero, zero, h)
         change[i] = c
         bad |= not abs(c) < LIMIT  # NaN compares false
     return _commit(p, change, bad)
@@ -60,7 +61,7 @@ def _step1(p, grad, change, s1, new_s1, zero, h):
     h = _scalars(h)
     bad = False
     for i in range(p.size):
-        c, a, _ = _rule(p[i], grad[i], s1[i], zero, h)  # noqa: F821
+        c, a, _ = _rule(p[i], grad[i], s1[i], zero, h)
         new_s1[i] = a
         change[i] = c
         bad |= not abs(c) < LIMIT
@@ -72,7 +73,7 @@ def _step2(p, grad, change, s1, new_s1, s2, new_s2, h):
     h = _scalars(h)
     bad = False
     for i in range(p.size):
-        c, a, b = _rule(p[i], grad[i], s1[i], s2[i], h)  # noqa: F821
+        c, a, b = _rule(p[i], grad[i], s1[i], s2[i], h)
         new_s1[i] = a
         new_s2[i] = b
         change[i] = c

@@ -14,6 +14,7 @@ from .losses import LOSSES, get_loss
 from .network import INITS, Network
 from .optimizers import OPTIMIZERS, make_optimizer
 from .orientation import ORIENTATIONS
+from .schedule import ExponentialDecay
 from .trainer import Trainer
 from .types import for_config
 
@@ -37,6 +38,8 @@ class ModelConfig:
     optimizer: str = "adam"
     lr: float = 0.001
     momentum: float = 0.0
+    # the learning rate is multiplied by this after every epoch (schedule.ExponentialDecay); 1 = none
+    lr_decay: float = 1.0
     weight_decay: float = 0.0
     # lambda of an L2 penalty (lambda/2)||W||^2 on the weight matrices only, biases free (I-AutoRec's)
     weight_penalty: float = 0.0
@@ -91,6 +94,8 @@ class ModelConfig:
             p.append(f"initialisation must be one of {', '.join(INITS)}")
         if not (np.isfinite(self.lr) and self.lr > 0):
             p.append("learning rate must be a positive number")
+        if not (np.isfinite(self.lr_decay) and 0 < self.lr_decay <= 1):
+            p.append("learning-rate decay is a factor per epoch in (0, 1]; 1 = none")
         if not (0 <= self.momentum < 1):
             p.append("momentum must lie in [0, 1)")
         if not (np.isfinite(self.weight_decay) and self.weight_decay >= 0):
@@ -181,10 +186,18 @@ class ModelTooLarge(ValueError):
 
 
 # copies of the parameter vector training keeps: params, grads, the optimizer's change and two
-# scratch vectors, the undo point and the best epoch's checkpoint; plus, per optimizer slot
-# (momentum, Adam's two averages), the slot, its spare and the two checkpoints' copies
+# scratch vectors, the undo point and the best epoch's checkpoint; plus, per optimizer state
+# buffer (momentum, Adam's two averages), the buffer, its spare and the two checkpoints' copies
 _BASE_COPIES, _SLOT_COPIES = 7, 4
-_SLOTS = {"sgd": 1, "rmsprop": 2, "adam": 2}
+
+
+def optimizer_for(config: ModelConfig, size: int, dtype=np.float32):
+    """The optimizer `config` names for `size` parameters (momentum only where the optimizer has
+    one): the one place build_trainer, pretraining and the memory check make it."""
+    hyper = {"lr": config.lr, "weight_decay": config.weight_decay}
+    if "momentum" in OPTIMIZERS[config.optimizer].defaults:
+        hyper["momentum"] = config.momentum
+    return make_optimizer(config.optimizer, size, dtype=dtype, **hyper)
 
 
 def parameter_count(config: ModelConfig, n_items: int) -> int:
@@ -197,7 +210,7 @@ def parameter_count(config: ModelConfig, n_items: int) -> int:
 
 def training_bytes(config: ModelConfig, n_items: int, itemsize: int = 4) -> int:
     """Memory the parameters and the optimizer's state take while training (float32)."""
-    copies = _BASE_COPIES + _SLOT_COPIES * _SLOTS.get(config.optimizer, 0)
+    copies = _BASE_COPIES + _SLOT_COPIES * len(optimizer_for(config, 0).state_keys())
     return parameter_count(config, n_items) * itemsize * copies
 
 
@@ -238,13 +251,11 @@ def build_trainer(config: ModelConfig, train, test=None, clip=None, network=None
     if network is None and config.pretrain_epochs > 0:  # stacked: greedy layer-wise start
         from .pretrain import pretrain
         pretrain(net, config, train)
-    hyper = {"lr": config.lr, "weight_decay": config.weight_decay}
-    if config.optimizer in ("sgd", "rmsprop"):
-        hyper["momentum"] = config.momentum
-    opt = make_optimizer(config.optimizer, net.params.size, dtype=net.dtype, **hyper)
+    opt = optimizer_for(config, net.params.size, net.dtype)
     penalties, corruption = for_config(config, net)  # the autoencoder types (sparse, denoising...)
+    schedule = ExponentialDecay(config.lr, config.lr_decay) if config.lr_decay != 1 else None
     return Trainer(net, opt, get_loss(config.loss), train, test, batch_size=config.batch_size,
                    shuffle=config.shuffle, seed=config.seed, penalties=penalties,
                    corruption=corruption, clip=clip,
                    accumulate_gradients=config.accumulate_gradients, validation=validation,
-                   orientation=config.orientation)
+                   orientation=config.orientation, lr_schedule=schedule)

@@ -152,9 +152,10 @@ def pca_2d(codes: np.ndarray, previous_axes=None):
         total = float(max(vals.sum(), 1e-300))
         explained = [float(max(v, 0.0) / total) for v in var[:2]]
     else:  # subspace iteration: two directions without a k x k matrix
-        rng = np.random.default_rng(0)
-        q = np.linalg.qr(rng.standard_normal((k, 2)))[0]
-        for _ in range(12):
+        warm = previous_axes is not None and previous_axes.shape == (k, 2)
+        # from the last refresh's axes (a few updates ago: nearly there) three rounds do
+        q = np.linalg.qr(previous_axes if warm else np.random.default_rng(0).standard_normal((k, 2)))[0]
+        for _ in range(3 if warm else 12):
             q = np.linalg.qr(c.T @ (c @ q))[0]
         axes = q
         total = float(max((c * c).sum(), 1e-300))
@@ -432,7 +433,7 @@ def _math(trainer, selection, row, acts, preacts, from_trainer, titles):
         # this observation's gradient is the sum of what each use contributes
         parts = [{"layer": l, "row": index, "col": col, "delta": out["delta"], "input": float(h_in[col]),
                   "product": contribution}]
-        d_m = float(trainer._gradients.deltas[mirror][-1][col]) if grads_ready else None
+        d_m = float(step.gradients.deltas[mirror][-1][col]) if grads_ready else None
         x_m = float(np.asarray(acts[mirror], dtype=np.float64)[index])
         parts.append({"layer": mirror, "row": col, "col": index, "delta": d_m, "input": x_m,
                       "product": d_m * x_m if d_m is not None else None})

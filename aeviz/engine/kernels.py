@@ -43,7 +43,7 @@ def _load():
         if _compiled is not None:
             return
         try:
-            import numba  # noqa: F401  (first: a module cached from an earlier import proves nothing)
+            importlib.import_module("numba")  # first: a module cached from an earlier import proves nothing
             module = importlib.import_module(".compiled", __package__)
         except Exception as exc:  # installed but broken, e.g. built for another NumPy
             warnings.warn(f"aeviz: Numba could not be imported ({exc}); training uses NumPy only",

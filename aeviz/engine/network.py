@@ -177,9 +177,13 @@ class Network:
         biases = [self._view(flat, nb + l) for l in range(self.n_layers)] if self.bias else [None] * self.n_layers
         return weights, biases
 
+    def parameter_spans(self) -> list[tuple[str, int, int]]:
+        """(name, start, end) of each parameter's entries in `params` (and `grads`)."""
+        return [(name, a, b) for name, (a, b, _) in zip(self.parameter_names(), self._slices)]
+
     def layer_of_flat_index(self, index: int) -> str:
         """Name of the parameter a flat index belongs to (for divergence messages)."""
-        for name, (a, b, _) in zip(self.parameter_names(), self._slices):
+        for name, a, b in self.parameter_spans():
             if a <= index < b:
                 return name
         raise IndexError(index)

@@ -107,6 +107,12 @@ class KLSparsity(Penalty):
                 q, _ = self._rho_hat(l, trace.outputs[l - 1])
                 self._avg[l] = q
 
+    @property
+    def running_means(self) -> dict[int, np.ndarray]:
+        """The running average of each hidden layer's mean activations so far (a copy; empty
+        before the first backward step or with running = 0)."""
+        return {l: a.copy() for l, a in self._avg.items()}
+
     def mean_activations(self, network, trace) -> dict[int, np.ndarray]:
         """Each unit's mean activation over the batch (what the app shows against rho)."""
         return {l: trace.outputs[l - 1].mean(axis=0) for l in _hidden_layers(network, self.layers)}

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .config import optimizer_for
 from .losses import get_loss
 from .network import Network
-from .optimizers import make_optimizer
 from .rows import DenseRows
 from .trainer import Trainer
 
@@ -27,13 +27,6 @@ class LayerReport:
     first_loss: float
     last_loss: float
     copied_decoder: int | None  # 1-based deep layer that received the shallow decoder
-
-
-def _optimizer(config, net):
-    hyper = {"lr": config.lr, "weight_decay": config.weight_decay}
-    if config.optimizer in ("sgd", "rmsprop"):
-        hyper["momentum"] = config.momentum
-    return make_optimizer(config.optimizer, net.params.size, dtype=net.dtype, **hyper)
 
 
 def _codes(network, train, layer, batch=1024):
@@ -66,7 +59,7 @@ def pretrain(network: Network, config, train, epochs: int | None = None, progres
         else:  # codes are dense: every entry counts, including exact zeros
             codes = _codes(network, train, l)
             data = DenseRows(codes, mask=np.ones(codes.shape, dtype=bool))
-        trainer = Trainer(shallow, _optimizer(config, shallow), get_loss("mse" if not first else config.loss),
+        trainer = Trainer(shallow, optimizer_for(config, shallow.params.size, shallow.dtype), get_loss("mse" if not first else config.loss),
                           data, batch_size=config.batch_size or 0, shuffle=config.shuffle,
                           seed=config.seed + l)
         trainer.keep_undo = False

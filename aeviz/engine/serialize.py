@@ -45,6 +45,11 @@ class SavedModel:
     history: list = field(default_factory=list)
     dataset: dict = field(default_factory=dict)  # path, content_hash, n_users, n_items, item_ids, user_ids
     format_version: int = VERSION
+    # "Save with history": the timeline's kept epoch ends (timeline.Moment), its branch's records
+    # and the counters at saving (steps, updates), or empty
+    timeline: tuple = ()
+    timeline_records: tuple = ()
+    counters: dict = field(default_factory=dict)
 
 
 def dataset_identity(ratings, path=None) -> dict:
@@ -73,9 +78,10 @@ def _parts(trainer_or_parts):
 
 
 def save_model(path, trainer_or_parts, config: ModelConfig, dataset_identity: dict | None = None,
-               protect=()) -> pathlib.Path:
+               protect=(), timeline=None) -> pathlib.Path:
     """Write the model atomically; returns the path written. ``protect``: files it must never
-    replace (the ratings file): refused, like devices and empty names, with a WriteError."""
+    replace (the ratings file): refused, like devices and empty names, with a WriteError.
+    ``timeline``: a trainer's Timeline whose kept epochs go in too ("Save with history")."""
     path = pathlib.Path(path)
     net, opt, history = _parts(trainer_or_parts)
     ds = dict(dataset_identity or {})
@@ -100,9 +106,36 @@ def save_model(path, trainer_or_parts, config: ModelConfig, dataset_identity: di
         "history": [asdict(r) if isinstance(r, EpochRecord) else dict(r) for r in history],
         "dataset": {k: (int(v) if isinstance(v, (np.integer,)) else v) for k, v in ds.items()},
     }
+    if timeline is not None:
+        header["timeline"], more = _timeline_parts(timeline, trainer_or_parts)
+        arrays.update(more)
     arrays["header"] = np.frombuffer(json.dumps(header, default=str).encode("utf-8"), dtype=np.uint8)
     return atomic_write(path, lambda fh: np.savez_compressed(fh, **arrays), binary=True, fsync=True,
                         protect=protect)
+
+
+def _timeline_parts(timeline, trainer) -> tuple[dict, dict]:
+    """(header part, arrays) of a timeline's kept epoch ends: stacked parameters and optimizer
+    buffers (a buffer an early epoch did not have yet is stored as zeros: what it starts as)."""
+    moments = [m for m in timeline.epoch_moments() if m.k == 0]
+    buffers = sorted({k for m in moments for k in m.optimizer["buffers"]})
+    arrays = {}
+    if moments:
+        arrays["timeline_params"] = np.stack([m.params for m in moments])
+        for k in buffers:
+            arrays[f"timeline_opt_{k}"] = np.stack([m.optimizer["buffers"].get(k, np.zeros_like(m.params))
+                                                    for m in moments])
+        arrays["timeline_orders"] = np.concatenate([m.order for m in moments]).astype(np.int64)
+        if any(m.grads is not None for m in moments):
+            arrays["timeline_grads"] = np.stack([m.grads if m.grads is not None else np.zeros_like(m.params)
+                                                 for m in moments])
+    part = {"buffers": buffers, "grads": "timeline_grads" in arrays,
+            "counters": {"steps": int(getattr(trainer, "steps", 0)), "updates": int(getattr(trainer, "updates", 0))},
+            "records": [asdict(r) for r in timeline.records],
+            "moments": [{"epoch": m.epoch, "steps": m.steps, "updates": m.updates, "t": int(m.optimizer["t"]),
+                         "history": len(m.history), "order": int(m.order.size), "rng": m.rng_state}
+                        for m in moments]}
+    return part, arrays
 
 
 #: limits a hostile header cannot pass: the arrays they imply are allocated only within them
@@ -256,6 +289,16 @@ def _expected_arrays(header, net: Network, members) -> dict:
     if oh:
         for k in oh["buffers"]:
             exp[f"opt_{k}"] = (n, net.dtype)
+    th = header.get("timeline")
+    if th:
+        stack = (len(th["moments"]), n[0])
+        if th["moments"]:
+            exp["timeline_params"] = (stack, net.dtype)
+            for k in th["buffers"]:
+                exp[f"timeline_opt_{k}"] = (stack, net.dtype)
+            if th["grads"]:
+                exp["timeline_grads"] = (stack, net.dtype)
+            exp["timeline_orders"] = ((sum(m["order"] for m in th["moments"]),), np.dtype(np.int64))
     ds = header.get("dataset") or {}
     for key, count in (("dataset_item_ids", ds.get("n_items")), ("dataset_user_ids", ds.get("n_users"))):
         if key in members:
@@ -331,6 +374,8 @@ def header_problems(h: dict) -> list[str]:
             and all(v is None or number(v) or (isinstance(v, float) and math.isnan(v))
                     for k, v in r.items() if k != "epoch") for r in hist)):
         p.append("history: expected one record of numbers per epoch")
+    if "timeline" in h:
+        p += _timeline_problems(h["timeline"], whole)
     ds = h.get("dataset", {})
     if not isinstance(ds, dict) or any(k in ds and not whole(ds[k], 0, 1 << 40) for k in ("n_users", "n_items")):
         p.append("dataset: expected an object with whole n_users and n_items")
@@ -338,6 +383,33 @@ def header_problems(h: dict) -> list[str]:
 
 
 _RECORD_FIELDS = {f.name for f in fields(EpochRecord)}
+
+
+def _timeline_problems(th, whole) -> list[str]:
+    """What is wrong with a saved timeline's header part (types and ranges; the random
+    generator's state is checked when it is set)."""
+    if not isinstance(th, dict):
+        return ["timeline: expected an object"]
+    moments, buffers = th.get("moments"), th.get("buffers")
+    if not (isinstance(buffers, list) and len(buffers) <= 16 and all(isinstance(b, str) and b.isidentifier()
+                                                                    for b in buffers)):
+        return ["timeline.buffers: expected a list of names"]
+    if not isinstance(th.get("grads"), bool):
+        return ["timeline.grads: expected true or false"]
+    c = th.get("counters")
+    if not (isinstance(c, dict) and whole(c.get("steps"), 0, 1 << 53) and whole(c.get("updates"), 0, 1 << 53)):
+        return ["timeline.counters: expected whole steps and updates"]
+    records = th.get("records")
+    if not (isinstance(records, list) and len(records) <= MAX_EPOCHS and all(
+            isinstance(r, dict) and set(r) == _RECORD_FIELDS for r in records)):
+        return ["timeline.records: expected one record per epoch"]
+    keys = {"epoch", "steps", "updates", "t", "history", "order", "rng"}
+    if not (isinstance(moments, list) and len(moments) <= MAX_EPOCHS and all(
+            isinstance(m, dict) and set(m) == keys and all(whole(m[k], 0, 1 << 53) for k in keys - {"rng"})
+            and m["history"] <= len(records) and m["order"] <= MAX_LAYER and isinstance(m["rng"], dict)
+            for m in moments)):
+        return ["timeline.moments: expected whole counters per kept epoch"]
+    return []
 
 
 def _network(header) -> Network:
@@ -370,7 +442,37 @@ def _build(header, arrays, version, net: Network) -> SavedModel:
     if "dataset_user_ids" in arrays:
         ds["user_ids"] = arrays["dataset_user_ids"]
     config = ModelConfig.from_dict(header["config"])
-    return SavedModel(config, net, opt, history, ds, version)
+    saved = SavedModel(config, net, opt, history, ds, version)
+    if header.get("timeline"):
+        _build_timeline(saved, header["timeline"], arrays, opt)
+    return saved
+
+
+def _build_timeline(saved: SavedModel, th: dict, arrays: dict, opt):
+    from .timeline import Moment
+    records = tuple(EpochRecord(**r) for r in th["records"])
+    moments, start = [], 0
+    for i, m in enumerate(th["moments"]):
+        rng = np.random.default_rng()
+        try:
+            rng.bit_generator.state = m["rng"]
+        except (TypeError, ValueError, KeyError, OverflowError) as exc:
+            raise ValueError(f"the timeline's random generator state {i} is invalid ({_short(exc, 60)})") from None
+        params = arrays["timeline_params"][i]
+        if not np.isfinite(params).all():
+            raise ValueError("the timeline's weights contain NaN or infinity")
+        order = arrays["timeline_orders"][start:start + m["order"]]
+        start += m["order"]
+        buffers = {k: arrays[f"timeline_opt_{k}"][i] for k in th["buffers"]}
+        state = {"name": opt["name"] if opt else "", "hyper": dict(opt["hyper"]) if opt else {},
+                 "t": m["t"], "buffers": buffers}
+        grads = arrays["timeline_grads"][i] if th["grads"] else None
+        moments.append(Moment(params, state, m["epoch"], 0, m["steps"], m["updates"],
+                              records[:m["history"]], rng.bit_generator.state, order,
+                              np.zeros(0), np.zeros(0), grads))
+    saved.timeline = tuple(moments)
+    saved.timeline_records = records
+    saved.counters = dict(th["counters"])
 
 
 def _same_ids(a, b) -> bool:
@@ -425,5 +527,12 @@ def restore_trainer(saved: SavedModel, train, test=None, clip=None, validation=N
         tr.optimizer.load_state_dict(saved.optimizer_state)
     tr.history = list(saved.history)
     tr.epoch = len(tr.history)
+    if saved.timeline:
+        n_rows = train.n_users
+        for m in saved.timeline:
+            if m.order.size and (m.order.min() < 0 or m.order.max() >= n_rows):
+                raise ValueError(f"the saved timeline's order names rows beyond the data's {n_rows}")
+        tr.steps, tr.updates = saved.counters.get("steps", 0), saved.counters.get("updates", 0)
+        tr.timeline.adopt(tr, saved.timeline, saved.timeline_records)
     tr.note_best_epoch()  # saved at its best epoch: Ctrl+B can come back here
     return tr

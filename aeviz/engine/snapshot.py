@@ -82,6 +82,7 @@ class Snapshot:
     tied_with: tuple = ()  # per weight layer: the layer sharing its matrix (tied weights), or None
     baselines: object = None  # read-only {global_mean, item_mean, user_item_bias} test RMSEs, or None
     extras: dict = field(default_factory=dict)
+    timeline: object = None  # engine/timeline.TimelineView: the kept past, branches, memory
 
     @property
     def n_layers(self) -> int:

@@ -281,10 +281,10 @@ def _model_class(network) -> str:
     return (f'class Autoencoder(nn.Module):\n'
             f'    """{arrow}: {hidden} hidden units, {acts[-1]} output{tied}{"" if bias else ", no biases"}'
             f'{what}."""\n\n'
-            f'    def __init__(self):\n        super().__init__()\n' + "\n".join(init) + "\n\n"
-            f'    def forward(self, x, eps=None):\n'
-            f'        """The output, every hidden layer\'s values, the first pre-activation, and the\n'
-            f'        code\'s (mu, logvar) for a VAE (else None). `eps`: a VAE\'s noise (None: z = mu)."""\n'
+            '    def __init__(self):\n        super().__init__()\n' + "\n".join(init) + "\n\n"
+            '    def forward(self, x, eps=None):\n'
+            '        """The output, every hidden layer\'s values, the first pre-activation, and the\n'
+            '        code\'s (mu, logvar) for a VAE (else None). `eps`: a VAE\'s noise (None: z = mu)."""\n'
             + "\n".join(body) + f"\n        return y, [{hiddens}], a1, {'(mu, logvar)' if vae else 'None'}\n")
 
 
@@ -379,6 +379,8 @@ def generate_script(model_path, script_name: str = "train_torch.py", model_ref: 
     if config.kind not in EXPORTABLE_KINDS:
         raise ValueError(f"the {config.kind} autoencoder cannot be exported to PyTorch yet "
                          f"(exportable: {', '.join(EXPORTABLE_KINDS)})")
+    if float(raw.get("lr_decay", 1.0)) != 1.0:
+        raise ValueError("a learning-rate decay cannot be exported to PyTorch yet")
     orientation = str(raw.get("orientation", "user"))
     if orientation not in ("user", "item"):
         raise ValueError(f"unknown orientation {orientation!r} in the model file")
@@ -418,7 +420,9 @@ def generate_script(model_path, script_name: str = "train_torch.py", model_ref: 
         "OPTIMIZER_HYPER": hyper,
         "MAKE_OPTIMIZER": make_optimizer,
     }
-    return string.Template(TEMPLATE.read_text(encoding="utf-8")).substitute(values)
+    # the shebang is added here, not kept in the template: a file starting with "#!python" is
+    # read as Python by linters, and the template is not Python until it is filled in
+    return "#!/usr/bin/env python3\n" + string.Template(TEMPLATE.read_text(encoding="utf-8")).substitute(values)
 
 
 def write_script(model_path, script_path) -> pathlib.Path:

@@ -19,6 +19,7 @@ from .baselines import baseline_rmses
 from .evaluation import evaluate
 from .optimizers import NonFiniteStep
 from .snapshot import EpochRecord, Snapshot, frozen, frozen_list
+from .timeline import Moment, Timeline
 
 PHASES = ("forward", "loss", "backward", "update")
 CHUNK_VALUES = 1 << 22  # users x movies cells densified at once: 16 MB per float32 array
@@ -45,18 +46,6 @@ class DivergenceError(ArithmeticError):
         self.layer = layer
 
 
-class _Checkpoint(NamedTuple):
-    params: np.ndarray
-    optimizer: dict
-    epoch: int
-    val_rmse: float
-    steps: int
-    updates: int
-    history: list
-    rng_state: dict
-    order: np.ndarray  # the next epoch's order, drawn before the checkpoint
-
-
 class CurrentStep(NamedTuple):
     """The observation(s) in flight, as the trainer computed them: the trainer's own arrays, not
     copies (read them in the thread that steps, between two steps; copy what you keep)."""
@@ -77,13 +66,16 @@ class Trainer:
     def __init__(self, network, optimizer, loss, train, test=None, batch_size: int = 1,
                  shuffle: bool = False, seed: int = 0, penalties=(), corruption=None,
                  clip=None, accumulate_gradients: bool = False, validation=None,
-                 orientation: str = "user"):
+                 orientation: str = "user", lr_schedule=None):
         if train.n_items != network.sizes[0] or network.sizes[-1] != network.sizes[0]:
             what = "users" if orientation == "item" else "movies"
             raise ValueError(
                 f"the network's {network.sizes[0]} inputs and {network.sizes[-1]} outputs must both "
                 f"match the data's {train.n_items} {what}")
         self.orientation = orientation  # what a row of train_set is (engine/orientation.py)
+        # the learning rate by epoch (schedule.py), set on the optimizer before each update; None:
+        # the optimizer's own, untouched
+        self.lr_schedule = lr_schedule
         self.network = network
         self.optimizer = optimizer
         self.loss = loss
@@ -103,7 +95,8 @@ class Trainer:
         self.skipped_rows = int((counts == 0).sum())
         if self.trainable_rows.size == 0:
             raise ValueError("no user has a training rating")
-        self.keep_undo = True
+        self.keep_undo = True  # keep every update's moment (stepping by hand), not every 64th
+        self.timeline = Timeline()  # the run's past: undo, Ctrl+B and the scrubber (timeline.py)
         self.reset_counters()
 
     # ----------------------------------------------------------------------------------- set-up
@@ -137,8 +130,7 @@ class Trainer:
         self._clear_observation()
         self.last_change = None
         self.diverged: str | None = None
-        self._undo = None
-        self._best = None
+        self.timeline.clear()
         self.stopped_early = False
         self._seq = 0
         self.network.grads.fill(0.0)
@@ -194,6 +186,7 @@ class Trainer:
         if hits.size == 0:
             raise ValueError(f"user row {row} has no training ratings")
         pos = int(hits[0])
+        self.timeline.edited(self)
         if pos >= self.k:
             self.order[[self.k, pos]] = self.order[[pos, self.k]]
         else:  # already seen this epoch: visit it again now
@@ -204,6 +197,8 @@ class Trainer:
     def forward(self):
         """STEP 2-4: feed the current user, encode, decode."""
         self._expect("forward")
+        if self.batch_fill == 0:
+            self.timeline.before_batch(self)
         self._load_rows(np.array([self.current_row]))
         self._trace = self.network.forward(self._x_in, rng=self.rng)
         t = self._trace
@@ -239,6 +234,8 @@ class Trainer:
     def update(self):
         """STEP 7: apply the optimizer's change; the end of the batch (and maybe of the epoch)."""
         self._expect("update")
+        if self.batch_fill > 1:
+            self.timeline.phased_update(self)
         self._apply_update()
         self.k += 1
         self._done("update", "forward")
@@ -277,20 +274,21 @@ class Trainer:
 
     @_quiet
     def step_batch(self):
-        """Finish the current batch (phase by phase if one is under way), then one update."""
-        if self.next_phase == "forward" and self.batch_fill == 0:
-            self._fast_batch()
-            return
+        """Finish the current batch, then one update: an observation under way is finished phase by
+        phase, the batch's remaining observations go through at once (vectorised, the same
+        mathematics: an item model's batch of 32 movies costs one product, not 31)."""
         updates = self.updates
-        while self.updates == updates:
+        while self.next_phase != "forward" and self.updates == updates:
             self.step_phase()
+        if self.updates == updates:
+            self._fast_batch()
 
     @_quiet
     def step_epoch(self):
         """Run to the end of the current epoch."""
         epoch = self.epoch
         while self.epoch == epoch:
-            if self.next_phase == "forward" and self.batch_fill == 0:
+            if self.next_phase == "forward":
                 self._fast_batch()
             else:
                 self.step_phase()
@@ -367,9 +365,8 @@ class Trainer:
             p.add_parameter_gradients(self.network, self._trace, scale)
 
     def _apply_update(self):
-        # without keep_undo (full-speed play) an older undo point would jump back over every
-        # update since: there is then nothing to undo
-        self._undo = self._state_for_undo() if self.keep_undo else None
+        if self.lr_schedule is not None:
+            self.optimizer.hyper["lr"] = self.lr_schedule.at(self.epoch)
         try:
             self.last_change = self.optimizer.step(self.network.params, self.network.grads)
         except NonFiniteStep as exc:
@@ -388,32 +385,52 @@ class Trainer:
         self.steps += n
 
     def _fast_batch(self):
-        """A whole batch at once (vectorised): the same mathematics as the phase-by-phase path.
+        """The rest of the current batch at once (vectorised; all of it when none was stepped
+        yet): the same mathematics as the phase-by-phase path, whose gradients it adds to.
 
         A batch bigger than CHUNK_VALUES ratings-matrix cells (the whole of a 20M-rating file, say)
         goes through in chunks of users whose gradients add up, as single observations do."""
+        if self.batch_fill == 0:
+            self.timeline.before_batch(self)
+        else:  # begun phase by phase (its start is kept): replay would round the sum differently
+            self.timeline.phased_update(self)
+        self._fast_gradients()
+        self._apply_update()
+        self.k = self._batch_bounds()[1]
+        self._done("update", "forward")
+        if self.k >= self.order.size:
+            self._end_epoch()
+
+    def prepare_update(self):
+        """The batch's gradients, vectorised as Play computes them, and stop before its update
+        (stepping back shows this: 'Update undone'); `update()` then applies exactly Play's."""
+        if self.next_phase != "forward" or self.batch_fill:
+            raise PhaseError("a batch is under way: finish it first")
+        self.timeline.before_batch(self)
+        with np.errstate(all="ignore"):
+            self._fast_gradients()
+        self.k = self._batch_bounds()[1] - 1
+        self._done("backward", "update")
+
+    def _fast_gradients(self):
         start, end = self._batch_bounds()
-        rows, n = self.order[start:end], end - start
+        rows, n = self.order[self.k:end], end - start  # n: the whole batch, which the mean is over
         step = max(1, CHUNK_VALUES // self.network.sizes[0])
         counted = len(self._epoch_losses), len(self._epoch_penalties), self.steps
         try:
-            for a in range(0, n, step):
+            for a in range(0, rows.size, step):
                 chunk = rows[a:a + step]
                 self._load_rows(chunk)
                 self._trace = self.network.forward(self._x_in, rng=self.rng)
                 self._compute_loss()
-                self._backward(1.0 if n <= step else len(chunk) / n, accumulate=a > 0)
+                self._backward(1.0 if len(chunk) == n else len(chunk) / n,
+                               accumulate=a > 0 or self.batch_fill > 0)
                 self._record_observation()
         except DivergenceError:  # the chunks before the bad one are not counted either
             del self._epoch_losses[counted[0]:], self._epoch_penalties[counted[1]:]
             self.steps = counted[2]
             raise
         self.batch_fill = n
-        self._apply_update()
-        self.k = end
-        self._done("update", "forward")
-        if self.k >= self.order.size:
-            self._end_epoch()
 
     def _end_epoch(self):
         ev = evaluate(self.network, self.train_set, self.test_set, clip=self.clip,
@@ -431,7 +448,7 @@ class Trainer:
         self._epoch_losses = []
         self._epoch_penalties = []
         self._new_order()
-        self.note_best_epoch()
+        self.timeline.epoch_ended(self)
 
     # ------------------------------------------------------------------------------ divergence
     def _first_bad_layer(self, flat_index=None) -> str:
@@ -442,7 +459,7 @@ class Trainer:
             for l in range(self.network.n_layers):
                 if not np.isfinite(t.preacts[l]).all() or not np.isfinite(t.outputs[l]).all():
                     return f"layer {l + 1} ({self.network.sizes[l]} -> {self.network.sizes[l + 1]})"
-        for name, (a, b, _) in zip(self.network.parameter_names(), self.network._slices):
+        for name, a, b in self.network.parameter_spans():
             if not np.isfinite(self.network.grads[a:b]).all():
                 return f"the gradient of {name}"
         return "the output"
@@ -461,47 +478,48 @@ class Trainer:
         self._clear_observation()
         raise DivergenceError(msg, layer)
 
-    # -------------------------------------------------------------------------------- undo
-    def _state_for_undo(self):
-        # Taken just before the update, when the batch's observations are already counted:
-        # undoing goes back to the start of that batch.
-        n = self.batch_fill
-        losses = self._epoch_losses[:len(self._epoch_losses) - n]
-        pens = self._epoch_penalties[:len(self._epoch_penalties) - n]
-        return (self.network.params.copy(), self.optimizer.state_dict(), self.k, self.epoch,
-                self.steps - n, self.updates, 0, losses, pens, self.order.copy(),
-                list(self.history))
+    # ------------------------------------------------------------------------- moments, undo
+    def moment(self) -> Moment:
+        """An exact copy of the state between two updates (timeline.py keeps them)."""
+        if self.batch_fill or self.next_phase != "forward":
+            raise PhaseError("a moment is taken between two updates: finish the batch first")
+        return Moment(self.network.params.copy(), self.optimizer.state_dict(), self.epoch, self.k,
+                      self.steps, self.updates, tuple(self.history), self.rng.bit_generator.state,
+                      self.order.copy(), np.array(self._epoch_losses, dtype=np.float64),
+                      np.array(self._epoch_penalties, dtype=np.float64),
+                      self.network.grads.copy() if self.accumulate_gradients else None)
 
-    @property
-    def can_undo(self) -> bool:
-        return self._undo is not None
-
-    def undo(self):
-        """Restore the state from just before the last update (parameters and optimizer)."""
-        if self._undo is None:
-            raise PhaseError("there is no step to undo")
-        (params, opt, k, epoch, steps, updates, fill, losses, pens, order, hist) = self._undo
-        self.network.params[...] = params
-        self.optimizer.load_state_dict(opt)
-        self.k, self.epoch, self.steps, self.updates = k, epoch, steps, updates
-        self.order, self.history = order, hist
-        self._epoch_losses, self._epoch_penalties = losses, pens
-        self.network.grads.fill(0.0)
+    def go_to(self, m: Moment):
+        """Restore a moment: the one way back, for undo, the best epoch and the timeline."""
+        self.network.params[...] = m.params
+        self.optimizer.reset()  # buffers the moment did not have yet are zero
+        self.optimizer.load_state_dict(m.optimizer)
+        self.epoch, self.k, self.steps, self.updates = m.epoch, m.k, m.steps, m.updates
+        self.history = list(m.history)
+        self.rng.bit_generator.state = m.rng_state
+        self.order = m.order.copy()
+        self._epoch_losses, self._epoch_penalties = m.epoch_losses.tolist(), m.epoch_penalties.tolist()
+        self._epoch_started = time.perf_counter()
+        if m.grads is not None:
+            self.network.grads[...] = m.grads
+        else:
+            self.network.grads.fill(0.0)
         self.batch_fill = 0
-        start, _ = self._batch_bounds()
-        self.k = start
         self._clear_observation()
         self.last_change = None
         self.diverged = None
-        self._undo = None
+
+    @property
+    def can_undo(self) -> bool:
+        return self.timeline.can_undo(self)
+
+    def undo(self):
+        """Back to the start of the last update's batch (weights, optimizer, counters, draws)."""
+        if not self.can_undo:
+            raise PhaseError("there is no step to undo")
+        self.timeline.undo(self)
 
     # ---------------------------------------------------------------------------- best epoch
-    def _checkpoint(self, val_rmse):
-        """Everything that makes the state at the end of an epoch, to come back to it later."""
-        return _Checkpoint(self.network.params.copy(), self.optimizer.state_dict(), self.epoch,
-                           float(val_rmse), self.steps, self.updates, list(self.history),
-                           self.rng.bit_generator.state, self.order.copy())
-
     def _history_best(self) -> tuple[int, float] | None:
         """(epoch, validation RMSE) of the lowest validation RMSE in the history, whoever wrote it
         (a saved model's history counts too); cached, as snapshots ask for it many times a second."""
@@ -534,36 +552,23 @@ class Trainer:
     def note_best_epoch(self):
         """At the end of an epoch that has the best validation RMSE so far, keep a way back to it."""
         if self.best_epoch == self.epoch and self.k == 0:
-            self._best = self._checkpoint(self.best_val_rmse)
+            self.timeline.keep_epoch(self)
 
     @property
     def can_restore_best(self) -> bool:
         """Whether this session has the best epoch's network to go back to (a model opened from
         a file knows its past best, but not the weights it had then)."""
-        return self._best is not None and self._best.epoch == self.best_epoch
+        return self.timeline.has_epoch(self.best_epoch)
 
     def restore_best(self):
         """Go back to the end of the best epoch: its weights, optimizer state, counters and
-        history (early stopping, after the fact). Training can go on from there."""
+        history (early stopping, after the fact). Training on from there starts a branch."""
         if not self.can_restore_best:
             if self.best_epoch is None:
                 raise PhaseError("there is no best epoch yet: it needs a validation set and one finished epoch")
             raise PhaseError(f"the network of epoch {self.best_epoch}, the best, was not kept "
                              f"(it was trained before this model was opened)")
-        b = self._best
-        self.network.params[...] = b.params
-        self.optimizer.load_state_dict(b.optimizer)
-        self.epoch, self.steps, self.updates = b.epoch, b.steps, b.updates
-        self.history = list(b.history)
-        self.rng.bit_generator.state = b.rng_state
-        self.order, self.k, self.batch_fill = b.order.copy(), 0, 0
-        self._epoch_losses, self._epoch_penalties = [], []
-        self._epoch_started = time.perf_counter()
-        self.network.grads.fill(0.0)
-        self._clear_observation()
-        self.last_change = None
-        self.diverged = None
-        self._undo = None
+        self.timeline.go_to_epoch(self, self.best_epoch)
 
     @functools.cached_property
     def baselines(self):
@@ -586,6 +591,7 @@ class Trainer:
     def set_weight(self, layer: int, row: int, col: int, value: float):
         if not np.isfinite(value):
             raise ValueError("a weight must be a finite number")
+        self.timeline.edited(self)
         self.network.set_weight(layer, row, col, value)
 
     def snapshot(self, full_history: bool = True) -> Snapshot:
@@ -638,4 +644,5 @@ class Trainer:
             diverged=self.diverged, can_undo=self.can_undo, best_epoch=self.best_epoch,
             can_restore_best=self.can_restore_best, baselines=self.baselines,
             tied_with=tuple(net.tied_with(l) for l in range(net.n_layers)),
+            timeline=self.timeline.view(self),
         )

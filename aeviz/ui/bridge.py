@@ -4,7 +4,8 @@ Commands travel GUI -> worker through a `queue.Queue` (no Qt event loop is neede
 so a long epoch never starves it of commands it could not read anyway). Snapshots travel
 worker -> GUI by a queued signal, *coalesced*: the worker keeps only the newest snapshot and
 signals again only once the GUI has taken the previous one, so a slow painter never builds a
-backlog of stale pictures, and its painting time is the only GIL time the worker gives up.
+backlog of stale pictures. When the worker publishes and how long it waits for a frame to be
+drawn is `frame_pacing.FramePacing`'s rule (`EngineBridge.pacing`).
 """
 from __future__ import annotations
 
@@ -12,10 +13,9 @@ import dataclasses
 import gc
 import logging
 import queue
-import threading
 import time
 
-from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from aeviz.engine import DivergenceError, PhaseError, build_trainer, kernels
 from aeviz.engine.insights import compute_extras, walk_extras
@@ -23,16 +23,17 @@ from aeviz.engine.threads import single_threaded_blas
 from aeviz.presets import split_for
 
 from .background import stop_thread
+from .frame_pacing import FramePacing
+from .mailbox import Mailbox
+from .step_commands import StepCommands
 
 log = logging.getLogger(__name__)
 
 FULL_SPEED = float("inf")
 _STOP = ("stop", ())
-DRAW_BUDGET = 0.10  # share of wall time the GUI may spend drawing while the worker trains
-MAX_FRAME_INTERVAL = 0.2  # >= 5 pictures a second: the network view treats slower as single steps
 EXTRAS_INTERVAL = 0.25  # insights are computed at most ~4 times a second
 MANUAL = {"step_phase", "forward", "backward", "update", "step_observation", "step_batch",
-          "undo", "restore_best", "set_weight", "select_observation"}
+          "undo", "restore_best", "set_weight", "select_observation", "timeline", "scrub"}
 
 
 def play_due(previous_due: float, now: float, speed: float, steps_done: int) -> float:
@@ -56,9 +57,10 @@ class _Worker(QObject):
     workDone = Signal(str, object)
     workFailed = Signal(str, str)
 
-    def __init__(self, commands: queue.Queue):
+    def __init__(self, commands: queue.Queue, pacing: FramePacing):
         super().__init__()
         self.q = commands
+        self.pacing = pacing
         self.trainer = None
         self.dataset = None
         self.config = None
@@ -66,17 +68,9 @@ class _Worker(QObject):
         self.playing = False
         self.speed = FULL_SPEED
         self.selection: dict = {}
-        self.frame_interval = 1 / 30
         self.rate = 0.0  # observations per second, measured
         self.done = 0  # commands handled (the GUI compares with the number sent)
-        self._lock = threading.Lock()
-        # cleared while the GUI draws a snapshot: the worker then steps aside instead of fighting
-        # for the GIL (each Qt call releases it, and winning it back costs up to a switch interval)
-        self.gui_free = threading.Event()
-        self.gui_free.set()
-        self._latest = None
-        self._pending = False
-        self._last_pub = 0.0
+        self.mailbox = Mailbox()  # the newest snapshot for the GUI
         self._published = (None, None)  # (trainer, its last snapshot published, without extras)
         self._extras: dict = {}
         self._extras_at = 0.0
@@ -87,6 +81,8 @@ class _Worker(QObject):
         self.epoch_target = None  # set while Step epoch plays to the end of an epoch
         self._speed_after = FULL_SPEED  # the speed to go back to once it has
         self._stopped_for = None  # the best epoch an early stop was last announced for
+        self.scrub_to = None  # the newest epoch the timeline's scrubber asked for (coalesced)
+        self.timeline_budget = None  # bytes, for every trainer built (None: the engine's default)
 
     # ------------------------------------------------------------------------------ the loop
     @Slot()
@@ -197,6 +193,34 @@ class _Worker(QObject):
     def _cmd_restore_best(self):
         self._manual(lambda: self.trainer.restore_best())
 
+    def _cmd_timeline(self, action, *args):
+        """Step back, go to an epoch, latest, continue from here, discard branches: the trainer's
+        Timeline does it (engine/timeline.py); what it says goes to the status bar."""
+        if self.trainer is None:
+            return
+        said = getattr(self.trainer.timeline, action)(self.trainer, *args)
+        if isinstance(said, str):
+            self.message.emit(said)
+        self._publish(force=True)
+
+    def aim_scrub(self, epoch: int) -> bool:
+        """Any thread: scrub to `epoch`; True if a 'scrub' command must be sent (none pending)."""
+        with self._lock:
+            pending, self.scrub_to = self.scrub_to is not None, int(epoch)
+        return not pending
+
+    def _cmd_scrub(self):
+        with self._lock:
+            epoch, self.scrub_to = self.scrub_to, None
+        if epoch is not None:
+            self._cmd_timeline("go_to_epoch", epoch)
+
+    def _cmd_timeline_budget(self, budget_bytes):
+        self.timeline_budget = int(budget_bytes)
+        if self.trainer is not None:
+            self.trainer.timeline.set_budget(self.timeline_budget)
+            self._publish(force=True)
+
     def _cmd_set_patience(self, epochs):
         self.patience = max(0, int(epochs))
         self._stopped_for = None
@@ -240,9 +264,6 @@ class _Worker(QObject):
         self._set_playing(False)
         self._publish(force=True)
 
-    def _cmd_frame_interval(self, seconds):
-        self.frame_interval = float(seconds)
-
     def _cmd_reset(self):
         if self.config is not None:
             self._cmd_rebuild(self.config, self.dataset, self.preset)
@@ -263,6 +284,8 @@ class _Worker(QObject):
             self.rebuildFailed.emit(f"Could not build the network ({type(exc).__name__}: {exc})")
             return
         self._set_playing(False)
+        if self.timeline_budget is not None:
+            trainer.timeline.set_budget(self.timeline_budget)
         self.trainer, self.config, self.dataset, self.preset = trainer, config, dataset, preset
         self._stopped_for = None
         self._extras, self._extras_at = {}, 0.0
@@ -291,6 +314,8 @@ class _Worker(QObject):
             self.workFailed.emit(tag, str(exc) or type(exc).__name__)
             return
         self._set_playing(False)
+        if self.timeline_budget is not None:
+            trainer.timeline.set_budget(self.timeline_budget)
         self.trainer, self.config, self.dataset, self.preset = trainer, config, dataset, None
         self._stopped_for = None
         self._extras, self._extras_at = {}, 0.0
@@ -317,8 +342,7 @@ class _Worker(QObject):
 
     def _full_speed_step(self):
         """The hot loop: one vectorised batch, as little bookkeeping around it as possible."""
-        if not self.gui_free.is_set():
-            self.gui_free.wait(0.25)
+        self.pacing.wait_for_gui()
         t = self.trainer
         try:
             t.step_batch()
@@ -328,7 +352,7 @@ class _Worker(QObject):
         if t.k == 0 and self._epoch_boundary():
             return
         now = time.perf_counter()
-        if now - self._last_pub >= self.frame_interval:
+        if self.pacing.frame_due(now):
             if now - self._rate_t >= 0.5:
                 self.rate = (t.steps - self._rate_steps) / (now - self._rate_t)
                 self._rate_t, self._rate_steps = now, t.steps
@@ -336,7 +360,7 @@ class _Worker(QObject):
 
     def _play_step(self, next_due: float) -> float:
         """One unit of work at the current speed; returns when the next one is due."""
-        self.gui_free.wait(0.25)
+        self.pacing.wait_for_gui()
         t = self.trainer
         s = self.speed
         before = t.steps
@@ -399,9 +423,9 @@ class _Worker(QObject):
         """same_network: only the extras changed (a latent walk): the last snapshot goes out
         again with them, so the network view sees the very arrays it drew and skips its redraw."""
         now = time.perf_counter()
-        if self.trainer is None or (not force and now - self._last_pub < self.frame_interval):
+        if self.trainer is None or (not force and not self.pacing.frame_due(now)):
             return
-        self._last_pub = now
+        self.pacing.mark_published(now)
         if not same_network or self._published[0] is not self.trainer:
             self._published = (self.trainer, self.trainer.snapshot())
         snap = self._published[1]
@@ -414,21 +438,20 @@ class _Worker(QObject):
             self._extras_at = now
         if self._extras:
             snap = dataclasses.replace(snap, extras=dict(self._extras))
-        with self._lock:
-            self._latest = snap
-            if self._pending:
-                return
-            self._pending = True
-        self.snapshotReady.emit()
+        if self.mailbox.put(snap):
+            self.snapshotReady.emit()
 
     def take(self):
         """Called from the GUI thread: the newest snapshot, re-arming the signal."""
-        with self._lock:
-            snap, self._latest, self._pending = self._latest, None, False
-        return snap
+        return self.mailbox.take()
+
+    @property
+    def delivered(self) -> bool:
+        """The GUI has taken every snapshot published (none is waiting)."""
+        return not self.mailbox.pending
 
 
-class EngineBridge(QObject):
+class EngineBridge(QObject, StepCommands):
     """GUI-side handle: methods enqueue commands; signals arrive in the GUI thread."""
 
     snapshotReady = Signal(object)
@@ -447,14 +470,10 @@ class EngineBridge(QObject):
         self._sent = 0
         self.latest = None
         self.playing = False
-        self.frame_cost = 0.0  # seconds the GUI spends per drawn snapshot (measured)
-        self._busy_from = 0.0
-        self._holds = 0
-        self._emitting = False
-        self._busy_sum, self._busy_n, self._budget_at = 0.0, 0, time.perf_counter()
+        self.pacing = FramePacing()  # when the worker publishes, and how a frame is drawn
         self._thread = QThread()
         self._thread.setObjectName("aeviz-engine")
-        self._worker = _Worker(self._queue)
+        self._worker = _Worker(self._queue, self.pacing)
         self._worker.moveToThread(self._thread)
         self._thread.started.connect(self._worker.run)
         # cross-thread: only slots of this GUI-thread object, never lambdas
@@ -474,20 +493,27 @@ class EngineBridge(QObject):
         self._sent += 1
         self._queue.put((name, args))
 
-    def step_phase(self): self.send("step_phase")
-    def forward(self): self.send("forward")
-    def backward(self): self.send("backward")
-    def update(self): self.send("update")
-    def step_observation(self): self.send("step_observation")
-    def step_batch(self): self.send("step_batch")
-    def step_epoch(self): self.send("step_epoch")
-    def pause(self): self.send("pause")
-    def reset(self): self.send("reset")
-    def undo(self): self.send("undo")
-    def restore_best(self): self.send("restore_best")
+    def step_back(self):
+        """One phase back on the timeline (Train > Step back)."""
+        self.timeline("step_back")
+
+    def timeline(self, action: str, *args):
+        """A Timeline action in the worker: "step_back", "go_to_epoch" (epoch), "latest",
+        "continue_here", "discard_branches" (engine/timeline.py)."""
+        self.send("timeline", action, *args)
+
+    def scrub(self, epoch: int):
+        """Show the end of `epoch` while the scrubber is dragged: only the newest position is
+        drawn (positions that arrive while one is being drawn replace each other)."""
+        if self._worker.aim_scrub(epoch):
+            self.send("scrub")
+
+    def set_timeline_budget(self, budget_bytes: int):
+        """The timeline's memory budget, for this and every later network."""
+        self.send("timeline_budget", int(budget_bytes))
 
     def set_patience(self, epochs: int):
-        """Early stopping while playing: pause after `epochs` epochs without a better test RMSE."""
+        """Early stopping while playing: pause after `epochs` epochs without a better validation RMSE."""
         self.send("set_patience", int(epochs))
 
     def play(self, speed: float = FULL_SPEED):
@@ -523,10 +549,6 @@ class EngineBridge(QObject):
         then workDone(tag, None), or workFailed(tag, message) leaving the session as it was."""
         self.send("restore", str(tag), saved, dataset)
 
-    def set_frame_interval(self, seconds: float):
-        """How often the worker may publish while playing (the GUI's painting budget)."""
-        self.send("frame_interval", max(1 / 60, float(seconds)))
-
     # ------------------------------------------------------------------------------- state
     @property
     def rate(self) -> float:
@@ -539,8 +561,8 @@ class EngineBridge(QObject):
 
     def is_idle(self) -> bool:
         """Every command sent has been handled and its snapshot delivered."""
-        return (self._worker.done == self._sent and not self._worker._pending and self._holds == 0
-                and self._worker.gui_free.is_set() and self._worker.epoch_target is None)
+        return (self._worker.done == self._sent and self._worker.delivered and self.pacing.idle
+                and self._worker.epoch_target is None)
 
     def caught_up(self) -> bool:
         """Every command sent has been handled (its snapshot may still be on its way)."""
@@ -565,7 +587,7 @@ class EngineBridge(QObject):
             return True
         self._queue.put(_STOP)
         self._sent += 1
-        self._worker.gui_free.set()
+        self.pacing.stop()
         return stop_thread(self._thread, self._worker, timeout_ms)  # never destroyed while running
 
     # ------------------------------------------------------------------ GUI-thread slots
@@ -574,45 +596,8 @@ class EngineBridge(QObject):
         snap = self._worker.take()
         if snap is not None:
             self.latest = snap
-            if self._holds == 0:
-                self._worker.gui_free.clear()
-                self._busy_from = time.perf_counter()
-            self._emitting = True
-            try:
+            with self.pacing.drawing():
                 self.snapshotReady.emit(snap)
-            finally:
-                self._emitting = False
-            if self._holds == 0:
-                # the paint events this caused run next; the worker resumes once they are done
-                QTimer.singleShot(0, self._drawn)
-
-    def hold(self):
-        """Called by a snapshotReady receiver that draws in several event-loop passes (so that
-        input and timers run in between): the worker waits until the matching `release()`."""
-        self._holds += 1
-
-    def release(self):
-        self._holds = max(0, self._holds - 1)
-        if self._holds == 0 and not self._emitting:
-            QTimer.singleShot(0, self._drawn)
-
-    @Slot()
-    def _drawn(self):
-        if self._holds:
-            return
-        self._worker.gui_free.set()
-        self._account(time.perf_counter() - self._busy_from)
-
-    def _account(self, busy: float):
-        """Keep drawing within DRAW_BUDGET of wall time while playing: the worker needs the GIL more."""
-        self._busy_sum += busy
-        self._busy_n += 1
-        now = time.perf_counter()
-        if now - self._budget_at >= 0.5:
-            per_frame = self._busy_sum / self._busy_n
-            self.frame_cost = per_frame
-            self.set_frame_interval(min(MAX_FRAME_INTERVAL, max(1 / 30, per_frame / DRAW_BUDGET)))
-            self._busy_sum, self._busy_n, self._budget_at = 0.0, 0, now
 
     @Slot(str)
     def _on_diverged(self, msg):

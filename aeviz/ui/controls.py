@@ -25,8 +25,10 @@ STEP_ACTIONS = (
     ("step_batch", "Step batch", ["Shift+Right"], "Finish the current batch, then update (STEP 7)"),
     ("step_epoch", "Step epoch", ["Ctrl+E"], "Run to the end of the epoch (STEP 8); Pause stops it"),
     ("undo", "Undo update", ["Ctrl+Z"], "Restore the weights from before the last update"),
+    ("step_back", "Step back", ["Left"],
+     "One phase back in time: the update undone, then backward, then forward (exact; the timeline)"),
     ("restore_best", "Go back to the best epoch", ["Ctrl+B"],
-     "Restore the network of the epoch with the lowest test RMSE (early stopping, after the fact)"),
+     "Restore the network of the epoch with the lowest validation RMSE (early stopping, after the fact)"),
     ("reset", "Reset", ["Ctrl+R"], "Re-initialise the network with the seed"),
 )
 PHASE_NAMES = (("forward", "Forward"), ("loss", "Loss"), ("backward", "Backward"), ("update", "Update"))
@@ -128,13 +130,19 @@ class StepControls(QObject):
         super().__init__(parent)
         self.bridge = bridge
         self.actions: dict[str, QAction] = {}
+        self.unsupported: set[str] = set()  # actions the bridge cannot do: hidden, never enabled
         for name, text, keys, tip in STEP_ACTIONS:
             a = QAction(text, parent)
             a.setObjectName(f"action_{name}")
             a.setShortcuts([QKeySequence(k) for k in keys])
             a.setToolTip(f"{tip}  [{' or '.join(keys)}]")
             a.setStatusTip(tip)
-            a.triggered.connect(getattr(bridge, name))
+            command = getattr(bridge, name, None)  # the Compare bridge has no timeline to step back
+            if command is None:
+                a.setVisible(False)
+                self.unsupported.add(name)
+            else:
+                a.triggered.connect(command)
             self.actions[name] = a
         self.play_action = QAction("Play", parent)
         self.play_action.setObjectName("action_play")
@@ -152,12 +160,12 @@ class StepControls(QObject):
 
     def all_actions(self):
         order = ["play", "step_phase", "forward", "backward", "update", "step_observation", "step_batch",
-                 "step_epoch", "undo", "restore_best", "reset"]
+                 "step_epoch", "undo", "step_back", "restore_best", "reset"]
         return [self.actions[k] for k in order]
 
     def populate_toolbar(self, tb):
         for a in self.all_actions():
-            if a is self.actions["step_phase"] or a is self.actions["restore_best"]:
+            if a in (self.actions["step_phase"], self.actions["restore_best"], self.actions["step_back"]):
                 continue  # menu and keyboard only (the toolbar stays one row)
             tb.addAction(a)
             if a is self.actions["update"] or a is self.actions["step_epoch"]:
@@ -205,6 +213,8 @@ class StepControls(QObject):
         for k in ("step_phase", "step_observation", "step_batch", "step_epoch"):
             self.actions[k].setEnabled(manual)
         self.actions["undo"].setEnabled(manual and bool(s.can_undo))
+        self.actions["step_back"].setEnabled(manual and "step_back" not in self.unsupported
+                                             and s.timeline is not None and s.timeline.can_step_back)
         best = s.best_epoch if have else None
         at_best = have and best == s.epoch and s.position == 0 and s.phase in ("idle", "update")
         self.actions["restore_best"].setEnabled(manual and s.can_restore_best and not at_best)

@@ -101,7 +101,7 @@ class Exporter(QObject):
         menu.addAction("Network view (PNG or SVG)…", self._ask_network).setToolTip(
             "The network graph as an image (PNG) or a drawing that scales (SVG)")
         menu.addAction("Loss curves (PNG or SVG)…", self._ask_loss)
-        for panel, dock in w._dock_widgets[1:]:
+        for panel, dock in w.docked[1:]:
             a = menu.addAction(f"{dock.windowTitle()} (PNG or SVG)…", self._ask_panel)
             a.setData(dock.objectName())
         menu.addSeparator()
@@ -128,7 +128,7 @@ class Exporter(QObject):
 
     def _ask_panel(self):
         name = self.sender().data()
-        dock = next((d for _, d in self.window._dock_widgets if d.objectName() == name), None)
+        dock = next((d for _, d in self.window.docked if d.objectName() == name), None)
         if dock is None:
             return
         stem = "".join(c if c.isalnum() else "_" for c in dock.windowTitle().lower())
@@ -176,9 +176,9 @@ class Exporter(QObject):
         dock.raise_()
         QCoreApplication.processEvents()  # lay it out, so a tab never shown has a real size
         widget = dock.widget()
-        panel = next((p for p, d in w._dock_widgets if d is dock), widget)
+        panel = next((p for p, d in w.docked if d is dock), widget)
         if w.last_snapshot is not None:
-            w._safe(panel, "show_snapshot", w.last_snapshot)
+            w.show_latest(panel)
             QCoreApplication.processEvents()
         views = [v for v in plot_views(widget) if v.isVisible()] or plot_views(widget)
         if not views:

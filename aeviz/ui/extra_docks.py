@@ -30,4 +30,4 @@ def add_dock(window, title: str, widget, area, beside, on_top: str) -> QtWidgets
     return dock
 
 
-RIGHT, BOTTOM = QtCore.Qt.RightDockWidgetArea, QtCore.Qt.BottomDockWidgetArea
+RIGHT, BOTTOM = QtCore.Qt.DockWidgetArea.RightDockWidgetArea, QtCore.Qt.DockWidgetArea.BottomDockWidgetArea

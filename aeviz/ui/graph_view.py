@@ -98,7 +98,7 @@ class NetworkView(QWidget):
         self.fit_button.clicked.connect(self.canvas.reset_view)
         bar.addWidget(self.fit_button)
 
-        split = QSplitter(Qt.Horizontal, self)
+        split = QSplitter(Qt.Orientation.Horizontal, self)
         split.addWidget(self.canvas)
         split.addWidget(self.matrix)
         split.setStretchFactor(0, 4)
@@ -184,6 +184,15 @@ class NetworkView(QWidget):
         self.canvas.rating_range = (float(lo), float(hi)) if hi > lo else None
         self.canvas.update()
 
+    def pin_nodes(self, nodes: dict | None, redraw: bool = True) -> None:
+        """Always draw these nodes ({layer: [index, ...]}), like the selected one: the ends of the
+        edges a comparison marks (ui/compare_window.py)."""
+        pinned = {int(l): sorted({int(i) for i in ix}) for l, ix in (nodes or {}).items()}
+        if pinned != getattr(self, "_pinned", {}):
+            self._pinned = pinned
+            if redraw:
+                self._rebuild()
+
     def selected_node(self):
         return self._selected
 
@@ -220,12 +229,12 @@ class NetworkView(QWidget):
         dlg.setWindowTitle("Edit weight")
         dlg.setLabelText(edge_tooltip(self._snapshot, layer, row, col, self._titles)
                          .replace("<i>click to type a new weight</i>", "New weight:"))
-        dlg.setInputMode(QInputDialog.DoubleInput)
+        dlg.setInputMode(QInputDialog.InputMode.DoubleInput)
         dlg.setDoubleDecimals(5)
         dlg.setDoubleRange(-1e6, 1e6)
         dlg.setDoubleValue(w if np.isfinite(w) else 0.0)
         dlg.setModal(False)
-        dlg.setAttribute(Qt.WA_DeleteOnClose)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dlg.accepted.connect(lambda: self.weightEdited.emit(layer, row, col, float(dlg.doubleValue())))
         dlg.finished.connect(self._editor_closed)
         self.editor = dlg
@@ -268,7 +277,9 @@ class NetworkView(QWidget):
     def _rebuild(self):
         if self._snapshot is None:
             return
-        keep = {self._selected[0]: [self._selected[1]]} if self._selected else {}
+        keep = {l: list(ix) for l, ix in getattr(self, "_pinned", {}).items()}
+        if self._selected:
+            keep.setdefault(self._selected[0], []).append(self._selected[1])
         for layer, index in getattr(self._highlight, "nodes", ()):
             if index is not None:
                 keep.setdefault(layer, []).append(index)
@@ -280,8 +291,14 @@ class NetworkView(QWidget):
         self._scene = build_scene(self._snapshot, None if all_on else self.nodes_per_layer(),
                                   None if all_on else self._max_edges, keep=keep)
         self.canvas.set_scene(self._scene, self._snapshot, self._titles)
-        if self._fit is None and self.canvas.isVisible():
-            self._on_resized()
+        if self.canvas.isVisible() and not getattr(self, "_fitting", False):
+            # the room for nodes changes with the size and with the legend (a denoising network's
+            # first forward adds a row to it): checked on every new scene, refitted at most once
+            self._fitting = True
+            try:
+                self._on_resized()
+            finally:
+                self._fitting = False
 
     def _on_resized(self):
         """A shorter view shows fewer movies, each with a readable label, rather than 40 unreadable."""

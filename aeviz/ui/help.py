@@ -46,13 +46,24 @@ learning rate (STEP 7). With batches, only once the batch is complete.</td></tr>
 drawn as it goes; Pause stops it where it is.</td></tr>
 <tr><td><b>Space</b></td><td><b>Play</b> / pause; the speed slider runs from one observation a
 second (every phase visible) to full speed.</td></tr>
-<tr><td><b>Ctrl+Z</b></td><td><b>Undo update</b>: the weights from before the last update.</td></tr>
+<tr><td><b>Ctrl+Z</b></td><td><b>Undo update</b>: the weights from before the last update
+(again and again: the timeline keeps the run's past).</td></tr>
+<tr><td><b>&larr;</b> (Left)</td><td><b>Step back</b>: one phase back in time: the update undone (its
+gradients shown), then backward, then forward; stepping on again gives the very same numbers.</td></tr>
 <tr><td><b>Ctrl+B</b></td><td><b>Go back to the best epoch</b>: the network, optimizer and history
-of the epoch with the lowest test RMSE (the star on the loss curve).</td></tr>
+of the epoch with the lowest validation RMSE (the star on the loss curve).</td></tr>
 <tr><td><b>Ctrl+R</b></td><td><b>Reset</b>: a fresh network from the same seed.</td></tr>
 </table>
 <p>The <b>phase strip</b> under the toolbar shows the phase just done (filled) and the next one
 (outlined); buttons that make no sense now are greyed out.</p>
+
+<h3>Timeline</h3>
+<p>The slider under the loss curves runs over every epoch of this network: drag it to see the
+network, the curves (a vertical cursor) and every panel as they were at the end of that epoch,
+exactly. <b>Continue from here</b> trains on from that point: the old future stays on the curves,
+dimmed, until <b>Discard</b>. The memory the timeline may use is set beside it; past it,
+epochs are thinned evenly (the first, the latest and the best are always kept).
+<b>File &gt; Save model with history</b> keeps the timeline in the model file.</p>
 
 <h3>Loss curves</h3>
 <p>Left: RMSE per epoch on the training ratings (<span style="color:#1f77b4">blue</span>), on the

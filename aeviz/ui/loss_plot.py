@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSizePolicy, QSlid
 from aeviz.engine.export import write_history_csv
 
 from .numbers import fmt
+from .run_overlay import RunOverlay
 
 THROTTLED_HZ = 2
 MAX_SYMBOLS = 40  # epoch markers only while they can be told apart (and are cheap)
@@ -32,6 +33,8 @@ BASELINE_PEN = pg.mkPen("#8c8c8c", width=1, style=Qt.PenStyle.DotLine)
 BASELINE_NAMES = {"global_mean": "global mean", "item_mean": "item mean", "user_item_bias": "user + item biases"}
 PENALTY_PEN = pg.mkPen("#2ca02c", width=2, style=Qt.PenStyle.DashLine)
 OBS_PEN = pg.mkPen("#7f7f7f", width=1)
+CURSOR_PEN = pg.mkPen("#d62728", width=1.5, style=Qt.PenStyle.DashLine)
+DIMMED_PENS = (pg.mkPen((31, 119, 180, 70), width=2), pg.mkPen((148, 103, 189, 70), width=2))  # train, validation
 COLUMN_SHARE = (3 / 5, 2 / 5)  # of the width: RMSE per epoch | this epoch's losses
 
 
@@ -84,7 +87,7 @@ class LossPlot(QWidget):
         self._epoch_losses = np.zeros(0)
         self._epoch_penalties = np.zeros(0)
         self._key = None
-        self._best = None  # (epoch, best test RMSE, epochs since) or None
+        self._best = None  # (epoch, best validation RMSE, epochs since) or None
         self._was_degenerate = {}  # per plot: its last range was set by hand (no or one point)
         self._throttled = False
         self._pending = None
@@ -163,6 +166,56 @@ class LossPlot(QWidget):
             b.triggered.connect(self.exportCsvRequested)
             menu.addAction(b)
         self._proxy = pg.SignalProxy(self.glw.scene().sigMouseMoved, rateLimit=30, slot=self._on_mouse)
+        self.time_cursor = pg.InfiniteLine(angle=90, pen=CURSOR_PEN, movable=False)
+        self.time_cursor.setVisible(False)
+        self.epochs.addItem(self.time_cursor, ignoreBounds=True)
+        self._dimmed: list = []  # PlotDataItems of dimmed curves (reused)
+        self._dimmed_runs: tuple = ()
+
+    def _show_timeline_of(self, snap):
+        """The snapshot's timeline (engine/timeline.TimelineView): behind the head, a cursor where
+        the network stands and this run's whole curve dimmed (the future beyond the cursor; the
+        solid curves stop at it); the branches left behind, dimmed. Drawn in the same pass as the
+        curves, and the dimmed ones only when they change: a drag moves the cursor alone."""
+        view = getattr(snap, "timeline", None)
+        if view is None:
+            return
+        runs = tuple(view.branches) + (() if view.at_head else (view.records,))
+        self.show_timeline(None if view.at_head else view.epoch, runs)
+
+    def show_timeline(self, cursor_epoch, dimmed=()):
+        """The timeline's marks: a vertical cursor at `cursor_epoch` (None: none) and `dimmed`
+        runs of EpochRecords (an old future, a discarded branch) drawn faded, train and validation."""
+        self.time_cursor.setVisible(cursor_epoch is not None)
+        if cursor_epoch is not None:
+            self.time_cursor.setValue(float(cursor_epoch))
+        dimmed = tuple(dimmed)
+        if len(dimmed) == len(self._dimmed_runs) and all(a is b for a, b in zip(dimmed, self._dimmed_runs)):
+            return  # the same runs: nothing to draw again
+        self._dimmed_runs = dimmed
+        curves = []
+        for records in dimmed:
+            x = np.array([r.epoch for r in records], dtype=float)
+            curves.append((x, _finite([r.train_rmse for r in records]), DIMMED_PENS[0]))
+            val = _finite([np.nan if r.val_rmse is None else r.val_rmse for r in records])
+            if np.isfinite(val).any():
+                curves.append((x, val, DIMMED_PENS[1]))
+        while len(self._dimmed) < len(curves):
+            item = pg.PlotDataItem([], [])
+            self.epochs.addItem(item)
+            self._dimmed.append(item)
+        for i, item in enumerate(self._dimmed):
+            if i < len(curves):
+                x, y, pen = curves[i]
+                item.setPen(pen)
+                item.setData(x, self._positive(y), connect="finite")
+            else:
+                item.setData([], [])
+
+    def timeline_marks(self) -> tuple:
+        """(cursor epoch or None, number of dimmed curves drawn): for readers and tests."""
+        cursor = float(self.time_cursor.value()) if self.time_cursor.isVisible() else None
+        return cursor, sum(1 for item in self._dimmed if item.xData is not None and len(item.xData))
 
     # ------------------------------------------------------------------------------ drawing
     def _twin(self, plot):
@@ -215,7 +268,7 @@ class LossPlot(QWidget):
 
     def _fit_titles(self):
         """Wrap a title that is wider than its plot's share of the width: a pyqtgraph title is as
-        wide as its text, and a long one ('best test 0.9493 @ 121, 53 epochs ago') would push
+        wide as its text, and a long one ('best validation 0.9493 @ 121, 53 epochs ago') would push
         the other plot out of the dock."""
         if not hasattr(self, "within"):
             return
@@ -307,6 +360,7 @@ class LossPlot(QWidget):
             if name != self._penalty_name:
                 self._penalty_name = name
                 self._penalty_shown = None  # titles and axes say the new name
+        self._show_timeline_of(snap)
         key = (snap.steps, snap.updates, snap.epoch, len(hist), losses.size)
         if key == self._key and self._penalty_shown is not None:
             return  # nothing new to draw (a forward or a weight edit)
@@ -432,10 +486,11 @@ class LossPlot(QWidget):
         for plot in (self.epochs, self.within):
             if plot.sceneBoundingRect().contains(pos):
                 p = plot.vb.mapSceneToView(pos)
-                self.readout.setText(self._describe(plot, p.x()))
+                self.readout.setText(self.describe(plot, p.x()))
                 return
 
-    def _describe(self, plot, xv: float) -> str:
+    def describe(self, plot, xv: float) -> str:
+        """The readout's text for the point at x = `xv` of `plot` (what hovering there shows)."""
         if plot is self.epochs:
             if not self._history:
                 return "no epoch finished yet"
@@ -457,6 +512,18 @@ class LossPlot(QWidget):
         if self._penalty_shown and i < len(pens):
             text += f",  {self._penalty_name} {fmt(pens[i])}"
         return text
+
+    # ------------------------------------------------------------------------------ other runs
+    def set_run_overlays(self, curves):
+        """Other runs' curves over the epoch curves (ui/run_overlay.py OverlayCurve each)."""
+        if getattr(self, "_runs_overlay", None) is None:
+            self._runs_overlay = RunOverlay(self.epochs)
+        self._runs_overlay.show(curves)
+
+    def run_overlays(self) -> list:
+        """(label, points drawn) of each run overlaid now."""
+        overlay = getattr(self, "_runs_overlay", None)
+        return [] if overlay is None else overlay.shown()
 
     # ------------------------------------------------------------------------------ export
     def export_png(self, path: str) -> bool:

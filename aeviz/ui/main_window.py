@@ -9,7 +9,7 @@ import os
 import pathlib
 from functools import partial
 
-from PySide6.QtCore import QCoreApplication, Qt, QTimer, Slot
+from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtGui import QActionGroup
 from PySide6.QtWidgets import (QDockWidget, QFileDialog, QHBoxLayout, QLabel, QMainWindow,
                                QMessageBox, QPushButton, QScrollArea, QToolBar, QVBoxLayout,
@@ -23,7 +23,7 @@ from aeviz.presets import PRESETS
 
 from . import gc_guard, movie_map_links, profile_panel, search, tab_titles, what_if
 from . import help as help_dialogs
-from . import lessons
+from . import lessons, runs_panel
 from . import settings
 from .bridge import EngineBridge
 from .controls import StepControls
@@ -37,9 +37,10 @@ from .panels import PANELS
 from .panels.codes import CodePanel
 from .setup_panel import SetupPanel
 from .step_keys import StepKeys
+from .timeline_bar import install as install_timeline
 from .warnings_bar import WarningsBar
 
-PATIENCE_CHOICES = (0, 10, 25, 50, 100)  # epochs without a better test RMSE before Play pauses
+PATIENCE_CHOICES = (0, 10, 25, 50, 100)  # epochs without a better validation RMSE before Play pauses
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +102,6 @@ class MainWindow(QMainWindow):
         self.error_box = None
         self.confirm = self._ask_discard  # tests replace this with lambda *_: True
         self._last_snapshot = None
-        self._draw_queue: list = []
         self._pending_data = None
         self._note = ""  # shown in the banner once the next rebuild lands (a preset's explanation)
 
@@ -115,6 +115,7 @@ class MainWindow(QMainWindow):
 
         self._build_central()
         self._build_docks()
+        self.timeline_bar = install_timeline(self)  # the scrubber under the loss curves
         self._build_toolbar()
         self._build_status()
         self._build_menus()
@@ -142,6 +143,7 @@ class MainWindow(QMainWindow):
         self.setup.appliedChanged.connect(self._on_setup_applied)
         self.loss_plot.exportPngRequested.connect(self.export_png)
         self.loss_plot.exportCsvRequested.connect(self.export_csv)
+        self.runs = runs_panel.install(self)  # the Runs dock and menu: every run of this session
 
         self.lessons = lessons.install(self)  # the Lesson dock, teacher and presentation modes (issue 19)
         if restore:
@@ -301,12 +303,12 @@ class MainWindow(QMainWindow):
             current = 0
         self.patience_actions = {}
         for n in PATIENCE_CHOICES:
-            a = menu.addAction("Off" if n == 0 else f"Pause after {n} epochs without a better test RMSE")
+            a = menu.addAction("Off" if n == 0 else f"Pause after {n} epochs without a better validation RMSE")
             a.setCheckable(True)
             a.setChecked(n == current)
             a.setToolTip("Early stopping: Play pauses, and Train > Go back to the best epoch restores "
-                         "the network with the lowest test RMSE (needs held-out ratings: a test "
-                         "fraction above 0)")
+                         "the network with the lowest validation RMSE (needs held-out ratings: a "
+                         "validation fraction above 0)")
             a.triggered.connect(partial(self.set_patience, n))
             group.addAction(a)
             self.patience_actions[n] = a
@@ -474,7 +476,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------------------ model
     @Slot(object)
     def _on_apply(self, config):
-        if self._has_progress() and not self.confirm("Apply the new settings?"):
+        if self.has_progress() and not self.confirm("Apply the new settings?"):
             return
         self.config = config
         settings.write_config(config)  # remembered: the user chose it (model_choice)
@@ -484,7 +486,8 @@ class MainWindow(QMainWindow):
     def _on_setup_applied(self, applied):
         self.setup_dock.setWindowTitle("Model setup" if applied else "Model setup — not applied")
 
-    def _has_progress(self) -> bool:
+    def has_progress(self) -> bool:
+        """This network has been trained (a step or an update since it was built)."""
         s = self._last_snapshot
         return s is not None and (s.steps > 0 or s.updates > 0)
 
@@ -509,7 +512,7 @@ class MainWindow(QMainWindow):
                                 f"({d.n_users} users × {d.n_items} movies) with it?",
                                 "Your file stays as it is: File > Recent files opens it again."):
                 return
-        elif self._has_progress() and not self.confirm(f"Load the preset '{preset.title}'?"):
+        elif self.has_progress() and not self.confirm(f"Load the preset '{preset.title}'?"):
             return
         try:
             ds = self.dataset if on_users else preset.load_dataset()
@@ -576,34 +579,28 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_snapshot(self, snap):
-        """The network, controls and status now; each visible dock in its own event-loop pass, so
-        one frame never blocks input (or a timer) for the sum of all the panels' painting."""
+        """The network, controls and status now; each visible dock in its own event-loop pass
+        (the bridge's FramePacing owns how a frame is drawn)."""
         self._last_snapshot = snap
         self._safe(self.network_view, "show_snapshot", snap)
         self.controls.update_state(snap)
         self._update_status(snap)
-        todo = [w for w, d in self._dock_widgets if _on_screen(d)]
-        if not self._draw_queue and todo:
-            self.bridge.hold()
-            QTimer.singleShot(0, self._drain)
-        self._draw_queue = todo  # a newer snapshot replaces whatever was still queued
-
-    @Slot()
-    def _drain(self):
-        if self._draw_queue:
-            widget = self._draw_queue.pop(0)
-            self._safe(widget, "show_snapshot", self._last_snapshot)
-        if self._draw_queue:
-            QTimer.singleShot(0, self._drain)
-        else:
-            # paint what this frame dirtied now, while the worker still waits: painting later,
-            # against a running worker, costs both of them the GIL ping-pong
-            QCoreApplication.sendPostedEvents()
-            self.bridge.release()
+        self.bridge.pacing.draw_in_passes(partial(self._safe, w, "show_snapshot", snap)
+                                          for w, d in self._dock_widgets if _on_screen(d))
 
     def _on_dock_shown(self, widget, visible):
-        if visible and self._last_snapshot is not None:
+        if visible:
+            self.show_latest(widget)
+
+    def show_latest(self, widget):
+        """Draw the newest snapshot in `widget` (a docked panel) now, if there is one."""
+        if self._last_snapshot is not None:
             self._safe(widget, "show_snapshot", self._last_snapshot)
+
+    @property
+    def docked(self) -> list:
+        """(widget, dock) of the loss curves, then of each insight panel (a copy)."""
+        return list(self._dock_widgets)
 
     def _safe(self, widget, method, *args):
         """A panel's bug must not take the window down: log it, keep going."""

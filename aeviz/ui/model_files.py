@@ -37,12 +37,14 @@ def _describe(path: str, exc: Exception) -> str:
     return f"{pathlib.Path(path).name}: cannot be read ({exc})"
 
 
-def _save_in_worker(path, data_path):
-    """The function the worker runs: returns the update count it saved (the 'clean' mark)."""
+def _save_in_worker(path, data_path, history=False):
+    """The function the worker runs: returns the update count it saved (the 'clean' mark).
+    `history`: the timeline's kept epochs go into the file too ("Save with history")."""
     def run(trainer, config, dataset):
         if trainer is None or dataset is None:
             raise ValueError("there is no model to save yet: open ratings first")
-        save_model(path, trainer, config, dataset_identity(dataset, data_path), protect=(data_path,))
+        save_model(path, trainer, config, dataset_identity(dataset, data_path), protect=(data_path,),
+                   timeline=trainer.timeline if history else None)
         return trainer.updates
     return run
 
@@ -52,7 +54,8 @@ class ModelFiles(QObject):
 
     Dialogs go through replaceable attributes so tests never block: `choose_save_path()`,
     `choose_open_path()` -> str or "", `ask_unsaved()` -> SAVE/DISCARD/CANCEL,
-    `ask_open_dataset(path)` and `ask_open_anyway(text)` -> bool.
+    `ask_open_dataset(path)` and `ask_open_anyway(text)` -> bool. The first three default to the
+    modal dialogs `save_path_dialog`, `open_path_dialog` and `unsaved_dialog`.
     """
 
     def __init__(self, window):
@@ -66,9 +69,9 @@ class ModelFiles(QObject):
         self._after_load = None  # (saved model, model path, ratings path) waiting for its dataset
         self._queued = None
         self._saving_to = self._opening = ""
-        self.choose_save_path = self._choose_save_path
-        self.choose_open_path = self._choose_open_path
-        self.ask_unsaved = self._ask_unsaved
+        self.choose_save_path = self.save_path_dialog
+        self.choose_open_path = self.open_path_dialog
+        self.ask_unsaved = self.unsaved_dialog
         self.ask_open_dataset = self._ask_open_dataset
         self.ask_open_anyway = self._ask_open_anyway
 
@@ -83,7 +86,11 @@ class ModelFiles(QObject):
         self.open_action.setShortcut(QKeySequence("Ctrl+Shift+O"))
         self.open_action.setToolTip("Continue from a saved model  [Ctrl+Shift+O]")
         self.open_action.triggered.connect(self.open)
-        self.actions = [self.open_action, self.save_action, self.save_as_action]
+        self.history_action = QAction("Save model with &history…", self)
+        self.history_action.setToolTip("Save the model and its timeline (every kept epoch): opened "
+                                       "again, the scrubber goes back through the whole run")
+        self.history_action.triggered.connect(self.save_with_history)
+        self.actions = [self.open_action, self.save_action, self.save_as_action, self.history_action]
 
         self.reader = BackgroundTask(_describe, (ModelLoadCancelled,), self)
         self.reader.loaded.connect(self._on_model_read)
@@ -114,7 +121,7 @@ class ModelFiles(QObject):
 
     # ------------------------------------------------------------------------------ saving
     @Slot()
-    def save(self, path: str | None = None) -> bool:
+    def save(self, path: str | None = None, history: bool = False) -> bool:
         """Queue a save to `path` (else the current file, else ask); False if nothing was queued."""
         if self.window.dataset is None:
             self.window.show_error("Nothing to save", "Open a ratings file first; then train and save the model.")
@@ -129,7 +136,7 @@ class ModelFiles(QObject):
             path += SUFFIX
         self._results.pop("save", None)
         self.busy = True
-        self.bridge.call("save", _save_in_worker(path, self.window.path))
+        self.bridge.call("save", _save_in_worker(path, self.window.path, history))
         self._saving_to = path
         return True
 
@@ -139,11 +146,22 @@ class ModelFiles(QObject):
             path = self.choose_save_path()
         return self.save(path) if path else False
 
+    @Slot()
+    def save_with_history(self, path: str | None = None) -> bool:
+        if not isinstance(path, (str, os.PathLike)) or not path:
+            path = self.choose_save_path()
+        return self.save(path, history=True) if path else False
+
     def wait(self, tag: str, timeout: float = 30.0):
         """Process events until the worker answered `tag`: (ok, result or message), or None."""
         end = time.monotonic() + timeout
         while tag not in self._results and time.monotonic() < end:
             QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+        return self._results.get(tag)
+
+    def result(self, tag: str):
+        """The worker's last answer to `tag` ("save" or "open"): (ok, result or message), or None
+        while it is on its way (a new save or open forgets the previous answer)."""
         return self._results.get(tag)
 
     @Slot(str, object)
@@ -237,7 +255,7 @@ class ModelFiles(QObject):
             if not self.ask_open_anyway(f"{reason.capitalize()}. Open the model anyway?"):
                 self._results["open"] = (False, "declined")
                 return
-        if w._has_progress() and self.dirty() and not w.confirm("Open this model instead?"):
+        if w.has_progress() and self.dirty() and not w.confirm("Open this model instead?"):
             self._results["open"] = (False, "declined")
             return
         self._restore(saved, path, None)
@@ -290,16 +308,16 @@ class ModelFiles(QObject):
     def _start_dir(self) -> str:
         return os.path.dirname(self.path or self.window.path or "") or os.getcwd()
 
-    def _choose_save_path(self) -> str:
+    def save_path_dialog(self) -> str:
         name = os.path.join(self._start_dir(), pathlib.Path(self.path or "model").name.split(".")[0] + SUFFIX)
         path, _ = QFileDialog.getSaveFileName(self.window, "Save model", name, FILTER)
         return path
 
-    def _choose_open_path(self) -> str:
+    def open_path_dialog(self) -> str:
         path, _ = QFileDialog.getOpenFileName(self.window, "Open model", self._start_dir(), FILTER)
         return path
 
-    def _ask_unsaved(self) -> str:
+    def unsaved_dialog(self) -> str:
         box = QMessageBox(QMessageBox.Icon.Question, "Unsaved training",
                           "The training since the model was last saved will be lost.\nSave the model first?",
                           QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard

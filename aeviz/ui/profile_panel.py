@@ -108,12 +108,12 @@ class ProfilePanel(QtWidgets.QWidget):
         self.table.setObjectName("profile_ratings")
         self.table.setHorizontalHeaderLabels(["Your movie", "You", "Network"])
         self.table.verticalHeader().setVisible(False)
-        self.table.setEditTriggers(QtWidgets.QAbstractItemView.NoEditTriggers)
-        self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectRows)
+        self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
         h = self.table.horizontalHeader()
-        h.setSectionResizeMode(0, QtWidgets.QHeaderView.Stretch)
-        h.setSectionResizeMode(1, QtWidgets.QHeaderView.ResizeToContents)
-        h.setSectionResizeMode(2, QtWidgets.QHeaderView.ResizeToContents)
+        h.setSectionResizeMode(0, QtWidgets.QHeaderView.ResizeMode.Stretch)
+        h.setSectionResizeMode(1, QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
+        h.setSectionResizeMode(2, QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
         self.table.verticalHeader().setDefaultSectionSize(20)
         self.table.setMaximumHeight(130)
         self.table.installEventFilter(self)
@@ -158,7 +158,7 @@ class ProfilePanel(QtWidgets.QWidget):
             sig = w.valueChanged if w is self.min_ratings else (
                 w.currentIndexChanged if w is self.genre else w.toggled)
             sig.connect(self.request)
-        self.genre.setSizeAdjustPolicy(QtWidgets.QComboBox.AdjustToMinimumContentsLengthWithIcon)
+        self.genre.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.genre.setMinimumContentsLength(6)
         filters = QtWidgets.QHBoxLayout()
         filters.addWidget(self.min_ratings)
@@ -271,8 +271,8 @@ class ProfilePanel(QtWidgets.QWidget):
             self.request()
 
     def eventFilter(self, obj, event):
-        if obj is self.table and event.type() == QtCore.QEvent.KeyPress and \
-                event.key() in (QtCore.Qt.Key_Delete, QtCore.Qt.Key_Backspace):
+        if obj is self.table and event.type() == QtCore.QEvent.Type.KeyPress and \
+                event.key() in (QtCore.Qt.Key.Key_Delete, QtCore.Qt.Key.Key_Backspace):
             self.remove_selected()
             return True
         return super().eventFilter(obj, event)
@@ -376,7 +376,7 @@ class ProfilePanel(QtWidgets.QWidget):
             for k, text in enumerate((self._title(c), f"{v:g}", _two(out.get(c)))):
                 item = QtWidgets.QTableWidgetItem(text)
                 if k:
-                    item.setTextAlignment(QtCore.Qt.AlignRight | QtCore.Qt.AlignVCenter)
+                    item.setTextAlignment(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(r, k, item)
         self._update_buttons()
 

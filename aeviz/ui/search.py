@@ -8,7 +8,7 @@ Speed: Qt's own contains-match over a QStringListModel costs 40-90 ms a keystrok
 27,000 titles (and 200 ms with its 138,000 users). `MovieNames.matches` instead scans lower-cased
 titles with Python's substring test and stops at `LIMIT` hits (about 2 ms for 27,000 titles), and
 finds users only when the text starts with "user", by prefix in a sorted list (a bisection):
-`NameCompleter` shows just those hits (benchmarks/profile.py --search).
+`NameCompleter` shows just those hits (benchmarks/profile_speed.py --search).
 """
 from __future__ import annotations
 
@@ -87,7 +87,7 @@ class NameCompleter(QtWidgets.QCompleter):
         self.names = names
         self.hits = QtCore.QStringListModel(self)
         self.setModel(self.hits)
-        self.setCompletionMode(QtWidgets.QCompleter.UnfilteredPopupCompletion)
+        self.setCompletionMode(QtWidgets.QCompleter.CompletionMode.UnfilteredPopupCompletion)
         self.setMaxVisibleItems(12)
         self.line_edit = line_edit
         line_edit.setCompleter(self)
@@ -132,7 +132,7 @@ class SearchBox(QtWidgets.QLineEdit):
 
     @QtCore.Slot()
     def take_focus(self):
-        self.setFocus(QtCore.Qt.ShortcutFocusReason)
+        self.setFocus(QtCore.Qt.FocusReason.ShortcutFocusReason)
         self.selectAll()
 
     @QtCore.Slot()
@@ -157,9 +157,9 @@ def install(window) -> SearchBox:
     """Put the search box in the menu bar's right corner (always shown: a toolbar hides what does
     not fit in its overflow menu), Ctrl+F to focus it."""
     box = SearchBox(window)
-    window.menuBar().setCornerWidget(box, QtCore.Qt.TopRightCorner)
+    window.menuBar().setCornerWidget(box, QtCore.Qt.Corner.TopRightCorner)
     act = QtGui.QAction("Find a movie or user", window)
-    act.setShortcut(QtGui.QKeySequence.Find)
+    act.setShortcut(QtGui.QKeySequence.StandardKey.Find)
     act.triggered.connect(box.take_focus)
     window.addAction(act)
     box.movieChosen.connect(window.select_movie)

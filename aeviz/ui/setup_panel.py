@@ -116,7 +116,8 @@ class SetupPanel(QWidget):
         self.optimizer = row("optimizer", "Optimizer", QComboBox(), "How gradients become weight changes")
         self.optimizer.addItems(list(OPTIMIZERS))
         self.lr = row("lr", "Learning rate", QLineEdit(), "Step size of every update, e.g. 0.01")
-        self.momentum = row("momentum", "Momentum", QLineEdit(), "Fraction of the last change kept (SGD, RMSprop), in [0, 1)")
+        self.momentum = row("momentum", "Momentum", QLineEdit(), "Fraction of the last change kept ("
+                            + ", ".join(n for n, o in OPTIMIZERS.items() if "momentum" in o.defaults) + "), in [0, 1)")
         self.weight_decay = row("weight_decay", "Weight decay", QLineEdit(), "L2 pull of every weight towards 0 (0 = off)")
         self.weight_penalty = row("weight_penalty", "Weight penalty λ", QLineEdit(),
                                   "(λ/2)·||W||² added to the loss: an L2 penalty on the weight matrices "
@@ -302,7 +303,7 @@ class SetupPanel(QWidget):
         mode = self.batch_mode.currentData()
         values["batch_size"] = {"one": 1, "all": 0}.get(mode, self.batch_k.value())
         self.batch_k.setEnabled(mode == "k")
-        self.momentum.setEnabled(self.optimizer.currentText() in ("sgd", "rmsprop"))  # Adam has its own
+        self.momentum.setEnabled("momentum" in OPTIMIZERS[self.optimizer.currentText()].defaults)  # Adam: its betas
         values.update(hidden_activation=self.hidden.currentText(), output_activation=self.output.currentText(),
                       bias=self.bias.isChecked(), tied=self.tied.isChecked(), loss=self.loss.currentText(),
                       optimizer=self.optimizer.currentText(), shuffle=self.shuffle.isChecked(),
@@ -413,6 +414,10 @@ class SetupPanel(QWidget):
     def field_error(self, key: str) -> str:
         """The message shown beside field `key` ('' when it is fine)."""
         return self.errors.get(key, "")
+
+    def field(self, key: str) -> QWidget:
+        """The input widget of field `key` (a config field's name: "layers", "rho", ...)."""
+        return self._inputs[key]
 
     @Slot()
     def _apply(self):

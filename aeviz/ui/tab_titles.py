@@ -12,7 +12,7 @@ from PySide6 import QtCore, QtWidgets
 
 def show_full_titles(window):
     """Full titles and scroll buttons on every tab bar of `window`'s docks."""
-    for bar in window.findChildren(QtWidgets.QTabBar, options=QtCore.Qt.FindDirectChildrenOnly):
+    for bar in window.findChildren(QtWidgets.QTabBar, options=QtCore.Qt.FindChildOption.FindDirectChildrenOnly):
         bar.setElideMode(QtCore.Qt.TextElideMode.ElideNone)
         bar.setUsesScrollButtons(True)
 
@@ -23,7 +23,7 @@ class _NewTabBars(QtCore.QObject):
         self.window = window
 
     def eventFilter(self, obj, event):
-        if event.type() == QtCore.QEvent.ChildAdded and isinstance(event.child(), QtWidgets.QTabBar):
+        if event.type() == QtCore.QEvent.Type.ChildAdded and isinstance(event.child(), QtWidgets.QTabBar):
             QtCore.QTimer.singleShot(0, self._again)  # after QMainWindow set its own elide mode
         return False
 

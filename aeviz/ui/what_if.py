@@ -86,11 +86,11 @@ class WhatIfPanel(QtWidgets.QWidget):
         self.table.setHorizontalHeaderLabels(["Movie", "Before", "After", "Change"])
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(18)
-        self.table.setEditTriggers(QtWidgets.QAbstractItemView.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(0, QtWidgets.QHeaderView.Stretch)
+        self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(0, QtWidgets.QHeaderView.ResizeMode.Stretch)
         for k in (1, 2, 3):  # the numbers, above all the change, always whole
-            self.table.horizontalHeader().setSectionResizeMode(k, QtWidgets.QHeaderView.ResizeToContents)
-        split = QtWidgets.QSplitter(QtCore.Qt.Horizontal)
+            self.table.horizontalHeader().setSectionResizeMode(k, QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
+        split = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
         split.addWidget(self.plot)
         split.addWidget(self.table)
         split.setSizes([300, 400])
@@ -194,7 +194,7 @@ def install(window) -> WhatIfPanel:
     window.bridge.rebuilt.connect(panel.set_dataset)
 
     def clicked(panel_clicked, event):
-        if event.button() != QtCore.Qt.RightButton:
+        if event.button() != QtCore.Qt.MouseButton.RightButton:
             return
         cell = panel_clicked.cell_at(event.scenePos())
         if cell is None:

@@ -25,6 +25,13 @@ LIGHT = QColor(238, 238, 238)
 INK = QColor(40, 40, 40)
 FAINT = QColor(120, 120, 120)
 ANTIALIAS_EDGES = 10_000
+# where drawText puts a label in its rectangle
+CENTRE = Qt.AlignmentFlag.AlignCenter
+CENTRE_TOP = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
+LEFT_MIDDLE = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+RIGHT_MIDDLE = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+LEFT_BOTTOM = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom
+RIGHT_BOTTOM = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom
 
 
 def qc(rgb, alpha=255) -> QColor:
@@ -42,7 +49,7 @@ class GraphCanvas(QWidget):
         super().__init__(parent)
         self.setMouseTracking(True)
         self.setMinimumSize(360, 300)
-        self.setAttribute(Qt.WA_OpaquePaintEvent)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.scene = None
         self.snapshot = None
         self.titles = None
@@ -98,6 +105,11 @@ class GraphCanvas(QWidget):
     def animating(self) -> bool:
         return self._anim_kind is not None
 
+    @property
+    def animation_kind(self):
+        """The step animation playing ('forward', 'backward', 'update'), or None."""
+        return self._anim_kind
+
     def _on_anim(self, v):
         self._progress = float(v)
         self.update()
@@ -128,7 +140,8 @@ class GraphCanvas(QWidget):
         super().resizeEvent(ev)
         self.resized.emit()
 
-    def _metrics(self):
+    def metrics(self):
+        """(the node labels' font metrics, the layer titles' (bold))."""
         return QFontMetrics(self._font), QFontMetrics(self._bold)
 
     def _caption_height(self):
@@ -141,7 +154,7 @@ class GraphCanvas(QWidget):
         """Margins, label columns and layer titles for the current size and scene (cached)."""
         sc, s = self.scene, self.snapshot
         show_pre = s.activation_names[-1] != "identity" and s.preacts is not None
-        noisy = bool((s.extras or {}).get("corruption")) or self._corrupted() is not None
+        noisy = bool((s.extras or {}).get("corruption")) or self.corrupted_inputs() is not None
         # everything the layout depends on: while stepping it stays put, so frames reuse it
         key = (self.width(), self.height(), tuple(sc.sizes), tuple(len(x) for x in sc.shown),
                tuple(bool(c) for c in sc.hidden_count), show_pre, s.output_error is not None, noisy,
@@ -149,7 +162,7 @@ class GraphCanvas(QWidget):
                self._clips_shown())
         if self._lay is not None and self._lay[0] == key:
             return self._lay[1]
-        fm, fb = self._metrics()
+        fm, fb = self.metrics()
         w, h = max(self.width(), 200), max(self.height(), 200)
         L = len(sc.sizes) - 1
         narrow = w < 900
@@ -328,10 +341,10 @@ class GraphCanvas(QWidget):
     # ------------------------------------------------------------------------------ painting
     def paintEvent(self, ev):
         p = QPainter(self)
-        p.fillRect(self.rect(), Qt.white)
+        p.fillRect(self.rect(), Qt.GlobalColor.white)
         if self.scene is None:
             p.setPen(FAINT)
-            p.drawText(self.rect(), Qt.AlignCenter, "No network yet: load ratings and build a model")
+            p.drawText(self.rect(), CENTRE, "No network yet: load ratings and build a model")
             p.end()
             return
         p.setFont(self._font)
@@ -346,15 +359,15 @@ class GraphCanvas(QWidget):
             self._paint_legend(p)
         except Exception as exc:  # never a traceback in the user's face: say it on the canvas
             log.exception("network view paint failed")
-            p.fillRect(self.rect(), Qt.white)
+            p.fillRect(self.rect(), Qt.GlobalColor.white)
             p.setPen(qc(C.NOT_FINITE))
-            p.drawText(self.rect(), Qt.AlignCenter, f"The network could not be drawn: {exc}")
+            p.drawText(self.rect(), CENTRE, f"The network could not be drawn: {exc}")
         p.end()
 
     def _paint_edges(self, p):
         sc = self.scene
         n = sum(len(e.w) for e in sc.edges)
-        p.setRenderHint(QPainter.Antialiasing, n <= ANTIALIAS_EDGES)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, n <= ANTIALIAS_EDGES)
         dim = self.overlays and self.snapshot.phase in ("backward",) and sc.gmax > 0
         buckets = self.edge_buckets()
         thin = n > ANTIALIAS_EDGES  # tens of thousands: 1-pixel lines, colour carries strength
@@ -364,9 +377,9 @@ class GraphCanvas(QWidget):
             if dim:  # let the gradient overlay stand out
                 rgb = tuple(int(255 - (255 - c) * 0.35) for c in rgb)
             pen = QPen(qc(rgb), width)
-            pen.setCapStyle(Qt.FlatCap)
+            pen.setCapStyle(Qt.PenCapStyle.FlatCap)
             if key[1] < 0:
-                pen.setStyle(Qt.DashLine)
+                pen.setStyle(Qt.PenStyle.DashLine)
             p.setPen(pen)
             self._batch.draw(p, segs)
 
@@ -393,7 +406,7 @@ class GraphCanvas(QWidget):
                     continue
                 a = int(255 * alpha_scale * (0.15 + 0.85 * C.level_fraction(lv) ** 2))
                 pen = QPen(qc(rgb, a), 0.5 + 0.8 * C.level_width(lv, scale))
-                pen.setCapStyle(Qt.FlatCap)
+                pen.setCapStyle(Qt.PenCapStyle.FlatCap)
                 p.setPen(pen)
                 self._batch.draw(p, seg[m])
 
@@ -419,7 +432,7 @@ class GraphCanvas(QWidget):
                         continue
                     a = int(255 * flash * (0.25 + 0.75 * C.level_fraction(lv) ** 2))
                     pen = QPen(qc(C.CHANGE, a), 0.5 + 0.8 * C.level_width(lv, scale))
-                    pen.setCapStyle(Qt.FlatCap)
+                    pen.setCapStyle(Qt.PenCapStyle.FlatCap)
                     p.setPen(pen)
                     self._batch.draw(p, seg[m])
 
@@ -448,12 +461,12 @@ class GraphCanvas(QWidget):
         sc, s = self.scene, self.snapshot
         X, Y, r, spacing, _ = self.geometry_arrays()
         L = len(sc.sizes) - 1
-        p.setRenderHint(QPainter.Antialiasing, True)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         show_delta = self.overlays and s.phase == "backward"
         if r < 3:  # thousands of tiny nodes: squares batched by colour, no per-node Python
             self._paint_dense_nodes(p)
             return
-        bad = self._corrupted()
+        bad = self.corrupted_inputs()
         lo, hi = self.movie_range()
         for l in range(L + 1):
             rgb, finite = self.node_fill(l)
@@ -480,13 +493,13 @@ class GraphCanvas(QWidget):
                     if np.isfinite(dv) and abs(dv) > 0:
                         wring = 1.0 + 5.0 * min(abs(dv) / dmax, 1.0)
                         p.setPen(QPen(qc(C.GRADIENT, 200), wring))
-                        p.setBrush(Qt.NoBrush)
+                        p.setBrush(Qt.BrushStyle.NoBrush)
                         p.drawEllipse(c, r + 2 + wring / 2, r + 2 + wring / 2)
                 if l == L and rated is not None and rated[i] and sc.target is not None and sc.values[l] is not None \
                         and self._revealed(l):
                     trgb = C.sequential(np.array([sc.target[i]]), lo, hi)[0]
                     p.setPen(QPen(qc(trgb), max(2.0, r * 0.35)))
-                    p.setBrush(Qt.NoBrush)
+                    p.setBrush(Qt.BrushStyle.NoBrush)
                     rr = r + max(2.0, r * 0.35) / 2 + 1
                     p.drawEllipse(c, rr, rr)
                 unrated = rated is not None and not rated[i]
@@ -508,7 +521,7 @@ class GraphCanvas(QWidget):
                     continue
                 pen = QPen(GREY if unrated else INK, 1.0)
                 if unrated:
-                    pen.setStyle(Qt.DashLine)
+                    pen.setStyle(Qt.PenStyle.DashLine)
                 p.setPen(pen)
                 p.setBrush(qc(rgb[i]))
                 p.drawEllipse(c, r, r)
@@ -518,7 +531,7 @@ class GraphCanvas(QWidget):
                 l = self.selected[0]
                 c = QPointF(X[l][pos], Y[l][pos])
                 p.setPen(QPen(QColor(0, 0, 0), 2.5))
-                p.setBrush(Qt.NoBrush)
+                p.setBrush(Qt.BrushStyle.NoBrush)
                 p.drawEllipse(c, r + 6, r + 6)
 
     def set_text_scale(self, scale: float):
@@ -566,19 +579,19 @@ class GraphCanvas(QWidget):
         for pair in self.scene.edges:
             if pair.layer in edges:
                 pen = QPen(green, 4.0 if len(pair.w) < 50 else 2.0)
-                pen.setCapStyle(Qt.RoundCap)
+                pen.setCapStyle(Qt.PenCapStyle.RoundCap)
                 p.setPen(pen)
                 self._batch.draw(p, self.edge_segments(pair)[edges[pair.layer]])
-        p.setRenderHint(QPainter.Antialiasing, True)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         p.setPen(QPen(QColor(0, 170, 70), 3.5))
-        p.setBrush(Qt.NoBrush)
+        p.setBrush(Qt.BrushStyle.NoBrush)
         for layer, k in nodes:
             p.drawEllipse(QPointF(X[layer][k], Y[layer][k]), r + 5, r + 5)
 
     def _paint_dense_nodes(self, p):
         X, Y, r, *_ = self.geometry_arrays()
-        p.setRenderHint(QPainter.Antialiasing, False)
-        p.setPen(Qt.NoPen)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        p.setPen(Qt.PenStyle.NoPen)
         h = max(r, 1.0)
         for l in range(len(X)):
             rgb, finite = self.node_fill(l)
@@ -592,7 +605,7 @@ class GraphCanvas(QWidget):
                 self._rects.draw(p, rects[keys == k])
 
     def _paint_labels(self, p):
-        sc, s = self.scene, self.snapshot
+        sc = self.scene
         X, Y, r, spacing, xs = self.geometry_arrays()
         L = len(sc.sizes) - 1
         fm = QFontMetrics(self._font)
@@ -609,7 +622,7 @@ class GraphCanvas(QWidget):
                 p.setPen(INK if j == 0 else FAINT)
                 wdt = fb.horizontalAdvance(text) + 16
                 y0 = top_y - lh * (len(lines) - j)
-                p.drawText(QRectF(xs[l] - wdt / 2, y0, wdt, lh), Qt.AlignCenter, text)
+                p.drawText(QRectF(xs[l] - wdt / 2, y0, wdt, lh), CENTRE, text)
         p.setFont(self._font)
         self._paint_sparsity(p)
         vals = sc.values
@@ -623,11 +636,11 @@ class GraphCanvas(QWidget):
                     txt = num(vals[l][i]) if np.isfinite(vals[l][i]) else "NaN"
                     p.setPen(qc(C.text_on(rgb[i])) if np.isfinite(vals[l][i]) else qc(C.NOT_FINITE))
                     p.setFont(self._small)
-                    p.drawText(QRectF(X[l][i] - r, Y[l][i] - r, 2 * r, 2 * r), Qt.AlignCenter, txt)
+                    p.drawText(QRectF(X[l][i] - r, Y[l][i] - r, 2 * r, 2 * r), CENTRE, txt)
                 if readable and spacing >= 2 * r + lh * 0.8:
                     p.setFont(self._small)
                     p.setPen(FAINT)
-                    p.drawText(QRectF(X[l][i] - 30, Y[l][i] + r + 1, 60, lh), Qt.AlignHCenter | Qt.AlignTop,
+                    p.drawText(QRectF(X[l][i] - 30, Y[l][i] + r + 1, 60, lh), CENTRE_TOP,
                                f"h{l}.{sc.shown[l][i] + 1}")
         p.setFont(self._font)
         if readable:
@@ -636,10 +649,10 @@ class GraphCanvas(QWidget):
         p.setPen(FAINT)
         p.setFont(self._small)
         for rect, text in self.collapsed_labels():
-            p.drawText(rect, Qt.AlignCenter, text)
+            p.drawText(rect, CENTRE, text)
         p.setPen(qc(C.TIED))
         for rect, text in self.tied_labels():
-            p.drawText(rect, Qt.AlignCenter, text)
+            p.drawText(rect, CENTRE, text)
         p.setFont(self._font)
 
     def tied_labels(self):
@@ -725,14 +738,14 @@ class GraphCanvas(QWidget):
                 wdt = fm.horizontalAdvance(t) + 12
                 p.setPen(INK if j == len(lines) - 1 or l == 0 else FAINT)
                 p.drawText(QRectF(xs[l] - wdt / 2, y + (j + stagger) * (fm.height() + 3), wdt, fm.height()),
-                           Qt.AlignCenter, t)
+                           CENTRE, t)
 
     def _title(self, i):
         if self.titles is not None and i < len(self.titles):
             return str(self.titles[i])
         return f"movie {i + 1}"
 
-    def _corrupted(self):
+    def corrupted_inputs(self):
         """Inputs the network was fed differently from the clean ratings (denoising), as a bool array."""
         s = self.snapshot
         if s.x_input is None or s.x_target is None or s.x_input is s.x_target:
@@ -755,22 +768,22 @@ class GraphCanvas(QWidget):
         x0 = xs[0] - r - (r * 0.55 + 6)
         rw, tw = lay.rating_w, lay.title_left
         xin = s.x_input if s.x_input is not None else None
-        bad = self._corrupted()
+        bad = self.corrupted_inputs()
         p.setFont(self._small)
         p.setPen(FAINT)
         if tw:
-            p.drawText(QRectF(x0 - rw - tw - 4, Y[0][0] - r - lh - 6, tw, lh), Qt.AlignRight | Qt.AlignBottom, self.entry)
+            p.drawText(QRectF(x0 - rw - tw - 4, Y[0][0] - r - lh - 6, tw, lh), RIGHT_BOTTOM, self.entry)
         head = "clean  fed" if bad is not None else "rating"
         if QFontMetrics(self._small).horizontalAdvance(head) > rw:
             head = "x"
-        p.drawText(QRectF(x0 - rw - 2, Y[0][0] - r - lh - 6, rw, lh), Qt.AlignRight | Qt.AlignBottom, head)
+        p.drawText(QRectF(x0 - rw - 2, Y[0][0] - r - lh - 6, rw, lh), RIGHT_BOTTOM, head)
         p.setFont(self._font)
         for i, idx in enumerate(sc.shown[0]):
             y = Y[0][i]
             if tw:
-                title = fm.elidedText(self._title(idx), Qt.ElideRight, int(tw - 2))
+                title = fm.elidedText(self._title(idx), Qt.TextElideMode.ElideRight, int(tw - 2))
                 p.setPen(INK)
-                p.drawText(QRectF(x0 - rw - tw - 4, y - lh / 2, tw, lh), Qt.AlignRight | Qt.AlignVCenter, title)
+                p.drawText(QRectF(x0 - rw - tw - 4, y - lh / 2, tw, lh), RIGHT_MIDDLE, title)
             if xin is not None:
                 rated = sc.rated_in is None or sc.rated_in[i]
                 txt = num(xin[idx]) if rated else "–"
@@ -782,15 +795,15 @@ class GraphCanvas(QWidget):
                     # the clean rating struck through, the corrupted value fed beside it, in the noise colour
                     clean = num(s.x_target[idx])
                     p.setPen(qc(C.NOISE))
-                    p.drawText(cell, Qt.AlignRight | Qt.AlignVCenter, txt)
+                    p.drawText(cell, RIGHT_MIDDLE, txt)
                     f = QFont(self._small)
                     f.setStrikeOut(True)
                     p.setFont(f)
                     p.setPen(FAINT)
-                    p.drawText(QRectF(cell.left(), cell.top(), rw / 2, lh), Qt.AlignRight | Qt.AlignVCenter, clean)
+                    p.drawText(QRectF(cell.left(), cell.top(), rw / 2, lh), RIGHT_MIDDLE, clean)
                     p.setFont(self._font)
                     continue
-                p.drawText(cell, Qt.AlignRight | Qt.AlignVCenter, txt)
+                p.drawText(cell, RIGHT_MIDDLE, txt)
         # outputs: node | prediction | target | error | title
         lay = self.current_layout()
         show_err = s.output_error is not None and self.overlays
@@ -800,10 +813,10 @@ class GraphCanvas(QWidget):
         p.setPen(FAINT)
         cx = xs[L] + r + max(2.0, r * 0.35) + 8
         for name, wdt in cols:
-            p.drawText(QRectF(cx, Y[L][0] - r - lh - 6, wdt, lh), Qt.AlignLeft | Qt.AlignBottom, name)
+            p.drawText(QRectF(cx, Y[L][0] - r - lh - 6, wdt, lh), LEFT_BOTTOM, name)
             cx += wdt
         if lay.title_right:
-            p.drawText(QRectF(cx, Y[L][0] - r - lh - 6, 80, lh), Qt.AlignLeft | Qt.AlignBottom, self.entry)
+            p.drawText(QRectF(cx, Y[L][0] - r - lh - 6, 80, lh), LEFT_BOTTOM, self.entry)
         p.setFont(self._font)
         vals = sc.values[L] if self._revealed(L) else None
         softmax = s.activation_names[-1] == "softmax" and vals is not None
@@ -819,12 +832,12 @@ class GraphCanvas(QWidget):
                     bw = (rect.width() - 2) * min(abs(sc.error[i]) / emax, 1.0)
                     p.fillRect(QRectF(rect.left() - 2, y - lh / 2 + 2, bw, lh - 3), QColor(250, 210, 210))
                 p.setPen(pens[style])
-                p.drawText(rect, Qt.AlignLeft | Qt.AlignVCenter, text)
+                p.drawText(rect, LEFT_MIDDLE, text)
             if lay.title_right:
                 cx = xs[L] + r + max(2.0, r * 0.35) + 8 + sum(w for _, w in cols)
                 p.setPen(INK)
                 room = max(20, int(self.width() - cx - 6))
-                p.drawText(QRectF(cx, y - lh / 2, room, lh), Qt.AlignLeft | Qt.AlignVCenter,
+                p.drawText(QRectF(cx, y - lh / 2, room, lh), LEFT_MIDDLE,
                            _fit_title(fm, self._title(sc.shown[L][i]), i == top, room))
 
     def output_cells(self):
@@ -897,7 +910,7 @@ class GraphCanvas(QWidget):
             gap = float(xs[1] - xs[0]) if len(xs) > 1 else 60.0
             bw = float(np.clip(gap * 0.28, 12, 34))
             bh = float(np.clip(spacing * 0.28, 2.5, 5))
-            p.setPen(Qt.NoPen)
+            p.setPen(Qt.PenStyle.NoPen)
             for i in range(len(m)):
                 x, y = X[layer][i] + r + 3, Y[layer][i] - bh / 2
                 p.setBrush(LIGHT)
@@ -918,7 +931,7 @@ class GraphCanvas(QWidget):
             p.setFont(self._small)
             p.setPen(qc(C.SPARSE_OVER) if rho is not None and mean > rho * 1.5 else FAINT)
             wdt = fm.horizontalAdvance(text) + 8
-            p.drawText(QRectF(xs[layer] - wdt / 2, y, wdt, fm.height()), Qt.AlignCenter, text)
+            p.drawText(QRectF(xs[layer] - wdt / 2, y, wdt, fm.height()), CENTRE, text)
         p.setFont(self._font)
 
     def sampling_cells(self):
@@ -983,10 +996,10 @@ class GraphCanvas(QWidget):
             if pos >= 0:
                 x, y = float(X[sm.layer][pos]), float(Y[sm.layer][pos])
                 edge = box.left() if box.left() > x else box.right()
-                p.setPen(QPen(qc(C.SAMPLING, 170), 1.2, Qt.DashLine))
+                p.setPen(QPen(qc(C.SAMPLING, 170), 1.2, Qt.PenStyle.DashLine))
                 p.drawLine(QPointF(x + (r + 3 if edge > x else -r - 3), y), QPointF(edge, rect.center().y()))
                 p.setPen(QPen(qc(C.SAMPLING), 2))
-                p.setBrush(Qt.NoBrush)
+                p.setBrush(Qt.BrushStyle.NoBrush)
                 p.drawEllipse(QPointF(x, y), r + 3, r + 3)
         p.setPen(QPen(qc(C.SAMPLING), 1.2))
         p.setBrush(QColor(255, 255, 255, 235))
@@ -996,8 +1009,8 @@ class GraphCanvas(QWidget):
         for rect, text, role in cells[1:]:
             p.setFont(self._bold if role == "title" else self._small)
             p.setPen(colour[role])
-            align = Qt.AlignLeft if role in ("title", "note", "unit") else Qt.AlignRight
-            p.drawText(rect, align | Qt.AlignVCenter, text)
+            align = Qt.AlignmentFlag.AlignLeft if role in ("title", "note", "unit") else Qt.AlignmentFlag.AlignRight
+            p.drawText(rect, align | Qt.AlignmentFlag.AlignVCenter, text)
         p.setFont(self._font)
 
     def caption_lines(self):
@@ -1013,17 +1026,17 @@ class GraphCanvas(QWidget):
             info += f"  ·  big network: strongest {k:,} edges per layer pair of {sc.total_edges:,}"
         if any(sc.hidden_count):
             info += f"  ·  {len(sc.shown[0])} of {sc.sizes[0]:,} {self.entry}s shown"
-        return (QFontMetrics(self._bold).elidedText(head, Qt.ElideRight, room),
-                QFontMetrics(self._small).elidedText(info, Qt.ElideRight, room))
+        return (QFontMetrics(self._bold).elidedText(head, Qt.TextElideMode.ElideRight, room),
+                QFontMetrics(self._small).elidedText(info, Qt.TextElideMode.ElideRight, room))
 
     def _paint_caption(self, p):
         head, info = self.caption_lines()
         p.setFont(self._bold)
         p.setPen(qc(C.NOT_FINITE) if self.snapshot.diverged else INK)
-        p.drawText(QRectF(10, 6, self.width() - 20, 18), Qt.AlignLeft | Qt.AlignVCenter, head)
+        p.drawText(QRectF(10, 6, self.width() - 20, 18), LEFT_MIDDLE, head)
         p.setFont(self._small)
         p.setPen(FAINT)
-        p.drawText(QRectF(10, 24, self.width() - 20, 16), Qt.AlignLeft | Qt.AlignVCenter, info)
+        p.drawText(QRectF(10, 24, self.width() - 20, 16), LEFT_MIDDLE, info)
 
     def _gradient_bar(self, p, rect, stops, lo_txt, hi_txt, title):
         g = QLinearGradient(rect.topLeft(), rect.topRight())
@@ -1034,20 +1047,20 @@ class GraphCanvas(QWidget):
         p.drawRect(rect)
         p.setPen(FAINT)
         p.setFont(self._legend_font)
-        p.drawText(QRectF(rect.left(), rect.top() - 15, 200, 14), Qt.AlignLeft | Qt.AlignVCenter, title)
-        p.drawText(QRectF(rect.left() - 30, rect.bottom() + 1, 60, 13), Qt.AlignCenter, lo_txt)
-        p.drawText(QRectF(rect.right() - 30, rect.bottom() + 1, 60, 13), Qt.AlignCenter, hi_txt)
+        p.drawText(QRectF(rect.left(), rect.top() - 15, 200, 14), LEFT_MIDDLE, title)
+        p.drawText(QRectF(rect.left() - 30, rect.bottom() + 1, 60, 13), CENTRE, lo_txt)
+        p.drawText(QRectF(rect.right() - 30, rect.bottom() + 1, 60, 13), CENTRE, hi_txt)
 
-    def _legend_items(self):
-        """(width, height, paint(p, x, y)) of each legend entry, in reading order."""
-        sc, s = self.scene, self.snapshot
+    def legend_items(self):
+        """(width, height, paint(p, x, y), label) of each legend entry, in reading order."""
+        s = self.snapshot
         fm = QFontMetrics(self._legend_font)
         items = []
 
         def weights(p, x, y):
             lo, zero, hi = self.weight_scale_labels()
             p.setPen(FAINT)
-            p.drawText(QRectF(x, y, 200, 14), Qt.AlignLeft | Qt.AlignVCenter, "weight w (width, colour ∝ |w|)")
+            p.drawText(QRectF(x, y, 200, 14), LEFT_MIDDLE, "weight w (width, colour ∝ |w|)")
             for j, lv in enumerate(range(C.N_LEVELS - 1, -1, -1)):
                 p.setPen(QPen(qc(C.level_rgb(-1, lv)), C.level_width(lv)))
                 p.drawLine(QPointF(x + 4 + j * 10, y + 19), QPointF(x + 4 + j * 10, y + 32))
@@ -1055,27 +1068,27 @@ class GraphCanvas(QWidget):
                 p.setPen(QPen(qc(C.level_rgb(1, lv)), C.level_width(lv)))
                 p.drawLine(QPointF(x + 76 + j * 10, y + 19), QPointF(x + 76 + j * 10, y + 32))
             p.setPen(FAINT)
-            p.drawText(QRectF(x - 12, y + 34, 40, 13), Qt.AlignCenter, lo)
-            p.drawText(QRectF(x + 50, y + 34, 20, 13), Qt.AlignCenter, zero)
-            p.drawText(QRectF(x + 110, y + 34, 40, 13), Qt.AlignCenter, hi)
-        items.append((176, 48, weights))
+            p.drawText(QRectF(x - 12, y + 34, 40, 13), CENTRE, lo)
+            p.drawText(QRectF(x + 50, y + 34, 20, 13), CENTRE, zero)
+            p.drawText(QRectF(x + 110, y + 34, 40, 13), CENTRE, hi)
+        items.append((176, 48, weights, "weight w"))
 
         def hidden(p, x, y):
             lim = self.hidden_limit()
             self._gradient_bar(p, QRectF(x, y + 19, 110, 12), [(0, C.NEGATIVE), (0.5, C.WHITE), (1, C.POSITIVE)],
                                f"−{num(lim)}", f"+{num(lim)}", "hidden activation h")
-        items.append((146, 48, hidden))
+        items.append((146, 48, hidden, "hidden activation h"))
         lo, hi = self.movie_range()
 
         def rating(p, x, y):
             lut = [(t, C.sequential(np.array([lo + t * (hi - lo)]), lo, hi)[0]) for t in np.linspace(0, 1, 6)]
             self._gradient_bar(p, QRectF(x, y + 19, 110, 12), lut, num(lo), num(hi), "rating / prediction ŷ")
-        items.append((146, 48, rating))
+        items.append((146, 48, rating, "rating / prediction ŷ"))
         r = 6.0
 
         def not_rated(p, c):
-            p.setPen(QPen(GREY, 1, Qt.DashLine))
-            p.setBrush(Qt.white)
+            p.setPen(QPen(GREY, 1, Qt.PenStyle.DashLine))
+            p.setBrush(Qt.GlobalColor.white)
             p.drawEllipse(c, r, r)
 
         def ring(p, c):
@@ -1085,14 +1098,14 @@ class GraphCanvas(QWidget):
 
         marks = [("not rated", not_rated), ("ring = target rating", ring)]
         extras = s.extras or {}
-        if extras.get("corruption") or self._corrupted() is not None:
+        if extras.get("corruption") or self.corrupted_inputs() is not None:
             marks.append(("hidden by noise (fed value, clean struck)", lambda p, c: self._noise_mark(p, c, r)))
         sp = extras.get("sparsity")
         if sp:
             label = "mean activation over users, | = ρ" if sp.get("target") is not None else "mean |activation| over users"
 
             def bar(p, c):
-                p.setPen(Qt.NoPen)
+                p.setPen(Qt.PenStyle.NoPen)
                 p.setBrush(LIGHT)
                 p.drawRect(QRectF(c.x() - 7, c.y() - 2, 16, 4))
                 p.setBrush(qc(C.SPARSE_OK))
@@ -1110,7 +1123,7 @@ class GraphCanvas(QWidget):
 
         def delta(p, c):
             p.setPen(QPen(qc(C.GRADIENT, 200), 3))
-            p.setBrush(Qt.NoBrush)
+            p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawEllipse(c, r, r)
 
         def change(p, c):
@@ -1128,8 +1141,8 @@ class GraphCanvas(QWidget):
                 glyph(p, QPointF(x + r, y + 8))
                 p.setPen(FAINT)
                 p.setFont(self._legend_font)
-                p.drawText(QRectF(x + 2 * r + 6, y, 400, 16), Qt.AlignLeft | Qt.AlignVCenter, text)
-            items.append((2 * r + 6 + fm.horizontalAdvance(text) + 16, 18, paint))
+                p.drawText(QRectF(x + 2 * r + 6, y, 400, 16), LEFT_MIDDLE, text)
+            items.append((2 * r + 6 + fm.horizontalAdvance(text) + 16, 18, paint, text))
         return items
 
     def weight_scale_labels(self):
@@ -1140,8 +1153,8 @@ class GraphCanvas(QWidget):
     def _legend_rows(self, width):
         """The legend flowed into rows that fit `width`: [(row height, [(x, item)])]."""
         rows, x, cur, h = [], 14.0, [], 0.0
-        for item in self._legend_items():
-            wdt, hgt, _ = item
+        for item in self.legend_items():
+            wdt, hgt = item[:2]
             if cur and x + wdt > width - 8:
                 rows.append((h, cur))
                 x, cur, h = 14.0, [], 0.0
@@ -1158,8 +1171,8 @@ class GraphCanvas(QWidget):
 
     def _noise_mark(self, p, c, r):
         """An input hidden or changed by the denoising corruption: white, crossed in the noise colour."""
-        p.setPen(QPen(qc(C.NOISE), 1.3, Qt.DashLine))
-        p.setBrush(Qt.white)
+        p.setPen(QPen(qc(C.NOISE), 1.3, Qt.PenStyle.DashLine))
+        p.setBrush(Qt.GlobalColor.white)
         p.drawEllipse(c, r, r)
         k = r * 0.6
         p.setPen(QPen(qc(C.NOISE), 1.6))
@@ -1168,7 +1181,7 @@ class GraphCanvas(QWidget):
 
     def _paint_legend(self, p):
         """Colour scales and marker keys along the bottom, flowed into as many rows as the width needs."""
-        p.setRenderHint(QPainter.Antialiasing, True)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         k = self._text_scale  # presentation mode: the whole legend, keys and text, k times larger
         p.save()
         p.scale(k, k)
@@ -1181,7 +1194,7 @@ class GraphCanvas(QWidget):
         p.setFont(self._legend_font)
         y = top
         for h, row in rows:
-            for x, (_, _, paint) in row:
+            for x, (_, _, paint, _) in row:
                 paint(p, x, y)
             y += h
         p.restore()
@@ -1240,13 +1253,13 @@ class GraphCanvas(QWidget):
         ev.accept()
 
     def mousePressEvent(self, ev):
-        if ev.button() == Qt.LeftButton:
+        if ev.button() == Qt.MouseButton.LeftButton:
             self._press = (ev.position(), QPointF(self._pan))
             self._dragged = False
 
     def mouseMoveEvent(self, ev):
         pos = ev.position()
-        if self._press is not None and ev.buttons() & Qt.LeftButton:
+        if self._press is not None and ev.buttons() & Qt.MouseButton.LeftButton:
             d = pos - self._press[0]
             if self._dragged or abs(d.x()) + abs(d.y()) > 4:
                 self._dragged = True
@@ -1262,7 +1275,7 @@ class GraphCanvas(QWidget):
                 QToolTip.hideText()
 
     def mouseReleaseEvent(self, ev):
-        if ev.button() != Qt.LeftButton or self._press is None:
+        if ev.button() != Qt.MouseButton.LeftButton or self._press is None:
             return
         dragged = self._dragged
         self._press, self._dragged = None, False
@@ -1287,4 +1300,4 @@ def _fit_title(fm, title: str, arg_max: bool, room: int) -> str:
         for marked in (title + "   ◀ arg-max", title + " ◀"):
             if fm.horizontalAdvance(marked) <= room:
                 return marked
-    return fm.elidedText(title, Qt.ElideRight, room)
+    return fm.elidedText(title, Qt.TextElideMode.ElideRight, room)

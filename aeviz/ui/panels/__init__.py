@@ -5,7 +5,8 @@
 the signals `userSelected(int row)` and `nodeSelected(int layer, int index)`. The numbers they draw
 come from `snapshot.extras`, filled by `aeviz.engine.insights.compute_extras` in the worker.
 """
-from .base import Panel, fmt
+from ..numbers import fmt  # the panels' number text
+from .base import Panel
 from .codes import CodePanel
 from .distributions import DistributionsPanel
 from .features import FeatureDetectorsPanel

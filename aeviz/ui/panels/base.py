@@ -9,7 +9,7 @@ import html
 
 from PySide6 import QtCore, QtWidgets
 
-from ..numbers import DASH, fmt  # noqa: F401  (the panels' number text)
+from ..numbers import DASH
 
 
 def esc(text) -> str:
@@ -149,6 +149,6 @@ class Placeholder(QtWidgets.QLabel):
 
     def __init__(self, text: str, parent=None):
         super().__init__(text, parent)
-        self.setAlignment(QtCore.Qt.AlignCenter)
+        self.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
         self.setWordWrap(True)
         self.setStyleSheet("color: #888; padding: 12px;")

@@ -36,7 +36,7 @@ def _brush(*rgba):
 def _short(label, text, width=140):
     """A name on the interpolation slider, cut to `width` px (a long title keeps the slider
     usable); the whole name in its tooltip."""
-    label.setText(label.fontMetrics().elidedText(text, QtCore.Qt.ElideRight, width))
+    label.setText(label.fontMetrics().elidedText(text, QtCore.Qt.TextElideMode.ElideRight, width))
     label.setToolTip(text)
 
 
@@ -80,7 +80,7 @@ class CodePanel(Panel):
         self.to_user.setObjectName("to_user")
         self.to_user.setPrefix("user row ")
         self.to_user.setMinimum(1)
-        self.between = QtWidgets.QSlider(QtCore.Qt.Horizontal)
+        self.between = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
         self.between.setObjectName("between")
         self.between.setRange(0, 100)
         self.between.setToolTip("Slide from the current user's code to the other user's: each step "
@@ -155,7 +155,7 @@ class CodePanel(Panel):
 
         # the bars are a slim strip above the scatter: the panel is narrow and tall, and the
         # scatter (every user) is what needs the room; the splitter lets a user trade
-        split = QtWidgets.QSplitter(QtCore.Qt.Vertical)
+        split = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
         split.setChildrenCollapsible(False)
         self.bars_plot.setMinimumHeight(70)
         split.addWidget(self.bars_plot)
@@ -173,7 +173,7 @@ class CodePanel(Panel):
         # the genres' colours as a line of text, not a legend inside the plot, where it would
         # cover users
         self.key = QtWidgets.QLabel()
-        self.key.setTextFormat(QtCore.Qt.RichText)
+        self.key.setTextFormat(QtCore.Qt.TextFormat.RichText)
         self.key.setWordWrap(True)
         self.key.setStyleSheet("font-size: 8pt;")
         lay.addWidget(self.key)
@@ -209,8 +209,8 @@ class CodePanel(Panel):
         ok = np.isfinite(z)
         units = np.arange(1, z.size + 1)
         sel_layer, sel_index = self.selected
-        brushes = [pg.mkBrush(230, 120, 20) if (sel_layer == codes["layer"] and sel_index == k)
-                   else pg.mkBrush(80, 130, 200) for k in range(z.size)]
+        chosen, plain = pg.mkBrush(230, 120, 20), pg.mkBrush(80, 130, 200)  # two brushes, not z.size
+        brushes = [chosen if (sel_layer == codes["layer"] and sel_index == k) else plain for k in range(z.size)]
         sampling = extras.get("sampling")
         heights = np.asarray(sampling["mu"], dtype=np.float64) if sampling else z
         ok = ok & np.isfinite(heights)
@@ -288,8 +288,8 @@ class CodePanel(Panel):
         """With Walk down, a press or a drag in the plane asks for the imaginary user there."""
         kind = event.type()
         if (self.walk.isChecked() and obj is self.scatter_plot.viewport() and self.codes is not None
-                and kind in (QtCore.QEvent.MouseButtonPress, QtCore.QEvent.MouseMove)
-                and event.buttons() & QtCore.Qt.LeftButton):
+                and kind in (QtCore.QEvent.Type.MouseButtonPress, QtCore.QEvent.Type.MouseMove)
+                and event.buttons() & QtCore.Qt.MouseButton.LeftButton):
             scene = self.scatter_plot.mapToScene(event.position().toPoint())
             pt = self.scatter_plot.getPlotItem().getViewBox().mapSceneToView(scene)
             self.walk_to(pt.x(), pt.y())

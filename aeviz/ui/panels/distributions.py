@@ -74,8 +74,8 @@ class DistributionsPanel(Panel):
         # one row per layer at a readable height; a deep network scrolls rather than squashing
         self.scroll = QtWidgets.QScrollArea()
         self.scroll.setWidgetResizable(True)
-        self.scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarAlwaysOff)
-        self.scroll.setFrameShape(QtWidgets.QFrame.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
         self.scroll.setWidget(self.canvas)
         self.empty = Placeholder("Train (Play, or Step batch / Step epoch) to see how each layer's weights "
                                  "and gradients spread out, update after update.")

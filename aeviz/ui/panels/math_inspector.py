@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from PySide6 import QtWidgets
 
-from .base import Panel, esc, fmt, set_html_keeping_scroll
+from ..numbers import fmt
+from .base import Panel, esc, set_html_keeping_scroll
 
 EMPTY = ("<p style='color:#888'>Click a node in the network, then step forward (F): its formula "
          "appears here with this step's numbers, term by term.</p>")

@@ -12,7 +12,8 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from ...engine.insights import matrix_image
-from .base import Panel, Placeholder, fmt
+from ..numbers import fmt
+from .base import Panel, Placeholder
 
 
 class RatingsMatrixPanel(Panel):
@@ -43,7 +44,7 @@ class RatingsMatrixPanel(Panel):
         self.row_label.hide()
         self.plot.addItem(self.row_label, ignoreBounds=True)
         self.info = QtWidgets.QLabel(" ")
-        self.info.setTextInteractionFlags(QtCore.Qt.TextSelectableByMouse)
+        self.info.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
         self.info.setWordWrap(True)  # a long hover text must not widen the whole bottom dock row
         self.empty = Placeholder("Open a ratings file (File > Open ratings\u2026) or pick a preset to see every user's "
                                  "ratings here.")
@@ -196,7 +197,7 @@ class RatingsMatrixPanel(Panel):
             self.info.setText(self.describe_cell(*cell))
 
     def _clicked(self, event):
-        if event.button() != QtCore.Qt.LeftButton:
+        if event.button() != QtCore.Qt.MouseButton.LeftButton:
             return
         cell = self.cell_at(event.scenePos())
         if cell is not None:  # the observation under the pointer: a user's row, or a movie's column

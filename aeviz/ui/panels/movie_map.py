@@ -56,7 +56,7 @@ def _pen(*rgba, width=1.0):
 def text_label(style: str, text: str = "") -> QtWidgets.QLabel:
     """A wrapping rich-text line of the panel."""
     label = QtWidgets.QLabel(text)
-    label.setTextFormat(QtCore.Qt.RichText)
+    label.setTextFormat(QtCore.Qt.TextFormat.RichText)
     label.setWordWrap(True)
     label.setStyleSheet(style)
     return label
@@ -87,8 +87,8 @@ class MovieMapPanel(Panel):
         self.search.setToolTip("Type part of a title and press Enter: the movie is ringed on the map")
         self.search.returnPressed.connect(self._search_entered)
         self.completer = QtWidgets.QCompleter([], self.search)
-        self.completer.setCaseSensitivity(QtCore.Qt.CaseInsensitive)
-        self.completer.setFilterMode(QtCore.Qt.MatchContains)
+        self.completer.setCaseSensitivity(QtCore.Qt.CaseSensitivity.CaseInsensitive)
+        self.completer.setFilterMode(QtCore.Qt.MatchFlag.MatchContains)
         self.completer.activated.connect(self._search_entered)
         self.search.setCompleter(self.completer)
         self.floor = QtWidgets.QSpinBox()
@@ -149,7 +149,7 @@ class MovieMapPanel(Panel):
         self.plot.scene().sigMouseMoved.connect(self._mouse_moved)
         self.info = text_label("font-size: 8pt;")
         self.info.setObjectName("movie_map_hover")
-        self.info.setTextInteractionFlags(QtCore.Qt.TextSelectableByMouse)
+        self.info.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
         self.note = text_label("color: #555; font-size: 8pt;", NOTE)
         self.note.setToolTip(TIP)
         self.empty = Placeholder("Train a few steps to see the map: every movie placed by the network's "

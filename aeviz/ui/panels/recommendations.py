@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from .base import Panel, esc, fmt
+from ..numbers import fmt
+from .base import Panel, esc
 
 
 DIGITS = 3  # a predicted 4.313 stars says nothing 4.31 does not
@@ -23,12 +24,12 @@ def _table(headers):
     t = QtWidgets.QTableWidget(0, len(headers))
     t.setHorizontalHeaderLabels(headers)
     t.verticalHeader().setVisible(False)
-    t.setEditTriggers(QtWidgets.QAbstractItemView.NoEditTriggers)
-    t.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectRows)
+    t.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+    t.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
     t.setAlternatingRowColors(True)
     h = t.horizontalHeader()
-    h.setSectionResizeMode(QtWidgets.QHeaderView.Interactive)
-    h.setSectionResizeMode(1, QtWidgets.QHeaderView.Stretch)
+    h.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.Interactive)
+    h.setSectionResizeMode(1, QtWidgets.QHeaderView.ResizeMode.Stretch)
     return t
 
 
@@ -48,7 +49,7 @@ def _fill(table, rows, resize: bool, wide_texts=()):
             if it is None:
                 it = QtWidgets.QTableWidgetItem()
                 if c in RIGHT:
-                    it.setTextAlignment(QtCore.Qt.AlignRight | QtCore.Qt.AlignVCenter)
+                    it.setTextAlignment(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
                 table.setItem(k, c, it)
             if it.text() != text:
                 it.setText(text)

@@ -9,7 +9,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
-from .base import Panel, Placeholder, esc, fmt
+from ..numbers import fmt
+from .base import Panel, Placeholder, esc
 
 BLUE = (80, 130, 200)
 ORANGE = (235, 120, 20)
@@ -30,7 +31,7 @@ class ReconstructionPanel(Panel):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.header = QtWidgets.QLabel()
-        self.header.setTextFormat(QtCore.Qt.RichText)
+        self.header.setTextFormat(QtCore.Qt.TextFormat.RichText)
         self.header.setWordWrap(True)
         self.plot = pg.PlotWidget(background="w")
         self.plot.setMenuEnabled(False)
@@ -54,14 +55,14 @@ class ReconstructionPanel(Panel):
         for item in (self.bars, self.out_other, self.truth, self.out_held, self.out_rated):
             pi.addItem(item)
         # separators: rated | held-out | unrated
-        self.seps = [pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(120, 120, 120, 150, style=QtCore.Qt.DashLine))
+        self.seps = [pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(120, 120, 120, 150, style=QtCore.Qt.PenStyle.DashLine))
                      for _ in range(2)]
         for line in self.seps:
             pi.addItem(line, ignoreBounds=True)
         # the key is a line of text under the header, not a legend inside the plot: a legend there
         # always sits on some of the dots it explains
         self.key = QtWidgets.QLabel(KEY)
-        self.key.setTextFormat(QtCore.Qt.RichText)
+        self.key.setTextFormat(QtCore.Qt.TextFormat.RichText)
         self.key.setWordWrap(True)
         self.key.setStyleSheet("color: #444; font-size: 8pt;")
         self.info = QtWidgets.QLabel(" ")

@@ -18,7 +18,7 @@ With --search, it also times the search box's completion (ui/search.py: Qt's con
 over a QStringListModel, offscreen) for each typed prefix, on MovieLens-20M's size (27,278
 synthetic titles and 138,493 users) against MovieLens-100k's (1,682 titles and 943 users).
 
-    python benchmarks/profile.py [--ratings 20] [--repeat 200] [--search]
+    python benchmarks/profile_speed.py [--ratings 20] [--repeat 200] [--search]
 
 Prints a table, then as its last line one JSON object.
 """
@@ -115,7 +115,7 @@ def search_times():
     from PySide6.QtWidgets import QApplication, QLineEdit
     from aeviz.data.ratings import build_ratings
     from aeviz.ui.search import MovieNames, NameCompleter
-    app = QApplication.instance() or QApplication([])  # noqa: F841
+    QApplication.instance() or QApplication([])  # the widgets' application (it stays the instance)
     rng = np.random.default_rng(1)
     words = ["Star", "Wars", "Love", "Night", "Day", "The", "Man", "Story", "Dead", "City", "Blue", "King"]
     prefixes = ["s", "st", "sta", "star", "star w", "xyz", "user 1", "user 12", "user 123"]

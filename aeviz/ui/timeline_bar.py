@@ -1,0 +1,137 @@
+"""The timeline under the loss curves: a scrubber over every epoch of this network, stepping back,
+"Continue from here", the branches left behind and the memory the past may use.
+
+It draws the snapshot's `timeline` (engine/timeline.TimelineView) and sends commands; the worker's
+Timeline does the going back. Dragging sends only positions: the bridge coalesces them, so the
+network, the curves and the panels follow the newest one without a backlog.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QSpinBox, QVBoxLayout, QWidget
+
+from aeviz.engine.timeline import DEFAULT_BUDGET
+
+from . import settings
+
+MB = 1 << 20
+
+
+class TimelineBar(QWidget):
+    """`show_snapshot(snap)` places the slider and says where the run stands; the user's moves go
+    to `bridge` (scrub, timeline actions, budget)."""
+
+    def __init__(self, bridge, parent=None):
+        super().__init__(parent)
+        self.bridge = bridge
+        self._placing = False  # the slider is being set from a snapshot, not by the user
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(4, 0, 4, 2)
+        lay.setSpacing(4)
+        self.back_button = QPushButton("◀ Back")
+        self.back_button.setToolTip("One phase back in time: the update undone, then backward, then "
+                                    "forward; stepping on gives the very same numbers  [Left]")
+        self.back_button.clicked.connect(bridge.step_back)
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setObjectName("timeline_slider")
+        self.slider.setRange(0, 0)
+        self.slider.setMinimumWidth(150)
+        self.slider.setPageStep(1)
+        self.slider.setToolTip("The timeline: drag to any epoch of this network; the network, the "
+                               "curves and every panel show that moment exactly")
+        self.slider.valueChanged.connect(self._on_moved)
+        self.where = QLabel("epoch —")
+        self.where.setToolTip("The epoch shown (+: within the next one) of the furthest this run went")
+        self.here_button = QPushButton("Continue from here")
+        self.here_button.setToolTip("Train on from this moment; the old future stays on the loss "
+                                    "curves, dimmed, until discarded (stepping or Play does the same)")
+        self.here_button.clicked.connect(self._continue_here)
+        self.latest_button = QPushButton("Latest")
+        self.latest_button.setToolTip("Back to the furthest point of this run")
+        self.latest_button.clicked.connect(self._latest)
+        self.discard_button = QPushButton("Discard")
+        self.discard_button.setToolTip("Remove the dimmed curves of the futures left behind")
+        self.discard_button.clicked.connect(self._discard)
+        self.budget = QSpinBox()
+        self.budget.setRange(16, 1 << 16)
+        self.budget.setSingleStep(50)
+        self.budget.setSuffix(" MB")
+        self.budget.setToolTip("Memory the timeline may use; past it, epochs are thinned evenly "
+                               "(the first, the latest and the best are always kept)")
+        self.budget.setValue(int(settings.read_number("timeline/budget_mb", DEFAULT_BUDGET // MB, 16, 1 << 16)))
+        self.budget.editingFinished.connect(self._on_budget)
+        self.memory = QLabel("")
+        self.memory.setToolTip("Memory the timeline holds now, of its budget")
+        for w in (self.back_button, self.slider, self.where, self.here_button, self.latest_button,
+                  self.discard_button, self.memory, self.budget):
+            lay.addWidget(w, 1 if w is self.slider else 0)
+        self._view = None
+        if self.budget.value() != DEFAULT_BUDGET // MB:
+            bridge.set_timeline_budget(self.budget.value() * MB)
+        self._enable()
+
+    # ------------------------------------------------------------------------------ drawing
+    @Slot(object)
+    def show_snapshot(self, snap):
+        view = getattr(snap, "timeline", None)
+        self._view = view
+        if view is None:
+            self._enable()
+            return
+        self._placing = True
+        try:
+            self.slider.setRange(0, max(view.head_epoch, view.epoch))
+            if not self.slider.isSliderDown():  # the user's hand wins while dragging
+                self.slider.setValue(view.epoch)
+        finally:
+            self._placing = False
+        mid = snap.position > 0 and snap.position < snap.n_observations
+        self.where.setText(f"epoch {view.epoch}{'+' if mid else ''}/{view.head_epoch}")
+        self.memory.setText(f"{view.memory_bytes / MB:,.0f} MB of")
+        self._enable()  # the cursor and the dimmed curves: the loss plot draws them from the snapshot
+
+    def _enable(self):
+        v = self._view
+        have = v is not None
+        self.slider.setEnabled(have and len(v.kept_epochs) > 0)
+        self.back_button.setEnabled(have and v.can_step_back)
+        self.here_button.setEnabled(have and not v.at_head)
+        self.latest_button.setEnabled(have and not v.at_head)
+        self.discard_button.setEnabled(have and bool(v.branches))
+
+    # ------------------------------------------------------------------------------ commands
+    @Slot(int)
+    def _on_moved(self, value):
+        if not self._placing:
+            self.bridge.scrub(value)
+
+    @Slot()
+    def _continue_here(self):
+        self.bridge.timeline("continue_here")
+
+    @Slot()
+    def _latest(self):
+        self.bridge.timeline("latest")
+
+    @Slot()
+    def _discard(self):
+        self.bridge.timeline("discard_branches")
+
+    @Slot()
+    def _on_budget(self):
+        settings.write("timeline/budget_mb", self.budget.value())
+        self.bridge.set_timeline_budget(self.budget.value() * MB)
+
+
+def install(window) -> TimelineBar:
+    """Put the timeline under the window's loss curves (same dock) and feed it every snapshot."""
+    bar = TimelineBar(window.bridge)
+    holder = QWidget()
+    lay = QVBoxLayout(holder)
+    lay.setContentsMargins(0, 0, 0, 0)
+    lay.setSpacing(0)
+    lay.addWidget(window.loss_plot, 1)
+    lay.addWidget(bar)
+    window.loss_dock.setWidget(holder)
+    window.bridge.snapshotReady.connect(bar.show_snapshot)
+    return bar
