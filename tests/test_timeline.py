@@ -219,3 +219,20 @@ def test_a_budget_smaller_than_the_model_keeps_only_the_best_and_where_it_stands
         t.step_epoch()
     assert set(t.timeline.kept_epochs) <= {t.best_epoch, t.epoch} and t.epoch in t.timeline.kept_epochs
     assert t.can_restore_best
+
+
+def test_a_batch_begun_phase_by_phase_then_finished_at_once_undoes_to_its_start():
+    """Step batch after one observation stepped by hand: the rest goes through vectorised; undo
+    comes back to the batch's start, and redoing it reaches the very same weights."""
+    t = trainer(batch_size=4, kind="plain")
+    t.step_batch()
+    start = state(t)
+    t.forward()
+    t.step_batch()
+    after = state(t)
+    assert t.updates == 2 and t.k == 8
+    t.undo()
+    assert_same(state(t), start)
+    t.forward()
+    t.step_batch()
+    assert_same(state(t), after)

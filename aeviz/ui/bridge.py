@@ -13,6 +13,7 @@ import dataclasses
 import gc
 import logging
 import queue
+import threading
 import time
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
@@ -82,6 +83,7 @@ class _Worker(QObject):
         self._speed_after = FULL_SPEED  # the speed to go back to once it has
         self._stopped_for = None  # the best epoch an early stop was last announced for
         self.scrub_to = None  # the newest epoch the timeline's scrubber asked for (coalesced)
+        self._scrub_lock = threading.Lock()  # scrub_to is set by the GUI thread, taken by the worker
         self.timeline_budget = None  # bytes, for every trainer built (None: the engine's default)
 
     # ------------------------------------------------------------------------------ the loop
@@ -205,12 +207,12 @@ class _Worker(QObject):
 
     def aim_scrub(self, epoch: int) -> bool:
         """Any thread: scrub to `epoch`; True if a 'scrub' command must be sent (none pending)."""
-        with self._lock:
+        with self._scrub_lock:
             pending, self.scrub_to = self.scrub_to is not None, int(epoch)
         return not pending
 
     def _cmd_scrub(self):
-        with self._lock:
+        with self._scrub_lock:
             epoch, self.scrub_to = self.scrub_to, None
         if epoch is not None:
             self._cmd_timeline("go_to_epoch", epoch)
