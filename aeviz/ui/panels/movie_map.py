@@ -9,12 +9,12 @@ product in the engine), drawn as lines to them and listed below the plot.
 from __future__ import annotations
 
 import functools
-import time
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from ..paced import Paced
 from ..ranges import FollowData
 from .base import Panel, Placeholder, esc
 
@@ -72,9 +72,6 @@ class MovieMapPanel(Panel):
     marks one movie."""
 
     extras_keys = ("movie_map", "movie_marks")
-    #: a new map waits until this many times the last map's drawing time has passed (27,000 movies
-    #: take ~0.3 s to place again: at most about a fifth of the GUI thread); 0 draws every map
-    redraw_share = 4.0
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -171,19 +168,17 @@ class MovieMapPanel(Panel):
         self._found = None
         self._titles_for = None
         self._genre_key = ""
-        self._pending = None  # a newer map waiting for its turn to be drawn
-        self._drawn_at = self._draw_cost = 0.0
-        self._later = QtCore.QTimer(self)
-        self._later.setSingleShot(True)
-        self._later.timeout.connect(self._draw_pending)
+        # a new map waits until 4 times the last map's drawing time has passed (27,000 movies take
+        # ~0.3 s to place again: at most about a fifth of the GUI thread); share 0 draws every map
+        self.placing = Paced(self._place, share=4.0, cheap=0.0, parent=self)
 
     # ------------------------------------------------------------------------ the window's calls
     def new_run(self):
         self.range.restart()
 
     def dataset_changed(self):
-        self.map = self.marks = self._pending = None
-        self._later.stop()
+        self.map = self.marks = None
+        self.placing.cancel()
         self._hover = self._found = None
         for item in self.groups:
             item.clear()
@@ -204,15 +199,9 @@ class MovieMapPanel(Panel):
         m = extras.get("movie_map")
         if m is None:
             return
+        self.marks = extras.get("movie_marks")  # they still match an older map of the same movies
         if m is not self.map:
-            wait = self._drawn_at + self.redraw_share * self._draw_cost - time.perf_counter()
-            if self.map is None or wait <= 0 or m.n_movies != self.map.n_movies:
-                self._place(m)
-            else:  # the marks below still match the map drawn: same movies, older places
-                self._pending = m
-                if not self._later.isActive():
-                    self._later.start(int(wait * 1000) + 1)
-        self.marks = extras.get("movie_marks")
+            self.placing.offer(m, now=self.map is None or m.n_movies != self.map.n_movies)
         self._draw_marks()
         self._draw_hover()
         self._draw_found()
@@ -220,19 +209,14 @@ class MovieMapPanel(Panel):
         self.plot.show()
 
     def _place(self, m):
-        self._pending = None
+        """Place the movies of map `m` (Paced calls it, at once or at its turn)."""
+        if m is self.map:
+            return
         self.map = m
-        start = time.perf_counter()
         self._draw_movies()
-        self._drawn_at = time.perf_counter()
-        self._draw_cost = self._drawn_at - start
-
-    def _draw_pending(self):
-        if self._pending is not None and self._pending is not self.map:
-            self._place(self._pending)
-            self._draw_marks()
-            self._draw_hover()
-            self._draw_found()
+        self._draw_marks()
+        self._draw_hover()
+        self._draw_found()
 
     # --------------------------------------------------------------------------- public views
     def highlight_movie(self, index: int | None):
@@ -256,16 +240,6 @@ class MovieMapPanel(Panel):
         """Show movie `index` as hovered: its title and its nearest neighbours (lines and list)."""
         self._hover = None if index is None else int(index)
         self._draw_hover()
-
-    @property
-    def last_draw_seconds(self) -> float:
-        """How long placing the last map's movies took."""
-        return self._draw_cost
-
-    @property
-    def waiting(self) -> bool:
-        """A newer map than the one drawn waits for its turn."""
-        return self._pending is not None
 
     @property
     def found_movie(self) -> int | None:
