@@ -65,11 +65,16 @@ class RunsPanel(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         bar = QHBoxLayout()
-        bar.addWidget(QLabel("Overlay on the loss plot:"))
+        overlay = QLabel("Overlay:")
+        overlay.setToolTip("Which curve of each ticked run is drawn over the loss plot")
+        bar.addWidget(overlay)
         self.metric_box = QComboBox()  # not `metric`: that would shadow QWidget.metric, a C++ virtual
         for m in OVERLAY_METRICS:
             self.metric_box.addItem(METRIC_TITLES[m], m)
         self.metric_box.setToolTip("Which curve of each ticked run is drawn over the loss plot")
+        # short enough for a narrow dock (the window must fit a 1366 px screen); the list shows all
+        self.metric_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.metric_box.setMinimumContentsLength(10)
         self.metric_box.currentIndexChanged.connect(self.redraw)
         bar.addWidget(self.metric_box)
         bar.addStretch(1)
