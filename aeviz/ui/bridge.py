@@ -205,17 +205,24 @@ class _Worker(QObject):
             self.message.emit(said)
         self._publish(force=True)
 
-    def aim_scrub(self, epoch: int) -> bool:
-        """Any thread: scrub to `epoch`; True if a 'scrub' command must be sent (none pending)."""
+    def aim_scrub(self, epoch: int, light: bool = False) -> bool:
+        """Any thread: scrub to `epoch` (light: a drag preview); True if a 'scrub' command must be
+        sent (none pending). The newest request wins, preview or full."""
         with self._scrub_lock:
-            pending, self.scrub_to = self.scrub_to is not None, int(epoch)
+            pending, self.scrub_to = self.scrub_to is not None, (int(epoch), bool(light))
         return not pending
 
     def _cmd_scrub(self):
         with self._scrub_lock:
-            epoch, self.scrub_to = self.scrub_to, None
-        if epoch is not None:
+            aim, self.scrub_to = self.scrub_to, None
+        if aim is None or self.trainer is None:
+            return
+        epoch, light = aim
+        if not light:
             self._cmd_timeline("go_to_epoch", epoch)
+            return
+        self.trainer.timeline.go_to_epoch(self.trainer, epoch)
+        self._publish(force=True, light=True)
 
     def _cmd_timeline_budget(self, budget_bytes):
         self.timeline_budget = int(budget_bytes)
@@ -421,9 +428,12 @@ class _Worker(QObject):
         self._publish(force=True)
 
     # ---------------------------------------------------------------------------- publish
-    def _publish(self, force: bool = False, extras_ready: bool = False, same_network: bool = False):
+    def _publish(self, force: bool = False, extras_ready: bool = False, same_network: bool = False,
+                 light: bool = False):
         """same_network: only the extras changed (a latent walk): the last snapshot goes out
-        again with them, so the network view sees the very arrays it drew and skips its redraw."""
+        again with them, so the network view sees the very arrays it drew and skips its redraw.
+        light: a drag preview (Snapshot.light): the extras are not computed but the last ones go
+        out again, the very objects, so every panel skips its redraw (Panel.show_snapshot)."""
         now = time.perf_counter()
         if self.trainer is None or (not force and not self.pacing.frame_due(now)):
             return
@@ -431,7 +441,9 @@ class _Worker(QObject):
         if not same_network or self._published[0] is not self.trainer:
             self._published = (self.trainer, self.trainer.snapshot())
         snap = self._published[1]
-        if not extras_ready and (force or now - self._extras_at >= EXTRAS_INTERVAL):
+        if light:
+            snap = dataclasses.replace(snap, light=True)
+        elif not extras_ready and (force or now - self._extras_at >= EXTRAS_INTERVAL):
             try:
                 self._extras = dict(compute_extras(self.trainer, dict(self.selection), fresh=force) or {})
             except Exception:
@@ -504,10 +516,12 @@ class EngineBridge(QObject, StepCommands):
         "continue_here", "discard_branches" (engine/timeline.py)."""
         self.send("timeline", action, *args)
 
-    def scrub(self, epoch: int):
-        """Show the end of `epoch` while the scrubber is dragged: only the newest position is
-        drawn (positions that arrive while one is being drawn replace each other)."""
-        if self._worker.aim_scrub(epoch):
+    def scrub(self, epoch: int, light: bool = False):
+        """Show the end of `epoch` from the scrubber: only the newest position is drawn (positions
+        that arrive while one is being drawn replace each other). light, while the hand is still
+        on it: the network and the loss plot's cursor only (Snapshot.light); a full scrub must
+        follow when the drag ends, so every panel shows that moment."""
+        if self._worker.aim_scrub(epoch, light):
             self.send("scrub")
 
     def set_timeline_budget(self, budget_bytes: int):
