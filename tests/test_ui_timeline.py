@@ -107,12 +107,14 @@ def test_a_drag_previews_light_and_the_release_shows_every_panel(win, qtbot, mon
         bar.slider.setValue(v)
         qtbot.waitUntil(lambda: idle() and win.last_snapshot.epoch == v, timeout=20000)
         assert win.last_snapshot.light and win.loss_plot.timeline_marks()[0] == float(v)
+        assert len(win.loss_plot.train_curve.xData) == 3  # the cursor moved, the curves were not redrawn
     assert computed == [] and [p.drawn_epoch for p in panels] == [3] * len(panels)
     bar.slider.setSliderDown(False)  # the release: the full moment, every panel at epoch 1
     qtbot.waitUntil(lambda: idle() and not win.last_snapshot.light
                     and all(p.drawn_epoch == 1 for p in panels), timeout=20000)
     assert computed == [1] and win.last_snapshot.epoch == 1
     assert len(win.last_snapshot.history) == 1  # the solid curves end at the cursor again
+    qtbot.waitUntil(lambda: list(win.loss_plot.train_curve.xData) == [1.0], timeout=20000)
 
     monkeypatch.setattr(timeline_bar, "SETTLE_MS", 20)  # a drag that rests shows it in full too
     bar.slider.setSliderDown(True)
