@@ -195,15 +195,16 @@ class _Worker(QObject):
     def _cmd_restore_best(self):
         self._manual(lambda: self.trainer.restore_best())
 
-    def _cmd_timeline(self, action, *args):
+    def _cmd_timeline(self, action, *args, light: bool = False):
         """Step back, go to an epoch, latest, continue from here, discard branches: the trainer's
-        Timeline does it (engine/timeline.py); what it says goes to the status bar."""
+        Timeline does it (engine/timeline.py); what it says goes to the status bar. light: a
+        drag's preview is published (see `_publish`)."""
         if self.trainer is None:
             return
         said = getattr(self.trainer.timeline, action)(self.trainer, *args)
         if isinstance(said, str):
             self.message.emit(said)
-        self._publish(force=True)
+        self._publish(force=True, light=light)
 
     def aim_scrub(self, epoch: int, light: bool = False) -> bool:
         """Any thread: scrub to `epoch` (light: a drag preview); True if a 'scrub' command must be
@@ -215,14 +216,9 @@ class _Worker(QObject):
     def _cmd_scrub(self):
         with self._scrub_lock:
             aim, self.scrub_to = self.scrub_to, None
-        if aim is None or self.trainer is None:
-            return
-        epoch, light = aim
-        if not light:
-            self._cmd_timeline("go_to_epoch", epoch)
-            return
-        self.trainer.timeline.go_to_epoch(self.trainer, epoch)
-        self._publish(force=True, light=True)
+        if aim is not None:
+            epoch, light = aim
+            self._cmd_timeline("go_to_epoch", epoch, light=light)
 
     def _cmd_timeline_budget(self, budget_bytes):
         self.timeline_budget = int(budget_bytes)
