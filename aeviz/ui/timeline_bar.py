@@ -4,8 +4,9 @@
 It draws the snapshot's `timeline` (engine/timeline.TimelineView) and sends commands; the worker's
 Timeline does the going back. Dragging sends only positions: the bridge coalesces them, so the
 network follows the newest one without a backlog. While the hand is on the slider the positions
-are light (the network and the loss plot's cursor: the panels' insights take ~0.2 s a moment); on
-release, or SETTLE_MS without movement, the full moment is asked for, so every panel shows it.
+are light (the network and the loss plot's cursor; on ML-100k the panels' insights and plots
+take 60-400 ms a moment, more than a hand waits); on release, or SETTLE_MS without movement, the
+full moment is asked for, so every panel shows it.
 """
 from __future__ import annotations
 
