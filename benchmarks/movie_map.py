@@ -96,7 +96,7 @@ def panel_rows(repeat):
         maps.append(build_map(net, "user", r, previous=maps[0]))
         marks = {"user": 0, "rated": np.arange(0, n, 37), "recommended": np.arange(5, 15), "label": None}
         w = MovieMapPanel()
-        w.redraw_share = 0  # every map drawn: what one costs (the app waits 4x that between maps)
+        w.placing.share = 0  # every map drawn: what one costs (the app waits 4x that between maps)
         w.set_dataset(r)
         w.resize(440, 760)
         w.show()

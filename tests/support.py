@@ -102,3 +102,21 @@ def toy_trainer():
     net = toy_network()
     opt = make_optimizer("sgd", net.params.size, lr=0.1)
     return Trainer(net, opt, get_loss("mse"), DenseRows(INPUTS, mask=np.ones((4, 4), bool)))
+
+
+def activate(qtbot, window):
+    """Make `window` the active one, as a click on it would (offscreen, a window closed by an
+    earlier test can leave none active)."""
+    window.activateWindow()
+    try:
+        qtbot.waitUntil(lambda: QtWidgets.QApplication.activeWindow() is window, timeout=1000)
+    except Exception:
+        QtWidgets.QApplication.setActiveWindow(window)
+    qtbot.waitUntil(lambda: QtWidgets.QApplication.activeWindow() is window)
+
+
+def focus(qtbot, widget):
+    """Give `widget` the keyboard focus in its active window."""
+    activate(qtbot, widget.window())
+    widget.setFocus()
+    qtbot.waitUntil(lambda: QtWidgets.QApplication.focusWidget() is widget)

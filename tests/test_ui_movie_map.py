@@ -126,13 +126,13 @@ def test_a_new_map_soon_after_the_last_waits_its_turn(shown, qtbot):
     second, third = snap(tr, {"row": 3}), None
     tr.train(1)
     third = snap(tr, {"row": 3})
-    w.redraw_share = 0
+    w.placing.share = 0
     w.show_snapshot(second)  # drawn at once
-    assert w.map is second.extras["movie_map"] and not w.waiting
-    w.redraw_share = 0.5 / max(w.last_draw_seconds, 1e-6)  # the next map waits about half a second
+    assert w.map is second.extras["movie_map"] and not w.placing.waiting
+    w.placing.share = 0.5 / max(w.placing.last_seconds, 1e-6)  # the next map waits about half a second
     w.show_snapshot(third)
-    assert w.map is second.extras["movie_map"] and w.waiting
+    assert w.map is second.extras["movie_map"] and w.placing.waiting
     qtbot.waitUntil(lambda: w.map is third.extras["movie_map"], timeout=5000)
-    assert not w.waiting
+    assert not w.placing.waiting
     g0 = w.groups[0]
     assert np.c_[g0.data["x"], g0.data["y"]] == pytest.approx(w.map.xy[g0.data["data"].astype(int)])

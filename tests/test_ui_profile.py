@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QApplication
 
 from aeviz.engine.profile import ProfileModel
 from aeviz.engine.what_if import what_if
+from support import activate, focus
 
 
 def type_into_focus(qtbot, text, enter=True):
@@ -16,23 +17,6 @@ def type_into_focus(qtbot, text, enter=True):
     qtbot.keyClicks(w, text)
     if enter:
         qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
-
-
-def activate(qtbot, window):
-    """Make `window` the active one, as a click on it would (offscreen, a window closed by an
-    earlier test can leave none active)."""
-    window.activateWindow()
-    try:
-        qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=1000)
-    except Exception:
-        QApplication.setActiveWindow(window)
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
-
-
-def focus(qtbot, widget):
-    activate(qtbot, widget.window())
-    widget.setFocus()
-    qtbot.waitUntil(lambda: QApplication.focusWidget() is widget)
 
 
 def test_ctrl_f_finds_a_user_and_a_movie(qtbot, win):

@@ -21,7 +21,7 @@ from aeviz.engine.orientation import observations
 from aeviz.model_choice import DEFAULT, misfits, model_for_data
 from aeviz.presets import PRESETS
 
-from . import gc_guard, profile_panel, search, what_if
+from . import gc_guard, movie_map_links, profile_panel, search, tab_titles, what_if
 from . import help as help_dialogs
 from . import lessons, runs_panel
 from . import settings
@@ -123,6 +123,8 @@ class MainWindow(QMainWindow):
         self.search = search.install(self)  # Ctrl+F over titles and users (issue 17)
         self.profile = profile_panel.install(self)  # the "You" dock and File > Open/Save profile
         self.what_if = what_if.install(self)  # right-click a rating: before/after predictions
+        movie_map_links.install(self)  # found and You movies marked on the Movie map
+        tab_titles.install(self)  # dock tabs keep whole titles, scroll when they do not fit
         self.setAcceptDrops(True)
         self._default_layout()
 

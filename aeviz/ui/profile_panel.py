@@ -73,6 +73,7 @@ class ProfilePanel(QtWidgets.QWidget):
 
     codePlaced = QtCore.Signal(object)  # the profile's (x, y) in the Code plane, or None
     movieActivated = QtCore.Signal(int)  # a recommended title was clicked
+    moviesMarked = QtCore.Signal(object, object)  # (rated, recommended) columns shown; empty: none
 
     def __init__(self, bridge, parent=None):
         super().__init__(parent)
@@ -349,6 +350,7 @@ class ProfilePanel(QtWidgets.QWidget):
         self.recs.clear()
         self.note.setText(message)
         self.codePlaced.emit(None)
+        self.moviesMarked.emit([], [])
         if self._dirty:
             self.request()
 
@@ -394,6 +396,7 @@ class ProfilePanel(QtWidgets.QWidget):
             self.theirs.setData(x=[], y=[])
             self.note.setText("Rate a few movies: the trained network reads your ratings at once, without training.")
             self.codePlaced.emit(None)
+            self.moviesMarked.emit([], [])
             return
         order = view.by_rating
         x = np.arange(order.size)
@@ -423,6 +426,7 @@ class ProfilePanel(QtWidgets.QWidget):
         self.note.setText(f"Read by {view.method}: {view.note}. Each reason: {view.explanation_method} "
                           f"(raw output). {binary}")
         self.codePlaced.emit(None if view.code_xy is None else tuple(float(v) for v in view.code_xy))
+        self.moviesMarked.emit(view.columns, view.items)
 
     def recommended(self) -> list[tuple[str, str]]:
         """("rank. title", predicted) of the recommendations shown (for tests and scripts)."""

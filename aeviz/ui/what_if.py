@@ -1,10 +1,11 @@
 """What if a user had rated one movie differently? A "What if" dock with before/after predictions.
 
-Right-click a cell of the Ratings matrix (a user's rating of a movie, or an empty cell) and pick
-a rating, or "not rated"; or type a user id and a movie in the dock. The worker computes the user's
-predictions for every movie before and after (engine/what_if.py, on a copy of the user's row:
-the dataset never changes), and the dock plots how each movie's prediction moved and lists the
-largest moves. Reset forgets the edit: the data was never touched, so nothing else is needed.
+Right-click a cell of the Ratings matrix (a user's rating of a movie, or an empty cell), or a movie
+in the Reconstruction, and pick a rating, or "not rated"; or type a user id and a movie in the dock.
+The worker computes the user's predictions for every movie before and after (engine/what_if.py,
+on a copy of the user's row: the dataset never changes), and the dock plots how each movie's
+prediction moved and lists the largest moves. Reset forgets the edit: the data was never touched,
+so nothing else is needed.
 """
 from __future__ import annotations
 
@@ -67,8 +68,8 @@ class WhatIfPanel(QtWidgets.QWidget):
         row.addWidget(self.movie, 1)
         row.addWidget(self.value)
 
-        self.header = QtWidgets.QLabel("Right-click a cell of the Ratings matrix, or type a user and a movie: "
-                                       "the predictions for every other movie before and after, the data unchanged.")
+        self.header = QtWidgets.QLabel("Right-click a cell of the Ratings matrix or a movie in the Reconstruction, "
+                                       "or type a user and a movie: the predictions for every other movie before and after, the data unchanged.")
         self.header.setObjectName("what_if_header")
         self.header.setWordWrap(True)
         self.plot = pg.PlotWidget(background="w")
@@ -148,7 +149,7 @@ class WhatIfPanel(QtWidgets.QWidget):
         self.bars.setOpts(x=[], height=[])
         self.table.setRowCount(0)
         self.header.setText("No edit: the predictions are the data's own. Right-click a cell of the Ratings "
-                            "matrix, or type a user and a movie.")
+                            "matrix or a movie in the Reconstruction, or type a user and a movie.")
 
     def busy(self) -> bool:
         return self._pending
@@ -181,8 +182,10 @@ class WhatIfPanel(QtWidgets.QWidget):
 
 
 def install(window) -> WhatIfPanel:
-    """The "What if" dock (tabbed with the bottom panels) and the Ratings matrix's right-click menu."""
+    """The "What if" dock (tabbed with the bottom panels) and the right-click menu of the Ratings
+    matrix and the Reconstruction."""
     from .panels.matrix import RatingsMatrixPanel
+    from .panels.reconstruction import ReconstructionPanel
     from .main_window import FIRST_BOTTOM
     panel = WhatIfPanel(window.bridge, window)
     matrix = next((p for p in window.panels if isinstance(p, RatingsMatrixPanel)), None)
@@ -190,10 +193,10 @@ def install(window) -> WhatIfPanel:
     dock = add_dock(window, "What if", panel, BOTTOM, beside, FIRST_BOTTOM)
     window.bridge.rebuilt.connect(panel.set_dataset)
 
-    def clicked(event):
-        if event.button() != QtCore.Qt.MouseButton.RightButton or matrix is None:
+    def clicked(panel_clicked, event):
+        if event.button() != QtCore.Qt.MouseButton.RightButton:
             return
-        cell = matrix.cell_at(event.scenePos())
+        cell = panel_clicked.cell_at(event.scenePos())
         if cell is None:
             return
         menu = QtWidgets.QMenu(window)
@@ -202,8 +205,9 @@ def install(window) -> WhatIfPanel:
             act = menu.addAction(panel.value.itemText(k))
             act.triggered.connect(partial(_ask_and_show, panel, dock, cell, panel.value.itemData(k)))
         menu.popup(event.screenPos().toPoint())
-    if matrix is not None:
-        matrix.plot.scene().sigMouseClicked.connect(clicked)
+    for p in window.panels:  # the Ratings matrix and the Reconstruction: a rating under the mouse
+        if isinstance(p, (RatingsMatrixPanel, ReconstructionPanel)):
+            p.plot.scene().sigMouseClicked.connect(partial(clicked, p))
     if window.dataset is not None:
         panel.set_dataset(window.dataset, window.config)
     return panel

@@ -10,6 +10,7 @@ import numpy as np
 from PySide6 import QtCore, QtWidgets
 
 from ..numbers import fmt
+from ..paced import Paced
 from .base import Panel, esc, set_html_keeping_scroll
 
 EMPTY = ("<p style='color:#888'>Train a little (Play, or Step epoch) to see which movies switch each "
@@ -31,9 +32,13 @@ class FeatureDetectorsPanel(Panel):
         lay.addWidget(self.view)
         self.fd = None
         self.html = ""
+        # 120 units' HTML takes ~1 s to lay out: while training, it waits 4 times that (paced.py)
+        self.paced = Paced(self._show, parent=self)
+        self._updates = None  # the snapshot's update count last offered
 
     def dataset_changed(self):
-        self.fd = None
+        self.paced.cancel()
+        self.fd = self._updates = None
         self.html = ""
         self.view.setHtml(EMPTY)
 
@@ -41,6 +46,13 @@ class FeatureDetectorsPanel(Panel):
         fd = extras.get("feature_detectors")
         if not fd or fd is self.fd:  # the worker reuses it until the weights change
             return
+        # a manual step (at most one update since the last) is drawn at once; training is paced
+        updates = getattr(snapshot, "updates", None)
+        stepped = updates is None or self._updates is None or abs(updates - self._updates) <= 1
+        self._updates = updates
+        self.paced.offer(fd, now=self.fd is None or stepped)
+
+    def _show(self, fd):
         self.fd = fd
         self._render()
 

@@ -9,12 +9,12 @@ product in the engine), drawn as lines to them and listed below the plot.
 from __future__ import annotations
 
 import functools
-import time
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from ..paced import Paced
 from ..ranges import FollowData
 from .base import Panel, Placeholder, esc
 
@@ -27,6 +27,7 @@ NO_GENRE = (150, 150, 150)
 RATED = (30, 30, 30)
 RECOMMENDED = (230, 170, 0)
 FOUND = (220, 20, 60)
+YOU = (0, 150, 136)  # the You profile's marks: the same shapes as the user's, in their own colour
 HOVER = (0, 90, 200)
 POINT = 6  # px
 MAX_TITLE = 34  # characters of a title written on the map
@@ -71,9 +72,6 @@ class MovieMapPanel(Panel):
     marks one movie."""
 
     extras_keys = ("movie_map", "movie_marks")
-    #: a new map waits until this many times the last map's drawing time has passed (27,000 movies
-    #: take ~0.3 s to place again: at most about a fifth of the GUI thread); 0 draws every map
-    redraw_share = 4.0
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -106,7 +104,8 @@ class MovieMapPanel(Panel):
         tools.addWidget(self.search, 1)
         self.key = text_label("font-size: 7.5pt;")
         self.key.setToolTip("Colour: the movie's (first) genre. Marks: the user the Recommendations "
-                            "panel shows")
+                            "panel shows (black ring, gold star) and, in teal, your own profile from "
+                            "the You panel (diamond: rated by you, star: recommended to you)")
 
         self.plot = pg.PlotWidget(background="w")
         self.plot.setMenuEnabled(False)
@@ -125,12 +124,15 @@ class MovieMapPanel(Panel):
         self.rated = pg.ScatterPlotItem(size=POINT + 5, symbol="o", brush=None, pen=_pen(*RATED, width=1.3))
         self.recommended = pg.ScatterPlotItem(size=POINT + 12, symbol="star", brush=_brush(*RECOMMENDED, 235),
                                               pen=_pen(90, 60, 0, width=1.0))
+        self.you_rated = pg.ScatterPlotItem(size=POINT + 7, symbol="d", brush=None, pen=_pen(*YOU, width=1.8))
+        self.you_recommended = pg.ScatterPlotItem(size=POINT + 12, symbol="star", brush=_brush(*YOU, 235),
+                                                  pen=_pen(0, 70, 60, width=1.0))
         self.links = pg.PlotCurveItem(connect="pairs", pen=_pen(*HOVER, 170, width=1.5))
         self.near = pg.ScatterPlotItem(size=POINT + 5, symbol="o", brush=_brush(255, 255, 255, 0),
                                        pen=_pen(*HOVER, width=2.0))
         self.hovered = pg.ScatterPlotItem(size=POINT + 10, symbol="o", brush=None, pen=_pen(*HOVER, width=2.5))
         self.found = pg.ScatterPlotItem(size=POINT + 18, symbol="o", brush=None, pen=_pen(*FOUND, width=3.0))
-        for z, item in enumerate((self.rated, self.recommended, self.links, self.near, self.hovered, self.found)):
+        for z, item in enumerate((self.rated, self.recommended, self.you_rated, self.you_recommended, self.links, self.near, self.hovered, self.found)):
             item.setZValue(10 + z)
             pi.addItem(item)
         self.labels = []  # the hovered movie, its neighbours and the found movie, by name
@@ -161,27 +163,27 @@ class MovieMapPanel(Panel):
         self.plot.hide()
         self.map = None
         self.marks = None
+        self.profile = None  # the You profile's {"rated", "recommended"} columns (mark_profile)
         self._hover = None
         self._found = None
         self._titles_for = None
         self._genre_key = ""
-        self._pending = None  # a newer map waiting for its turn to be drawn
-        self._drawn_at = self._draw_cost = 0.0
-        self._later = QtCore.QTimer(self)
-        self._later.setSingleShot(True)
-        self._later.timeout.connect(self._draw_pending)
+        # a new map waits until 4 times the last map's drawing time has passed (27,000 movies take
+        # ~0.3 s to place again: at most about a fifth of the GUI thread); share 0 draws every map
+        self.placing = Paced(self._place, share=4.0, cheap=0.0, parent=self)
 
     # ------------------------------------------------------------------------ the window's calls
     def new_run(self):
         self.range.restart()
 
     def dataset_changed(self):
-        self.map = self.marks = self._pending = None
-        self._later.stop()
+        self.map = self.marks = None
+        self.placing.cancel()
         self._hover = self._found = None
         for item in self.groups:
             item.clear()
-        for item in (self.rare, self.rated, self.recommended, self.near, self.hovered, self.found):
+        for item in (self.rare, self.rated, self.recommended, self.you_rated, self.you_recommended, self.near,
+                     self.hovered, self.found):
             item.clear()
         self.links.setData(x=np.zeros(0), y=np.zeros(0))
         for t in self.labels:
@@ -197,15 +199,9 @@ class MovieMapPanel(Panel):
         m = extras.get("movie_map")
         if m is None:
             return
+        self.marks = extras.get("movie_marks")  # they still match an older map of the same movies
         if m is not self.map:
-            wait = self._drawn_at + self.redraw_share * self._draw_cost - time.perf_counter()
-            if self.map is None or wait <= 0 or m.n_movies != self.map.n_movies:
-                self._place(m)
-            else:  # the marks below still match the map drawn: same movies, older places
-                self._pending = m
-                if not self._later.isActive():
-                    self._later.start(int(wait * 1000) + 1)
-        self.marks = extras.get("movie_marks")
+            self.placing.offer(m, now=self.map is None or m.n_movies != self.map.n_movies)
         self._draw_marks()
         self._draw_hover()
         self._draw_found()
@@ -213,19 +209,14 @@ class MovieMapPanel(Panel):
         self.plot.show()
 
     def _place(self, m):
-        self._pending = None
+        """Place the movies of map `m` (Paced calls it, at once or at its turn)."""
+        if m is self.map:
+            return
         self.map = m
-        start = time.perf_counter()
         self._draw_movies()
-        self._drawn_at = time.perf_counter()
-        self._draw_cost = self._drawn_at - start
-
-    def _draw_pending(self):
-        if self._pending is not None and self._pending is not self.map:
-            self._place(self._pending)
-            self._draw_marks()
-            self._draw_hover()
-            self._draw_found()
+        self._draw_marks()
+        self._draw_hover()
+        self._draw_found()
 
     # --------------------------------------------------------------------------- public views
     def highlight_movie(self, index: int | None):
@@ -236,20 +227,19 @@ class MovieMapPanel(Panel):
         if self._found is not None:
             self.hover_movie(self._found)
 
+    def mark_profile(self, rated=None, recommended=None):
+        """Mark the You profile's rated and recommended movies (columns), beside the selected
+        user's marks and in their own colour; no movies clears them."""
+        have = rated is not None and len(rated) or recommended is not None and len(recommended)
+        self.profile = {"rated": np.asarray(rated if rated is not None else [], dtype=np.int64),
+                        "recommended": np.asarray(recommended if recommended is not None else [], dtype=np.int64)
+                        } if have else None
+        self._draw_marks()
+
     def hover_movie(self, index: int | None):
         """Show movie `index` as hovered: its title and its nearest neighbours (lines and list)."""
         self._hover = None if index is None else int(index)
         self._draw_hover()
-
-    @property
-    def last_draw_seconds(self) -> float:
-        """How long placing the last map's movies took."""
-        return self._draw_cost
-
-    @property
-    def waiting(self) -> bool:
-        """A newer map than the one drawn waits for its turn."""
-        return self._pending is not None
 
     @property
     def found_movie(self) -> int | None:
@@ -271,10 +261,11 @@ class MovieMapPanel(Panel):
         return {name: GENRE_COLOURS[k % len(GENRE_COLOURS)] for k, name in enumerate(m.genre_names)
                 if self.groups[k].data.size}
 
-    def marked(self) -> dict:
-        """{"rated": [...], "recommended": [...]} movie indices marked now."""
-        return {"rated": [int(d) for d in self.rated.data["data"]],
-                "recommended": [int(d) for d in self.recommended.data["data"]]}
+    def marked(self, you: bool = False) -> dict:
+        """{"rated": [...], "recommended": [...]} movie indices marked now: the selected user's,
+        or with `you` the You profile's."""
+        rated, rec = (self.you_rated, self.you_recommended) if you else (self.rated, self.recommended)
+        return {"rated": [int(d) for d in rated.data["data"]], "recommended": [int(d) for d in rec.data["data"]]}
 
     def screen_pos(self, index: int) -> QtCore.QPoint:
         """Where movie `index` is drawn, in the plot widget's viewport coordinates (tests hover it)."""
@@ -321,24 +312,35 @@ class MovieMapPanel(Panel):
             self._fill_completer()
 
     def _draw_marks(self):
-        mk, m = self.marks, self.map
-        key = self._genre_key if self.map is not None else ""
-        if not mk or m is None:
-            self.rated.clear()
-            self.recommended.clear()
-            self.key.setText(key)
-            return
-        xy = np.asarray(m.xy)
-        for item, which in ((self.rated, "rated"), (self.recommended, "recommended")):
-            idx = np.asarray(mk[which], dtype=np.int64)
-            idx = idx[(idx >= 0) & (idx < m.n_movies)]
-            idx = idx[np.isfinite(xy[idx]).all(axis=1)]
-            item.setData(x=xy[idx, 0], y=xy[idx, 1], data=idx)
-        who = esc(mk.get("label") or self.user_label(mk["user"]))
-        n_rated, n_rec = len(self.rated.data), len(self.recommended.data)
-        marks = (f"<span style='color:rgb{RATED}'>\u25cb</span>&nbsp;rated by {who} ({n_rated}) &nbsp; "
-                 f"<span style='color:rgb{RECOMMENDED}'>\u2605</span>&nbsp;recommended to {who} ({n_rec})")
-        self.key.setText(f"{marks}<br>{key}" if key else marks)
+        m = self.map
+        lines = []
+        for mk, (rated, rec), (ring, star, colour) in (
+                (self.marks, (self.rated, self.recommended), ("\u25cb", "\u2605", RATED)),
+                (self.profile, (self.you_rated, self.you_recommended), ("\u25c7", "\u2605", YOU))):
+            if not mk or m is None:
+                rated.clear()
+                rec.clear()
+                continue
+            xy = np.asarray(m.xy)
+            for item, which in ((rated, "rated"), (rec, "recommended")):
+                idx = np.asarray(mk[which], dtype=np.int64)
+                idx = idx[(idx >= 0) & (idx < m.n_movies)]
+                idx = idx[np.isfinite(xy[idx]).all(axis=1)]
+                item.setData(x=xy[idx, 0], y=xy[idx, 1], data=idx)
+            who = self._who(mk)
+            star_colour = RECOMMENDED if colour == RATED else colour
+            lines.append(f"<span style='color:rgb{colour}'>{ring}</span>&nbsp;rated by {who} ({len(rated.data)}) "
+                         f"&nbsp; <span style='color:rgb{star_colour}'>{star}</span>&nbsp;recommended to {who} "
+                         f"({len(rec.data)})")
+        if self.map is not None and self._genre_key:
+            lines.append(self._genre_key)
+        self.key.setText("<br>".join(lines))
+
+    def _who(self, mk) -> str:
+        """Whose marks `mk` are, for the key: the You profile's, or the selected user's."""
+        if mk is self.profile:
+            return "you"
+        return esc(mk.get("label") or self.user_label(mk["user"]))
 
     def _draw_hover(self):
         m, i = self.map, self._hover
@@ -412,15 +414,16 @@ class MovieMapPanel(Panel):
         t.show()
 
     def _user_note(self, i) -> str:
-        mk = self.marks
-        if not mk:
-            return ""
-        who = esc(mk.get("label") or self.user_label(mk["user"]))
-        if i in set(int(r) for r in mk["recommended"]):
-            return f" \u00b7 <span style='color:rgb{RECOMMENDED}'>\u2605</span> recommended to {who}"
-        if i in set(int(r) for r in mk["rated"]):
-            return f" \u00b7 \u25cb rated by {who}"
-        return ""
+        notes = []
+        for mk, colour, ring in ((self.marks, RECOMMENDED, "\u25cb"), (self.profile, YOU, "\u25c7")):
+            if not mk:
+                continue
+            who = self._who(mk)
+            if i in set(int(r) for r in mk["recommended"]):
+                notes.append(f" \u00b7 <span style='color:rgb{colour}'>\u2605</span> recommended to {who}")
+            elif i in set(int(r) for r in mk["rated"]):
+                notes.append(f" \u00b7 {ring} rated by {who}")
+        return "".join(notes)
 
     def _ensure_groups(self, n):
         pi = self.plot.getPlotItem()

@@ -195,16 +195,30 @@ class ReconstructionPanel(Panel):
         else:
             axis.setTicks(None)
 
-    def _hover(self, scene_pos):
+    def _entry_at(self, scene_pos):
+        """The entry (a movie, or a user of an item model) drawn under a scene position, or None."""
         rec = self.rec
         vb = self.plot.getPlotItem().getViewBox()
-        if rec is None or not vb.sceneBoundingRect().contains(scene_pos):
-            return
+        if rec is None or not self.plot.isVisible() or not vb.sceneBoundingRect().contains(scene_pos):
+            return None
         k = int(round(vb.mapSceneToView(scene_pos).x()))
         order = rec["order"]
-        if not 0 <= k < order.size:
+        return int(order[k]) if 0 <= k < order.size else None
+
+    def cell_at(self, scene_pos):
+        """(user row, movie column) of the rating under a scene position, as the Ratings matrix's
+        `cell_at` (What if asks from both); None off the plot or for an imagined user."""
+        i = self._entry_at(scene_pos)
+        if i is None or self.rec.get("label"):
+            return None
+        row = int(self.rec["row"])
+        return (i, row) if self.item_model else (row, i)
+
+    def _hover(self, scene_pos):
+        rec = self.rec
+        i = self._entry_at(scene_pos)
+        if i is None:
             return
-        i = int(order[k])
         parts = [self.entry_label(i)]
         if self.entry_genre(i):
             parts[0] += f" ({self.entry_genre(i)})"
