@@ -9,8 +9,10 @@ training throughput the timeline costs.
   identical one with the timeline off (same process, same load): loss = 1 - on / off;
 * scrub latency: a real MainWindow (offscreen, or the X display in $DISPLAY with
   AEVIZ_BENCH_X=1) takes the run's kept epochs (the worker adopts them, as opening a model saved
-  with history does) and the scrubber is dragged over --drag positions: each latency is from the
-  position sent to the window having drawn that epoch (network, curves, every visible panel).
+  with history does) and the scrubber is dragged over --drag positions, in strokes of --stroke
+  positions each ended by a release: a position's latency is from it being sent to the window
+  having drawn that epoch (while the hand is on the slider: the network and the loss plot's
+  cursor, a light preview); a release's is from it to every visible panel having drawn that epoch.
 Prints a table, then one JSON object as the last line.
 
     python benchmarks/timeline.py                  # 500 epochs
@@ -60,8 +62,9 @@ def percentile(values, q):
     return v[min(len(v) - 1, int(round(q / 100 * (len(v) - 1))))]
 
 
-def scrub_latencies(cfg, ds, path, source, positions: int) -> tuple[list, list]:
-    """(default layout, network + loss curves only): (wall s, CPU s) per position dragged."""
+def scrub_latencies(cfg, ds, path, source, positions: int, stroke: int) -> tuple[list, list, list]:
+    """(default layout: positions, releases; network + loss curves only: positions), each a list
+    of (wall s, CPU s)."""
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
@@ -89,25 +92,29 @@ def scrub_latencies(cfg, ds, path, source, positions: int) -> tuple[list, list]:
     bar = win.timeline_bar
 
     def drag(targets):
-        out = []
-        bar.slider.setSliderDown(True)
-        for target in targets:
-            shown = min(kept, key=lambda e: (abs(e - target), e))
-            if bar.slider.value() == target:
-                continue
+        out, released = [], []
+        for s in range(0, len(targets), stroke):
+            bar.slider.setSliderDown(True)
+            for target in targets[s:s + stroke]:
+                shown = min(kept, key=lambda e: (abs(e - target), e))
+                if bar.slider.value() == target:
+                    continue
+                t0, c0 = time.perf_counter(), time.process_time()
+                bar.slider.setValue(target)
+                wait(app, lambda: win.bridge.is_idle() and win.last_snapshot.epoch == shown, 30)
+                out.append((time.perf_counter() - t0, time.process_time() - c0))
             t0, c0 = time.perf_counter(), time.process_time()
-            bar.slider.setValue(target)
-            wait(app, lambda: win.bridge.is_idle() and win.last_snapshot.epoch == shown, 30)
-            out.append((time.perf_counter() - t0, time.process_time() - c0))
-        bar.slider.setSliderDown(False)
-        return out
-    full = drag(path_)
+            bar.slider.setSliderDown(False)  # the full moment: every panel
+            wait(app, lambda: win.bridge.is_idle() and not win.last_snapshot.light, 30)
+            released.append((time.perf_counter() - t0, time.process_time() - c0))
+        return out, released
+    full, released = drag(path_)
     for d in win.docks:  # the same drag with only the network and the loss curves drawn
         if d is not win.loss_dock:
             d.hide()
-    lean = drag(path_[: max(positions // 3, 2)])
+    lean, _ = drag(path_[: max(positions // 3, 2)])
     win.close()
-    return full, lean
+    return full, released, lean
 
 
 def wait(app, cond, timeout):
@@ -123,6 +130,7 @@ def main(argv=None) -> int:
     ap.add_argument("--epochs", type=int, default=500)
     ap.add_argument("--compare", type=int, default=20, help="epochs each, on and off, alternating")
     ap.add_argument("--drag", type=int, default=150, help="scrubber positions")
+    ap.add_argument("--stroke", type=int, default=15, help="positions per stroke (then a release)")
     args = ap.parse_args(argv)
     from aeviz.engine import ModelConfig, kernels
     from aeviz.engine.threads import single_threaded_blas
@@ -151,11 +159,13 @@ def main(argv=None) -> int:
     mem = on.timeline.memory_bytes / 2**20
     kept = len(on.timeline.kept_epochs)
     load = os.getloadavg()[0]
-    lat, lean = scrub_latencies(cfg, ds, path, on, args.drag)
+    lat, released, lean = scrub_latencies(cfg, ds, path, on, args.drag, max(args.stroke, 1))
     ms = [w * 1000 for w, _ in lat]
     cpu = [c * 1000 for _, c in lat]
     lean_ms = [w * 1000 for w, _ in lean]
     lean_cpu = [c * 1000 for _, c in lean]
+    rel_ms = [w * 1000 for w, _ in released]
+    rel_cpu = [c * 1000 for _, c in released]
     med, p99 = percentile(ms, 50), percentile(ms, 99)
     cmed, cp99 = percentile(cpu, 50), percentile(cpu, 99)
     print(f"data: {label}; model {'-'.join(map(str, on.network.sizes))} {cfg.optimizer}, "
@@ -171,6 +181,8 @@ def main(argv=None) -> int:
           f"{os.environ.get('QT_QPA_PLATFORM', 'x11')}, load average {load:.1f} on {os.cpu_count()} cores)")
     print(f"{'  its CPU time median / p99':<34}{cmed:.1f} / {cp99:.1f} ms (both threads: the wall "
           f"time of a quiet machine, about)")
+    print(f"{'  on release (every panel)':<34}{percentile(rel_ms, 50):.1f} / {percentile(rel_ms, 99):.1f} ms "
+          f"wall, CPU {percentile(rel_cpu, 50):.1f} / {percentile(rel_cpu, 99):.1f} ms ({len(rel_ms)} releases)")
     print(f"{'  network + loss curves only':<34}{percentile(lean_ms, 50):.1f} / {percentile(lean_ms, 99):.1f} ms "
           f"wall, CPU {percentile(lean_cpu, 50):.1f} / {percentile(lean_cpu, 99):.1f} ms ({len(lean_ms)} positions)")
     print(f"{'epoch ends kept / within epochs':<34}{on.timeline.epoch_bytes / 2**20:,.1f} MB / "
@@ -181,6 +193,9 @@ def main(argv=None) -> int:
                       "load_average": round(load, 1),
                       "scrub_lean_p99_ms": round(percentile(lean_ms, 99), 2),
                       "scrub_lean_cpu_p99_ms": round(percentile(lean_cpu, 99), 2),
+                      "release_median_ms": round(percentile(rel_ms, 50), 2),
+                      "release_p99_ms": round(percentile(rel_ms, 99), 2),
+                      "release_cpu_p99_ms": round(percentile(rel_cpu, 99), 2),
                       "scrub_positions": len(ms), "throughput_loss": round(loss, 4),
                       "epoch_s_on": round(t_on / compare, 4), "epoch_s_off": round(t_off / compare, 4)}))
     return 0

@@ -83,6 +83,7 @@ class Snapshot:
     baselines: object = None  # read-only {global_mean, item_mean, user_item_bias} test RMSEs, or None
     extras: dict = field(default_factory=dict)
     timeline: object = None  # engine/timeline.TimelineView: the kept past, branches, memory
+    light: bool = False  # a drag preview: the network here, extras and curves from the last full one
 
     @property
     def n_layers(self) -> int:

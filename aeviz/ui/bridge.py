@@ -195,27 +195,30 @@ class _Worker(QObject):
     def _cmd_restore_best(self):
         self._manual(lambda: self.trainer.restore_best())
 
-    def _cmd_timeline(self, action, *args):
+    def _cmd_timeline(self, action, *args, light: bool = False):
         """Step back, go to an epoch, latest, continue from here, discard branches: the trainer's
-        Timeline does it (engine/timeline.py); what it says goes to the status bar."""
+        Timeline does it (engine/timeline.py); what it says goes to the status bar. light: a
+        drag's preview is published (see `_publish`)."""
         if self.trainer is None:
             return
         said = getattr(self.trainer.timeline, action)(self.trainer, *args)
         if isinstance(said, str):
             self.message.emit(said)
-        self._publish(force=True)
+        self._publish(force=True, light=light)
 
-    def aim_scrub(self, epoch: int) -> bool:
-        """Any thread: scrub to `epoch`; True if a 'scrub' command must be sent (none pending)."""
+    def aim_scrub(self, epoch: int, light: bool = False) -> bool:
+        """Any thread: scrub to `epoch` (light: a drag preview); True if a 'scrub' command must be
+        sent (none pending). The newest request wins, preview or full."""
         with self._scrub_lock:
-            pending, self.scrub_to = self.scrub_to is not None, int(epoch)
+            pending, self.scrub_to = self.scrub_to is not None, (int(epoch), bool(light))
         return not pending
 
     def _cmd_scrub(self):
         with self._scrub_lock:
-            epoch, self.scrub_to = self.scrub_to, None
-        if epoch is not None:
-            self._cmd_timeline("go_to_epoch", epoch)
+            aim, self.scrub_to = self.scrub_to, None
+        if aim is not None:
+            epoch, light = aim
+            self._cmd_timeline("go_to_epoch", epoch, light=light)
 
     def _cmd_timeline_budget(self, budget_bytes):
         self.timeline_budget = int(budget_bytes)
@@ -421,9 +424,12 @@ class _Worker(QObject):
         self._publish(force=True)
 
     # ---------------------------------------------------------------------------- publish
-    def _publish(self, force: bool = False, extras_ready: bool = False, same_network: bool = False):
+    def _publish(self, force: bool = False, extras_ready: bool = False, same_network: bool = False,
+                 light: bool = False):
         """same_network: only the extras changed (a latent walk): the last snapshot goes out
-        again with them, so the network view sees the very arrays it drew and skips its redraw."""
+        again with them, so the network view sees the very arrays it drew and skips its redraw.
+        light: a drag preview (Snapshot.light): the extras are not computed but the last ones go
+        out again, the very objects, so every panel skips its redraw (Panel.show_snapshot)."""
         now = time.perf_counter()
         if self.trainer is None or (not force and not self.pacing.frame_due(now)):
             return
@@ -431,7 +437,9 @@ class _Worker(QObject):
         if not same_network or self._published[0] is not self.trainer:
             self._published = (self.trainer, self.trainer.snapshot())
         snap = self._published[1]
-        if not extras_ready and (force or now - self._extras_at >= EXTRAS_INTERVAL):
+        if light:
+            snap = dataclasses.replace(snap, light=True)
+        elif not extras_ready and (force or now - self._extras_at >= EXTRAS_INTERVAL):
             try:
                 self._extras = dict(compute_extras(self.trainer, dict(self.selection), fresh=force) or {})
             except Exception:
@@ -504,10 +512,12 @@ class EngineBridge(QObject, StepCommands):
         "continue_here", "discard_branches" (engine/timeline.py)."""
         self.send("timeline", action, *args)
 
-    def scrub(self, epoch: int):
-        """Show the end of `epoch` while the scrubber is dragged: only the newest position is
-        drawn (positions that arrive while one is being drawn replace each other)."""
-        if self._worker.aim_scrub(epoch):
+    def scrub(self, epoch: int, light: bool = False):
+        """Show the end of `epoch` from the scrubber: only the newest position is drawn (positions
+        that arrive while one is being drawn replace each other). light, while the hand is still
+        on it: the network and the loss plot's cursor only (Snapshot.light); a full scrub must
+        follow when the drag ends, so every panel shows that moment."""
+        if self._worker.aim_scrub(epoch, light):
             self.send("scrub")
 
     def set_timeline_budget(self, budget_bytes: int):

@@ -361,6 +361,8 @@ class LossPlot(QWidget):
                 self._penalty_name = name
                 self._penalty_shown = None  # titles and axes say the new name
         self._show_timeline_of(snap)
+        if getattr(snap, "light", False):
+            return  # a timeline drag's preview: the cursor moves; the curves wait for its full moment
         key = (snap.steps, snap.updates, snap.epoch, len(hist), losses.size)
         if key == self._key and self._penalty_shown is not None:
             return  # nothing new to draw (a forward or a weight edit)

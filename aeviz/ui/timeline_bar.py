@@ -3,11 +3,14 @@
 
 It draws the snapshot's `timeline` (engine/timeline.TimelineView) and sends commands; the worker's
 Timeline does the going back. Dragging sends only positions: the bridge coalesces them, so the
-network, the curves and the panels follow the newest one without a backlog.
+network follows the newest one without a backlog. While the hand is on the slider the positions
+are light (the network and the loss plot's cursor; on ML-100k the panels' insights and plots
+take 60-400 ms a moment, more than a hand waits); on release, or SETTLE_MS without movement, the
+full moment is asked for, so every panel shows it.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QSpinBox, QVBoxLayout, QWidget
 
 from aeviz.engine.timeline import DEFAULT_BUDGET
@@ -15,6 +18,7 @@ from aeviz.engine.timeline import DEFAULT_BUDGET
 from . import settings
 
 MB = 1 << 20
+SETTLE_MS = 150  # a drag that rests this long shows the full moment, as a release does
 
 
 class TimelineBar(QWidget):
@@ -40,6 +44,11 @@ class TimelineBar(QWidget):
         self.slider.setToolTip("The timeline: drag to any epoch of this network; the network, the "
                                "curves and every panel show that moment exactly")
         self.slider.valueChanged.connect(self._on_moved)
+        self.slider.sliderReleased.connect(self._settle)
+        self._settle_timer = QTimer(self)
+        self._settle_timer.setSingleShot(True)
+        self._settle_timer.timeout.connect(self._settle)
+        self._previewed = False  # a light position was sent and no full one since
         self.where = QLabel("epoch —")
         self.where.setToolTip("The epoch shown (+: within the next one) of the furthest this run went")
         self.here_button = QPushButton("Continue from here")
@@ -102,8 +111,23 @@ class TimelineBar(QWidget):
     # ------------------------------------------------------------------------------ commands
     @Slot(int)
     def _on_moved(self, value):
-        if not self._placing:
+        if self._placing:
+            return
+        if self.slider.isSliderDown():  # a drag: a light preview, the full moment once it rests
+            self._previewed = True
+            self.bridge.scrub(value, light=True)
+            self._settle_timer.start(SETTLE_MS)
+        else:  # a key, a click on the groove
+            self._previewed = False
             self.bridge.scrub(value)
+
+    @Slot()
+    def _settle(self):
+        """The drag rests or ended: the full moment where the slider is, if a preview is shown."""
+        self._settle_timer.stop()
+        if self._previewed:
+            self._previewed = False
+            self.bridge.scrub(self.slider.value())
 
     @Slot()
     def _continue_here(self):

@@ -40,6 +40,7 @@ class Panel(QtWidgets.QWidget):
         self.snapshot = None
         self._drawn = None
         self._extras_ref = None
+        self._drawn_epoch = None
         self._stale = False
 
     def showEvent(self, event):
@@ -88,7 +89,14 @@ class Panel(QtWidgets.QWidget):
             return
         self._drawn = key
         self._extras_ref = extras  # keeps those objects (and so their ids) alive
+        self._drawn_epoch = snapshot.epoch
         self.draw(snapshot, extras)
+
+    @property
+    def drawn_epoch(self):
+        """The epoch of the snapshot this panel last drew (None before any): a snapshot with the
+        extras already drawn (a timeline drag's preview) does not change it."""
+        return self._drawn_epoch
 
     # for subclasses ------------------------------------------------------------------------------
     def dataset_changed(self):
