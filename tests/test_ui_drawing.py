@@ -327,6 +327,9 @@ def test_at_1366x768_the_network_gets_a_fair_share_and_the_slider_room(qtbot, ra
     assert share >= 0.42, share  # was 0.33: fixed dock sizes made for 1600 x 1000
     assert view.canvas.height() >= 400 and view.canvas.width() >= 950
     assert w.loss_plot.smooth.width() >= 80  # was squashed to ~40 px
+    # every dock's least width together still fits the screen (the timeline bar and the Runs
+    # dock once pushed the window to 1546 px, cutting off the right-hand column)
+    assert w.width() <= 1366 and w.minimumSizeHint().width() <= 1366, w.minimumSizeHint()
     w.close()
 
 

@@ -60,7 +60,7 @@ of the epoch with the lowest validation RMSE (the star on the loss curve).</td><
 <h3>Timeline</h3>
 <p>The slider under the loss curves runs over every epoch of this network: drag it to see the
 network, the curves (a vertical cursor) and every panel as they were at the end of that epoch,
-exactly. <b>Continue from here</b> trains on from that point: the old future stays on the curves,
+exactly. <b>Continue here</b> trains on from that point: the old future stays on the curves,
 dimmed, until <b>Discard</b>. The memory the timeline may use is set beside it; past it,
 epochs are thinned evenly (the first, the latest and the best are always kept).
 <b>File &gt; Save model with history</b> keeps the timeline in the model file.</p>

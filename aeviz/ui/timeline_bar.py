@@ -1,5 +1,5 @@
 """The timeline under the loss curves: a scrubber over every epoch of this network, stepping back,
-"Continue from here", the branches left behind and the memory the past may use.
+"Continue here", the branches left behind and the memory the past may use.
 
 It draws the snapshot's `timeline` (engine/timeline.TimelineView) and sends commands; the worker's
 Timeline does the going back. Dragging sends only positions: the bridge coalesces them, so the
@@ -11,7 +11,7 @@ full moment is asked for, so every panel shows it.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Slot
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QSpinBox, QToolButton, QVBoxLayout, QWidget
 
 from aeviz.engine.timeline import DEFAULT_BUDGET
 
@@ -19,6 +19,15 @@ from . import settings
 
 MB = 1 << 20
 SETTLE_MS = 150  # a drag that rests this long shows the full moment, as a release does
+
+
+def _button(text: str) -> QToolButton:
+    """A compact push button: the bar shares the loss dock's width, and the window must fit a
+    1366 px screen beside the Runs and Code docks."""
+    b = QToolButton()
+    b.setText(text)
+    b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+    return b
 
 
 class TimelineBar(QWidget):
@@ -32,14 +41,14 @@ class TimelineBar(QWidget):
         lay = QHBoxLayout(self)
         lay.setContentsMargins(4, 0, 4, 2)
         lay.setSpacing(4)
-        self.back_button = QPushButton("◀ Back")
+        self.back_button = _button("◀ Back")
         self.back_button.setToolTip("One phase back in time: the update undone, then backward, then "
                                     "forward; stepping on gives the very same numbers  [Left]")
         self.back_button.clicked.connect(bridge.step_back)
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setObjectName("timeline_slider")
         self.slider.setRange(0, 0)
-        self.slider.setMinimumWidth(150)
+        self.slider.setMinimumWidth(80)
         self.slider.setPageStep(1)
         self.slider.setToolTip("The timeline: drag to any epoch of this network; the network, the "
                                "curves and every panel show that moment exactly")
@@ -51,14 +60,14 @@ class TimelineBar(QWidget):
         self._previewed = False  # a light position was sent and no full one since
         self.where = QLabel("epoch —")
         self.where.setToolTip("The epoch shown (+: within the next one) of the furthest this run went")
-        self.here_button = QPushButton("Continue from here")
+        self.here_button = _button("Continue here")
         self.here_button.setToolTip("Train on from this moment; the old future stays on the loss "
                                     "curves, dimmed, until discarded (stepping or Play does the same)")
         self.here_button.clicked.connect(self._continue_here)
-        self.latest_button = QPushButton("Latest")
+        self.latest_button = _button("Latest")
         self.latest_button.setToolTip("Back to the furthest point of this run")
         self.latest_button.clicked.connect(self._latest)
-        self.discard_button = QPushButton("Discard")
+        self.discard_button = _button("Discard")
         self.discard_button.setToolTip("Remove the dimmed curves of the futures left behind")
         self.discard_button.clicked.connect(self._discard)
         self.budget = QSpinBox()
