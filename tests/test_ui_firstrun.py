@@ -335,3 +335,14 @@ def test_an_empty_loss_plot_does_not_keep_the_last_runs_numbers(win, qtbot):
     qtbot.wait(100)
     (x0, _), (y0, y1) = within.viewRange()
     assert x0 == 0 and (y0, y1) == (0, 1)  # a neutral frame, not the last run's losses
+
+
+def test_a_new_user_sees_the_math_inspector_and_the_code_tabs_first(win):
+    """Docks added late (Runs, What if, You) are tabbed in, but do not take the front tab."""
+    from PySide6.QtWidgets import QTabBar
+    from aeviz.ui.main_window import FIRST_BOTTOM, FIRST_RIGHT
+    fronts = {b.tabText(b.currentIndex()) for b in win.findChildren(QTabBar) if b.count() > 1}
+    tabbed = {b.tabText(i) for b in win.findChildren(QTabBar) for i in range(b.count())}
+    shown = {d.windowTitle() for d in win.docks if d.windowTitle() not in tabbed or d.windowTitle() in fronts}
+    assert {FIRST_BOTTOM, FIRST_RIGHT, "Loss curves"} <= shown
+    assert not {"Runs", "What if", "You"} & shown, shown

@@ -146,6 +146,7 @@ class MainWindow(QMainWindow):
         self.runs = runs_panel.install(self)  # the Runs dock and menu: every run of this session
 
         self.lessons = lessons.install(self)  # the Lesson dock, teacher and presentation modes (issue 19)
+        self._raise_first_tabs()
         if restore:
             self._restore_settings()
         self.lessons.restored()
@@ -219,10 +220,14 @@ class MainWindow(QMainWindow):
             self.splitDockWidget(self.loss_dock, bottom[0], Qt.Orientation.Horizontal)
             for d in bottom[1:]:
                 self.tabifyDockWidget(bottom[0], d)
-        for group, first in ((right, FIRST_RIGHT), (bottom, FIRST_BOTTOM)):
-            for d in group:
-                if d.windowTitle() == first:
-                    d.raise_()
+        self._raise_first_tabs()
+
+    def _raise_first_tabs(self):
+        """The tab a new user sees first in each dock column (docks added later, e.g. Runs or What
+        if, would otherwise be the raised one); a saved layout, restored after, wins."""
+        for d in self.docks:
+            if d.windowTitle() in (FIRST_RIGHT, FIRST_BOTTOM):
+                d.raise_()
 
     def _default_layout(self):
         """The network in the middle; setup and per-user panels full height on the right; curves below."""
