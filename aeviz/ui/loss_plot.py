@@ -31,6 +31,7 @@ TEST_PEN = pg.mkPen("#ff7f0e", width=2)
 VAL_PEN = pg.mkPen("#9467bd", width=2)
 BASELINE_PEN = pg.mkPen("#8c8c8c", width=1, style=Qt.PenStyle.DotLine)
 BASELINE_NAMES = {"global_mean": "global mean", "item_mean": "item mean", "user_item_bias": "user + item biases"}
+BASELINE_LABELS = {"global_mean": "global mean", "item_mean": "item mean", "user_item_bias": "user+item"}  # short: side by side
 PENALTY_PEN = pg.mkPen("#2ca02c", width=2, style=Qt.PenStyle.DashLine)
 OBS_PEN = pg.mkPen("#7f7f7f", width=1)
 CURSOR_PEN = pg.mkPen("#d62728", width=1.5, style=Qt.PenStyle.DashLine)
@@ -116,9 +117,14 @@ class LossPlot(QWidget):
                                             symbolBrush="#9467bd", symbolPen=pg.mkPen("#3b1f5c"))
         # the classical baselines' test RMSEs: the levels a network has to get below
         self.baseline_lines = {}
-        for key, name in BASELINE_NAMES.items():
+        for i, (key, name) in enumerate(BASELINE_NAMES.items()):
+            # labels side by side along the lines, not stacked: the levels are often close
+            # (global mean 0.98, item mean 0.95) and stacked labels were written over each other
+            # (left, middle, right: each label anchored at its own end of the plot)
+            x = (0.0, 0.5, 1.0)[i]
             line = pg.InfiniteLine(angle=0, pen=BASELINE_PEN, label=name, movable=False,
-                                   labelOpts={"position": 0.02, "color": "#666", "anchors": [(0, 1), (0, 1)]})
+                                   labelOpts={"position": 0.01 + 0.98 * x, "color": "#666",
+                                              "anchors": [(x, 1), (x, 1)]})
             line.setVisible(False)
             self.epochs.addItem(line, ignoreBounds=True)
             self.baseline_lines[key] = line
@@ -384,7 +390,7 @@ class LossPlot(QWidget):
             line.setVisible(ok)
             if ok:
                 line.setValue(v)
-                line.label.setFormat(f"{BASELINE_NAMES[key]} {fmt(v, 3)}")
+                line.label.setFormat(f"{BASELINE_LABELS[key]} {fmt(v, 3)}")
 
     def baseline_levels(self) -> dict:
         """{name: test RMSE} of the baseline lines shown (for readers and tests)."""
