@@ -379,8 +379,6 @@ def generate_script(model_path, script_name: str = "train_torch.py", model_ref: 
     if config.kind not in EXPORTABLE_KINDS:
         raise ValueError(f"the {config.kind} autoencoder cannot be exported to PyTorch yet "
                          f"(exportable: {', '.join(EXPORTABLE_KINDS)})")
-    if float(raw.get("lr_decay", 1.0)) != 1.0:
-        raise ValueError("a learning-rate decay cannot be exported to PyTorch yet")
     orientation = str(raw.get("orientation", "user"))
     if orientation not in ("user", "item"):
         raise ValueError(f"unknown orientation {orientation!r} in the model file")
@@ -419,6 +417,7 @@ def generate_script(model_path, script_name: str = "train_torch.py", model_ref: 
         "OPTIMIZER_NAME": repr(optimizer_name),
         "OPTIMIZER_HYPER": hyper,
         "MAKE_OPTIMIZER": make_optimizer,
+        "LR_DECAY": repr(float(config.lr_decay)),
     }
     # the shebang is added here, not kept in the template: a file starting with "#!python" is
     # read as Python by linters, and the template is not Python until it is filled in
