@@ -315,3 +315,13 @@ def test_loss_plot_stars_the_best_validation_epoch_and_draws_the_baselines(qtbot
     assert f"best validation {vals[best]:.4g} @ {best + 1}" in plot.epochs.titleLabel.text
     assert "(the best so far)" in plot.describe(plot.epochs, best + 1)
     assert len(plot.val_curve.getData()[0]) == 12
+
+
+def test_the_noise_level_follows_the_noise_in_the_type_block(panel):
+    """Its tooltip once read 'in [0, 1, at=6)' and the field landed at the form's end."""
+    from PySide6.QtWidgets import QFormLayout
+    form = next(f for f in panel.findChildren(QFormLayout) if f.indexOf(panel.noise.parentWidget()) >= 0)
+    rows = [form.itemAt(i, form.ItemRole.FieldRole).widget() for i in range(form.rowCount())]
+    box = {w: i for i, w in enumerate(rows) if w is not None}
+    assert box[panel.noise_level.parentWidget()] == box[panel.noise.parentWidget()] + 1
+    assert "at=" not in panel.noise_level.toolTip() and "[0, 1)" in panel.noise_level.toolTip()

@@ -174,8 +174,8 @@ class SetupPanel(QWidget):
         for text, key in NOISES:
             self.noise.addItem(text, key)
         self.noise_level = row("noise_level", "Noise level", QLineEdit(),
-                               "Masking: the fraction of ratings hidden, in [0, 1, at=6); "
-                               "gaussian: the noise's standard deviation in rating units")
+                               "Masking: the fraction of ratings hidden, in [0, 1); "
+                               "gaussian: the noise's standard deviation in rating units", at=6)
         self.contractive_weight = row("contractive_weight", "Contractive weight λ", QLineEdit(),
                                       "How strongly the encoder's sensitivity to its input "
                                       "(Jacobian norm) counts against the reconstruction error", at=7)
