@@ -49,3 +49,15 @@ def test_two_runs_overlaid_compared_and_exported(qtbot, win, tmp_path):
     train = [(r[0], r[2], float(r[4])) for r in body if r[3] == "train_rmse"]
     assert train == [("1", "1", first.history[0].train_rmse),
                      ("2", "1", second.history[0].train_rmse), ("2", "2", second.history[1].train_rmse)]
+
+
+def test_snapshots_without_a_new_epoch_redraw_nothing(qtbot, win):
+    """Most snapshots come mid-epoch: the table and the overlays are redrawn for new records only."""
+    runs = win.runs
+    key(qtbot, win, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier, until=lambda s: s.epoch == 1)
+    qtbot.waitUntil(lambda: not runs.redraw_pending, timeout=5000)
+    runs.on_snapshot(win.last_snapshot)  # the same history again
+    assert not runs.redraw_pending
+    key(qtbot, win, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier, until=lambda s: s.epoch == 2)
+    qtbot.waitUntil(lambda: runs.registry.current.epochs == 2, timeout=5000)
+    assert runs.redraw_pending or runs.table_rows()[0][1] == "2"  # the new epoch is drawn

@@ -125,8 +125,16 @@ class RunsPanel(QWidget):
 
     @Slot(object)
     def on_snapshot(self, snap):
-        if self.registry.record(snap.history) and not self._timer.isActive():
+        history = tuple(snap.history or ())
+        run = self.registry.current
+        changed = run is None or run.history != history  # most snapshots are mid-epoch: no new record
+        if self.registry.record(history) and changed and not self._timer.isActive():
             self._timer.start(REDRAW_MS)
+
+    @property
+    def redraw_pending(self) -> bool:
+        """A redraw of the table and the overlays is due (the curves changed since the last)."""
+        return self._timer.isActive()
 
     # ------------------------------------------------------------------------------ choosing
     def set_checked(self, number: int, on: bool):
