@@ -172,7 +172,8 @@ class MainWindow(QMainWindow):
         self.network_view.nodeSelected.connect(self._on_node_selected)
         self.network_view.weightEdited.connect(self._on_weight_edited)
 
-    def _dock(self, title, widget, area, scroll=False):
+    def add_dock(self, title, widget, area, scroll=False) -> QDockWidget:
+        """A dock named after `title` (its saved-layout key), in `area`, listed in `docks`."""
         dock = QDockWidget(title, self)
         dock.setObjectName("dock_" + "".join(c for c in title.lower() if c.isalnum()))
         if scroll:
@@ -191,9 +192,9 @@ class MainWindow(QMainWindow):
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks
                             | QMainWindow.DockOption.AllowNestedDocks)
         self.setup = SetupPanel(self.config)
-        self.setup_dock = self._dock("Model setup", self.setup, Qt.DockWidgetArea.RightDockWidgetArea, scroll=True)
+        self.setup_dock = self.add_dock("Model setup", self.setup, Qt.DockWidgetArea.RightDockWidgetArea, scroll=True)
         self.loss_plot = LossPlot()
-        self.loss_dock = self._dock("Loss curves", self.loss_plot, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.loss_dock = self.add_dock("Loss curves", self.loss_plot, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.loss_dock.visibilityChanged.connect(partial(self._on_dock_shown, self.loss_plot))
         self.panels = []
         docks = []
@@ -202,7 +203,7 @@ class MainWindow(QMainWindow):
             self.panels.append(panel)
             area = (Qt.DockWidgetArea.RightDockWidgetArea if title in RIGHT_PANELS
                     else Qt.DockWidgetArea.BottomDockWidgetArea)
-            dock = self._dock(title, panel, area)
+            dock = self.add_dock(title, panel, area)
             dock.visibilityChanged.connect(partial(self._on_dock_shown, panel))
             docks.append(dock)
             panel.userSelected.connect(self._on_user_selected)
@@ -220,7 +221,6 @@ class MainWindow(QMainWindow):
             self.splitDockWidget(self.loss_dock, bottom[0], Qt.Orientation.Horizontal)
             for d in bottom[1:]:
                 self.tabifyDockWidget(bottom[0], d)
-        self._raise_first_tabs()
 
     def _raise_first_tabs(self):
         """The tab a new user sees first in each dock column (docks added later, e.g. Runs or What

@@ -460,10 +460,9 @@ def install(window) -> ProfilePanel:
     """The "You" dock (tabbed with Recommendations), File > Open/Save profile, the Code panel's
     marker; returns the panel."""
     from .panels.codes import CodePanel
-    from .main_window import FIRST_RIGHT
     panel = ProfilePanel(window.bridge, window)
     beside = next((d for d in window.docks if d.windowTitle() == "Recommendations"), None)
-    dock = add_dock(window, "You", panel, RIGHT, beside, FIRST_RIGHT)
+    dock = add_dock(window, "You", panel, RIGHT, beside)
     window.bridge.rebuilt.connect(panel.set_dataset)
     for p in window.panels:
         if isinstance(p, CodePanel):

@@ -14,13 +14,14 @@ import numpy as np
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QColor, QIcon, QPixmap
-from PySide6.QtWidgets import (QComboBox, QDockWidget, QFileDialog, QHBoxLayout, QHeaderView,
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QHeaderView,
                                QLabel, QMenu, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout,
                                QWidget)
 
 from aeviz.engine.runs import METRIC_TITLES, RunRegistry, data_identity, write_runs_csv
 
 from .compare_window import open_compare
+from .extra_docks import BOTTOM, add_dock
 from .numbers import fmt
 from .run_overlay import OverlayCurve
 
@@ -252,14 +253,9 @@ def install(window) -> RunsPanel:
     panel = RunsPanel(window.loss_plot, lambda: window.path)
     window.bridge.rebuilt.connect(panel.on_rebuilt)
     window.bridge.snapshotReady.connect(panel.on_snapshot)
-    dock = QDockWidget("Runs", window)
-    dock.setObjectName("dock_runs")
-    dock.setWidget(panel)
-    window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
     beside = [d for d in window.docks if d is not window.loss_dock
               and window.dockWidgetArea(d) == Qt.DockWidgetArea.BottomDockWidgetArea]
-    if beside:
-        window.tabifyDockWidget(beside[-1], dock)
+    dock = add_dock(window, "Runs", panel, BOTTOM, beside[-1] if beside else None)
     bar = window.menuBar()
     help_action = next((a for a in bar.actions() if a.text() == "&Help"), None)
     menu = QMenu("&Runs", bar)

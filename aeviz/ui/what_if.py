@@ -186,11 +186,10 @@ def install(window) -> WhatIfPanel:
     matrix and the Reconstruction."""
     from .panels.matrix import RatingsMatrixPanel
     from .panels.reconstruction import ReconstructionPanel
-    from .main_window import FIRST_BOTTOM
     panel = WhatIfPanel(window.bridge, window)
     matrix = next((p for p in window.panels if isinstance(p, RatingsMatrixPanel)), None)
     beside = next((d for d in window.docks if d.widget() is matrix), None)
-    dock = add_dock(window, "What if", panel, BOTTOM, beside, FIRST_BOTTOM)
+    dock = add_dock(window, "What if", panel, BOTTOM, beside)
     window.bridge.rebuilt.connect(panel.set_dataset)
 
     def clicked(panel_clicked, event):
